@@ -1,0 +1,84 @@
+// Command left4me is the panel and the command line of left4me.
+//
+//	left4me demo                 run a self-contained demo panel
+//	left4me serve                serve the web panel and JSON API
+//	left4me user ...             manage accounts
+//	left4me instance ...         manage game-server instances
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand: it gets its own arguments (without the name).
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *cliEnv, args []string) error
+}
+
+// cliEnv is what every subcommand receives instead of globals.
+type cliEnv struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// errUsage marks an error that should print usage and exit 2.
+var errUsage = errors.New("usage")
+
+func commands() map[string]command {
+	return map[string]command{
+		"demo":     {"run a self-contained demo panel with stand-in servers", runDemo},
+		"serve":    {"serve the web panel and JSON API", runServe},
+		"user":     {"manage accounts: create, passwd, delete, list", runUser},
+		"instance": {"manage instances: create, list, show, start, stop, restart, reset, delete, cfg", runInstance},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, env *cliEnv, args []string) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.stderr, "left4me: unknown command %q\n", args[0])
+		printUsage(env.stderr, cmds)
+		return 2
+	}
+	if err := cmd.run(ctx, env, args[1:]); err != nil {
+		fmt.Fprintf(env.stderr, "left4me %s: %v\n", args[0], err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+func printUsage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: left4me COMMAND [ARGS]")
+	for _, name := range []string{"demo", "serve", "user", "instance"} {
+		if c, ok := cmds[name]; ok {
+			fmt.Fprintf(w, "  %-10s %s\n", name, c.summary)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+// Package instance is the lifecycle service: create, start, stop, restart,
+// reset and delete game-server instances over a Supervisor.
+//
+// NOTE: DESIGN.md §1 rule 1 — this package never mounts anything. Start stages
+// files (instance.env, server.cfg into upper) and asks the Supervisor to start
+// the unit, whose ExecStartPre mounts the overlay. Stop, reset and delete ask
+// the Supervisor to stop the unit and then act on files only.
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// State is the observed state of an instance.
+type State string
+
+// The states an instance can be in.
+const (
+	Stopped  State = "stopped"
+	Starting State = "starting"
+	Running  State = "running"
+	Stopping State = "stopping"
+	Failed   State = "failed"
+)
+
+// ParseState validates a state name.
+func ParseState(s string) (State, error) {
+	switch st := State(s); st {
+	case Stopped, Starting, Running, Stopping, Failed:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown instance state %q", s)
+}
+
+// Status is a state and when it was entered (zero when unknown).
+type Status struct {
+	State State
+	Since time.Time
+}
+
+// Supervisor runs instances. The systemd implementation drives
+// left4me-server@NAME.service over D-Bus; the development one runs child
+// processes. Start and Stop wait until the job has finished.
+type Supervisor interface {
+	Start(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+	Restart(ctx context.Context, name string) error
+	Status(ctx context.Context, name string) (Status, error)
+}
+
+// Instance is an instance's record.
+type Instance struct {
+	Name         string
+	OwnerID      int64
+	Port         int
+	Layers       []string // content layer ids, uppermost first; the base installation is implied
+	Args         []string // extra srcds arguments, e.g. "+map", "c1m1_hotel"
+	RCONPassword string
+	WantRunning  bool // started again at boot (DESIGN.md §1 rule 9)
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Spec is what a caller asks for when creating an instance.
+type Spec struct {
+	Name      string
+	OwnerID   int64
+	Port      int // 0 picks a free port from the configured range
+	Layers    []string
+	Args      []string
+	ServerCfg string
+}
+
+// Errors returned (wrapped) by the service. Callers map them to 4xx answers.
+var (
+	ErrNotFound = errors.New("instance not found")
+	ErrExists   = errors.New("instance already exists")
+	ErrPortUsed = errors.New("port already in use")
+	ErrNoLayer  = errors.New("layer does not exist")
+	ErrInvalid  = errors.New("invalid instance specification")
+	ErrBusy     = errors.New("instance is busy with another operation")
+)
