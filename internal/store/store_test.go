@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 )
@@ -26,5 +27,40 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 			t.Errorf("instances table: n=%d err=%v", n, err)
 		}
 		s.Close()
+	}
+}
+
+func TestUsers(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.CreateUser(ctx, "alice", "h1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, "alice", "h2", false); !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate user: err = %v, want ErrConflict", err)
+	}
+	got, err := s.UserByName(ctx, "alice")
+	if err != nil || got.ID != u.ID || !got.IsAdmin || got.PasswordHash != "h1" {
+		t.Fatalf("UserByName = %+v, %v", got, err)
+	}
+	if err := s.SetPassword(ctx, u.ID, "h3"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.PasswordHash != "h3" {
+		t.Errorf("password hash = %q after SetPassword", got.PasswordHash)
+	}
+	if _, err := s.UserByName(ctx, "bob"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing user: err = %v, want ErrNotFound", err)
+	}
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.CountUsers(ctx); n != 0 {
+		t.Errorf("CountUsers = %d after delete", n)
 	}
 }

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// User is an account. PasswordHash is an encoded hash (see internal/auth).
+type User struct {
+	ID           int64
+	Name         string
+	PasswordHash string
+	IsAdmin      bool
+	CreatedAt    time.Time
+}
+
+// CreateUser inserts a user and returns it with its id.
+func (s *Store) CreateUser(ctx context.Context, name, passwordHash string, admin bool) (User, error) {
+	u := User{Name: name, PasswordHash: passwordHash, IsAdmin: admin}
+	created := now()
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO users (name, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?)`,
+		name, passwordHash, admin, created)
+	if err != nil {
+		if isUnique(err) {
+			return User{}, fmt.Errorf("create user %q: %w", name, ErrConflict)
+		}
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	if u.ID, err = res.LastInsertId(); err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", name, err)
+	}
+	u.CreatedAt = parseTime(created)
+	return u, nil
+}
+
+const userColumns = `id, name, password_hash, is_admin, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created string
+	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created); err != nil {
+		return User{}, err
+	}
+	u.CreatedAt = parseTime(created)
+	return u, nil
+}
+
+// UserByName looks a user up by name.
+func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
+}
+
+// UserByID looks a user up by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// ListUsers returns every user ordered by name.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var users []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// CountUsers returns how many accounts exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetPassword replaces a user's password hash and ends their sessions.
+func (s *Store) SetPassword(ctx context.Context, id int64, passwordHash string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, id)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set password of user %d: %w", id, ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+		return fmt.Errorf("set password: end sessions: %w", err)
+	}
+	return tx.Commit()
+}
+
+// ErrUserOwnsInstances is returned (wrapped) when deleting a user who still owns instances.
+var ErrUserOwnsInstances = errors.New("user still owns instances")
+
+// DeleteUser removes a user, their sessions, tokens and shares. A user who
+// owns instances is refused.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") {
+			return fmt.Errorf("delete user %d: %w", id, ErrUserOwnsInstances)
+		}
+		return fmt.Errorf("delete user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delete user %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
