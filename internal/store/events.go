@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventRetention is how many events are kept per instance; older ones are
+// deleted as new ones arrive.
+const EventRetention = 1000
+
+// Event is one entry of an instance's game-event feed (see internal/events
+// for the kinds). Player, SteamID, Text and Map are kept in the row's JSON
+// data column; empty ones are omitted.
+type Event struct {
+	ID       int64
+	Instance string
+	Kind     string
+	Player   string
+	SteamID  string
+	Text     string
+	Map      string
+	At       time.Time
+}
+
+type eventData struct {
+	Player  string `json:"player,omitempty"`
+	SteamID string `json:"steamid,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Map     string `json:"map,omitempty"`
+}
+
+// AddEvent stores e (its ID is ignored; a zero At means now) and returns it
+// with its id. Events beyond EventRetention for the instance are dropped,
+// oldest first.
+func (s *Store) AddEvent(ctx context.Context, e Event) (Event, error) {
+	if e.Instance == "" || e.Kind == "" {
+		return Event{}, fmt.Errorf("add event: instance and kind are required")
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	e.At = e.At.UTC()
+	data, err := json.Marshal(eventData{Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map})
+	if err != nil {
+		return Event{}, fmt.Errorf("add event for %s: encode: %w", e.Instance, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (instance, kind, data, at) VALUES (?, ?, ?, ?)`,
+		e.Instance, e.Kind, string(data), e.At.Format(time.RFC3339Nano))
+	if err != nil {
+		if violatesForeignKey(err) {
+			return Event{}, fmt.Errorf("add event for %s: instance %w", e.Instance, ErrNotFound)
+		}
+		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
+	}
+	// The cut-off is the id of the newest event that falls outside the
+	// retention window; with the (instance, id) index this is a short scan.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE instance = ?1 AND id <= (
+		SELECT id FROM events WHERE instance = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)`,
+		e.Instance, EventRetention); err != nil {
+		return Event{}, fmt.Errorf("add event for %s: trim old events: %w", e.Instance, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
+	}
+	return e, nil
+}
+
+// ListEvents returns the newest events of an instance with an id above
+// afterID (0 for all), at most limit of them (limit <= 0 means
+// EventRetention), oldest first.
+func (s *Store) ListEvents(ctx context.Context, instance string, afterID int64, limit int) ([]Event, error) {
+	if limit <= 0 || limit > EventRetention {
+		limit = EventRetention
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, data, at FROM (
+		SELECT id, kind, data, at FROM events WHERE instance = ? AND id > ? ORDER BY id DESC LIMIT ?
+	) ORDER BY id`, instance, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", instance, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e := Event{Instance: instance}
+		var data, at string
+		if err := rows.Scan(&e.ID, &e.Kind, &data, &at); err != nil {
+			return nil, fmt.Errorf("list events of %s: %w", instance, err)
+		}
+		var d eventData
+		if err := json.Unmarshal([]byte(data), &d); err != nil {
+			return nil, fmt.Errorf("list events of %s: event %d: decode data: %w", instance, e.ID, err)
+		}
+		e.Player, e.SteamID, e.Text, e.Map = d.Player, d.SteamID, d.Text, d.Map
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", instance, err)
+	}
+	return out, nil
+}
+
+// violatesForeignKey reports whether err is SQLite refusing a row whose
+// reference (instance, user) does not exist.
+func violatesForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
