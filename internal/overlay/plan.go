@@ -1,0 +1,355 @@
+// Package overlay validates and mounts an instance's overlayfs stack and
+// reads and writes its instance.env.
+//
+// It is imported by the privileged helper cmd/left4me-overlay, which runs as
+// root, so it depends only on the standard library, golang.org/x/sys and
+// internal/layout. Everything under the state root is writable by the
+// unprivileged service user; the code therefore treats every path there as
+// hostile: Load validates, Mount re-opens each validated path without
+// following symlinks and mounts through those file descriptors, so a path
+// swapped between the check and the mount makes the mount fail instead of
+// landing somewhere else.
+package overlay
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/internal/layout"
+)
+
+// ServiceUser is the account instances run as. Besides root it is the only
+// owner the state root may have.
+const ServiceUser = "left4me"
+
+// fuseOverlayXattrPrefix marks files written by fuse-overlayfs, which stores
+// its whiteouts and metadata in user xattrs that kernel overlayfs ignores.
+const fuseOverlayXattrPrefix = "user.fuseoverlayfs."
+
+// Plan is a validated overlay mount of one instance. All paths are absolute
+// with symlinks resolved.
+type Plan struct {
+	Root   string   // state root
+	Name   string   // instance name
+	Lower  []string // layers, uppermost first, base installation last
+	Upper  string   // runtime/NAME/upper
+	Work   string   // runtime/NAME/work
+	Target string   // runtime/NAME/merged
+}
+
+// String is the one-line description left4me-overlay prints with
+// LEFT4ME_OVERLAY_PRINT_ONLY=1.
+func (p Plan) String() string {
+	return fmt.Sprintf("mount overlay lowerdir=%s upperdir=%s workdir=%s target=%s",
+		strings.Join(p.Lower, ":"), p.Upper, p.Work, p.Target)
+}
+
+// UnmountPlan is a validated unmount of one instance.
+type UnmountPlan struct {
+	Root   string // state root, symlinks resolved
+	Name   string // instance name
+	Target string // runtime/NAME/merged
+	Work   string // runtime/NAME/work; its "work" subdirectory is removed
+}
+
+// String is the one-line description left4me-overlay prints with
+// LEFT4ME_OVERLAY_PRINT_ONLY=1.
+func (p UnmountPlan) String() string {
+	return fmt.Sprintf("umount target=%s remove=%s", p.Target, filepath.Join(p.Work, "work"))
+}
+
+// checker holds what Load needs from the host; tests replace the owner rule.
+type checker struct {
+	ownerAllowed func(uid uint32) bool
+	ownerDesc    string
+}
+
+func hostChecker() checker {
+	allowed := map[uint32]bool{0: true}
+	desc := fmt.Sprintf("root or the service user %q (no such user here)", ServiceUser)
+	if u, err := user.Lookup(ServiceUser); err == nil {
+		if id, err := strconv.ParseUint(u.Uid, 10, 32); err == nil {
+			allowed[uint32(id)] = true
+			desc = fmt.Sprintf("root or the service user %q (uid %d)", ServiceUser, id)
+		}
+	}
+	return checker{ownerAllowed: func(uid uint32) bool { return allowed[uid] }, ownerDesc: desc}
+}
+
+// Load validates instance name's overlay from the files under root: the
+// state root's ownership and mode, instances/NAME/instance.env, every layer
+// (exists, is a directory, resolves inside installations/, overlays/ or
+// workshop/, the last one inside installations/, no directory twice) and
+// runtime/NAME/{upper,work,merged} (existing directories, not symlinks, upper
+// free of fuse-overlayfs metadata). It reads but changes nothing.
+func Load(root layout.Root, name string) (Plan, error) {
+	return hostChecker().load(root, name)
+}
+
+// LoadUnmount validates what Unmount needs: the name, the state root, and
+// that runtime/NAME and its merged directory, if present, are not symlinks.
+func LoadUnmount(root layout.Root, name string) (UnmountPlan, error) {
+	return hostChecker().loadUnmount(root, name)
+}
+
+func (c checker) load(root layout.Root, name string) (Plan, error) {
+	if err := layout.ValidateName(name); err != nil {
+		return Plan{}, err
+	}
+	real, rootFD, err := c.openRoot(root)
+	if err != nil {
+		return Plan{}, err
+	}
+	defer unix.Close(rootFD)
+	rr := layout.Root(real)
+
+	env, err := readEnvBeneath(rootFD, rr, name)
+	if err != nil {
+		return Plan{}, err
+	}
+	lower, err := resolveLayers(rr, env.LowerDirs)
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{Root: real, Name: name, Lower: lower, Upper: rr.Upper(name), Work: rr.Work(name), Target: rr.Merged(name)}
+	if err := checkRuntimeDirs(rr, name, true); err != nil {
+		return Plan{}, err
+	}
+	if err := checkNoFuseOverlay(p.Upper, p.Work); err != nil {
+		return Plan{}, err
+	}
+	return p, nil
+}
+
+func (c checker) loadUnmount(root layout.Root, name string) (UnmountPlan, error) {
+	if err := layout.ValidateName(name); err != nil {
+		return UnmountPlan{}, err
+	}
+	real, rootFD, err := c.openRoot(root)
+	if err != nil {
+		return UnmountPlan{}, err
+	}
+	unix.Close(rootFD)
+	rr := layout.Root(real)
+	if err := checkRuntimeDirs(rr, name, false); err != nil {
+		return UnmountPlan{}, err
+	}
+	return UnmountPlan{Root: real, Name: name, Target: rr.Merged(name), Work: rr.Work(name)}, nil
+}
+
+// openRoot resolves the state root, checks its owner and mode, and returns
+// the resolved path and an O_PATH descriptor of it.
+func (c checker) openRoot(root layout.Root) (string, int, error) {
+	real, err := filepath.EvalSymlinks(root.String())
+	if err != nil {
+		return "", -1, fmt.Errorf("state root %s: %w", root, err)
+	}
+	if real == "/" {
+		return "", -1, fmt.Errorf("state root %s: resolves to /", root)
+	}
+	fd, err := unix.Open(real, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", -1, fmt.Errorf("state root %s: open %s: %w", root, real, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return "", -1, fmt.Errorf("state root %s: stat: %w", root, err)
+	}
+	if !c.ownerAllowed(st.Uid) {
+		unix.Close(fd)
+		return "", -1, fmt.Errorf("state root %s is owned by uid %d: it must be owned by %s", real, st.Uid, c.ownerDesc)
+	}
+	if st.Mode&0o002 != 0 {
+		unix.Close(fd)
+		return "", -1, fmt.Errorf("state root %s is world-writable (mode %04o): refused", real, st.Mode&0o7777)
+	}
+	return real, fd, nil
+}
+
+// readEnvBeneath opens instances/NAME/instance.env without following any
+// symlink (the helper must not be a way to read other files as root) and
+// parses it.
+func readEnvBeneath(rootFD int, rr layout.Root, name string) (Env, error) {
+	path := rr.InstanceEnv(name)
+	rel, _ := filepath.Rel(string(rr), path)
+	// O_NONBLOCK: opening a FIFO planted there must not hang the helper.
+	fd, err := openBeneath(rootFD, rel, unix.O_RDONLY|unix.O_NONBLOCK)
+	if err != nil {
+		return Env{}, fmt.Errorf("instance.env %s: %w", path, describeOpenErr(err))
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Env{}, fmt.Errorf("instance.env %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return Env{}, fmt.Errorf("instance.env %s: not a regular file", path)
+	}
+	data, err := readLimited(f)
+	if err != nil {
+		return Env{}, fmt.Errorf("instance.env %s: %w", path, err)
+	}
+	env, err := ParseEnv(data)
+	if err != nil {
+		return Env{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return env, nil
+}
+
+// resolveLayers resolves each layer and checks where it lands. dirs has
+// passed validateLowerDirs.
+func resolveLayers(rr layout.Root, dirs []string) ([]string, error) {
+	parents := rr.LayerParents()
+	out := make([]string, len(dirs))
+	seen := make(map[string]int, len(dirs))
+	for i, d := range dirs {
+		n := i + 1
+		res, err := filepath.EvalSymlinks(d)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("layer %d %s does not exist", n, d)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("layer %d %s: %w", n, d, err)
+		}
+		if !insideAny(res, parents) {
+			return nil, fmt.Errorf("layer %d %s resolves to %s, outside %s/, %s/ and %s/: refused",
+				n, d, res, parents[0], parents[1], parents[2])
+		}
+		if strings.ContainsRune(res, ':') || checkText(res) != nil {
+			return nil, fmt.Errorf("layer %d %s resolves to %q, which contains ':' or control characters", n, d, res)
+		}
+		fi, err := os.Stat(res)
+		if err != nil {
+			return nil, fmt.Errorf("layer %d %s: %w", n, d, err)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("layer %d %s (%s) is not a directory", n, d, res)
+		}
+		if j, dup := seen[res]; dup {
+			return nil, fmt.Errorf("layer %d %s is the same directory (%s) as layer %d", n, d, res, j)
+		}
+		seen[res] = n
+		out[i] = res
+	}
+	if last := out[len(out)-1]; !inside(last, rr.Installations()) {
+		return nil, fmt.Errorf("missing base layer: the last layer %s (%s) is not inside %s/", dirs[len(dirs)-1], last, rr.Installations())
+	}
+	return out, nil
+}
+
+// inside reports whether path lies strictly below dir.
+func inside(path, dir string) bool {
+	return strings.HasPrefix(path, dir+"/") && len(path) > len(dir)+1
+}
+
+func insideAny(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if inside(path, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRuntimeDirs checks runtime/, runtime/NAME and its upper, work and
+// merged with lstat. For a mount all three must exist: the instance service
+// creates them as the service user; the helper never creates them as root.
+// For an unmount missing directories are fine (nothing to do).
+func checkRuntimeDirs(rr layout.Root, name string, forMount bool) error {
+	for _, dir := range []string{rr.Runtimes(), rr.Runtime(name)} {
+		fi, err := os.Lstat(dir)
+		if errors.Is(err, os.ErrNotExist) && !forMount {
+			return nil
+		}
+		if err := wantDir(dir, fi, err, "the instance service creates it before start"); err != nil {
+			return err
+		}
+	}
+	for _, dir := range []string{rr.Upper(name), rr.Work(name), rr.Merged(name)} {
+		fi, err := os.Lstat(dir)
+		if errors.Is(err, os.ErrNotExist) && !forMount {
+			continue
+		}
+		if err := wantDir(dir, fi, err, "the instance service creates upper, work and merged before start"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func wantDir(dir string, fi os.FileInfo, err error, hint string) error {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%s does not exist (%s)", dir, hint)
+	case err != nil:
+		return fmt.Errorf("%s: %w", dir, err)
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symlink: upper, work and merged must be real directories directly inside %s", dir, filepath.Dir(dir))
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// checkNoFuseOverlay refuses an upper (or work) directory left by
+// fuse-overlayfs: kernel overlayfs would misread its whiteouts. It looks at
+// upper, its direct entries and work, never following symlinks.
+func checkNoFuseOverlay(upper, work string) error {
+	paths := []string{upper, work}
+	entries, err := os.ReadDir(upper)
+	if err != nil {
+		return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", upper, err)
+	}
+	for _, e := range entries {
+		paths = append(paths, filepath.Join(upper, e.Name()))
+	}
+	for _, p := range paths {
+		names, err := listXattrs(p)
+		if err != nil {
+			return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", p, err)
+		}
+		for _, n := range names {
+			if strings.HasPrefix(n, fuseOverlayXattrPrefix) {
+				return fmt.Errorf("%s carries the fuse-overlayfs attribute %s: this instance was run with fuse-overlayfs; "+
+					"wipe %s and %s (empty both directories) before mounting it with kernel overlayfs", p, n, upper, work)
+			}
+		}
+	}
+	return nil
+}
+
+// listXattrs lists the extended attribute names of path without following a
+// final symlink.
+func listXattrs(path string) ([]string, error) {
+	size, err := unix.Llistxattr(path, nil)
+	if errors.Is(err, unix.ENOTSUP) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, size)
+	size, err = unix.Llistxattr(path, buf)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, n := range strings.Split(string(buf[:size]), "\x00") {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
