@@ -82,4 +82,19 @@ var (
 	ErrNoLayer  = errors.New("layer does not exist")
 	ErrInvalid  = errors.New("invalid instance specification")
 	ErrBusy     = errors.New("instance is busy with another operation")
+	// ErrNoInstallation: no base game generation exists under installations/.
+	ErrNoInstallation = errors.New("no base installation")
+	// ErrMounted: the instance's overlay is still mounted where the
+	// operation needs it unmounted (reset, delete).
+	ErrMounted = errors.New("overlay is still mounted")
 )
+
+// LogReader reads an instance's console log. The systemd package reads the
+// journal; the process package keeps the child's output in memory.
+type LogReader interface {
+	// Tail returns up to the last n lines, oldest first.
+	Tail(ctx context.Context, name string, n int) ([]string, error)
+	// Follow calls fn for each new line until ctx is done, then returns
+	// ctx's error or the error that ended reading.
+	Follow(ctx context.Context, name string, fn func(line string)) error
+}

@@ -1,0 +1,253 @@
+package instance
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/left4me/left4me/internal/overlay"
+)
+
+// newestDir returns the lexically greatest directory name in dir, ignoring
+// names starting with '.' (generations being written). It returns "" when
+// there is none or dir does not exist.
+func newestDir(dir string) (string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	newest := ""
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || n <= newest {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || !fi.IsDir() {
+			continue
+		}
+		newest = n
+	}
+	return newest, nil
+}
+
+// newestGeneration returns the newest generation of content layer id.
+func newestGeneration(overlays, id string) (string, error) {
+	gen, err := newestDir(filepath.Join(overlays, id))
+	if err != nil {
+		return "", fmt.Errorf("layer %q: %w", id, err)
+	}
+	if gen == "" {
+		return "", fmt.Errorf("%w: layer %q has no generation under %s", ErrNoLayer, id, filepath.Join(overlays, id))
+	}
+	return gen, nil
+}
+
+// isMountPoint reports whether path is the root of a mounted file system
+// other than its parent's (an overlay mount has its own device number).
+func isMountPoint(path string) bool {
+	var st, parent syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return false
+	}
+	if err := syscall.Stat(filepath.Dir(path), &parent); err != nil {
+		return false
+	}
+	return st.Dev != parent.Dev || st.Ino == parent.Ino
+}
+
+// fileOwner returns the uid and gid files under the state root should have.
+// An unprivileged service creates files as itself (-1, -1: keep). When run as
+// root (the CLI on a production host), files get the owner of the state root
+// so that the service user and the server unit can still use them
+// (DESIGN.md §1 rule 8: staged files belong to the service user).
+func (s *Service) fileOwner() (uid, gid int) {
+	if os.Geteuid() != 0 {
+		return -1, -1
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(s.root.String(), &st); err != nil || st.Uid == 0 {
+		return -1, -1
+	}
+	return int(st.Uid), int(st.Gid)
+}
+
+func (s *Service) chown(path string) error {
+	uid, gid := s.fileOwner()
+	if uid == -1 && gid == -1 {
+		return nil
+	}
+	if err := os.Lchown(path, uid, gid); err != nil {
+		return fmt.Errorf("chown %s: %w", path, err)
+	}
+	return nil
+}
+
+// mkdirOwned creates dir (and missing parents) owned like the state root.
+func (s *Service) mkdirOwned(dir string, perm os.FileMode) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := s.mkdirOwned(parent, perm); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, perm); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return s.chown(dir)
+}
+
+// writeFile replaces path atomically with data: readers see the old or the
+// new content, never a mix, and a failed write leaves the old file.
+func (s *Service) writeFile(path string, data []byte, perm os.FileMode) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if uid, gid := s.fileOwner(); uid != -1 || gid != -1 {
+		if err = tmp.Chown(uid, gid); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ensureRuntime makes runtime/NAME/{upper,work,merged} if missing.
+func (s *Service) ensureRuntime(name string) error {
+	for _, dir := range []string{s.root.Upper(name), s.root.Work(name), s.root.Merged(name)} {
+		if err := s.mkdirOwned(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkUnmounted refuses to touch runtime/NAME while its overlay is mounted
+// or while the kernel's work/work directory is still there.
+func (s *Service) checkUnmounted(name string) error {
+	if isMountPoint(s.root.Merged(name)) {
+		return fmt.Errorf("%w: %s (the unit's ExecStopPost should have unmounted it)", ErrMounted, s.root.Merged(name))
+	}
+	// NOTE: DESIGN.md §1 rule 7 — the kernel creates work/work root-owned
+	// with mode 000; the helper removes it after unmounting. If it is still
+	// there an unprivileged remove fails with EACCES deep in the tree: say
+	// what is wrong instead.
+	ww := filepath.Join(s.root.Work(name), "work")
+	if _, err := os.Lstat(ww); err == nil && os.Geteuid() != 0 {
+		return fmt.Errorf("%w: %s is still there (left by overlayfs; `left4me-overlay umount %s` as root removes it)", ErrMounted, ww, name)
+	}
+	return nil
+}
+
+// removeTree removes dir and everything below it; a missing dir is fine.
+func (s *Service) removeTree(name, dir string) error {
+	if err := s.checkUnmounted(name); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	return nil
+}
+
+// managedBlock is appended to the operator's server.cfg when staged: the
+// last assignment of a cvar wins, so these cannot be overridden by the
+// operator's text.
+func (s *Service) managedBlock(rconPassword string) string {
+	var b strings.Builder
+	b.WriteString("\n// --- added by left4me when the server starts; edit the settings in left4me ---\n")
+	fmt.Fprintf(&b, "rcon_password \"%s\"\n", rconPassword)
+	if s.cfg.LogAddress != "" {
+		b.WriteString("log on\n")
+		fmt.Fprintf(&b, "logaddress_add %s\n", s.cfg.LogAddress)
+	}
+	return b.String()
+}
+
+// stage writes what the unit and the server read at start: instance.env and
+// the staged server.cfg in upper.
+//
+// NOTE: DESIGN.md §1 rule 8 — files are staged on the host file system into
+// upper/ before the overlay is mounted, as the service user, so overlayfs
+// never copies them up as another owner. Rule 12 — the newest generation of
+// every layer is chosen here, so a rebuilt layer reaches an instance only
+// when it (re)starts.
+func (s *Service) stage(in Instance) error {
+	inst, err := newestDir(s.root.Installations())
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	if inst == "" {
+		return fmt.Errorf("stage %s: %w under %s", in.Name, ErrNoInstallation, s.root.Installations())
+	}
+	env := overlay.Env{Port: in.Port, Args: in.Args}
+	for _, id := range in.Layers {
+		gen, err := newestGeneration(s.root.Overlays(), id)
+		if err != nil {
+			return fmt.Errorf("stage %s: %w", in.Name, err)
+		}
+		env.LowerDirs = append(env.LowerDirs, s.root.Overlay(id, gen))
+	}
+	env.LowerDirs = append(env.LowerDirs, s.root.Installation(inst))
+
+	if err := s.mkdirOwned(s.root.Instance(in.Name), 0o750); err != nil {
+		return err
+	}
+	if err := s.ensureRuntime(in.Name); err != nil {
+		return err
+	}
+	if isMountPoint(s.root.Merged(in.Name)) {
+		// The helper's mount is idempotent (rule 7): an existing mount is
+		// kept, with the layers it was mounted with.
+		s.log.Warn("overlay still mounted while staging; it keeps its current layers until unmounted", "instance", in.Name)
+	}
+	uid, gid := s.fileOwner()
+	if err := overlay.WriteEnvFile(s.root.InstanceEnv(in.Name), env, uid, gid); err != nil {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	cfg, err := os.ReadFile(s.root.ServerCfg(in.Name))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	text := string(cfg)
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	text += s.managedBlock(in.RCONPassword)
+	staged := s.root.UpperServerCfg(in.Name)
+	if err := s.mkdirOwned(filepath.Dir(staged), 0o755); err != nil {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	if err := s.writeFile(staged, []byte(text), 0o640); err != nil {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package instance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// record reads an instance under its lock.
+func (s *Service) record(ctx context.Context, name string) (Instance, error) {
+	r, err := s.st.InstanceByName(ctx, name)
+	if err != nil {
+		return Instance{}, mapStoreErr(name, 0, err)
+	}
+	return fromRecord(r), nil
+}
+
+func active(st State) bool { return st == Running || st == Starting }
+
+// Start stages the instance's files, records that it should run and asks
+// the supervisor to start it. Starting a running instance does nothing.
+//
+// NOTE: DESIGN.md §1 rule 1 — nothing is mounted here; the unit's
+// ExecStartPre mounts the overlay from the staged instance.env.
+func (s *Service) Start(ctx context.Context, name string) error {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return s.start(ctx, name)
+}
+
+func (s *Service) start(ctx context.Context, name string) error {
+	in, err := s.record(ctx, name)
+	if err != nil {
+		return err
+	}
+	st, err := s.sup.Status(ctx, name)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	if active(st.State) {
+		// Staging now would write into upper/ under a live mount.
+		return s.st.SetWantRunning(ctx, name, true)
+	}
+	if err := s.stage(in); err != nil {
+		return err
+	}
+	if err := s.st.SetWantRunning(ctx, name, true); err != nil {
+		return err
+	}
+	if err := s.sup.Start(ctx, name); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	s.log.Info("instance started", "instance", name)
+	return nil
+}
+
+// Stop records that the instance should not run and asks the supervisor to
+// stop it (the unit's ExecStopPost unmounts the overlay). Stopping a stopped
+// instance does nothing.
+func (s *Service) Stop(ctx context.Context, name string) error {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.record(ctx, name); err != nil {
+		return err
+	}
+	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
+		return err
+	}
+	if err := s.sup.Stop(ctx, name); err != nil {
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	s.log.Info("instance stopped", "instance", name)
+	return nil
+}
+
+// Restart stops the instance, stages its files again (picking up changed
+// settings and the newest layer generations) and starts it.
+//
+// NOTE: DESIGN.md §1 rules 8 and 12 — staging happens between the stop
+// (ExecStopPost unmounted the overlay) and the start (ExecStartPre mounts it
+// again), so upper/ is never written under a live mount and the new mount
+// sees the new lower layers. That is why this is Stop+Start and not the
+// supervisor's Restart.
+func (s *Service) Restart(ctx context.Context, name string) error {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.record(ctx, name); err != nil {
+		return err
+	}
+	if err := s.sup.Stop(ctx, name); err != nil {
+		return fmt.Errorf("restart %s: %w", name, err)
+	}
+	return s.start(ctx, name)
+}
+
+// Reset stops the instance, empties its private upper and work directories
+// and starts it again if it was running: everything the server wrote is gone,
+// the configuration is staged afresh.
+//
+// NOTE: DESIGN.md §1 rule 11 — only a stop, a remove and a start: no
+// retries, no lazy unmount. Rule 7 — the helper removed work/work when it
+// unmounted, so the unprivileged remove succeeds.
+func (s *Service) Reset(ctx context.Context, name string) error {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.record(ctx, name); err != nil {
+		return err
+	}
+	st, err := s.sup.Status(ctx, name)
+	if err != nil {
+		return fmt.Errorf("reset %s: %w", name, err)
+	}
+	wasRunning := active(st.State)
+	if err := s.sup.Stop(ctx, name); err != nil {
+		return fmt.Errorf("reset %s: %w", name, err)
+	}
+	if err := s.checkUnmounted(name); err != nil {
+		return fmt.Errorf("reset %s: %w", name, err)
+	}
+	for _, dir := range []string{s.root.Upper(name), s.root.Work(name)} {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("reset %s: %w", name, err)
+		}
+	}
+	if err := s.ensureRuntime(name); err != nil {
+		return fmt.Errorf("reset %s: %w", name, err)
+	}
+	s.log.Info("instance reset", "instance", name, "restart", wasRunning)
+	if wasRunning {
+		return s.start(ctx, name)
+	}
+	return nil
+}
+
+// Delete stops the instance and removes its files and record. Deleting
+// again after a partial failure finishes the job.
+func (s *Service) Delete(ctx context.Context, name string) error {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.record(ctx, name); err != nil {
+		return err
+	}
+	if err := s.sup.Stop(ctx, name); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	if err := s.removeTree(name, s.root.Runtime(name)); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	if err := os.RemoveAll(s.root.Instance(name)); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	if err := s.st.DeleteInstance(ctx, name); err != nil {
+		return mapStoreErr(name, 0, err)
+	}
+	s.log.Info("instance deleted", "instance", name)
+	return nil
+}
+
+// Status returns the supervisor's view of an existing instance.
+func (s *Service) Status(ctx context.Context, name string) (Status, error) {
+	if _, err := s.record(ctx, name); err != nil {
+		return Status{}, err
+	}
+	st, err := s.sup.Status(ctx, name)
+	if err != nil {
+		return Status{}, fmt.Errorf("status of %s: %w", name, err)
+	}
+	return st, nil
+}
+
+// Autostart starts every instance recorded as wanting to run (the boot
+// oneshot, DESIGN.md §1 rule 9). It tries them all and returns the joined
+// errors of those that failed.
+func (s *Service) Autostart(ctx context.Context) error {
+	list, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, in := range list {
+		if !in.WantRunning {
+			continue
+		}
+		if err := s.Start(ctx, in.Name); err != nil {
+			s.log.Error("autostart failed", "instance", in.Name, "err", err)
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

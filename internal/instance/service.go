@@ -1,0 +1,508 @@
+package instance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
+	"github.com/left4me/left4me/internal/store"
+)
+
+// Default port range (HOSTING.md uses 27000–27999; 27015 is srcds' default).
+const (
+	DefaultPortMin = 27015
+	DefaultPortMax = 27999
+)
+
+// MaxServerCfg is the largest server.cfg accepted, in bytes.
+const MaxServerCfg = 256 << 10
+
+// Config configures a Service.
+type Config struct {
+	Root layout.Root
+	// PortMin and PortMax bound the ports picked automatically (inclusive);
+	// zero values mean DefaultPortMin and DefaultPortMax.
+	PortMin, PortMax int
+	// LogAddress, when set, is announced to every started server with
+	// `log on` and `logaddress_add` (LOG_LISTENER_ADDR).
+	LogAddress string
+	// Logger receives operational messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is what the service needs from the database (*store.Store).
+type Store interface {
+	CreateInstance(ctx context.Context, in store.Instance, prepare func() error) (store.Instance, error)
+	InstanceByName(ctx context.Context, name string) (store.Instance, error)
+	ListInstances(ctx context.Context) ([]store.Instance, error)
+	UsedPorts(ctx context.Context) (map[int]string, error)
+	UpdateInstance(ctx context.Context, in store.Instance) (store.Instance, error)
+	SetWantRunning(ctx context.Context, name string, want bool) error
+	DeleteInstance(ctx context.Context, name string) error
+}
+
+// Service is the instance lifecycle: it keeps records and files and asks a
+// Supervisor to run the servers. It is safe for concurrent use; operations on
+// one instance are serialised.
+type Service struct {
+	cfg   Config
+	root  layout.Root
+	st    Store
+	sup   Supervisor
+	log   *slog.Logger
+	locks *locker
+	// portFree reports whether a port can be bound on the host; tests
+	// replace it.
+	portFree func(port int) bool
+}
+
+// NewService returns a Service over st and sup.
+func NewService(cfg Config, st Store, sup Supervisor) *Service {
+	if cfg.PortMin == 0 {
+		cfg.PortMin = DefaultPortMin
+	}
+	if cfg.PortMax == 0 {
+		cfg.PortMax = DefaultPortMax
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, locks: newLocker(), portFree: hostPortFree}
+}
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+}
+
+func fromRecord(r store.Instance) Instance {
+	return Instance{
+		Name: r.Name, OwnerID: r.OwnerID, Port: r.Port,
+		Layers: r.Layers, Args: r.Args, RCONPassword: r.RCONPassword,
+		WantRunning: r.WantRunning, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// mapStoreErr turns the store's sentinels into the service's.
+func mapStoreErr(name string, port int, err error) error {
+	switch {
+	case errors.Is(err, store.ErrPortConflict):
+		return fmt.Errorf("%w: port %d is used by another instance", ErrPortUsed, port)
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("%w: %q", ErrExists, name)
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	return err
+}
+
+// Get returns an instance's record.
+func (s *Service) Get(ctx context.Context, name string) (Instance, error) {
+	r, err := s.st.InstanceByName(ctx, name)
+	if err != nil {
+		return Instance{}, mapStoreErr(name, 0, err)
+	}
+	return fromRecord(r), nil
+}
+
+// List returns every instance ordered by name.
+func (s *Service) List(ctx context.Context) ([]Instance, error) {
+	recs, err := s.st.ListInstances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]Instance, 0, len(recs))
+	for _, r := range recs {
+		list = append(list, fromRecord(r))
+	}
+	return list, nil
+}
+
+// validateLayerID refuses ids that cannot be a directory name under
+// overlays/ or an overlay lowerdir entry.
+func validateLayerID(id string) error {
+	switch {
+	case id == "":
+		return invalid("layer: empty id")
+	case len(id) > 255:
+		return invalid("layer %q: id longer than 255 bytes", id)
+	case strings.HasPrefix(id, "."):
+		return invalid("layer %q: id must not start with '.'", id)
+	case strings.ContainsAny(id, "/:,\\"):
+		return invalid("layer %q: id must not contain '/', ':', ',' or '\\'", id)
+	case !utf8.ValidString(id):
+		return invalid("layer %q: id is not valid UTF-8", id)
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f || r == ' ' {
+			return invalid("layer %q: id contains a space or control character", id)
+		}
+	}
+	return nil
+}
+
+// managedArgs are set by left4me itself (the unit's ExecStart line).
+var managedArgs = map[string]string{
+	"-game":     "the game is always left4dead2",
+	"+ip":       "the server always binds 0.0.0.0",
+	"+hostport": "use the port setting",
+	"-port":     "use the port setting",
+}
+
+func validateArgs(args []string) error {
+	for i, a := range args {
+		if why, ok := managedArgs[strings.ToLower(a)]; ok {
+			return invalid("args: argument %d %q is set by left4me (%s)", i+1, a, why)
+		}
+	}
+	// The overlay package's encoder decides what instance.env can carry.
+	env := overlay.Env{LowerDirs: []string{"/"}, Port: 1, Args: args}
+	if err := env.Validate(); err != nil {
+		return invalid("args: %v", err)
+	}
+	return nil
+}
+
+func validateServerCfg(text string) error {
+	if len(text) > MaxServerCfg {
+		return invalid("server.cfg: %d bytes, more than %d", len(text), MaxServerCfg)
+	}
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return invalid("server.cfg: NUL byte at offset %d", i)
+	}
+	return nil
+}
+
+// checkLayers validates ids and that each has a generation on disk.
+func (s *Service) checkLayers(layers []string) error {
+	if len(layers) >= overlay.MaxLayers {
+		return invalid("layers: %d layers, at most %d fit above the installation", len(layers), overlay.MaxLayers-1)
+	}
+	for i, id := range layers {
+		if err := validateLayerID(id); err != nil {
+			return err
+		}
+		if slices.Contains(layers[:i], id) {
+			return invalid("layers: %q is listed twice", id)
+		}
+		if _, err := newestGeneration(s.root.Overlays(), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPort validates an explicitly given port for instance name.
+func (s *Service) checkPort(ctx context.Context, name string, port int) error {
+	if port < 1 || port > 65535 {
+		return invalid("port %d: must be between 1 and 65535", port)
+	}
+	used, err := s.st.UsedPorts(ctx)
+	if err != nil {
+		return err
+	}
+	if other, ok := used[port]; ok && other != name {
+		return fmt.Errorf("%w: port %d is used by instance %q", ErrPortUsed, port, other)
+	}
+	if !s.portFree(port) {
+		return fmt.Errorf("%w: port %d is in use on this host by another program", ErrPortUsed, port)
+	}
+	return nil
+}
+
+// pickPort returns the lowest port of the range that no instance uses and
+// that is free on the host.
+func (s *Service) pickPort(ctx context.Context, skip map[int]bool) (int, error) {
+	used, err := s.st.UsedPorts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for p := s.cfg.PortMin; p <= s.cfg.PortMax; p++ {
+		if _, ok := used[p]; ok || skip[p] {
+			continue
+		}
+		if s.portFree(p) {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: no free port in %d-%d", ErrPortUsed, s.cfg.PortMin, s.cfg.PortMax)
+}
+
+// hostPortFree reports whether both UDP and TCP can be bound on port. Only
+// "address in use" counts as taken: a sandbox that forbids binding (EPERM)
+// says nothing about other programs.
+func hostPortFree(port int) bool {
+	addr := fmt.Sprintf(":%d", port)
+	if l, err := net.Listen("tcp", addr); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return false
+		}
+	} else {
+		l.Close()
+	}
+	if c, err := net.ListenPacket("udp", addr); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return false
+		}
+	} else {
+		c.Close()
+	}
+	return true
+}
+
+func randomPassword() (string, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate RCON password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Create validates spec, writes the instance's files and its record. On any
+// failure nothing of the instance is left behind.
+func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
+	if err := layout.ValidateName(spec.Name); err != nil {
+		return Instance{}, fmt.Errorf("%w: name: %w", ErrInvalid, err)
+	}
+	if spec.OwnerID <= 0 {
+		return Instance{}, invalid("owner: no owner given")
+	}
+	if spec.Port != 0 && (spec.Port < 1 || spec.Port > 65535) {
+		return Instance{}, invalid("port %d: must be between 1 and 65535 (or 0 to pick one)", spec.Port)
+	}
+	if err := s.checkLayers(spec.Layers); err != nil {
+		return Instance{}, err
+	}
+	if err := validateArgs(spec.Args); err != nil {
+		return Instance{}, err
+	}
+	if err := validateServerCfg(spec.ServerCfg); err != nil {
+		return Instance{}, err
+	}
+	unlock, err := s.locks.lock(ctx, spec.Name)
+	if err != nil {
+		return Instance{}, err
+	}
+	defer unlock()
+
+	if _, err := s.st.InstanceByName(ctx, spec.Name); err == nil {
+		return Instance{}, fmt.Errorf("%w: %q", ErrExists, spec.Name)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Instance{}, err
+	}
+	pw, err := randomPassword()
+	if err != nil {
+		return Instance{}, err
+	}
+	rec := store.Instance{
+		Name: spec.Name, OwnerID: spec.OwnerID, Port: spec.Port,
+		Layers: spec.Layers, Args: spec.Args, RCONPassword: pw,
+	}
+	if rec.Layers == nil {
+		rec.Layers = []string{}
+	}
+	if rec.Args == nil {
+		rec.Args = []string{}
+	}
+	skip := map[int]bool{}
+	// Two panels (or the panel and the CLI) may pick the same free port at
+	// once; the database's unique index decides and the loser tries the next.
+	for attempt := 0; ; attempt++ {
+		if spec.Port == 0 {
+			if rec.Port, err = s.pickPort(ctx, skip); err != nil {
+				return Instance{}, err
+			}
+		} else if err := s.checkPort(ctx, spec.Name, spec.Port); err != nil {
+			return Instance{}, err
+		}
+		var created []string
+		saved, err := s.st.CreateInstance(ctx, rec, func() error {
+			var err error
+			created, err = s.createFiles(spec.Name, spec.ServerCfg)
+			return err
+		})
+		if err != nil {
+			for _, p := range slices.Backward(created) {
+				if rmErr := os.RemoveAll(p); rmErr != nil {
+					s.log.Error("cleanup after failed create", "instance", spec.Name, "path", p, "err", rmErr)
+				}
+			}
+			if errors.Is(err, store.ErrPortConflict) && spec.Port == 0 && attempt < 5 {
+				skip[rec.Port] = true
+				continue
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return Instance{}, invalid("owner: user %d does not exist", spec.OwnerID)
+			}
+			return Instance{}, mapStoreErr(spec.Name, rec.Port, err)
+		}
+		s.log.Info("instance created", "instance", spec.Name, "port", saved.Port, "layers", saved.Layers)
+		return fromRecord(saved), nil
+	}
+}
+
+// createFiles makes instances/NAME (with server.cfg) and runtime/NAME/{upper,
+// work,merged}. It returns the top directories it created, for cleanup. A
+// leftover tree from an interrupted create or delete (no record exists, the
+// caller checked) is removed first unless its overlay is still mounted.
+func (s *Service) createFiles(name, cfg string) (created []string, err error) {
+	for _, dir := range []string{s.root.Instance(name), s.root.Runtime(name)} {
+		if _, err := os.Lstat(dir); err == nil {
+			if isMountPoint(s.root.Merged(name)) {
+				return created, fmt.Errorf("%w: %s is mounted but no instance %q exists; unmount it first", ErrMounted, s.root.Merged(name), name)
+			}
+			s.log.Warn("removing leftover directory of a non-existent instance", "instance", name, "path", dir)
+			if err := s.removeTree(name, dir); err != nil {
+				return created, err
+			}
+		}
+	}
+	if err := os.MkdirAll(s.root.Instances(), 0o755); err != nil {
+		return created, fmt.Errorf("create %s: %w", s.root.Instances(), err)
+	}
+	if err := os.MkdirAll(s.root.Runtimes(), 0o755); err != nil {
+		return created, fmt.Errorf("create %s: %w", s.root.Runtimes(), err)
+	}
+	if err := os.Mkdir(s.root.Instance(name), 0o750); err != nil {
+		return created, fmt.Errorf("create instance directory: %w", err)
+	}
+	created = append(created, s.root.Instance(name))
+	if err := s.chown(s.root.Instance(name)); err != nil {
+		return created, err
+	}
+	if err := s.writeFile(s.root.ServerCfg(name), []byte(cfg), 0o640); err != nil {
+		return created, err
+	}
+	if err := os.Mkdir(s.root.Runtime(name), 0o750); err != nil {
+		return created, fmt.Errorf("create runtime directory: %w", err)
+	}
+	created = append(created, s.root.Runtime(name))
+	if err := s.chown(s.root.Runtime(name)); err != nil {
+		return created, err
+	}
+	if err := s.ensureRuntime(name); err != nil {
+		return created, err
+	}
+	return created, nil
+}
+
+// Update changes an instance's port, layers or arguments. The change takes
+// effect the next time the instance starts.
+func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, error) {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return Instance{}, err
+	}
+	defer unlock()
+	rec, err := s.st.InstanceByName(ctx, name)
+	if err != nil {
+		return Instance{}, mapStoreErr(name, 0, err)
+	}
+	if u.Port != nil && *u.Port != rec.Port {
+		if err := s.checkPort(ctx, name, *u.Port); err != nil {
+			return Instance{}, err
+		}
+		rec.Port = *u.Port
+	}
+	if u.Layers != nil {
+		if err := s.checkLayers(*u.Layers); err != nil {
+			return Instance{}, err
+		}
+		rec.Layers = append([]string{}, (*u.Layers)...)
+	}
+	if u.Args != nil {
+		if err := validateArgs(*u.Args); err != nil {
+			return Instance{}, err
+		}
+		rec.Args = append([]string{}, (*u.Args)...)
+	}
+	saved, err := s.st.UpdateInstance(ctx, rec)
+	if err != nil {
+		return Instance{}, mapStoreErr(name, rec.Port, err)
+	}
+	return fromRecord(saved), nil
+}
+
+// Update is a partial change of an instance; nil fields are kept.
+type Update struct {
+	Port   *int
+	Layers *[]string
+	Args   *[]string
+}
+
+// ServerCfg returns the operator's server.cfg of an instance.
+func (s *Service) ServerCfg(ctx context.Context, name string) (string, error) {
+	if _, err := s.Get(ctx, name); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(s.root.ServerCfg(name))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read server.cfg of %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
+// SetServerCfg replaces the operator's server.cfg. It is staged into the
+// instance the next time it starts.
+func (s *Service) SetServerCfg(ctx context.Context, name, text string) error {
+	if err := validateServerCfg(text); err != nil {
+		return err
+	}
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := s.st.InstanceByName(ctx, name); err != nil {
+		return mapStoreErr(name, 0, err)
+	}
+	if err := os.MkdirAll(s.root.Instance(name), 0o750); err != nil {
+		return fmt.Errorf("write server.cfg of %s: %w", name, err)
+	}
+	return s.writeFile(s.root.ServerCfg(name), []byte(text), 0o640)
+}
+
+// Layer is a content layer available to instances: its newest generation.
+type Layer struct {
+	ID         string
+	Generation string
+	Path       string
+}
+
+// Layers lists the content layers under overlays/ that have at least one
+// generation, ordered by id.
+func (s *Service) Layers(ctx context.Context) ([]Layer, error) {
+	entries, err := os.ReadDir(s.root.Overlays())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list layers: %w", err)
+	}
+	var layers []Layer
+	for _, e := range entries {
+		if !e.IsDir() || validateLayerID(e.Name()) != nil {
+			continue
+		}
+		gen, err := newestGeneration(s.root.Overlays(), e.Name())
+		if err != nil {
+			continue
+		}
+		layers = append(layers, Layer{ID: e.Name(), Generation: gen, Path: s.root.Overlay(e.Name(), gen)})
+	}
+	return layers, nil
+}
