@@ -1,0 +1,139 @@
+package systemd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// MaxLineBytes is the longest journal line delivered whole; longer lines are
+// cut.
+const MaxLineBytes = 64 << 10
+
+// Journal reads instance console logs with journalctl. When the server unit
+// logs to a journal namespace (LogNamespace=), set Namespace so the web user
+// needs read access to that namespace only, not to the host's whole journal
+// (DESIGN.md §3).
+type Journal struct {
+	// Namespace is passed as --namespace= when not empty
+	// (LEFT4ME_JOURNAL_NAMESPACE).
+	Namespace string
+	// Command is the journalctl binary; empty means "journalctl" from PATH.
+	Command string
+}
+
+var _ instance.LogReader = (*Journal)(nil)
+
+// Args returns journalctl's arguments for instance name: the last n lines
+// (n >= 0) and, with follow, new ones as they come.
+func (j *Journal) Args(name string, n int, follow bool) []string {
+	args := []string{}
+	if j.Namespace != "" {
+		args = append(args, "--namespace="+j.Namespace)
+	}
+	args = append(args, "--unit="+UnitName(name), "--output=cat", "--no-pager", "--quiet", "--lines="+strconv.Itoa(n))
+	if follow {
+		args = append(args, "--follow")
+	}
+	return args
+}
+
+func (j *Journal) command() string {
+	if j.Command == "" {
+		return "journalctl"
+	}
+	return j.Command
+}
+
+// Tail returns up to the last n lines of the instance's log, oldest first.
+func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error) {
+	if n < 0 {
+		n = 0
+	}
+	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, n, false)...)
+	cmd.WaitDelay = time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("read journal of %s: %w%s", UnitName(name), err, stderrSuffix(stderr.String()))
+	}
+	var lines []string
+	err = readLines(bytes.NewReader(out), func(l string) { lines = append(lines, l) })
+	return lines, err
+}
+
+// Follow calls fn with each new line of the instance's log until ctx is
+// done. It returns ctx's error then, or the reason journalctl stopped.
+func (j *Journal) Follow(ctx context.Context, name string, fn func(line string)) error {
+	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, 0, true)...)
+	cmd.WaitDelay = time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
+	}
+	scanErr := readLines(out, fn)
+	waitErr := cmd.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if scanErr != nil {
+		return fmt.Errorf("follow journal of %s: %w", UnitName(name), scanErr)
+	}
+	if waitErr != nil {
+		return fmt.Errorf("follow journal of %s: %w%s", UnitName(name), waitErr, stderrSuffix(stderr.String()))
+	}
+	return errors.New("follow journal of " + UnitName(name) + ": journalctl ended")
+}
+
+// readLines calls fn for each line of r without its newline. A line longer
+// than MaxLineBytes is cut there and the rest of it skipped.
+func readLines(r io.Reader, fn func(string)) error {
+	br := bufio.NewReaderSize(r, MaxLineBytes)
+	skipping := false
+	for {
+		line, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if !skipping {
+				fn(string(line))
+			}
+			skipping = true
+			continue
+		case len(line) > 0 && !skipping:
+			fn(strings.TrimSuffix(string(line), "\n"))
+		}
+		skipping = false
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func stderrSuffix(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return ": " + s
+}

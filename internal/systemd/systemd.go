@@ -1,0 +1,207 @@
+// Package systemd runs instances as the template unit
+// left4me-server@NAME.service through systemd's D-Bus API, and reads their
+// console logs from the journal.
+//
+// The web process runs as the unprivileged service user; a polkit rule lets
+// it start, stop and restart left4me-server@* units and nothing else
+// (DESIGN.md §3). No sudo, no transient units.
+package systemd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// UnitPrefix and UnitSuffix frame an instance name in its unit name.
+const (
+	UnitPrefix = "left4me-server@"
+	UnitSuffix = ".service"
+)
+
+// UnitName returns the unit that runs instance name.
+func UnitName(name string) string { return UnitPrefix + name + UnitSuffix }
+
+// Supervisor starts, stops and inspects instance units over the system bus.
+// It connects on first use and reconnects when the connection dropped (for
+// example after dbus or systemd was restarted). It is safe for concurrent use.
+type Supervisor struct {
+	mu   sync.Mutex
+	conn *sddbus.Conn
+	dial func(context.Context) (*sddbus.Conn, error)
+}
+
+var _ instance.Supervisor = (*Supervisor)(nil)
+
+// NewSupervisor returns a Supervisor for the system bus. It does not connect
+// yet, so commands that never touch a unit work without systemd.
+func NewSupervisor() *Supervisor {
+	return &Supervisor{dial: sddbus.NewSystemConnectionContext}
+}
+
+// Close closes the bus connection, if any.
+func (s *Supervisor) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+	return nil
+}
+
+// connection returns a live connection, dialling a new one when there is
+// none or the old one was closed.
+func (s *Supervisor) connection(ctx context.Context) (*sddbus.Conn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != nil && s.conn.Connected() {
+		return s.conn, nil
+	}
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
+	c, err := s.dial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect to systemd over the system bus: %w", err)
+	}
+	s.conn = c
+	return c, nil
+}
+
+// jobFunc is one of the Conn's *UnitContext job methods.
+type jobFunc func(c *sddbus.Conn, ctx context.Context, unit, mode string, ch chan<- string) (int, error)
+
+// runJob queues a job for unit and waits for its result.
+func (s *Supervisor) runJob(ctx context.Context, verb, name string, fn jobFunc) error {
+	unit := UnitName(name)
+	c, err := s.connection(ctx)
+	if err != nil {
+		return err
+	}
+	// Buffered: systemd's answer must not block the library's signal
+	// dispatch if we stopped waiting (ctx done).
+	ch := make(chan string, 1)
+	if _, err := fn(c, ctx, unit, "replace", ch); err != nil {
+		return fmt.Errorf("%s %s: %w", verb, unit, err)
+	}
+	select {
+	case result := <-ch:
+		return jobError(verb, unit, result)
+	case <-ctx.Done():
+		return fmt.Errorf("%s %s: waiting for the job: %w", verb, unit, ctx.Err())
+	}
+}
+
+// jobError turns a job result into nil ("done") or an error explaining it.
+func jobError(verb, unit, result string) error {
+	var why string
+	switch result {
+	case "done":
+		return nil
+	case "canceled":
+		why = "the job was cancelled by a newer one"
+	case "timeout":
+		why = "the job timed out"
+	case "failed":
+		why = "the unit failed; see journalctl -u " + unit
+	case "dependency":
+		why = "a dependency failed"
+	case "skipped":
+		why = "the unit was skipped (a condition was not met)"
+	case "invalid", "unsupported":
+		why = "systemd refused the job as " + result
+	default:
+		why = fmt.Sprintf("job result %q", result)
+	}
+	return fmt.Errorf("%s %s: %s", verb, unit, why)
+}
+
+// Start starts the instance's unit and waits until systemd's job is done
+// (for a simple service: ExecStartPre finished and the server was spawned).
+func (s *Supervisor) Start(ctx context.Context, name string) error {
+	// A unit that hit its start limit stays failed until reset; try to
+	// reset it so an operator's explicit start is not refused. polkit may
+	// not grant reset-failed; then the start reports the real problem.
+	if st, err := s.Status(ctx, name); err == nil && st.State == instance.Failed {
+		if c, err := s.connection(ctx); err == nil {
+			_ = c.ResetFailedUnitContext(ctx, UnitName(name))
+		}
+	}
+	return s.runJob(ctx, "start", name, (*sddbus.Conn).StartUnitContext)
+}
+
+// Stop stops the instance's unit and waits until it is inactive, including
+// ExecStopPost (which unmounts the overlay). Stopping an inactive unit
+// succeeds.
+func (s *Supervisor) Stop(ctx context.Context, name string) error {
+	return s.runJob(ctx, "stop", name, (*sddbus.Conn).StopUnitContext)
+}
+
+// Restart restarts the instance's unit (starting it if it is stopped).
+func (s *Supervisor) Restart(ctx context.Context, name string) error {
+	return s.runJob(ctx, "restart", name, (*sddbus.Conn).RestartUnitContext)
+}
+
+// Status reports the unit's state and when it last changed.
+func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, error) {
+	unit := UnitName(name)
+	c, err := s.connection(ctx)
+	if err != nil {
+		return instance.Status{}, err
+	}
+	props, err := c.GetUnitPropertiesContext(ctx, unit)
+	if err != nil {
+		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
+	}
+	active, _ := props["ActiveState"].(string)
+	sub, _ := props["SubState"].(string)
+	state, err := MapState(active, sub)
+	if err != nil {
+		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
+	}
+	usec, _ := props["StateChangeTimestamp"].(uint64)
+	return instance.Status{State: state, Since: sinceUsec(usec)}, nil
+}
+
+// errUnknownState is wrapped for ActiveState values this package does not know.
+var errUnknownState = errors.New("unknown unit state")
+
+// MapState maps a unit's ActiveState and SubState to an instance state.
+// A unit waiting to be restarted after a crash (SubState auto-restart, under
+// ActiveState activating or, before systemd 254, also deactivating/failed)
+// is Starting: systemd will try again until the start limit (DESIGN.md §1
+// rule 6) turns it failed.
+func MapState(active, sub string) (instance.State, error) {
+	if sub == "auto-restart" || sub == "auto-restart-queued" {
+		return instance.Starting, nil
+	}
+	switch active {
+	case "active", "reloading", "refreshing":
+		return instance.Running, nil
+	case "activating":
+		return instance.Starting, nil
+	case "deactivating", "maintenance":
+		return instance.Stopping, nil
+	case "failed":
+		return instance.Failed, nil
+	case "inactive", "":
+		return instance.Stopped, nil
+	}
+	return "", fmt.Errorf("%w: ActiveState %q SubState %q", errUnknownState, active, sub)
+}
+
+// sinceUsec converts a systemd realtime timestamp (µs since the epoch; 0 =
+// never) to a time.
+func sinceUsec(usec uint64) time.Time {
+	if usec == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(int64(usec))
+}

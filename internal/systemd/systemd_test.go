@@ -1,0 +1,141 @@
+package systemd
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/left4me/left4me/internal/instance"
+)
+
+func TestMapState(t *testing.T) {
+	tests := []struct {
+		active, sub string
+		want        instance.State
+	}{
+		{"active", "running", instance.Running},
+		{"active", "exited", instance.Running},
+		{"reloading", "reload", instance.Running},
+		{"activating", "start-pre", instance.Starting},
+		{"activating", "start", instance.Starting},
+		{"activating", "auto-restart", instance.Starting},
+		{"failed", "auto-restart", instance.Starting},
+		{"deactivating", "stop-sigterm", instance.Stopping},
+		{"deactivating", "stop-post", instance.Stopping},
+		{"failed", "failed", instance.Failed},
+		{"inactive", "dead", instance.Stopped},
+		{"", "", instance.Stopped},
+	}
+	for _, tt := range tests {
+		got, err := MapState(tt.active, tt.sub)
+		if err != nil || got != tt.want {
+			t.Errorf("MapState(%q, %q) = %q, %v; want %q", tt.active, tt.sub, got, err, tt.want)
+		}
+	}
+	if _, err := MapState("exploding", "x"); err == nil {
+		t.Error("MapState accepted an unknown ActiveState")
+	}
+}
+
+func TestJobError(t *testing.T) {
+	if err := jobError("start", "u", "done"); err != nil {
+		t.Errorf("done: %v", err)
+	}
+	for _, r := range []string{"failed", "timeout", "canceled", "dependency", "skipped", "invalid", "weird"} {
+		err := jobError("start", "left4me-server@a.service", r)
+		if err == nil || !strings.Contains(err.Error(), "start left4me-server@a.service") {
+			t.Errorf("result %q: err = %v", r, err)
+		}
+	}
+}
+
+func TestSinceUsec(t *testing.T) {
+	if !sinceUsec(0).IsZero() {
+		t.Error("0 is not the zero time")
+	}
+	want := time.Date(2026, 11, 29, 22, 0, 0, 5000, time.UTC)
+	if got := sinceUsec(uint64(want.UnixMicro())); !got.Equal(want) {
+		t.Errorf("sinceUsec = %v, want %v", got, want)
+	}
+}
+
+func TestJournalArgs(t *testing.T) {
+	j := &Journal{Namespace: "left4me"}
+	got := j.Args("vs1", 200, true)
+	want := []string{"--namespace=left4me", "--unit=left4me-server@vs1.service", "--output=cat", "--no-pager", "--quiet", "--lines=200", "--follow"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Args = %q, want %q", got, want)
+	}
+	if got := (&Journal{}).Args("a", 5, false); got[0] != "--unit=left4me-server@a.service" || got[len(got)-1] != "--lines=5" {
+		t.Errorf("Args without namespace = %q", got)
+	}
+}
+
+// fakeJournalctl writes a script that prints its arguments and some lines,
+// and for --follow keeps running like journalctl -f.
+func fakeJournalctl(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "journalctl")
+	script := `#!/bin/sh
+echo "args: $*"
+echo "line one"
+printf 'line two without newline'
+for a in "$@"; do
+  if [ "$a" = "--follow" ]; then echo; echo "followed"; exec sleep 60; fi
+done
+`
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestJournalTailAndFollow(t *testing.T) {
+	j := &Journal{Namespace: "left4me", Command: fakeJournalctl(t)}
+	ctx := context.Background()
+	lines, err := j.Tail(ctx, "a", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 3 || !strings.Contains(lines[0], "--unit=left4me-server@a.service") || lines[1] != "line one" || lines[2] != "line two without newline" {
+		t.Errorf("Tail = %q", lines)
+	}
+
+	fctx, cancel := context.WithCancel(ctx)
+	got := make(chan string, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- j.Follow(fctx, "a", func(l string) {
+			got <- l
+		})
+	}()
+	for l := range got {
+		if l == "followed" {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Follow after cancel: %v", err)
+	}
+
+	bad := &Journal{Command: filepath.Join(t.TempDir(), "missing")}
+	if _, err := bad.Tail(ctx, "a", 1); err == nil {
+		t.Error("Tail with a missing journalctl succeeded")
+	}
+}
+
+func TestReadLinesCutsLongLines(t *testing.T) {
+	long := strings.Repeat("x", MaxLineBytes+100)
+	var lines []string
+	if err := readLines(strings.NewReader("a\n"+long+"\nb\n"), func(l string) { lines = append(lines, l) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 3 || lines[0] != "a" || len(lines[1]) != MaxLineBytes || lines[2] != "b" {
+		t.Errorf("got %d lines, lengths %d", len(lines), len(lines[1]))
+	}
+}
