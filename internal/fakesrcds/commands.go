@@ -48,7 +48,7 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 		if c.argS == "" {
 			return
 		}
-		text := strings.Trim(c.argS, `"`)
+		text := stripSayQuotes(c.argS)
 		s.out.printf("Console: %s", text)
 		s.logLocked(fmt.Sprintf(`"Console<0><Console><Console>" say "%s"`, text))
 	case "log":
@@ -98,7 +98,7 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 			s.reply(out, "fakesrcds_chat: no player with userid %d", uid)
 			return
 		}
-		text := strings.Trim(strings.TrimSpace(strings.TrimPrefix(c.argS, c.args[1])), `"`)
+		text := stripSayQuotes(strings.TrimSpace(strings.TrimPrefix(c.argS, c.args[1])))
 		verb := "say"
 		if t, ok := strings.CutPrefix(text, "(team)"); ok {
 			verb, text = "say_team", strings.TrimSpace(t)
@@ -264,4 +264,13 @@ func (s *Server) cmdKick(c command, out io.Writer) {
 		return
 	}
 	s.removePlayerLocked(target, "Kicked by Console")
+}
+
+// stripSayQuotes removes the quotes around a say text as the engine does:
+// only when the text starts with one, and then the first and last byte.
+func stripSayQuotes(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return s[1 : len(s)-1]
+	}
+	return s
 }

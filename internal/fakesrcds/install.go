@@ -51,6 +51,8 @@ const manifest = `"AppState"
 //
 // This is the one canonical way to get a tree that starts like a real
 // installation; `fakesrcds -write-install DIR` does the same from a shell.
+// An empty binaryPath writes the tree without srcds_linux, enough for a
+// Server started in-process with Config.Dir set to dir.
 func WriteInstallation(dir, binaryPath string) error {
 	if dir == "" {
 		return fmt.Errorf("write installation: empty directory name")
@@ -60,8 +62,10 @@ func WriteInstallation(dir, binaryPath string) error {
 			return fmt.Errorf("write installation: %w", err)
 		}
 	}
-	if err := copyExecutable(binaryPath, filepath.Join(dir, "srcds_linux")); err != nil {
-		return fmt.Errorf("write installation: copy engine binary: %w", err)
+	if binaryPath != "" {
+		if err := copyExecutable(binaryPath, filepath.Join(dir, "srcds_linux")); err != nil {
+			return fmt.Errorf("write installation: copy engine binary: %w", err)
+		}
 	}
 	if err := writeFile(filepath.Join(dir, "srcds_run"), []byte(srcdsRun), 0o755); err != nil {
 		return fmt.Errorf("write installation: %w", err)
