@@ -501,7 +501,7 @@ func openBeneath(dirFD int, rel string, flags int) (int, error) {
 func describeOpenErr(err error) error {
 	switch {
 	case errors.Is(err, unix.ELOOP):
-		return fmt.Errorf("a path component is a symlink (it was not when validated, or is not allowed here): %w", err)
+		return fmt.Errorf("a path component is a symlink, which is not allowed here (or was swapped in after validation): %w", err)
 	case errors.Is(err, unix.EXDEV):
 		return fmt.Errorf("the path leaves the state root: %w", err)
 	case errors.Is(err, unix.ENOTDIR):

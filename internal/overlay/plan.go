@@ -293,7 +293,7 @@ func wantDir(dir string, fi os.FileInfo, err error, hint string) error {
 	case err != nil:
 		return fmt.Errorf("%s: %w", dir, err)
 	case fi.Mode()&os.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symlink: upper, work and merged must be real directories directly inside %s", dir, filepath.Dir(dir))
+		return fmt.Errorf("%s is a symlink: runtime/, runtime/NAME and its upper, work and merged must be real directories, not symlinks", dir)
 	case !fi.IsDir():
 		return fmt.Errorf("%s is not a directory", dir)
 	}
