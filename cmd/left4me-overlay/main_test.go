@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
+)
+
+// helperBin is the left4me-overlay binary built once for all tests.
+var helperBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "left4me-overlay-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	helperBin = filepath.Join(dir, "left4me-overlay")
+	out, err := exec.Command("go", "build", "-o", helperBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runHelper runs the binary with exactly env as its environment.
+func runHelper(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(helperBin, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+const usageLine = "left4me-overlay: usage: left4me-overlay mount|umount NAME\n"
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		nil, {"mount"}, {"umount"}, {"mount", "a", "b"}, {"mounts", "a"}, {"--help"}, {"MOUNT", "a"}, {"", "a"},
+	} {
+		r := runHelper(t, []string{"LEFT4ME_ROOT=/nonexistent"}, args...)
+		if r.code != 2 || r.stderr != usageLine || r.stdout != "" {
+			t.Errorf("args %q: exit %d, stdout %q, stderr %q; want 2 and the usage line", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestRefusedBeforeTouchingTheRoot(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"mount", "../etc"}, nil, "left4me-overlay: invalid instance name \"../etc\""},
+		{[]string{"umount", "A"}, nil, "left4me-overlay: invalid instance name"},
+		{[]string{"mount", strings.Repeat("a", 65)}, nil, "left4me-overlay: invalid instance name"},
+		{[]string{"mount", "a"}, []string{"LEFT4ME_ROOT=relative/root"}, "left4me-overlay: state root \"relative/root\": must be an absolute path"},
+		{[]string{"mount", "a"}, []string{"LEFT4ME_ROOT=/nonexistent/left4me"}, "left4me-overlay: state root /nonexistent/left4me"},
+	}
+	for _, tt := range tests {
+		r := runHelper(t, tt.env, tt.args...)
+		if r.code != 1 || !strings.HasPrefix(r.stderr, tt.want) || r.stdout != "" {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
+// newRoot builds a state root with instance "srv": a base installation,
+// one content layer, runtime dirs and instance.env.
+func newRoot(t *testing.T) layout.Root {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := layout.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{r.Installation("1"), r.Overlay("sm", "2"), r.Upper("srv"), r.Work("srv"), r.Merged("srv"), r.Instance("srv")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(r.Installation("1"), "srcds_run"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeEnv(t, r, r.Overlay("sm", "2"), r.Installation("1"))
+	return r
+}
+
+func writeEnv(t *testing.T, r layout.Root, lower ...string) {
+	t.Helper()
+	env := overlay.Env{LowerDirs: lower, Port: 27015, Args: []string{"+map", "c1m1_hotel"}}
+	if err := overlay.WriteEnvFile(r.InstanceEnv("srv"), env, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the helper accepts only a state root owned by root or the service user")
+	}
+}
+
+func TestPrintOnly(t *testing.T) {
+	needRoot(t)
+	r := newRoot(t)
+	env := []string{
+		"LEFT4ME_ROOT=" + r.String(),
+		"LEFT4ME_OVERLAY_PRINT_ONLY=1",
+		// Ignored: the helper reads the layers from instance.env only.
+		"L4D2_LOWERDIRS=/etc",
+	}
+	got := runHelper(t, env, "mount", "srv")
+	want := fmt.Sprintf("mount overlay lowerdir=%s:%s upperdir=%s workdir=%s target=%s\n",
+		r.Overlay("sm", "2"), r.Installation("1"), r.Upper("srv"), r.Work("srv"), r.Merged("srv"))
+	if got.code != 0 || got.stdout != want || got.stderr != "" {
+		t.Errorf("mount PRINT_ONLY: exit %d\nstdout %q\nwant   %q\nstderr %q", got.code, got.stdout, want, got.stderr)
+	}
+	if ok, _ := overlay.IsMounted(r.Merged("srv")); ok {
+		t.Fatal("PRINT_ONLY mounted")
+	}
+	got = runHelper(t, env, "umount", "srv")
+	want = fmt.Sprintf("umount target=%s remove=%s/work\n", r.Merged("srv"), r.Work("srv"))
+	if got.code != 0 || got.stdout != want || got.stderr != "" {
+		t.Errorf("umount PRINT_ONLY: exit %d\nstdout %q\nwant   %q\nstderr %q", got.code, got.stdout, want, got.stderr)
+	}
+	// PRINT_ONLY validates first.
+	writeEnv(t, r, r.Overlay("sm", "2"))
+	got = runHelper(t, env, "mount", "srv")
+	if got.code != 1 || got.stdout != "" || !strings.Contains(got.stderr, "missing base layer") {
+		t.Errorf("PRINT_ONLY with a bad stack: exit %d, stdout %q, stderr %q", got.code, got.stdout, got.stderr)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	needRoot(t)
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, r layout.Root)
+		verb  string
+		want  string
+	}{
+		{"missing base layer", func(t *testing.T, r layout.Root) { writeEnv(t, r, r.Overlay("sm", "2")) }, "mount", "missing base layer"},
+		{"escaping symlink layer", func(t *testing.T, r layout.Root) {
+			l := filepath.Join(r.Overlays(), "evil")
+			if err := os.Symlink("/etc", l); err != nil {
+				t.Fatal(err)
+			}
+			writeEnv(t, r, l, r.Installation("1"))
+		}, "mount", "resolves to /etc, outside"},
+		{"symlinked merged", func(t *testing.T, r layout.Root) {
+			if err := os.Remove(r.Merged("srv")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(t.TempDir(), r.Merged("srv")); err != nil {
+				t.Fatal(err)
+			}
+		}, "umount", "merged is a symlink"},
+		{"root owned by another user", func(t *testing.T, r layout.Root) {
+			if err := os.Chown(r.String(), 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+		}, "mount", "is owned by uid 4242: it must be owned by root or the service user"},
+		{"world-writable root", func(t *testing.T, r layout.Root) {
+			if err := os.Chmod(r.String(), 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, "umount", "world-writable"},
+		{"missing instance.env", func(t *testing.T, r layout.Root) {
+			if err := os.Remove(r.InstanceEnv("srv")); err != nil {
+				t.Fatal(err)
+			}
+		}, "mount", "instance.env"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRoot(t)
+			tt.setup(t, r)
+			got := runHelper(t, []string{"LEFT4ME_ROOT=" + r.String()}, tt.verb, "srv")
+			if got.code != 1 || !strings.HasPrefix(got.stderr, "left4me-overlay: ") || !strings.Contains(got.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", got.code, got.stderr, tt.want)
+			}
+			if ok, _ := overlay.IsMounted(r.Merged("srv")); ok {
+				unix.Unmount(r.Merged("srv"), 0)
+				t.Error("refused mount left something mounted")
+			}
+		})
+	}
+}
+
+// TestOwnershipAsNormalUser: run as a normal user the helper refuses a state
+// root that user owns (not root, not the service user).
+func TestOwnershipAsNormalUser(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("needs a non-root user: root owns the temporary root")
+	}
+	r := newRoot(t)
+	got := runHelper(t, []string{"LEFT4ME_ROOT=" + r.String(), "LEFT4ME_OVERLAY_PRINT_ONLY=1"}, "mount", "srv")
+	if got.code != 1 || !strings.Contains(got.stderr, "must be owned by root or the service user") {
+		t.Errorf("exit %d, stderr %q", got.code, got.stderr)
+	}
+}
+
+func TestMountUmount(t *testing.T) {
+	needRoot(t)
+	r := newRoot(t)
+	env := []string{"LEFT4ME_ROOT=" + r.String()}
+	merged := r.Merged("srv")
+	t.Cleanup(func() {
+		if ok, _ := overlay.IsMounted(merged); ok {
+			unix.Unmount(merged, 0)
+		}
+	})
+	steps := []struct {
+		verb, want string
+		mounted    bool
+	}{
+		{"mount", "left4me-overlay: srv: mounted 2 layers on " + merged, true},
+		{"mount", "left4me-overlay: srv: already mounted on " + merged + ", nothing to do\n", true},
+		{"umount", "left4me-overlay: srv: unmounted " + merged + "\n", false},
+		{"umount", "left4me-overlay: srv: nothing mounted on " + merged + "\n", false},
+	}
+	for _, s := range steps {
+		got := runHelper(t, env, s.verb, "srv")
+		if got.code != 0 || !strings.HasPrefix(got.stderr, s.want) {
+			if strings.Contains(got.stderr, "overlay") && s.verb == "mount" && got.code == 1 {
+				t.Skipf("overlayfs not usable here: %s", got.stderr)
+			}
+			t.Fatalf("%s: exit %d, stderr %q; want 0 and %q", s.verb, got.code, got.stderr, s.want)
+		}
+		t.Logf("%s: %s", s.verb, strings.TrimSpace(got.stderr))
+		if ok, _ := overlay.IsMounted(merged); ok != s.mounted {
+			t.Fatalf("after %s: mounted = %v", s.verb, ok)
+		}
+		if s.mounted {
+			if _, err := os.Stat(filepath.Join(merged, "srcds_run")); err != nil {
+				t.Errorf("srcds_run not visible through merged: %v", err)
+			}
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(r.Work("srv"), "work")); !os.IsNotExist(err) {
+		t.Errorf("work/work left after umount: %v", err)
+	}
+}
