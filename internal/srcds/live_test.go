@@ -518,11 +518,16 @@ func TestLogToNonLoopbackAddress(t *testing.T) {
 		}
 	}
 	col.waitFor(t, "chat", func(e srcds.Event) bool { return e.Type == srcds.EventChat && e.Text == "via lan" })
+	// A second line sent after the first bounds the wait for a duplicate.
+	if _, err := c.Exec(testCtx(t), "say end"); err != nil {
+		t.Fatal(err)
+	}
+	col.waitFor(t, "end chat", func(e srcds.Event) bool { return e.Type == srcds.EventChat && e.Text == "end" })
 	col.mu.Lock()
 	defer col.mu.Unlock()
 	n := 0
 	for _, e := range col.events {
-		if e.Type == srcds.EventChat {
+		if e.Type == srcds.EventChat && e.Text == "via lan" {
 			n++
 		}
 	}
