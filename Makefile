@@ -2,8 +2,24 @@
 GO ?= go
 PREFIX ?= /usr
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+# Where "make install" builds the binaries it installs (static, CGO off).
+BUILDDIR ?= bin/install
 
-.PHONY: all build test vet
+BINDIR      = $(DESTDIR)$(PREFIX)/bin
+LIBEXECDIR  = $(DESTDIR)$(PREFIX)/libexec/left4me
+UNITDIR     = $(DESTDIR)$(PREFIX)/lib/systemd/system
+JOURNALDDIR = $(DESTDIR)$(PREFIX)/lib/systemd/journald@left4me.conf.d
+POLKITDIR   = $(DESTDIR)$(PREFIX)/share/polkit-1/rules.d
+SYSUSERSDIR = $(DESTDIR)$(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+SYSCTLDIR   = $(DESTDIR)$(PREFIX)/lib/sysctl.d
+CONFDIR     = $(DESTDIR)$(SYSCONFDIR)/left4me
+
+UNITS = left4me-server@.service left4me-web.service left4me-build@.service \
+	left4me-autostart.service l4d2-game.slice l4d2-build.slice
+
+.PHONY: all build test vet install install-bin install-data
 
 all: build
 
@@ -18,3 +34,26 @@ vet:
 # harness) skip with a reason when they cannot run.
 test: vet
 	$(GO) test -count=1 -timeout 60m ./...
+
+# Install everything a host needs under DESTDIR (see README, "Install on a
+# host", for the post-install step that runs on the target). Existing
+# /etc/left4me/*.env files are kept.
+install: install-bin install-data
+
+install-bin:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILDDIR)/ ./cmd/left4me ./cmd/left4me-overlay
+	install -d -m 0755 $(BINDIR) $(LIBEXECDIR)
+	install -m 0755 $(BUILDDIR)/left4me $(BINDIR)/left4me
+	install -m 0755 $(BUILDDIR)/left4me-overlay $(LIBEXECDIR)/left4me-overlay
+
+install-data:
+	install -d -m 0755 $(UNITDIR) $(JOURNALDDIR) $(POLKITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(SYSCTLDIR) $(CONFDIR)
+	for u in $(UNITS); do install -m 0644 deploy/systemd/$$u $(UNITDIR)/$$u || exit 1; done
+	install -m 0644 deploy/systemd/journald@left4me.conf $(JOURNALDDIR)/left4me.conf
+	install -m 0644 deploy/polkit/50-left4me.rules $(POLKITDIR)/50-left4me.rules
+	install -m 0644 deploy/sysusers.d/left4me.conf $(SYSUSERSDIR)/left4me.conf
+	install -m 0644 deploy/tmpfiles.d/left4me.conf $(TMPFILESDIR)/left4me.conf
+	install -m 0644 deploy/sysctl.d/60-left4me.conf $(SYSCTLDIR)/60-left4me.conf
+	test -e $(CONFDIR)/host.env || install -m 0644 deploy/etc/host.env $(CONFDIR)/host.env
+	test -e $(CONFDIR)/web.env || install -m 0640 deploy/etc/web.env $(CONFDIR)/web.env
+	test -e $(CONFDIR)/build-resolv.conf || install -m 0644 deploy/etc/build-resolv.conf $(CONFDIR)/build-resolv.conf
