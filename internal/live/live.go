@@ -1,0 +1,99 @@
+// Package live keeps the live state of running game servers — map, player
+// list, player counts — by polling each one every few seconds over RCON
+// (`status`) and A2S, and decorates players with Steam personas when a
+// resolver is configured.
+//
+// It knows nothing about instances: a TargetLister (wired in cmd/ from the
+// instance service) says which servers to poll.
+package live
+
+import (
+	"context"
+	"time"
+
+	"github.com/left4me/left4me/internal/steam"
+)
+
+// Player is one connected client as the panel shows it.
+type Player struct {
+	UserID    int
+	Name      string        // in-game name
+	SteamID   string        // as status prints it: "STEAM_1:0:N", or "BOT"
+	SteamID64 uint64        // 0 for bots and unparseable ids
+	Score     int           // from A2S_PLAYER when it answers (status has no score)
+	Connected time.Duration // time on the server
+	Ping      int           // milliseconds
+	Bot       bool
+
+	// Set from the Steam persona when a resolver is configured and knows
+	// the player; empty otherwise (the web layer shows a placeholder).
+	AvatarURL   string
+	ProfileURL  string
+	PersonaName string
+}
+
+// Snapshot is the last known state of one server.
+type Snapshot struct {
+	Name       string // the target's name (the instance name)
+	Online     bool   // false only after Config.OfflineAfter consecutive failed polls
+	Hostname   string
+	Map        string
+	Players    []Player // humans first, then bots, each in status order
+	Humans     int
+	Bots       int
+	MaxPlayers int
+	UpdatedAt  time.Time // when the server last answered
+	Err        string    // the last poll's error, empty when it succeeded
+	Failures   int       // consecutive failed polls
+}
+
+// Target is a server to poll. RCONPassword is a secret: it is never logged
+// and never appears in a Snapshot.
+type Target struct {
+	Name         string
+	Addr         string // host:port of the game port (UDP A2S and TCP RCON)
+	RCONPassword string
+}
+
+// TargetLister lists the servers that should be polled now: the running
+// instances.
+type TargetLister interface {
+	Targets(ctx context.Context) ([]Target, error)
+}
+
+// TargetFunc adapts a function to TargetLister.
+type TargetFunc func(ctx context.Context) ([]Target, error)
+
+// Targets calls f.
+func (f TargetFunc) Targets(ctx context.Context) ([]Target, error) { return f(ctx) }
+
+// PersonaResolver looks up Steam personas by 64-bit SteamID;
+// *steam.PersonaCache implements it. It may return some personas together
+// with an error.
+type PersonaResolver interface {
+	Personas(ctx context.Context, ids []uint64) (map[uint64]steam.Persona, error)
+}
+
+// Config tunes a Poller; zero fields take the defaults.
+type Config struct {
+	Interval     time.Duration // between refreshes (default 5s)
+	Timeout      time.Duration // for one server's poll (default 3s)
+	Concurrency  int           // servers polled at once (default 32)
+	OfflineAfter int           // consecutive failures before Online=false (default 3)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = 5 * time.Second
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 3 * time.Second
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 32
+	}
+	if c.OfflineAfter <= 0 {
+		c.OfflineAfter = 3
+	}
+	return c
+}

@@ -1,0 +1,204 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/left4me/left4me/internal/srcds"
+)
+
+// Back-off periods. Polling every few seconds must not turn into an attack
+// on a misconfigured server.
+const (
+	// authBackoff: srcds bans an address after repeated bad RCON passwords
+	// (sv_rcon_maxfailures), which would also lock the panel's console out,
+	// so a refused password is not tried again for this long.
+	authBackoff = time.Minute
+	// a2sBackoff: srcds may ignore A2S sent to 127.0.0.1 (SRCDS.md §2); after
+	// a2sMaxMisses misses in a row while RCON answers, A2S is skipped for
+	// this long so that each poll does not wait out its timeout.
+	a2sBackoff   = time.Minute
+	a2sMaxMisses = 2
+	// a2sTimeout bounds the A2S round trips of one poll.
+	a2sTimeout = time.Second
+)
+
+// server is the poller's per-target state. Only the refresh pass touches
+// it (one goroutine per server per pass).
+type server struct {
+	target Target
+	snap   Snapshot
+
+	rcon          *srcds.RCON // nil until dialled, and after an error
+	authFailUntil time.Time   // no RCON dial before this after a refused password
+	authErr       error
+	a2sMisses     int
+	a2sSkipUntil  time.Time
+}
+
+type a2sResult struct {
+	info    srcds.Info
+	players []srcds.Player
+	err     error
+}
+
+// query polls the server once: RCON status for the player table and map,
+// A2S (concurrently, best effort) for scores, or for everything when RCON
+// fails. It returns an error only when neither answered.
+func (s *server) query(ctx context.Context) (Snapshot, error) {
+	now := time.Now()
+	var a2sCh chan a2sResult
+	if now.After(s.a2sSkipUntil) {
+		a2sCh = make(chan a2sResult, 1)
+		go func() {
+			actx, cancel := context.WithTimeout(ctx, a2sTimeout)
+			defer cancel()
+			info, players, err := srcds.Query(actx, s.target.Addr)
+			a2sCh <- a2sResult{info, players, err}
+		}()
+	}
+	st, rconErr := s.status(ctx)
+	var a2s a2sResult
+	if a2sCh != nil {
+		a2s = <-a2sCh
+		if a2s.err != nil {
+			s.a2sMisses++
+			if s.a2sMisses >= a2sMaxMisses && rconErr == nil {
+				s.a2sSkipUntil = time.Now().Add(a2sBackoff)
+				s.a2sMisses = 0
+			}
+		} else {
+			s.a2sMisses = 0
+		}
+	} else {
+		a2s.err = errors.New("a2s skipped after repeated misses")
+	}
+
+	switch {
+	case rconErr == nil:
+		snap := fromStatus(st)
+		if a2s.err == nil {
+			addScores(snap.Players, a2s.players)
+			if snap.Hostname == "" {
+				snap.Hostname = a2s.info.Name
+			}
+		}
+		return snap, nil
+	case a2s.err == nil:
+		snap := fromA2S(a2s.info, a2s.players)
+		snap.Err = rconErr.Error()
+		return snap, nil
+	default:
+		return Snapshot{}, rconErr
+	}
+}
+
+// status runs "status" over the kept connection, dialling when there is
+// none. A failure on an old connection (the server restarted, say) gets one
+// fresh dial before it counts.
+func (s *server) status(ctx context.Context) (srcds.Status, error) {
+	for attempt := 0; ; attempt++ {
+		fresh := s.rcon == nil
+		if fresh {
+			if time.Now().Before(s.authFailUntil) {
+				return srcds.Status{}, s.authErr
+			}
+			c, err := srcds.Dial(ctx, s.target.Addr, s.target.RCONPassword)
+			if err != nil {
+				if errors.Is(err, srcds.ErrAuth) {
+					s.authFailUntil = time.Now().Add(authBackoff)
+					s.authErr = fmt.Errorf("%w (not retried for %s)", err, authBackoff)
+				}
+				return srcds.Status{}, err
+			}
+			s.rcon = c
+		}
+		out, err := s.rcon.Exec(ctx, "status")
+		if err == nil {
+			st, perr := srcds.ParseStatus(out)
+			if perr == nil {
+				return st, nil
+			}
+			err = perr
+		}
+		s.close()
+		if fresh || attempt > 0 || ctx.Err() != nil {
+			return srcds.Status{}, err
+		}
+	}
+}
+
+func (s *server) close() {
+	if s.rcon != nil {
+		_ = s.rcon.Close()
+		s.rcon = nil
+	}
+}
+
+// fromStatus turns parsed status output into a snapshot: humans first,
+// then bots.
+func fromStatus(st srcds.Status) Snapshot {
+	snap := Snapshot{
+		Hostname:   st.Hostname,
+		Map:        st.Map,
+		Humans:     st.Humans,
+		Bots:       st.Bots,
+		MaxPlayers: st.MaxPlayers,
+		Players:    make([]Player, 0, len(st.Players)),
+	}
+	for _, p := range st.Players {
+		snap.Players = append(snap.Players, Player{
+			UserID:    p.UserID,
+			Name:      p.Name,
+			SteamID:   p.UniqueID,
+			SteamID64: p.SteamID64,
+			Connected: p.Connected,
+			Ping:      p.Ping,
+			Bot:       p.Bot,
+		})
+	}
+	slices.SortStableFunc(snap.Players, func(a, b Player) int {
+		switch {
+		case a.Bot == b.Bot:
+			return 0
+		case b.Bot:
+			return -1
+		}
+		return 1
+	})
+	return snap
+}
+
+// addScores copies A2S_PLAYER scores onto status players by name (status
+// has no score column); duplicate names are matched in order.
+func addScores(players []Player, a2s []srcds.Player) {
+	used := make([]bool, len(a2s))
+	for i := range players {
+		for j, ap := range a2s {
+			if !used[j] && ap.Name == players[i].Name {
+				used[j] = true
+				players[i].Score = ap.Score
+				break
+			}
+		}
+	}
+}
+
+// fromA2S builds a snapshot from A2S alone (RCON unavailable): no SteamIDs,
+// pings or user ids, and bots cannot be told from humans by name.
+func fromA2S(info srcds.Info, players []srcds.Player) Snapshot {
+	snap := Snapshot{
+		Hostname:   info.Name,
+		Map:        info.Map,
+		Humans:     max(0, info.Players-info.Bots),
+		Bots:       info.Bots,
+		MaxPlayers: info.MaxPlayers,
+	}
+	for _, p := range players {
+		snap.Players = append(snap.Players, Player{Name: p.Name, Score: p.Score, Connected: p.Duration})
+	}
+	return snap
+}
