@@ -2,6 +2,7 @@ package fakesrcds
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -31,11 +32,18 @@ func (s *Server) logLocked(msg string) {
 	pkt = append(pkt, line...)
 	pkt = append(pkt, '\n', 0)
 	for _, d := range s.logDests {
-		// NOTE: srcds silently drops log destinations in 127.0.0.0/8
-		// (SRCDS.md §4); the panel must announce a non-loopback address.
-		if d.Addr().IsLoopback() && !s.allowLB {
-			continue
+		if logDestAllowed(d, s.allowLB) {
+			_, _ = s.udp.WriteToUDPAddrPort(pkt, d)
 		}
-		_, _ = s.udp.WriteToUDPAddrPort(pkt, d)
 	}
+}
+
+// logDestAllowed reports whether log packets go to d.
+//
+// NOTE: srcds silently drops log destinations in 127.0.0.0/8 (SRCDS.md §4),
+// so the panel must announce a non-loopback address; the stand-in does the
+// same unless told otherwise (-allowloopbacklog and friends), for tests on
+// hosts without a non-loopback address.
+func logDestAllowed(d netip.AddrPort, allowLoopback bool) bool {
+	return allowLoopback || !d.Addr().Unmap().Is4() || !d.Addr().Unmap().IsLoopback()
 }
