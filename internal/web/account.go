@@ -1,0 +1,31 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/store"
+)
+
+// accountPage lists the user's API tokens; NewToken is set once, right
+// after a token was created.
+type accountPage struct {
+	Tokens   []store.APIToken
+	NewToken string
+	NewName  string
+	Error    string
+}
+
+// account shows the user's API tokens and the form to create one.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	s.showAccount(w, r, http.StatusOK, accountPage{})
+}
+
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int, pg accountPage) {
+	tokens, err := s.cfg.Store.ListAPITokens(r.Context(), who(r).User.ID)
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	pg.Tokens = tokens
+	s.render(w, r, status, "account", "Account", pg)
+}

@@ -1,0 +1,22 @@
+package web
+
+import "net/http"
+
+// cfgBody is the JSON form of server.cfg.
+type cfgBody struct {
+	ServerCfg string `json:"server_cfg"`
+}
+
+// apiCfgGet answers GET /api/v1/instances/{name}/cfg.
+func (s *Server) apiCfgGet(w http.ResponseWriter, r *http.Request) {
+	inst, _, ok := s.instanceFor(w, r, true)
+	if !ok {
+		return
+	}
+	text, err := s.cfg.Instances.ServerCfg(r.Context(), inst.Name)
+	if err != nil {
+		s.apiFailErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cfgBody{ServerCfg: text})
+}

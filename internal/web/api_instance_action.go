@@ -1,0 +1,25 @@
+package web
+
+import "net/http"
+
+// apiInstanceAction returns the handler of POST /api/v1/instances/{name}/ACTION;
+// it answers the instance's new state.
+func (s *Server) apiInstanceAction(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		inst, rl, ok := s.instanceFor(w, r, true)
+		if !ok {
+			return
+		}
+		if err := s.lifecycle(r.Context(), action, inst.Name); err != nil {
+			s.apiFailErr(w, r, err)
+			return
+		}
+		s.log.Info("instance "+action, "instance", inst.Name, "user", who(r).User.Name)
+		owners, err := s.ownerNames(r.Context())
+		if err != nil {
+			s.serverError(w, r, true, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.describe(r.Context(), inst, rl, owners))
+	}
+}

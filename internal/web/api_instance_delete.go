@@ -1,0 +1,21 @@
+package web
+
+import "net/http"
+
+// apiInstanceDelete stops and deletes an instance (owner or admin): 204.
+func (s *Server) apiInstanceDelete(w http.ResponseWriter, r *http.Request) {
+	inst, rl, ok := s.instanceFor(w, r, true)
+	if !ok {
+		return
+	}
+	if !rl.canSeeSecrets() {
+		writeJSON(w, http.StatusForbidden, apiError{Error: "only the owner or an administrator may delete this instance"})
+		return
+	}
+	if err := s.cfg.Instances.Delete(r.Context(), inst.Name); err != nil {
+		s.apiFailErr(w, r, err)
+		return
+	}
+	s.log.Info("instance deleted", "instance", inst.Name, "user", who(r).User.Name)
+	w.WriteHeader(http.StatusNoContent)
+}

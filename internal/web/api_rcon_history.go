@@ -1,0 +1,21 @@
+package web
+
+import "net/http"
+
+// apiRCONHistory answers the instance's console history, oldest first.
+func (s *Server) apiRCONHistory(w http.ResponseWriter, r *http.Request) {
+	inst, _, ok := s.instanceFor(w, r, true)
+	if !ok {
+		return
+	}
+	entries, err := s.cfg.Store.ListRCON(r.Context(), inst.Name, 0)
+	if err != nil {
+		s.serverError(w, r, true, err)
+		return
+	}
+	out := make([]rconReply, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, rconReply{Command: e.Command, Response: e.Response, User: e.UserName, At: e.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"history": out})
+}

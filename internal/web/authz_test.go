@@ -1,0 +1,261 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// instanceCase is how the authorisation tests call one instance route.
+type instanceCase struct {
+	form url.Values // form body (UI routes)
+	json string     // JSON body (API routes)
+}
+
+// instanceCases holds a request for every route of the table that acts on
+// one instance. TestAuthorisationCoversEveryRoute fails when a route is
+// added without a case here.
+var instanceCases = map[string]instanceCase{
+	"GET /instances/{name}":                       {},
+	"GET /instances/{name}/edit":                  {},
+	"POST /instances/{name}/edit":                 {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
+	"POST /instances/{name}/start":                {},
+	"POST /instances/{name}/stop":                 {},
+	"POST /instances/{name}/restart":              {},
+	"POST /instances/{name}/reset":                {},
+	"GET /instances/{name}/delete":                {},
+	"POST /instances/{name}/delete":               {form: url.Values{"confirm": {"alpha"}}},
+	"GET /instances/{name}/cfg":                   {},
+	"POST /instances/{name}/cfg":                  {form: url.Values{"server_cfg": {"hostname hacked"}}},
+	"GET /instances/{name}/logs/stream":           {},
+	"POST /instances/{name}/rcon":                 {form: url.Values{"command": {"status"}}},
+	"POST /instances/{name}/shares":               {form: url.Values{"user": {"bob"}}},
+	"POST /instances/{name}/shares/{user}/delete": {},
+	"GET /api/v1/instances/{name}":                {},
+	"PATCH /api/v1/instances/{name}":              {json: `{"port": 40501}`},
+	"DELETE /api/v1/instances/{name}":             {},
+	"POST /api/v1/instances/{name}/start":         {},
+	"POST /api/v1/instances/{name}/stop":          {},
+	"POST /api/v1/instances/{name}/restart":       {},
+	"POST /api/v1/instances/{name}/reset":         {},
+	"GET /api/v1/instances/{name}/cfg":            {},
+	"PUT /api/v1/instances/{name}/cfg":            {json: `{"server_cfg": "hostname hacked"}`},
+	"GET /api/v1/instances/{name}/live":           {},
+	"GET /api/v1/instances/{name}/logs":           {},
+	"GET /api/v1/instances/{name}/events":         {},
+	"GET /api/v1/instances/{name}/rcon":           {},
+	"POST /api/v1/instances/{name}/rcon":          {json: `{"command": "status"}`},
+}
+
+func TestAuthorisationCoversEveryRoute(t *testing.T) {
+	e := newEnv(t)
+	seen := map[string]bool{}
+	for _, rt := range e.srv.routes {
+		if !strings.Contains(rt.pattern, "{name}") {
+			continue
+		}
+		seen[rt.pattern] = true
+		if _, ok := instanceCases[rt.pattern]; !ok {
+			t.Errorf("route %q acts on an instance but has no authorisation case in instanceCases", rt.pattern)
+		}
+	}
+	for p := range instanceCases {
+		if !seen[p] {
+			t.Errorf("instanceCases has %q, which is not a route", p)
+		}
+	}
+}
+
+// call sends the case's request for pattern against instance name.
+func (c *client) call(pattern, name string, userID int64) (*http.Response, string) {
+	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.ReplaceAll(path, "{name}", name)
+	path = strings.ReplaceAll(path, "{user}", strconv.FormatInt(userID, 10))
+	tc := instanceCases[pattern]
+	if strings.HasSuffix(path, "/logs/stream") {
+		return c.stream(path)
+	}
+	if tc.form != nil {
+		f := url.Values{}
+		for k, v := range tc.form {
+			f[k] = append([]string(nil), v...)
+		}
+		return c.do(method, path, "", f)
+	}
+	if method == http.MethodPost && !strings.HasPrefix(path, "/api/") {
+		return c.do(method, path, "", url.Values{})
+	}
+	return c.do(method, path, tc.json, nil)
+}
+
+// stream opens an event stream, reads its first event and hangs up.
+func (c *client) stream(path string) (*http.Response, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", c.e.ts.URL+path, nil)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 256)
+	n, _ := resp.Body.Read(buf)
+	return resp, string(buf[:n])
+}
+
+// TestOtherUsersInstanceIsInvisible is the authorisation test of every
+// instance route: user B asks for each of user A's instance routes and gets
+// the same 404 as for a missing instance (403 for admin-only routes), and
+// nothing about A's instance changes. Then A and an admin get through.
+func TestOtherUsersInstanceIsInvisible(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice := e.quickUser("alice", false)
+	bob := e.quickUser("bob", false)
+	admin := e.quickUser("root", true)
+	e.mustCreate("alpha", alice)
+	if err := e.svc.Start(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := e.svc.Get(ctx, "alpha")
+	calls := e.sup.callCount()
+	b := e.as(bob)
+
+	patterns := make([]string, 0, len(instanceCases))
+	for p := range instanceCases {
+		patterns = append(patterns, p)
+	}
+	sort.Strings(patterns)
+	for _, p := range patterns {
+		t.Run("B/"+p, func(t *testing.T) {
+			resp, body := b.call(p, "alpha", bob.ID)
+			want := http.StatusNotFound
+			if strings.Contains(p, "/shares") {
+				want = http.StatusForbidden // admin-only: refused before the instance is looked up
+			}
+			if resp.StatusCode != want {
+				t.Fatalf("bob: %s = %d, want %d:\n%s", p, resp.StatusCode, want, body)
+			}
+			if strings.Contains(body, before.RCONPassword) || strings.Contains(body, "log line of alpha") {
+				t.Fatalf("bob: %s leaks alpha's data:\n%s", p, body)
+			}
+			// A missing instance answers exactly the same.
+			if want == http.StatusNotFound {
+				resp2, _ := b.call(p, "no-such-instance", bob.ID)
+				if resp2.StatusCode != resp.StatusCode {
+					t.Errorf("bob: %s on a missing instance = %d, on alpha = %d", p, resp2.StatusCode, resp.StatusCode)
+				}
+			}
+		})
+	}
+	after, err := e.svc.Get(ctx, "alpha")
+	if err != nil {
+		t.Fatalf("alpha after bob's requests: %v", err)
+	}
+	if after.Port != before.Port || strings.Join(after.Args, " ") != strings.Join(before.Args, " ") {
+		t.Errorf("bob changed alpha: %+v -> %+v", before, after)
+	}
+	if cfg, _ := e.svc.ServerCfg(ctx, "alpha"); cfg != "hostname alpha\n" {
+		t.Errorf("bob changed server.cfg to %q", cfg)
+	}
+	if e.sup.callCount() != calls {
+		t.Errorf("bob's requests reached the supervisor %d times", e.sup.callCount()-calls)
+	}
+	if h, _ := e.st.ListRCON(ctx, "alpha", 0); len(h) != 0 {
+		t.Errorf("bob's RCON commands were recorded: %+v", h)
+	}
+	if sh, _ := e.st.InstanceShares(ctx, "alpha"); len(sh) != 0 {
+		t.Errorf("bob shared alpha: %+v", sh)
+	}
+	for _, path := range []string{"/instances", "/api/v1/instances"} {
+		if _, body := b.get(path); strings.Contains(body, "alpha") {
+			t.Errorf("bob's %s lists alpha", path)
+		}
+	}
+
+	// The owner (and, for sharing, an admin) gets through every route.
+	a, root := e.as(alice), e.as(admin)
+	sort.SliceStable(patterns, func(i, j int) bool { return !destroys(patterns[i]) && destroys(patterns[j]) })
+	for _, p := range patterns {
+		c := a
+		if strings.Contains(p, "/shares") {
+			c = root
+		}
+		name := "alpha"
+		if destroys(p) {
+			name = "gone-" + strings.ToLower(strings.Fields(p)[0])
+			e.mustCreate(name, alice)
+		}
+		resp, body := c.call(p, name, bob.ID)
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 500 {
+			t.Errorf("owner: %s = %d:\n%s", p, resp.StatusCode, body)
+		}
+	}
+}
+
+func destroys(pattern string) bool {
+	return strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete") && !strings.Contains(pattern, "shares")
+}
+
+func TestSharedUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice := e.quickUser("alice", false)
+	carol := e.quickUser("carol", false)
+	admin := e.quickUser("root", true)
+	in := e.mustCreate("alpha", alice)
+	root := e.as(admin)
+	if resp, body := root.post("/instances/alpha/shares", url.Values{"user": {"carol"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("share = %d:\n%s", resp.StatusCode, body)
+	}
+	c := e.as(carol)
+	resp, body := c.get("/instances/alpha")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("carol sees alpha: %d", resp.StatusCode)
+	}
+	if strings.Contains(body, in.RCONPassword) {
+		t.Error("the RCON password is shown to a user the instance is shared with")
+	}
+	if _, body := c.get("/api/v1/instances/alpha"); strings.Contains(body, in.RCONPassword) {
+		t.Error("the API shows the RCON password to a shared user")
+	}
+	if resp, _ := c.post("/instances/alpha/start", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("carol cannot start a shared instance: %d", resp.StatusCode)
+	}
+	if resp, _ := c.post("/instances/alpha/delete", url.Values{"confirm": {"alpha"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("carol deleting a shared instance = %d, want 403", resp.StatusCode)
+	}
+	if _, err := e.svc.Get(ctx, "alpha"); err != nil {
+		t.Errorf("alpha gone after carol's delete: %v", err)
+	}
+	if _, body := e.as(alice).get("/api/v1/instances/alpha"); !strings.Contains(body, in.RCONPassword) {
+		t.Error("the owner does not get the RCON password from the API")
+	}
+	if resp, _ := root.post("/instances/alpha/shares/"+strconv.FormatInt(carol.ID, 10)+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unshare = %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/instances/alpha"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("carol still sees alpha after unshare: %d", resp.StatusCode)
+	}
+}
+
+func TestAdminPagesNeedAdmin(t *testing.T) {
+	e := newEnv(t)
+	bob := e.as(e.quickUser("bob", false))
+	for _, rt := range e.srv.routes {
+		if rt.access != adminOnly {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = strings.NewReplacer("{name}", "x", "{user}", "1", "{id}", "1").Replace(path)
+		resp, _ := bob.do(method, path, "", url.Values{})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("non-admin %s = %d, want 403", rt.pattern, resp.StatusCode)
+		}
+	}
+}

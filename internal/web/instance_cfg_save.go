@@ -1,0 +1,26 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// instanceCfgSave replaces server.cfg; it is staged at the next start.
+func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
+	inst, _, ok := s.instanceFor(w, r, false)
+	if !ok {
+		return
+	}
+	text := strings.ReplaceAll(r.PostFormValue("server_cfg"), "\r\n", "\n")
+	if err := s.cfg.Instances.SetServerCfg(r.Context(), inst.Name, text); err != nil {
+		status, _, known := classify(err)
+		if !known {
+			s.serverError(w, r, false, err)
+			return
+		}
+		s.render(w, r, status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: err.Error()})
+		return
+	}
+	http.Redirect(w, r, "/instances/"+url.PathEscape(inst.Name)+"?done=cfg", http.StatusSeeOther)
+}

@@ -1,0 +1,51 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// instanceCreate validates the form and creates the instance. On any error
+// the form comes back with the message next to its field and nothing is
+// created (the service cleans up after itself).
+func (s *Server) instanceCreate(w http.ResponseWriter, r *http.Request) {
+	form := formFromRequest(r)
+	spec := form.spec(who(r).User.ID)
+	if form.Errors == nil {
+		_, err := s.cfg.Instances.Create(r.Context(), spec)
+		if err == nil {
+			http.Redirect(w, r, "/instances/"+url.PathEscape(spec.Name)+"?done=created", http.StatusSeeOther)
+			return
+		}
+		status, field, ok := classify(err)
+		if !ok {
+			s.serverError(w, r, false, err)
+			return
+		}
+		form.fail(fieldOr(field, "form"), err.Error())
+		s.showForm(w, r, status, false, form)
+		return
+	}
+	s.showForm(w, r, http.StatusUnprocessableEntity, false, form)
+}
+
+// showForm re-renders the create or edit form with its errors.
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, status int, edit bool, form instanceForm) {
+	layers, err := s.cfg.Instances.Layers(r.Context())
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	title := "New instance"
+	if edit {
+		title = "Edit " + form.Name
+	}
+	s.render(w, r, status, "instance_form", title, formPage{Edit: edit, Form: form, Available: layers, Error: form.Errors["form"]})
+}
+
+func fieldOr(field, def string) string {
+	if field == "" {
+		return def
+	}
+	return field
+}

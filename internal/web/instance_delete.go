@@ -1,0 +1,30 @@
+package web
+
+import "net/http"
+
+// instanceDelete stops and deletes an instance once its name has been typed.
+func (s *Server) instanceDelete(w http.ResponseWriter, r *http.Request) {
+	inst, rl, ok := s.instanceFor(w, r, false)
+	if !ok {
+		return
+	}
+	if !rl.canSeeSecrets() {
+		s.fail(w, r, false, http.StatusForbidden, "Only the owner or an administrator may delete this instance.")
+		return
+	}
+	if r.PostFormValue("confirm") != inst.Name {
+		s.render(w, r, http.StatusUnprocessableEntity, "instance_delete", "Delete "+inst.Name,
+			deletePage{Name: inst.Name, Error: "Type the instance's name exactly to confirm."})
+		return
+	}
+	if err := s.cfg.Instances.Delete(r.Context(), inst.Name); err != nil {
+		if status, _, known := classify(err); known {
+			s.fail(w, r, false, status, err.Error())
+			return
+		}
+		s.serverError(w, r, false, err)
+		return
+	}
+	s.log.Info("instance deleted", "instance", inst.Name, "user", who(r).User.Name)
+	http.Redirect(w, r, "/instances?done=deleted", http.StatusSeeOther)
+}

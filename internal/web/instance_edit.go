@@ -1,0 +1,17 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// instanceEdit shows the edit form (port, layers, arguments).
+func (s *Server) instanceEdit(w http.ResponseWriter, r *http.Request) {
+	inst, _, ok := s.instanceFor(w, r, false)
+	if !ok {
+		return
+	}
+	form := instanceForm{Name: inst.Name, Port: strconv.Itoa(inst.Port), Layers: inst.Layers, Args: strings.Join(inst.Args, " ")}
+	s.showForm(w, r, http.StatusOK, true, form)
+}

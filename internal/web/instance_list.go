@@ -1,0 +1,48 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+)
+
+// listPage is the instance list.
+type listPage struct {
+	Instances []instanceView
+}
+
+// instanceList shows the instances the user may see, with their live state.
+func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
+	views, err := s.listViews(r)
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "instances", "Instances", listPage{Instances: views})
+}
+
+// listViews describes every instance the principal may see, by name.
+func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
+	ctx, p := r.Context(), who(r)
+	all, err := s.cfg.Instances.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mine, err := s.visible(ctx, p, all)
+	if err != nil {
+		return nil, err
+	}
+	owners, err := s.ownerNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]instanceView, 0, len(mine))
+	for _, in := range mine {
+		rl, err := s.roleFor(ctx, p, in)
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, s.describe(ctx, in, rl, owners))
+	}
+	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
+	return views, nil
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/store"
+)
+
+// showPage is the instance page.
+type showPage struct {
+	I        instanceView
+	Log      []string
+	LogCap   int
+	HasLogs  bool
+	Console  bool
+	Events   []eventView
+	History  []store.RCONEntry
+	Shares   []store.User
+	Users    []store.User // accounts an admin may share with
+	IsAdmin  bool
+	LiveFeed bool
+}
+
+// LastEvent is the id the page's script polls for newer events after.
+func (p showPage) LastEvent() int64 {
+	if len(p.Events) == 0 {
+		return 0
+	}
+	return p.Events[len(p.Events)-1].ID
+}
+
+// instanceShow is the instance page: state and controls, live players,
+// console log, events, RCON console and (for admins) sharing.
+func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
+	inst, rl, ok := s.instanceFor(w, r, false)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	owners, err := s.ownerNames(ctx)
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	pg := showPage{I: s.describe(ctx, inst, rl, owners), LogCap: s.cfg.LogLines, HasLogs: s.cfg.Logs != nil,
+		Console: s.cfg.Console != nil, IsAdmin: who(r).User.IsAdmin, LiveFeed: s.cfg.Live != nil}
+	if s.cfg.Logs != nil {
+		if pg.Log, err = s.cfg.Logs.Tail(ctx, inst.Name, s.cfg.LogLines); err != nil {
+			s.log.Warn("read log tail", "instance", inst.Name, "err", err)
+		}
+	}
+	if pg.Events, err = s.eventViews(r, inst.Name, 0, 50); err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	if pg.History, err = s.cfg.Store.ListRCON(ctx, inst.Name, 20); err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	if pg.IsAdmin {
+		if pg.Shares, err = s.cfg.Store.InstanceShares(ctx, inst.Name); err == nil {
+			pg.Users, err = s.cfg.Store.ListUsers(ctx)
+		}
+		if err != nil {
+			s.serverError(w, r, false, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "instance", inst.Name, pg)
+}

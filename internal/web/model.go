@@ -1,0 +1,210 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
+)
+
+// LiveState is what the panel shows of a running instance's game: it is
+// filled from the live poller (A2S + RCON status + Steam personas).
+type LiveState struct {
+	Online     bool         `json:"online"`
+	Hostname   string       `json:"hostname"`
+	Map        string       `json:"map"`
+	Humans     int          `json:"humans"`
+	MaxPlayers int          `json:"max_players"`
+	Players    []LivePlayer `json:"players"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+}
+
+// LivePlayer is one player on a server.
+type LivePlayer struct {
+	Name      string        `json:"name"`
+	SteamID   string        `json:"steam_id,omitempty"`
+	Score     int           `json:"score"`
+	Connected time.Duration `json:"-"`
+	Seconds   int           `json:"connected_seconds"`
+	Ping      int           `json:"ping"`
+	AvatarURL string        `json:"avatar_url,omitempty"`
+	Bot       bool          `json:"bot,omitempty"`
+}
+
+// instanceView is an instance as pages and the API show it.
+type instanceView struct {
+	Name         string         `json:"name"`
+	Owner        string         `json:"owner"`
+	Port         int            `json:"port"`
+	Layers       []string       `json:"layers"`
+	Args         []string       `json:"args"`
+	State        instance.State `json:"state"`
+	Since        time.Time      `json:"since,omitzero"`
+	WantRunning  bool           `json:"want_running"`
+	RCONPassword string         `json:"rcon_password,omitempty"`
+	Live         *LiveState     `json:"live,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	Role         role           `json:"-"`
+}
+
+// CanManage reports whether the viewer may delete the instance and see its RCON password.
+func (v instanceView) CanManage() bool { return v.Role.canSeeSecrets() }
+
+// Running reports whether the instance is up or on its way up.
+func (v instanceView) Running() bool {
+	return v.State == instance.Running || v.State == instance.Starting
+}
+
+// describe builds the view of one instance. The RCON password is included
+// only for owners and admins.
+func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, owners map[int64]string) instanceView {
+	v := instanceView{
+		Name: inst.Name, Owner: owners[inst.OwnerID], Port: inst.Port,
+		Layers: nonNil(inst.Layers), Args: nonNil(inst.Args), WantRunning: inst.WantRunning,
+		CreatedAt: inst.CreatedAt, UpdatedAt: inst.UpdatedAt, Role: rl,
+	}
+	if rl.canSeeSecrets() {
+		v.RCONPassword = inst.RCONPassword
+	}
+	st, err := s.cfg.Instances.Status(ctx, inst.Name)
+	if err != nil {
+		s.log.Warn("instance status", "instance", inst.Name, "err", err)
+		v.State = "unknown"
+	} else {
+		v.State, v.Since = st.State, st.Since
+	}
+	if s.cfg.Live != nil && v.Running() {
+		if l, ok := s.cfg.Live.Live(inst.Name); ok {
+			for i := range l.Players {
+				l.Players[i].Seconds = int(l.Players[i].Connected / time.Second)
+			}
+			v.Live = &l
+		}
+	}
+	return v
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// ownerNames maps user ids to names for display.
+func (s *Server) ownerNames(ctx context.Context) (map[int64]string, error) {
+	users, err := s.cfg.Store.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(users))
+	for _, u := range users {
+		m[u.ID] = u.Name
+	}
+	return m, nil
+}
+
+// instanceForm is the create/edit form, also filled from API JSON.
+type instanceForm struct {
+	Name      string
+	Port      string
+	Layers    []string
+	Args      string
+	ServerCfg string
+	Errors    map[string]string
+}
+
+func (f *instanceForm) fail(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = make(map[string]string)
+	}
+	if _, dup := f.Errors[field]; !dup {
+		f.Errors[field] = msg
+	}
+}
+
+// formFromRequest reads the create/edit form.
+func formFromRequest(r *http.Request) instanceForm {
+	r.ParseForm()
+	var layers []string
+	for _, l := range r.PostForm["layers"] {
+		if l = strings.TrimSpace(l); l != "" {
+			layers = append(layers, l)
+		}
+	}
+	return instanceForm{
+		Name:      strings.TrimSpace(r.PostFormValue("name")),
+		Port:      strings.TrimSpace(r.PostFormValue("port")),
+		Layers:    layers,
+		Args:      strings.TrimSpace(r.PostFormValue("args")),
+		ServerCfg: r.PostFormValue("server_cfg"),
+	}
+}
+
+// parsePort reads an optional port: "" means pick one.
+func parsePort(s string) (int, error) {
+	if s == "" || s == "auto" {
+		return 0, nil
+	}
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 1024 || p > 65535 {
+		return 0, fmt.Errorf("port %q: use a number from 1024 to 65535, or leave it empty to pick a free one", s)
+	}
+	return p, nil
+}
+
+// maxArgsLen bounds the extra arguments line.
+const maxArgsLen = 1024
+
+// splitArgs splits the arguments line on white space.
+func splitArgs(s string) ([]string, error) {
+	if len(s) > maxArgsLen {
+		return nil, fmt.Errorf("arguments are longer than %d characters", maxArgsLen)
+	}
+	return strings.Fields(s), nil
+}
+
+// spec validates a create form into a Spec; field errors land in f.Errors.
+func (f *instanceForm) spec(owner int64) instance.Spec {
+	sp := instance.Spec{Name: f.Name, OwnerID: owner, Layers: f.Layers, ServerCfg: f.ServerCfg}
+	if err := layout.ValidateName(f.Name); err != nil {
+		f.fail("name", err.Error())
+	}
+	var err error
+	if sp.Port, err = parsePort(f.Port); err != nil {
+		f.fail("port", err.Error())
+	}
+	if sp.Args, err = splitArgs(f.Args); err != nil {
+		f.fail("args", err.Error())
+	}
+	return sp
+}
+
+// classify maps an error of the instance service to an HTTP status and the
+// form field it concerns. ok is false for errors that are the server's fault.
+func classify(err error) (status int, field string, ok bool) {
+	switch {
+	case errors.Is(err, layout.ErrInvalidName):
+		return http.StatusUnprocessableEntity, "name", true
+	case errors.Is(err, instance.ErrExists):
+		return http.StatusConflict, "name", true
+	case errors.Is(err, instance.ErrPortUsed):
+		return http.StatusConflict, "port", true
+	case errors.Is(err, instance.ErrNoLayer):
+		return http.StatusUnprocessableEntity, "layers", true
+	case errors.Is(err, instance.ErrInvalid):
+		return http.StatusUnprocessableEntity, "", true
+	case errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation):
+		return http.StatusConflict, "", true
+	case errors.Is(err, instance.ErrNotFound):
+		return http.StatusNotFound, "", true
+	}
+	return http.StatusInternalServerError, "", false
+}

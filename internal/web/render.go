@@ -1,0 +1,175 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/left4me/left4me/internal/store"
+)
+
+// view is what every page template receives.
+type view struct {
+	Title string
+	User  *store.User
+	CSRF  string
+	Flash string
+	Page  any
+}
+
+var templateFuncs = template.FuncMap{
+	"join": strings.Join,
+	"ago":  ago,
+	"clock": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	},
+	"iso": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	},
+	"played":  played,
+	"list":    func(s ...string) []string { return s },
+	"initial": initial,
+}
+
+// initial is the placeholder avatar's letter.
+func initial(name string) string {
+	for _, r := range name {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
+
+// ago renders how long ago t was, coarsely ("3m", "2h 5m", "4d").
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return played(time.Since(t))
+}
+
+// played renders a duration as a player's time on the server ("1h 02m", "4m 10s").
+func played(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// parsePages parses every page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: list templates: %w", err)
+	}
+	pages := make(map[string]*template.Template)
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", base, err)
+		}
+		pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return pages, nil
+}
+
+// render writes a page. It renders into a buffer first so a template error
+// becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	p := who(r)
+	v := view{Title: title, Page: data, Flash: flashes[r.URL.Query().Get("done")]}
+	if p != nil {
+		v.User = &p.User
+		v.CSRF = p.csrfToken()
+	}
+	s.renderView(w, r, status, page, v)
+}
+
+func (s *Server) renderView(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.log.Error("render: no such page", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("render", "page", page, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flashes are the messages a redirect may ask the next page to show
+// (?done=KEY); only these fixed texts can appear.
+var flashes = map[string]string{
+	"created":   "Instance created.",
+	"updated":   "Instance updated.",
+	"started":   "Instance started.",
+	"stopped":   "Instance stopped.",
+	"restarted": "Instance restarted.",
+	"reset":     "Instance reset: its writable layer was emptied.",
+	"deleted":   "Instance deleted.",
+	"cfg":       "server.cfg saved. It takes effect at the next start.",
+	"shared":    "Sharing updated.",
+	"user":      "Accounts updated.",
+	"revoked":   "Token revoked.",
+}
+
+// writeJSON writes v as JSON with a status code.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// apiError is the JSON body of every 4xx/5xx answer of the API.
+type apiError struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
+// fail answers an error: JSON for the API, an error page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, status int, msg string) {
+	if api {
+		writeJSON(w, status, apiError{Error: msg})
+		return
+	}
+	s.render(w, r, status, "error", http.StatusText(status), msg)
+}
+
+// serverError logs err once and answers 500 without details.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.fail(w, r, api, http.StatusInternalServerError, "Something went wrong on the server; the error has been logged.")
+}

@@ -1,0 +1,168 @@
+// Package web is left4me's panel: server-rendered HTML pages and a JSON API
+// over the instance service, with accounts, sessions, CSRF protection, API
+// tokens and login throttling.
+//
+// Every route is declared once, in routes.go. Handlers live one per file and
+// follow one shape: fetch, check, act, respond. Errors are logged once, where
+// the response is written.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Instances is what the panel needs from the instance service.
+type Instances interface {
+	Create(ctx context.Context, spec instance.Spec) (instance.Instance, error)
+	Get(ctx context.Context, name string) (instance.Instance, error)
+	List(ctx context.Context) ([]instance.Instance, error)
+	Update(ctx context.Context, name string, u instance.Update) (instance.Instance, error)
+	ServerCfg(ctx context.Context, name string) (string, error)
+	SetServerCfg(ctx context.Context, name, text string) error
+	Start(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+	Restart(ctx context.Context, name string) error
+	Reset(ctx context.Context, name string) error
+	Delete(ctx context.Context, name string) error
+	Status(ctx context.Context, name string) (instance.Status, error)
+	Layers(ctx context.Context) ([]instance.Layer, error)
+}
+
+// LogReader reads an instance's console log (the journal in production, the
+// child process's output in the demo).
+type LogReader interface {
+	Tail(ctx context.Context, name string, n int) ([]string, error)
+	Follow(ctx context.Context, name string, fn func(line string)) error
+}
+
+// LiveSource answers the latest polled live state of an instance.
+type LiveSource interface {
+	Live(name string) (LiveState, bool)
+}
+
+// Console sends one RCON command to a running instance and returns the reply.
+type Console interface {
+	Exec(ctx context.Context, inst instance.Instance, command string) (string, error)
+}
+
+// ConsoleFunc adapts a function to Console.
+type ConsoleFunc func(ctx context.Context, inst instance.Instance, command string) (string, error)
+
+// Exec calls f.
+func (f ConsoleFunc) Exec(ctx context.Context, inst instance.Instance, command string) (string, error) {
+	return f(ctx, inst, command)
+}
+
+// Config is what the panel is built from. Store and Instances are required;
+// a nil Logs, Live or Console turns the matching feature off in the pages.
+type Config struct {
+	Store     *store.Store
+	Instances Instances
+	Logs      LogReader
+	Live      LiveSource
+	Console   Console
+	Logger    *slog.Logger
+
+	CookieSecure bool           // mark the session cookie Secure (behind TLS)
+	SessionTTL   time.Duration  // idle lifetime of a session; 12h when zero
+	Throttle     *auth.Throttle // failed-login limiter; 5 per 15 minutes when nil
+	LogLines     int            // console lines shown and kept in the page; 300 when zero
+	Now          func() time.Time
+}
+
+// Server is the panel. It is an http.Handler.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	static http.Handler
+	routes []route
+	mux    *http.ServeMux
+
+	dummyOnce sync.Once
+	dummy     string // a password hash checked for unknown names, so timing does not tell
+}
+
+// New checks cfg, parses the embedded templates and builds the routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Instances == nil {
+		return nil, errors.New("web: Store and Instances are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.Throttle == nil {
+		cfg.Throttle = auth.NewThrottle(5, 15*time.Minute)
+	}
+	if cfg.LogLines == 0 {
+		cfg.LogLines = 300
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("web: static files: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, pages: pages, static: http.FileServerFS(sub)}
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.pattern, s.wrap(rt))
+	}
+	return s, nil
+}
+
+// ServeHTTP logs every request and dispatches it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec.Header().Set("X-Content-Type-Options", "nosniff")
+	rec.Header().Set("X-Frame-Options", "DENY")
+	rec.Header().Set("Referrer-Policy", "same-origin")
+	rec.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	s.mux.ServeHTTP(rec, r)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status), slog.Duration("duration", s.cfg.Now().Sub(start)))
+}
+
+// statusRecorder remembers the status code for the request log. Unwrap lets
+// http.ResponseController reach Flush for the server-sent event streams.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
