@@ -1,0 +1,112 @@
+// Package fakesrcds is a stand-in for the Left 4 Dead 2 dedicated server
+// (srcds_linux) that behaves like it on every surface left4me touches
+// (shared/reference/SRCDS.md §1–4). cmd/fakesrcds is its thin binary; tests
+// may also start it in-process with Start.
+//
+// # Installation tree
+//
+// WriteInstallation(dir, binaryPath) — or `fakesrcds -write-install DIR`
+// from a shell — is the one canonical way to make a stand-in installation:
+//
+//	srcds_run                          sh: cd "$(dirname "$0")" && exec ./srcds_linux "$@"
+//	srcds_linux                        copy of the fakesrcds binary
+//	left4dead2/cfg/                    server.cfg and other cfgs (none written)
+//	left4dead2/addons/                 .vpk addons
+//	steamapps/appmanifest_222860.acf   "buildid" BuildID
+//
+// As with the real script, srcds_run changes to its own directory, so a
+// server started from an overlay's merged/srcds_run reads merged/'s cfgs.
+// Started elsewhere without a left4dead2/ directory the binary exits 1.
+// Build(ctx, out) compiles the binary for tests and harnesses.
+//
+// # Command line
+//
+//	-game DIR              mod directory under the working directory (left4dead2)
+//	+ip ADDR               bind address for UDP and TCP (0.0.0.0)
+//	+hostport N, -port N   game port, UDP (A2S, logs) and TCP (RCON) (27015);
+//	                       0 picks a free port, printed in the "Network:" line
+//	+map NAME              first map (c1m1_hotel)
+//	+maxplayers N          1–32 (8)
+//	-tickrate N            accepted and printed, not simulated
+//	+NAME VALUE...         any other console command or cvar, run before
+//	                       server.cfg (so server.cfg wins, as with srcds)
+//	-fakecrash             exit 1 right after binding (restart-limit tests)
+//	-fakeplayers N         same as fakesrcds_players N
+//	-fakebots N            same as fakesrcds_bots N
+//	-allowloopbacklog      same as fakesrcds_allow_loopback_log 1
+//
+// Other "-switch" arguments are ignored. The binary also honours the
+// environment variable FAKESRCDS_ALLOW_LOOPBACK_LOG=1.
+//
+// # Cfgs and cvars
+//
+// At every map start (the first map and each changelevel) the file named by
+// servercfgfile (server.cfg) in <game>/cfg/ is executed; "exec NAME" runs
+// <game>/cfg/NAME[.cfg], nested. Commands end at a newline or a ';' outside
+// quotes; "//" starts a comment. "NAME VALUE" sets a cvar (a single token, or
+// the raw rest of the line); every assigned name becomes a cvar. A bare name
+// answers in the engine's format (tier1 ConVar_PrintDescription):
+//
+//	"mp_gamemode" = "versus" ( def. "coop" )
+//	 game notify replicated
+//	 - Current game mode (coop, realism, versus, survival, scavenge).
+//
+// "( def. ... )" only when the value differs from the default; names no cfg
+// set and the engine does not know answer `Unknown command "NAME"`.
+// rcon_password (empty: RCON refuses every password), sv_logsecret,
+// hostname, sv_password, sv_tags and mp_gamemode behave as in srcds.
+//
+// The stand-in's own cvars, settable in any cfg, on the command line or over RCON:
+//
+//	fakesrcds_players N            simulated humans "Ellie", "Marcus", ... with
+//	                               SteamIDs STEAM_1:0:1, STEAM_1:0:2, ...
+//	fakesrcds_bots N               simulated bots ("Coach", ...) shown as BOT
+//	fakesrcds_join_interval SEC    humans join one per SEC seconds (0: at once)
+//	fakesrcds_crash 1              in a server.cfg: exit 1 after it ran
+//	fakesrcds_allow_loopback_log 1 send UDP logs to 127.0.0.0/8 too
+//
+// Lowering fakesrcds_players disconnects the last joined. The command
+// "fakesrcds_chat USERID TEXT" makes a simulated player say TEXT (say_team
+// when TEXT starts with "(team)").
+//
+// # Network surfaces
+//
+// UDP: A2S_INFO (a 0x41 challenge first, the 'I' reply when the request
+// carries it; protocol 17, folder left4dead2, game "Left 4 Dead 2", app 550,
+// extra data with port, SteamID, keywords "MODE[,sv_tags][,empty],secure"
+// and game id), A2S_PLAYER and A2S_RULES (notify cvars), each behind the
+// challenge round; replies over 1400 bytes are split in the Source format.
+//
+// TCP: RCON. Auth answers an empty RESPONSE_VALUE, then AUTH_RESPONSE with
+// the request id (or -1 on failure; 5 failures close the connection). A
+// command before auth closes the connection. Output is split into
+// RESPONSE_VALUE packets of at most 4096 bytes (one empty packet when there
+// is none). An empty RESPONSE_VALUE from the client is mirrored, followed
+// by a packet with body 00 01 00 00 — the end-marker trick. Commands:
+// status (SRCDS.md §3 layout; bots as `#%2d "name" BOT active`), changelevel
+// and map (official names, left4dead2/maps/NAME.bsp, or a name inside an
+// addon .vpk), say, echo, exec, log on|off, logaddress_add|del|delall|list,
+// cvarlist [prefix], users, kick/kickid, version, quit.
+//
+// Logs: with "log on", each line "L MM/DD/YYYY - HH:MM:SS: ..." goes to the
+// console (sv_logecho) and as FF FF FF FF 'R' line "\n\0" (or 'S' + secret
+// with sv_logsecret) from the game port to each logaddress: log file
+// started/closed, Loading map, Started map, player connected / STEAM USERID
+// validated / entered the game / disconnected (reason), say / say_team,
+// Console say, server_cvar for notify cvars, and rcon from "ip:port":
+// command "..." (or Bad Password). With logging on, that rcon line is also
+// appended to the RCON reply, as the engine's echo does. Destinations in
+// 127.0.0.0/8 are dropped silently like the engine's, unless loopback is
+// allowed (see above) — tests on hosts without a non-loopback address need that.
+//
+// # Console (stdout)
+//
+// Engine-like lines: "Network: IP 127.0.0.1, mode MP, dedicated Yes, ports
+// N SV / 27005 CL", "---- Host_NewGame ----", "Host_NewGame on map NAME",
+// "Executing dedicated server config file server.cfg", "exec: couldn't exec
+// NAME.cfg", "Connection to Steam servers successful." (start-up complete),
+// `Client "NAME" connected (ADDR).`, `rcon from "ip:port": command "..."`,
+// "Console: TEXT", and "Shutting down server." on SIGINT/SIGTERM, after
+// which the binary exits 0. A crash on start prints "Segmentation fault
+// (simulated ...)" and exits 1.
+package fakesrcds
