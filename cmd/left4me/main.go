@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/left4me/left4me/internal/process"
 )
 
 // command is one subcommand: it gets its own arguments (without the name).
@@ -43,6 +45,11 @@ func commands() map[string]command {
 }
 
 func main() {
+	// A server started by the process supervisor in its own user and mount
+	// namespace re-executes this binary; it mounts and execs the server.
+	if process.IsChild() {
+		process.ChildMain()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()

@@ -1,0 +1,480 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/store"
+)
+
+const instanceUsage = `usage:
+  left4me instance create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]
+  left4me instance update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [-- SRCDS-ARGS...]
+  left4me instance list [--json]
+  left4me instance show NAME [--json] [--show-secret]
+  left4me instance start|stop|restart|reset NAME
+  left4me instance delete NAME [--yes]
+  left4me instance cfg NAME [--set FILE|-]
+  left4me instance logs NAME [-n LINES] [--follow]
+  left4me instance layers
+  left4me instance autostart`
+
+func runInstance(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.stderr, instanceUsage)
+		return fmt.Errorf("%w: missing subcommand", errUsage)
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "create":
+		return instanceCreate(ctx, env, rest)
+	case "update":
+		return instanceUpdate(ctx, env, rest)
+	case "list":
+		return instanceList(ctx, env, rest)
+	case "show":
+		return instanceShow(ctx, env, rest)
+	case "start", "stop", "restart", "reset":
+		return instanceLifecycle(ctx, env, sub, rest)
+	case "delete":
+		return instanceDelete(ctx, env, rest)
+	case "cfg":
+		return instanceCfg(ctx, env, rest)
+	case "logs":
+		return instanceLogs(ctx, env, rest)
+	case "layers":
+		return instanceLayers(ctx, env, rest)
+	case "autostart":
+		return instanceAutostart(ctx, env, rest)
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.stdout, instanceUsage)
+		return nil
+	}
+	fmt.Fprintln(env.stderr, instanceUsage)
+	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// readInput reads a file, or stdin for "-".
+func readInput(env *cliEnv, path string) (string, error) {
+	var r io.Reader
+	if path == "-" {
+		r = env.stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, instance.MaxServerCfg+1))
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return string(b), nil
+}
+
+func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance create", "NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]", env)
+	owner := fs.String("owner", "", "the user who owns the instance (required)")
+	port := fs.Int("port", 0, "game port (UDP) and RCON port (TCP); 0 picks a free one from the range")
+	var layers stringList
+	fs.Var(&layers, "layer", "a content layer id, uppermost first; repeat for more")
+	cfgPath := fs.String("cfg", "", "server.cfg to use: a file, or - for stdin")
+	pos, srcdsArgs, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if *owner == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: --owner is required", errUsage)
+	}
+	var cfgText string
+	if *cfgPath != "" {
+		if cfgText, err = readInput(env, *cfgPath); err != nil {
+			return err
+		}
+	}
+	return withApp(ctx, env, func(a *app) error {
+		u, err := a.store.UserByName(ctx, *owner)
+		if err != nil {
+			return fmt.Errorf("owner: %w", userErr(*owner, err))
+		}
+		in, err := a.svc.Create(ctx, instance.Spec{
+			Name: pos[0], OwnerID: u.ID, Port: *port,
+			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText,
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "created instance %s on port %d\n", in.Name, in.Port)
+		return nil
+	})
+}
+
+func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance update", "NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [-- SRCDS-ARGS...]", env)
+	port := fs.Int("port", 0, "new port")
+	var layers stringList
+	fs.Var(&layers, "layer", "replace the layers with these, uppermost first; repeat for more")
+	noLayers := fs.Bool("no-layers", false, "remove every layer")
+	noArgs := fs.Bool("no-args", false, "remove every extra srcds argument")
+	hasDash := false
+	for _, a := range args {
+		if a == "--" {
+			hasDash = true
+		}
+	}
+	pos, srcdsArgs, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	var u instance.Update
+	if *port != 0 {
+		u.Port = port
+	}
+	switch {
+	case *noLayers && len(layers) > 0:
+		return fmt.Errorf("%w: --no-layers and --layer contradict each other", errUsage)
+	case *noLayers:
+		u.Layers = &[]string{}
+	case len(layers) > 0:
+		l := []string(layers)
+		u.Layers = &l
+	}
+	switch {
+	case *noArgs && hasDash && len(srcdsArgs) > 0:
+		return fmt.Errorf("%w: --no-args and arguments after -- contradict each other", errUsage)
+	case *noArgs:
+		u.Args = &[]string{}
+	case hasDash:
+		u.Args = &srcdsArgs
+	}
+	return withApp(ctx, env, func(a *app) error {
+		in, err := a.svc.Update(ctx, pos[0], u)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "updated instance %s (takes effect at its next start)\n", in.Name)
+		return nil
+	})
+}
+
+// instanceJSON is the JSON shape of an instance for list and show.
+type instanceJSON struct {
+	Name         string     `json:"name"`
+	Owner        string     `json:"owner"`
+	Port         int        `json:"port"`
+	Layers       []string   `json:"layers"`
+	Args         []string   `json:"args"`
+	State        string     `json:"state"`
+	Since        *time.Time `json:"since"`
+	StateError   string     `json:"state_error,omitempty"`
+	WantRunning  bool       `json:"want_running"`
+	RCONPassword string     `json:"rcon_password,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// describe builds the JSON view of in with its live state.
+func describe(ctx context.Context, a *app, in instance.Instance, owners map[int64]string, secret bool) instanceJSON {
+	j := instanceJSON{
+		Name: in.Name, Owner: owners[in.OwnerID], Port: in.Port,
+		Layers: in.Layers, Args: in.Args, WantRunning: in.WantRunning,
+		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
+	}
+	if j.Layers == nil {
+		j.Layers = []string{}
+	}
+	if j.Args == nil {
+		j.Args = []string{}
+	}
+	if secret {
+		j.RCONPassword = in.RCONPassword
+	}
+	st, err := a.sup.Status(ctx, in.Name)
+	if err != nil {
+		j.State, j.StateError = "unknown", err.Error()
+	} else {
+		j.State = string(st.State)
+		if !st.Since.IsZero() {
+			since := st.Since.UTC()
+			j.Since = &since
+		}
+	}
+	return j
+}
+
+func ownerNames(ctx context.Context, st *store.Store) (map[int64]string, error) {
+	users, err := st.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(users))
+	for _, u := range users {
+		m[u.ID] = u.Name
+	}
+	return m, nil
+}
+
+func instanceList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance list", "[--json]", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		list, err := a.svc.List(ctx)
+		if err != nil {
+			return err
+		}
+		owners, err := ownerNames(ctx, a.store)
+		if err != nil {
+			return err
+		}
+		out := []instanceJSON{}
+		for _, in := range list {
+			out = append(out, describe(ctx, a, in, owners, false))
+		}
+		if *asJSON {
+			return writeJSON(env.stdout, out)
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tOWNER\tPORT\tSTATE\tSINCE\tLAYERS")
+		for _, j := range out {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, j.Owner, j.Port, j.State, sinceText(j.Since), strings.Join(j.Layers, ","))
+		}
+		return tw.Flush()
+	})
+}
+
+func sinceText(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Local().Format(time.DateTime)
+}
+
+func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance show", "NAME [--json] [--show-secret]", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	secret := fs.Bool("show-secret", false, "include the RCON password")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		in, err := a.svc.Get(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		owners, err := ownerNames(ctx, a.store)
+		if err != nil {
+			return err
+		}
+		j := describe(ctx, a, in, owners, *secret)
+		if *asJSON {
+			return writeJSON(env.stdout, j)
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "name:\t%s\n", j.Name)
+		fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
+		fmt.Fprintf(tw, "port:\t%d\n", j.Port)
+		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
+		if j.StateError != "" {
+			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
+		}
+		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
+		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
+		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
+		if *secret {
+			fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
+		}
+		fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
+		return tw.Flush()
+	})
+}
+
+func quoteArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'\\") {
+			a = strconv.Quote(a)
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// errChildSupervisor refuses starting servers from a one-shot command whose
+// exit would stop them again.
+var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them: start them there")
+
+func instanceLifecycle(ctx context.Context, env *cliEnv, verb string, args []string) error {
+	fs := newFlags("instance "+verb, "NAME", env)
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if a.proc != nil && verb != "stop" {
+			return errChildSupervisor
+		}
+		name := pos[0]
+		var opErr error
+		switch verb {
+		case "start":
+			opErr = a.svc.Start(ctx, name)
+		case "stop":
+			opErr = a.svc.Stop(ctx, name)
+		case "restart":
+			opErr = a.svc.Restart(ctx, name)
+		case "reset":
+			opErr = a.svc.Reset(ctx, name)
+		}
+		if opErr != nil {
+			return opErr
+		}
+		past := map[string]string{"start": "started", "stop": "stopped", "restart": "restarted", "reset": "reset"}[verb]
+		fmt.Fprintf(env.stdout, "%s %s\n", past, name)
+		return nil
+	})
+}
+
+func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance delete", "NAME [--yes]", env)
+	yes := fs.Bool("yes", false, "do not ask for confirmation")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	name := pos[0]
+	if !*yes {
+		if _, tty := terminalFd(env.stdin); !tty {
+			return fmt.Errorf("%w: deleting %s removes its files and settings: pass --yes", errUsage, name)
+		}
+		fmt.Fprintf(env.stderr, "Delete instance %s with its files and settings? Type its name to confirm: ", name)
+		answer, err := bufio.NewReader(env.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if strings.TrimSpace(answer) != name {
+			return errors.New("not confirmed; nothing deleted")
+		}
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if err := a.svc.Delete(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "deleted %s\n", name)
+		return nil
+	})
+}
+
+func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance cfg", "NAME [--set FILE|-]", env)
+	set := fs.String("set", "", "replace server.cfg with this file, or - for stdin")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	var text string
+	if *set != "" {
+		if text, err = readInput(env, *set); err != nil {
+			return err
+		}
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if *set == "" {
+			cfg, err := a.svc.ServerCfg(ctx, pos[0])
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(env.stdout, cfg)
+			return err
+		}
+		if err := a.svc.SetServerCfg(ctx, pos[0], text); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "server.cfg of %s replaced; it is staged at the next start\n", pos[0])
+		return nil
+	})
+}
+
+func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance logs", "NAME [-n LINES] [--follow]", env)
+	n := fs.Int("n", 100, "how many past lines")
+	follow := fs.Bool("follow", false, "keep printing new lines")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if _, err := a.svc.Get(ctx, pos[0]); err != nil {
+			return err
+		}
+		lines, err := a.logs.Tail(ctx, pos[0], *n)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			fmt.Fprintln(env.stdout, l)
+		}
+		if !*follow {
+			return nil
+		}
+		err = a.logs.Follow(ctx, pos[0], func(l string) { fmt.Fprintln(env.stdout, l) })
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		return err
+	})
+}
+
+func instanceLayers(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance layers", "", env)
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		layers, err := a.svc.Layers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LAYER\tGENERATION\tPATH")
+		for _, l := range layers {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", l.ID, l.Generation, l.Path)
+		}
+		return tw.Flush()
+	})
+}
+
+func instanceAutostart(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("instance autostart", "", env)
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if a.proc != nil {
+			return errChildSupervisor
+		}
+		return a.svc.Autostart(ctx)
+	})
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/store"
+)
+
+const userUsage = `usage:
+  left4me user create NAME [--admin]   password from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin
+  left4me user passwd NAME
+  left4me user delete NAME
+  left4me user list [--json]`
+
+// adminPasswordEnv supplies the password to user create and user passwd.
+const adminPasswordEnv = "LEFT4ME_ADMIN_PASSWORD"
+
+var userNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
+
+func validateUserName(name string) error {
+	if !userNamePattern.MatchString(name) {
+		return fmt.Errorf("invalid user name %q: use 1-64 characters A-Z, a-z, 0-9, '_', '.', '@' or '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+func runUser(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.stderr, userUsage)
+		return fmt.Errorf("%w: missing subcommand", errUsage)
+	}
+	switch args[0] {
+	case "create":
+		return userCreate(ctx, env, args[1:])
+	case "passwd":
+		return userPasswd(ctx, env, args[1:])
+	case "delete":
+		return userDelete(ctx, env, args[1:])
+	case "list":
+		return userList(ctx, env, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.stdout, userUsage)
+		return nil
+	}
+	fmt.Fprintln(env.stderr, userUsage)
+	return fmt.Errorf("%w: unknown subcommand %q", errUsage, args[0])
+}
+
+// withApp loads the configuration, opens the app, runs fn and closes it.
+func withApp(ctx context.Context, env *cliEnv, fn func(a *app) error) error {
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ferr := fn(a)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return errors.Join(ferr, a.Close(cctx))
+}
+
+// newFlags returns a FlagSet that reports errors instead of exiting.
+func newFlags(name, usage string, env *cliEnv) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(env.stderr, "usage: left4me "+name+" "+usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args with flags and positional arguments in any order.
+// Everything after a "--" is returned as rest, unparsed. want is the exact
+// number of positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string, want int) (pos, rest []string, err error) {
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != want {
+		fs.Usage()
+		return nil, nil, fmt.Errorf("%w: want %d argument(s), got %d", errUsage, want, len(pos))
+	}
+	return pos, rest, nil
+}
+
+// terminalFd returns stdin's descriptor when it is a terminal.
+func terminalFd(r io.Reader) (int, bool) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return -1, false
+	}
+	fd := int(f.Fd())
+	if _, err := unix.IoctlGetTermios(fd, unix.TCGETS); err != nil {
+		return -1, false
+	}
+	return fd, true
+}
+
+// readSecretLine reads a line from the terminal fd with echo off.
+func readSecretLine(fd int, r *bufio.Reader) (string, error) {
+	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		return "", err
+	}
+	noEcho := *old
+	noEcho.Lflag &^= unix.ECHO
+	noEcho.Lflag |= unix.ICANON | unix.ISIG
+	if err := unix.IoctlSetTermios(fd, unix.TCSETS, &noEcho); err != nil {
+		return "", err
+	}
+	defer unix.IoctlSetTermios(fd, unix.TCSETS, old)
+	return readLine(r)
+}
+
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("no password given on standard input")
+		}
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// readPassword gets a new password: from LEFT4ME_ADMIN_PASSWORD, typed twice
+// on a terminal without echo, or one line of a non-terminal stdin.
+func readPassword(env *cliEnv, user string) (string, error) {
+	if pw := env.getenv(adminPasswordEnv); pw != "" {
+		return pw, auth.CheckPasswordPolicy(pw)
+	}
+	r := bufio.NewReader(env.stdin)
+	fd, tty := terminalFd(env.stdin)
+	if !tty {
+		pw, err := readLine(r)
+		if err != nil {
+			return "", err
+		}
+		return pw, auth.CheckPasswordPolicy(pw)
+	}
+	fmt.Fprintf(env.stderr, "New password for %s: ", user)
+	pw, err := readSecretLine(fd, r)
+	fmt.Fprintln(env.stderr)
+	if err != nil {
+		return "", err
+	}
+	if err := auth.CheckPasswordPolicy(pw); err != nil {
+		return "", err
+	}
+	fmt.Fprint(env.stderr, "Repeat it: ")
+	again, err := readSecretLine(fd, r)
+	fmt.Fprintln(env.stderr)
+	if err != nil {
+		return "", err
+	}
+	if again != pw {
+		return "", errors.New("the passwords do not match")
+	}
+	return pw, nil
+}
+
+func userCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("user create", "NAME [--admin]", env)
+	admin := fs.Bool("admin", false, "the user administers everything")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := validateUserName(name); err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		if _, err := a.store.UserByName(ctx, name); err == nil {
+			return fmt.Errorf("user %q already exists", name)
+		}
+		pw, err := readPassword(env, name)
+		if err != nil {
+			return err
+		}
+		hash, err := auth.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if _, err := a.store.CreateUser(ctx, name, hash, *admin); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("user %q already exists", name)
+			}
+			return err
+		}
+		kind := "user"
+		if *admin {
+			kind = "admin"
+		}
+		fmt.Fprintf(env.stdout, "created %s %s\n", kind, name)
+		return nil
+	})
+}
+
+func userPasswd(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("user passwd", "NAME", env)
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		u, err := a.store.UserByName(ctx, pos[0])
+		if err != nil {
+			return userErr(pos[0], err)
+		}
+		pw, err := readPassword(env, u.Name)
+		if err != nil {
+			return err
+		}
+		hash, err := auth.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if err := a.store.SetPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "password of %s changed; their sessions were ended\n", u.Name)
+		return nil
+	})
+}
+
+func userErr(name string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user %q", name)
+	}
+	return err
+}
+
+func userDelete(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("user delete", "NAME", env)
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		u, err := a.store.UserByName(ctx, pos[0])
+		if err != nil {
+			return userErr(pos[0], err)
+		}
+		if err := a.store.DeleteUser(ctx, u.ID); err != nil {
+			if errors.Is(err, store.ErrUserOwnsInstances) {
+				owned, _ := a.store.InstancesByOwner(ctx, u.ID)
+				var names []string
+				for _, in := range owned {
+					names = append(names, in.Name)
+				}
+				return fmt.Errorf("user %q still owns instances (%s): delete them first", u.Name, strings.Join(names, ", "))
+			}
+			return err
+		}
+		fmt.Fprintf(env.stdout, "deleted user %s\n", u.Name)
+		return nil
+	})
+}
+
+type userJSON struct {
+	Name      string    `json:"name"`
+	Admin     bool      `json:"admin"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func userList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("user list", "[--json]", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		users, err := a.store.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			out := []userJSON{}
+			for _, u := range users {
+				out = append(out, userJSON{Name: u.Name, Admin: u.IsAdmin, CreatedAt: u.CreatedAt})
+			}
+			return writeJSON(env.stdout, out)
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tADMIN\tCREATED")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%v\t%s\n", u.Name, u.IsAdmin, u.CreatedAt.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	})
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
