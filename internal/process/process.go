@@ -257,6 +257,11 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 	s.mu.Lock()
 	p.pid = cmd.Process.Pid
 	p.state, p.since = instance.Running, time.Now()
+	if p.stopping {
+		// Stop was called while we were starting.
+		p.state = instance.Stopping
+		syscall.Kill(-p.pid, syscall.SIGINT)
+	}
 	s.mu.Unlock()
 	logs.add(fmt.Sprintf("left4me: started %s (pid %d)", strings.Join(argv, " "), cmd.Process.Pid))
 	s.log.Info("server started", "instance", name, "pid", cmd.Process.Pid)
@@ -351,14 +356,17 @@ func (s *Supervisor) Stop(ctx context.Context, name string) error {
 		return nil
 	}
 	done := p.done
-	if p.state == instance.Running {
+	switch p.state {
+	case instance.Starting:
+		// launch sends SIGINT as soon as the process exists.
+		p.stopping = true
+	case instance.Running:
 		p.stopping = true
 		p.state, p.since = instance.Stopping, time.Now()
 		if err := syscall.Kill(-p.pid, syscall.SIGINT); err != nil && !errors.Is(err, syscall.ESRCH) {
 			s.log.Warn("SIGINT failed", "instance", name, "err", err)
 		}
 	}
-	pid := p.pid
 	s.mu.Unlock()
 
 	timer := time.NewTimer(s.cfg.StopTimeout)
@@ -367,7 +375,12 @@ func (s *Supervisor) Stop(ctx context.Context, name string) error {
 	case <-done:
 	case <-timer.C:
 		s.ring(name).add("left4me: server did not stop within " + s.cfg.StopTimeout.String() + ": killing it")
-		syscall.Kill(-pid, syscall.SIGKILL)
+		s.mu.Lock()
+		pid := p.pid
+		s.mu.Unlock()
+		if pid > 0 { // never kill(0, …): that is our own process group
+			syscall.Kill(-pid, syscall.SIGKILL)
+		}
 		select {
 		case <-done:
 		case <-ctx.Done():
@@ -397,7 +410,7 @@ func (s *Supervisor) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	var names []string
 	for n, p := range s.proc {
-		if p.state == instance.Running || p.state == instance.Stopping {
+		if p.state == instance.Running || p.state == instance.Starting || p.state == instance.Stopping {
 			names = append(names, n)
 		}
 	}
