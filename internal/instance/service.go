@@ -205,8 +205,10 @@ func (s *Service) checkLayers(layers []string) error {
 
 // checkPort validates an explicitly given port for instance name.
 func (s *Service) checkPort(ctx context.Context, name string, port int) error {
-	if port < 1 || port > 65535 {
-		return invalid("port %d: must be between 1 and 65535", port)
+	// NOTE: the server unit may bind only the configured range
+	// (SocketBindAllow=), so a port outside it could never start.
+	if port < s.cfg.PortMin || port > s.cfg.PortMax {
+		return invalid("port %d: must be within the port range %d-%d (LEFT4ME_PORT_RANGE_START/END)", port, s.cfg.PortMin, s.cfg.PortMax)
 	}
 	used, err := s.st.UsedPorts(ctx)
 	if err != nil {
@@ -278,7 +280,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 	if spec.OwnerID <= 0 {
 		return Instance{}, invalid("owner: no owner given")
 	}
-	if spec.Port != 0 && (spec.Port < 1 || spec.Port > 65535) {
+	if spec.Port < 0 || spec.Port > 65535 {
 		return Instance{}, invalid("port %d: must be between 1 and 65535 (or 0 to pick one)", spec.Port)
 	}
 	if err := s.checkLayers(spec.Layers); err != nil {

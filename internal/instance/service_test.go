@@ -225,10 +225,11 @@ func TestCreatePicksPorts(t *testing.T) {
 	if want := []int{27015, 27017, 27018}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ports = %v, want %v", got, want)
 	}
-	// Explicit ports outside the range are allowed.
-	if in, err := f.svc.Create(ctx, Spec{Name: "d", OwnerID: f.owner, Port: 28015}); err != nil || in.Port != 28015 {
-		t.Fatalf("explicit port: %+v, %v", in, err)
+	// Explicit ports must be in the range the server unit may bind.
+	if _, err := f.svc.Create(ctx, Spec{Name: "d", OwnerID: f.owner, Port: 28015}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "27015-27020") {
+		t.Fatalf("explicit port outside the range: %v", err)
 	}
+	f.assertAbsent(t, "d")
 	for _, p := range []int{27019, 27020} {
 		f.busy[p] = true
 	}
@@ -448,7 +449,7 @@ func TestUpdate(t *testing.T) {
 	if _, err := f.svc.Update(ctx, "a", Update{Layers: &bad}); !errors.Is(err, ErrNoLayer) {
 		t.Errorf("Update to a missing layer: %v", err)
 	}
-	port, layers, args := 27030, []string{"zonemod"}, []string{"+map", "c5m1_waterfront"}
+	port, layers, args := 27020, []string{"zonemod"}, []string{"+map", "c5m1_waterfront"}
 	in, err := f.svc.Update(ctx, "a", Update{Port: &port, Layers: &layers, Args: &args})
 	if err != nil {
 		t.Fatal(err)
