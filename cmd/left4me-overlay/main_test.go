@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	helperBin = filepath.Join(dir, "left4me-overlay")
-	out, err := exec.Command("go", "build", "-o", helperBin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-buildvcs=false", "-o", helperBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.RemoveAll(dir)
