@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // MaxLineBytes is the longest journal line delivered whole; longer lines are
@@ -56,6 +57,9 @@ func (j *Journal) command() string {
 
 // Tail returns up to the last n lines of the instance's log, oldest first.
 func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error) {
+	if err := layout.ValidateName(name); err != nil {
+		return nil, err
+	}
 	if n < 0 {
 		n = 0
 	}
@@ -75,6 +79,9 @@ func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error
 // Follow calls fn with each new line of the instance's log until ctx is
 // done. It returns ctx's error then, or the reason journalctl stopped.
 func (j *Journal) Follow(ctx context.Context, name string, fn func(line string)) error {
+	if err := layout.ValidateName(name); err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, 0, true)...)
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer

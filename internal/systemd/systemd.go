@@ -16,6 +16,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // UnitPrefix and UnitSuffix frame an instance name in its unit name.
@@ -80,6 +81,9 @@ type jobFunc func(c *sddbus.Conn, ctx context.Context, unit, mode string, ch cha
 
 // runJob queues a job for unit and waits for its result.
 func (s *Supervisor) runJob(ctx context.Context, verb, name string, fn jobFunc) error {
+	if err := layout.ValidateName(name); err != nil {
+		return err
+	}
 	unit := UnitName(name)
 	c, err := s.connection(ctx)
 	if err != nil {
@@ -151,6 +155,9 @@ func (s *Supervisor) Restart(ctx context.Context, name string) error {
 
 // Status reports the unit's state and when it last changed.
 func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, error) {
+	if err := layout.ValidateName(name); err != nil {
+		return instance.Status{}, err
+	}
 	unit := UnitName(name)
 	c, err := s.connection(ctx)
 	if err != nil {
