@@ -3,6 +3,7 @@ package fakesrcds
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -183,7 +184,12 @@ func parseLogAddress(c command) (netip.AddrPort, error) {
 	arg := strings.ReplaceAll(strings.Trim(c.argS, `"`), " ", "")
 	ap, err := netip.ParseAddrPort(arg)
 	if err != nil {
-		return netip.AddrPort{}, err
+		// Like the engine, accept a host name and resolve it once.
+		ua, rerr := net.ResolveUDPAddr("udp4", arg)
+		if rerr != nil {
+			return netip.AddrPort{}, err
+		}
+		ap = ua.AddrPort()
 	}
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
 }

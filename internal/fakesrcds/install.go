@@ -120,6 +120,8 @@ const PackagePath = "github.com/left4me/left4me/cmd/fakesrcds"
 // meant for tests and harnesses inside this module's tree.
 func Build(ctx context.Context, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, PackagePath)
+	// A static binary runs in any root the harnesses start it in.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", PackagePath, err, msg)
 	}

@@ -286,6 +286,8 @@ func TestLogAddressCommands(t *testing.T) {
 		{"logaddress_add 192.0.2.1:27500", "logaddress_add:  192.0.2.1:27500\n"},
 		{"logaddress_add 192.0.2.1:27500", "logaddress_add:  192.0.2.1:27500 is already in the list\n"},
 		{"logaddress_add nonsense", "logaddress_add:  unparseable address\n"},
+		{"logaddress_add localhost:27501", "logaddress_add:  127.0.0.1:27501\n"},
+		{"logaddress_del 127.0.0.1:27501", "logaddress_del:  127.0.0.1:27501\n"},
 		{"logaddress_list", "logaddress_list: 1 entries\n192.0.2.1:27500\n"},
 		{"logaddress_del 192.0.2.1:27500", "logaddress_del:  192.0.2.1:27500\n"},
 		{"logaddress_del 192.0.2.1:27500", "logaddress_del:  address 192.0.2.1:27500 not found in the list\n"},
