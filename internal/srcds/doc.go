@@ -7,6 +7,8 @@
 //     empty-RESPONSE_VALUE end marker.
 //   - ParseStatus: the "status" command's output.
 //   - ParseCvar: the reply to a cvar's bare name ("\"name\" = \"value\" ...").
+//   - MergePlayers: status rows joined with A2S scores for the live view.
+//   - RCON.AddLogAddress: "logaddress_add" + "log on", refusing loopback.
 //   - SteamID64 and friends: STEAM_X:Y:Z, [U:1:N] and 64-bit ids.
 //   - ParseLogLine / ParseLogPacket and LogListener: the engine's UDP log
 //     stream ("logaddress_add"), turned into typed events per instance.

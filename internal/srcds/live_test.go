@@ -551,3 +551,55 @@ func nonLoopbackIPv4(t *testing.T) netip.Addr {
 	t.Skip("needs a non-loopback IPv4 address on this host (the engine drops 127.0.0.0/8 log destinations)")
 	return netip.Addr{}
 }
+
+func TestMergePlayersLive(t *testing.T) {
+	s := startServer(t, map[string]string{"server.cfg": baseCfg + "fakesrcds_players 3\nfakesrcds_bots 1\n", "gamemode/versus.cfg": ""})
+	c := dial(t, s)
+	out, err := c.Exec(testCtx(t), "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := srcds.ParseStatus(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, players, err := srcds.Query(testCtx(t), s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := srcds.MergePlayers(st, players)
+	if len(merged) != 4 {
+		t.Fatalf("merged %d players, want 4: %+v", len(merged), merged)
+	}
+	for _, p := range merged {
+		if !p.HasScore {
+			t.Errorf("%s: no A2S score matched", p.Name)
+		}
+		if !p.Bot && (p.SteamID64 == 0 || p.Ping == 0) {
+			t.Errorf("%s: status fields missing: %+v", p.Name, p)
+		}
+	}
+	// Without A2S (as on loopback with the real engine) players remain.
+	if got := srcds.MergePlayers(st, nil); len(got) != 4 || got[0].HasScore {
+		t.Errorf("merge without A2S: %+v", got)
+	}
+}
+
+func TestAddLogAddress(t *testing.T) {
+	s := startServer(t, map[string]string{"server.cfg": baseCfg, "gamemode/versus.cfg": ""})
+	c := dial(t, s)
+	if err := c.AddLogAddress(testCtx(t), netip.MustParseAddrPort("127.0.0.1:27500")); err == nil {
+		t.Error("AddLogAddress accepted a loopback address")
+	}
+	col := newCollector()
+	l := startListener(t, "127.0.0.1:0", s, "", col)
+	for range 2 { // twice: already in the list is fine
+		if err := c.AddLogAddressUnchecked(testCtx(t), l.Addr()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Exec(testCtx(t), "say logged"); err != nil {
+		t.Fatal(err)
+	}
+	col.waitFor(t, "chat", func(e srcds.Event) bool { return e.Type == srcds.EventChat && e.Text == "logged" })
+}

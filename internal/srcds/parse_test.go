@@ -79,6 +79,19 @@ func TestParseStatus(t *testing.T) {
 			in:   "hostname: h\nplayers : 0 humans, 0 bots (8/0 max)\n# 2 1 \"x\" STEAM_1:0:1 zz:zz 1 2 active 3 a\n#end",
 			want: Status{Hostname: "h", MaxPlayers: 8},
 		},
+		{
+			name: "L4D2 listen server sample",
+			in: "hostname: kapkan\nversion : 2.1.5.5 7227 secure  \nudp/ip  : 192.168.0.7:27015 [ public n/a ]\nos      : Windows Listen\n" +
+				"map     : c2m2_fairgrounds at ( 1621, 2786, 66 )\nplayers : 1 humans, 1 bots (4 max) (not hibernating) (reserved 186000000d26f34)\n\n" +
+				"# userid name uniqueid connected ping loss state rate adr\n" +
+				"#  2 1 \"kapkan\" STEAM_1:0:151200161  1:21:32 37 0 active 30000 loopback\n# 3 \"Coach\" BOT active\n#end\n",
+			want: Status{Hostname: "kapkan", Version: "2.1.5.5 7227 secure", Map: "c2m2_fairgrounds", Humans: 1, Bots: 1, MaxPlayers: 4,
+				Players: []StatusPlayer{
+					{UserID: 2, Slot: 1, Name: "kapkan", UniqueID: "STEAM_1:0:151200161", SteamID64: 76561197960265728 + 2*151200161,
+						Connected: time.Hour + 21*time.Minute + 32*time.Second, Ping: 37, State: "active", Rate: 30000, Addr: "loopback"},
+					{UserID: 3, Name: "Coach", UniqueID: "BOT", Bot: true, State: "active"},
+				}},
+		},
 		{name: "not status", in: "Unknown command \"stat\"\n", wantErr: ErrNotStatus},
 		{name: "empty", in: "", wantErr: ErrNotStatus},
 	}

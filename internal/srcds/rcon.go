@@ -65,10 +65,7 @@ func Dial(ctx context.Context, addr, password string) (*RCON, error) {
 		if errors.Is(err, rcon.ErrAuthFailed) {
 			return nil, fmt.Errorf("rcon %s: %w", addr, ErrAuth)
 		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("rcon auth %s: %w", addr, ctx.Err())
-		}
-		return nil, fmt.Errorf("rcon auth %s: %w", addr, err)
+		return nil, fmt.Errorf("rcon auth %s: %w", addr, ctxErr(ctx, err))
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return &RCON{addr: addr, conn: conn, rc: rc, r: bufio.NewReader(conn), nextID: 10}, nil
@@ -102,10 +99,7 @@ func (c *RCON) Exec(ctx context.Context, cmd string) (string, error) {
 	stop := context.AfterFunc(ctx, func() { _ = c.conn.SetDeadline(time.Now()) })
 	defer stop()
 	wrap := func(err error) error {
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		return fmt.Errorf("rcon %s: %q: %w", c.addr, firstWord(cmd), err)
+		return fmt.Errorf("rcon %s: %q: %w", c.addr, firstWord(cmd), ctxErr(ctx, err))
 	}
 
 	// Ids grow per command, so stray packets from an earlier command (such
@@ -169,3 +163,18 @@ func firstWord(cmd string) string {
 }
 
 var _ io.Closer = (*RCON)(nil)
+
+// ctxErr reports an I/O error caused by ctx (cancelled, or its deadline,
+// which is also the connection's, reached) as ctx's error.
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			return context.DeadlineExceeded
+		}
+	}
+	return err
+}
