@@ -122,7 +122,7 @@ func (c checker) load(root layout.Root, name string) (Plan, error) {
 	if err := checkRuntimeDirs(rr, name, true); err != nil {
 		return Plan{}, err
 	}
-	if err := checkNoFuseOverlay(p.Upper, p.Work); err != nil {
+	if err := checkNoFuseOverlay(rootFD, rr, name); err != nil {
 		return Plan{}, err
 	}
 	return p, nil
@@ -302,35 +302,66 @@ func wantDir(dir string, fi os.FileInfo, err error, hint string) error {
 
 // checkNoFuseOverlay refuses an upper (or work) directory left by
 // fuse-overlayfs: kernel overlayfs would misread its whiteouts. It looks at
-// upper, its direct entries and work, never following symlinks.
-func checkNoFuseOverlay(upper, work string) error {
-	paths := []string{upper, work}
-	entries, err := os.ReadDir(upper)
+// upper, its direct entries and work, opening the directories without
+// following symlinks and never following a symlink entry.
+func checkNoFuseOverlay(rootFD int, rr layout.Root, name string) error {
+	upper, work := rr.Upper(name), rr.Work(name)
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	for _, dir := range []string{upper, work} {
+		fd, err := openBeneath(rootFD, strings.TrimPrefix(dir, string(rr)+"/"), unix.O_RDONLY|unix.O_DIRECTORY)
+		if err != nil {
+			return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", dir, describeOpenErr(err))
+		}
+		fds = append(fds, fd)
+	}
+	paths := []string{fdPath(fds[0]), fdPath(fds[1])}
+	shown := []string{upper, work}
+	// Read the entries through a duplicate: the *os.File closes its own
+	// descriptor.
+	dup, err := unix.Dup(fds[0])
+	if err != nil {
+		return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", upper, err)
+	}
+	f := os.NewFile(uintptr(dup), upper)
+	entries, err := f.ReadDir(-1)
+	f.Close()
 	if err != nil {
 		return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", upper, err)
 	}
 	for _, e := range entries {
-		paths = append(paths, filepath.Join(upper, e.Name()))
+		paths = append(paths, fdPath(fds[0])+"/"+e.Name())
+		shown = append(shown, filepath.Join(upper, e.Name()))
 	}
-	for _, p := range paths {
-		names, err := listXattrs(p)
+	for i, p := range paths {
+		// The two directories are named by their /proc/self/fd link, which
+		// must be followed; entries must not be.
+		names, err := listXattrs(p, i < 2)
 		if err != nil {
-			return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", p, err)
+			return fmt.Errorf("check %s for fuse-overlayfs metadata: %w", shown[i], err)
 		}
 		for _, n := range names {
 			if strings.HasPrefix(n, fuseOverlayXattrPrefix) {
 				return fmt.Errorf("%s carries the fuse-overlayfs attribute %s: this instance was run with fuse-overlayfs; "+
-					"wipe %s and %s (empty both directories) before mounting it with kernel overlayfs", p, n, upper, work)
+					"wipe %s and %s (empty both directories) before mounting it with kernel overlayfs", shown[i], n, upper, work)
 			}
 		}
 	}
 	return nil
 }
 
-// listXattrs lists the extended attribute names of path without following a
-// final symlink.
-func listXattrs(path string) ([]string, error) {
-	size, err := unix.Llistxattr(path, nil)
+// listXattrs lists the extended attribute names of path, following a final
+// symlink only if follow is set.
+func listXattrs(path string, follow bool) ([]string, error) {
+	list := unix.Llistxattr
+	if follow {
+		list = unix.Listxattr
+	}
+	size, err := list(path, nil)
 	if errors.Is(err, unix.ENOTSUP) {
 		return nil, nil
 	}
@@ -341,7 +372,7 @@ func listXattrs(path string) ([]string, error) {
 		return nil, nil
 	}
 	buf := make([]byte, size)
-	size, err = unix.Llistxattr(path, buf)
+	size, err = list(path, buf)
 	if err != nil {
 		return nil, err
 	}
