@@ -14,6 +14,9 @@ type Options struct {
 	Map        string // +map (default "c1m1_hotel")
 	MaxPlayers int    // +maxplayers or -maxplayers (default 8)
 	Tickrate   int    // -tickrate (default 30); accepted and shown, not simulated
+	// StrictPortBind (-strictportbind) fails when the port is taken instead
+	// of moving to the next free one, as srcds does without it.
+	StrictPortBind bool
 
 	// Commands are the other "+name args" pairs as console text, executed
 	// before the first map's server.cfg (so a cfg overrides them, as in srcds).
@@ -142,6 +145,8 @@ func ParseArgs(args []string) (Options, error) {
 			}
 			o.FakeBots = n
 			i++
+		case a == "-strictportbind":
+			o.StrictPortBind = true
 		case a == "-allowloopbacklog":
 			o.AllowLoopbackLog = true
 		}

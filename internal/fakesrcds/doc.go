@@ -24,7 +24,10 @@
 //	-game DIR              mod directory under the working directory (left4dead2)
 //	+ip ADDR               bind address for UDP and TCP (0.0.0.0)
 //	+hostport N, -port N   game port, UDP (A2S, logs) and TCP (RCON) (27015);
-//	                       0 picks a free port, printed in the "Network:" line
+//	                       0 picks a free port, printed in the "Network:" line;
+//	                       a taken port moves to the next free one (up to +9)
+//	                       with a WARNING line, as srcds does
+//	-strictportbind        fail (exit 1) instead when the port is taken
 //	+map NAME              first map (c1m1_hotel)
 //	+maxplayers N          1–32 (8)
 //	-tickrate N            accepted and printed, not simulated

@@ -202,29 +202,53 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // bind opens the UDP socket and the TCP listener on the same port. Port 0
-// picks a port free for both.
+// picks a port free for both. Like srcds, when the port is taken it tries
+// the next ones (up to 10) and says so, unless -strictportbind is given.
 func (s *Server) bind() error {
 	ip := net.ParseIP(s.opts.IP)
 	if ip == nil {
 		return fmt.Errorf("bind: +ip %q is not an IP address", s.opts.IP)
 	}
-	for attempt := 0; ; attempt++ {
-		tcp, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: s.opts.Port})
-		if err != nil {
-			return fmt.Errorf("bind RCON (TCP %s:%d): %w", s.opts.IP, s.opts.Port, err)
-		}
-		port := tcp.Addr().(*net.TCPAddr).Port
-		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port})
-		if err != nil {
-			_ = tcp.Close()
-			if s.opts.Port == 0 && attempt < 20 {
-				continue
+	if s.opts.Port == 0 {
+		for attempt := 0; ; attempt++ {
+			tcp, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip})
+			if err != nil {
+				return fmt.Errorf("bind RCON (TCP %s:0): %w", s.opts.IP, err)
 			}
-			return fmt.Errorf("bind game port (UDP %s:%d): %w", s.opts.IP, port, err)
+			port := tcp.Addr().(*net.TCPAddr).Port
+			udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port})
+			if err == nil {
+				s.tcp, s.udp = tcp, udp
+				return nil
+			}
+			_ = tcp.Close()
+			if attempt >= 20 {
+				return fmt.Errorf("bind game port (UDP %s:%d): %w", s.opts.IP, port, err)
+			}
 		}
-		s.tcp, s.udp = tcp, udp
-		return nil
 	}
+	var firstErr error
+	for port := s.opts.Port; port < s.opts.Port+10 && port <= 65535; port++ {
+		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: port})
+		if err == nil {
+			tcp, terr := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+			if terr == nil {
+				s.tcp, s.udp = tcp, udp
+				return nil
+			}
+			_ = udp.Close()
+			err = terr
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		s.out.printf("WARNING: UDP_OpenSocket: port: %d  bind: %v", port, err)
+		if s.opts.StrictPortBind {
+			break
+		}
+	}
+	s.out.printf("Couldn't allocate dedicated server IP port %d.", s.opts.Port)
+	return fmt.Errorf("bind game port %s:%d: %w", s.opts.IP, s.opts.Port, firstErr)
 }
 
 // Port is the bound game port (UDP and TCP).

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -298,5 +299,25 @@ func TestLogAddressCommands(t *testing.T) {
 		if got := s.Exec(st.cmd); got != st.want {
 			t.Errorf("%s: got %q, want %q", st.cmd, got, st.want)
 		}
+	}
+}
+
+func TestTakenPortMovesUnlessStrict(t *testing.T) {
+	first := start(t, install(t, nil), nil)
+	taken := strconv.Itoa(first.Port())
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second, err := Start(ctx, Config{Dir: install(t, nil), Stdout: &out, Args: []string{"+ip", "127.0.0.1", "+hostport", taken}})
+	if err != nil {
+		t.Fatalf("Start on a taken port: %v", err)
+	}
+	defer func() { cancel(); second.Wait() }()
+	if second.Port() == first.Port() || !strings.Contains(out.String(), "WARNING: UDP_OpenSocket: port: "+taken) {
+		t.Errorf("second server on port %d (first %d):\n%s", second.Port(), first.Port(), out.String())
+	}
+	_, err = Start(ctx, Config{Dir: install(t, nil), Args: []string{"+ip", "127.0.0.1", "+hostport", taken, "-strictportbind"}})
+	if err == nil {
+		t.Fatal("-strictportbind started on a taken port")
 	}
 }
