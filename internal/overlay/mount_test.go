@@ -90,6 +90,16 @@ func TestMountRoundTrip(t *testing.T) {
 			if got := readFile(t, filepath.Join(tr.root.Installation("1"), "base.txt")); got != "base" {
 				t.Errorf("the base installation changed: %q", got)
 			}
+			// Deleting a lower file through merged leaves a whiteout in upper.
+			if err := os.Remove(filepath.Join(m, "layer001.txt")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(m, "layer001.txt")); !os.IsNotExist(err) {
+				t.Errorf("deleted file still visible: %v", err)
+			}
+			if _, err := os.Lstat(filepath.Join(p.Upper, "layer001.txt")); err != nil {
+				t.Errorf("no whiteout in upper: %v", err)
+			}
 			// The layers are mounted with nosuid,nodev.
 			var sfs unix.Statfs_t
 			if err := unix.Statfs(m, &sfs); err != nil {
@@ -403,3 +413,14 @@ func BenchmarkMountUmount(b *testing.B) { benchMountUmount(b, TechniqueAuto) }
 
 // BenchmarkMountUmountLegacy forces the mount(2) fallback.
 func BenchmarkMountUmountLegacy(b *testing.B) { benchMountUmount(b, TechniqueLegacy) }
+
+// BenchmarkLoad measures the validation of a 500-layer stack (what
+// left4me-overlay does before mounting); it needs no root.
+func BenchmarkLoad(b *testing.B) {
+	tr := newTestRoot(b, MaxLayers, 100)
+	for b.Loop() {
+		if _, err := tr.load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

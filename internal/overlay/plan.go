@@ -9,6 +9,23 @@
 // following symlinks and mounts through those file descriptors, so a path
 // swapped between the check and the mount makes the mount fail instead of
 // landing somewhere else.
+//
+// Decisions worth knowing:
+//
+//   - The state root must be owned by root or by the ServiceUser account
+//     (looked up in the user database, never taken from the environment) and
+//     must not be world-writable.
+//   - A layer may be named through symlinks as long as it resolves to a
+//     directory strictly inside installations/, overlays/ or workshop/; those
+//     three, runtime/, runtime/NAME and upper, work and merged must be real
+//     directories (bind-mount another disk rather than symlink it).
+//   - A ':' in a layer path is refused, not escaped: L4D2_LOWERDIRS has no
+//     escape for it, and the kernel never sees the paths anyway.
+//   - The kernel is given /proc/self/fd/N names, so /proc/self/mountinfo
+//     shows those instead of the layer paths; the mount source is
+//     "left4me:NAME" and instance.env says which layers it holds.
+//   - The helper creates nothing as root: a missing upper, work or merged is
+//     an error (the instance service creates them as the service user).
 package overlay
 
 import (
