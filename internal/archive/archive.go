@@ -479,7 +479,9 @@ func (x *extractor) zip(r io.ReaderAt, size int64) error {
 			if err := x.mkdir(f.Name, name, true); err != nil {
 				return err
 			}
-			x.res.Dirs++
+			if name != "" {
+				x.res.Dirs++
+			}
 			continue
 		case !mode.IsRegular():
 			return entryErr(f.Name, ErrSpecialFile, "file mode %v", mode)
@@ -504,7 +506,32 @@ func (x *extractor) tarGz(r io.Reader) error {
 		return fmt.Errorf("read gzip: %w", err)
 	}
 	defer gz.Close()
-	return x.tar(gz)
+	// Entries other than regular files (directories, skipped headers) can declare
+	// data that tar discards without it ever being written, so the decompressed
+	// stream itself is bounded too: by the ratio and by the total size plus room for
+	// headers.
+	headroom := int64(x.limits.MaxFiles)*8<<10 + RatioFloor
+	return x.tar(&streamLimit{r: gz, x: x, max: x.limits.MaxTotalSize + headroom})
+}
+
+// streamLimit bounds the bytes read from a decompressor.
+type streamLimit struct {
+	r   io.Reader
+	x   *extractor
+	n   int64
+	max int64
+}
+
+func (s *streamLimit) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if s.n > s.max {
+		return n, fmt.Errorf("%w: decompressed stream exceeds %d bytes", ErrTotalTooLarge, s.max)
+	}
+	if s.n > RatioFloor && s.n/s.x.limits.MaxRatio > max(s.x.size, 1) {
+		return n, fmt.Errorf("%w: a %d-byte archive decompresses to more than %d bytes (limit %d:1)", ErrRatio, s.x.size, s.n, s.x.limits.MaxRatio)
+	}
+	return n, err
 }
 
 func (x *extractor) tar(r io.Reader) error {

@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io/fs"
 	"os"
@@ -115,6 +116,40 @@ func tarOf(t testing.TB, gz bool, entries ...tent) []byte {
 		if err := zw.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	return buf.Bytes()
+}
+
+// rawTarHeader builds a ustar header block by hand, for shapes tar.Writer refuses
+// to produce (such as a directory carrying data).
+func rawTarHeader(name string, typeflag byte, size int64) []byte {
+	b := make([]byte, 512)
+	copy(b[0:100], name)
+	copy(b[100:108], "0000644\x00")
+	copy(b[108:116], "0000000\x00")
+	copy(b[116:124], "0000000\x00")
+	copy(b[124:136], fmt.Sprintf("%011o\x00", size))
+	copy(b[136:148], "00000000000\x00")
+	b[156] = typeflag
+	copy(b[257:265], "ustar\x0000")
+	copy(b[148:156], "        ")
+	var sum int64
+	for _, c := range b {
+		sum += int64(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+func gzipOf(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
 	return buf.Bytes()
 }
@@ -228,6 +263,11 @@ func TestExtractRefuses(t *testing.T) {
 	zeros := make([]byte, 8<<20)
 	small := Limits{MaxFiles: 3, MaxFileSize: 1000, MaxTotalSize: 1500}
 	good := zent{name: "ok.txt", body: []byte("fine")}
+	// PAX global headers are metadata that is read and dropped, never written.
+	var globals []tent
+	for range 12 {
+		globals = append(globals, tent{hdr: tar.Header{Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"comment": strings.Repeat("x", 900<<10)}}})
+	}
 	for _, tc := range []struct {
 		name   string
 		data   []byte
@@ -257,6 +297,8 @@ func TestExtractRefuses(t *testing.T) {
 		{"tar char device", tarOf(t, false, tent{hdr: tar.Header{Name: "mem", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 1}}), FormatAuto, "", Limits{}, ErrSpecialFile, "mem"},
 		{"tar block device", tarOf(t, false, tent{hdr: tar.Header{Name: "sda", Typeflag: tar.TypeBlock, Devmajor: 8}}), FormatAuto, "", Limits{}, ErrSpecialFile, "sda"},
 		{"tar fifo", tarOf(t, false, tent{hdr: tar.Header{Name: "pipe", Typeflag: tar.TypeFifo}}), FormatAuto, "", Limits{}, ErrSpecialFile, "pipe"},
+		{"tar unknown type", append(rawTarHeader("odd", 'Z', 0), make([]byte, 1024)...), FormatAuto, "", Limits{}, ErrSpecialFile, "odd"},
+		{"tar contiguous file", append(rawTarHeader("cont", tar.TypeCont, 0), make([]byte, 1024)...), FormatAuto, "", Limits{}, ErrSpecialFile, "cont"},
 		{"zip device", zipOf(t, zent{name: "null", mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}), FormatAuto, "", Limits{}, ErrSpecialFile, "null"},
 		{"zip fifo", zipOf(t, zent{name: "fifo", mode: fs.ModeNamedPipe | 0o666}), FormatAuto, "", Limits{}, ErrSpecialFile, "fifo"},
 		{"zip too many files", zipOf(t, zent{name: "1"}, zent{name: "2"}, zent{name: "3"}, zent{name: "4"}), FormatAuto, "", small, ErrTooManyFiles, ""},
@@ -270,6 +312,7 @@ func TestExtractRefuses(t *testing.T) {
 		{"tar total too large", tarOf(t, false, treg("a", strings.Repeat("x", 600)), treg("b", strings.Repeat("x", 600)), treg("c", strings.Repeat("x", 600))), FormatAuto, "", small, ErrTotalTooLarge, "c"},
 		{"zip bomb ratio", zipOf(t, good, zent{name: "zeros.bin", body: zeros}), FormatAuto, "", Limits{}, ErrRatio, "zeros.bin"},
 		{"tar.gz bomb ratio", tarOf(t, true, tent{hdr: tar.Header{Name: "zeros.bin", Typeflag: tar.TypeReg}, body: zeros}), FormatAuto, "", Limits{}, ErrRatio, "zeros.bin"},
+		{"tar.gz bomb in metadata", tarOf(t, true, globals...), FormatAuto, "", Limits{}, ErrRatio, ""},
 		{"zip duplicate", zipOf(t, good, good), FormatAuto, "", Limits{}, ErrDuplicate, "ok.txt"},
 		{"tar duplicate after cleaning", tarOf(t, false, treg("a/b", "1"), treg("./a//b", "2")), FormatAuto, "", Limits{}, ErrDuplicate, "./a//b"},
 		{"tar file then dir", tarOf(t, false, treg("a", "1"), treg("a/b", "2")), FormatAuto, "", Limits{}, ErrDuplicate, "a/b"},
@@ -326,12 +369,11 @@ func TestExtractCorruptArchives(t *testing.T) {
 		{"truncated zip", goodZip[:len(goodZip)-10]},
 		{"zip bad data", badCRC},
 		{"truncated tar.gz", goodTgz[:len(goodTgz)/2]},
-		{"gzip of non-tar", func() []byte {
-			var b bytes.Buffer
-			zw := gzip.NewWriter(&b)
-			zw.Write([]byte(strings.Repeat("not a tar ", 100)))
-			zw.Close()
-			return b.Bytes()
+		{"gzip of non-tar", gzipOf(t, []byte(strings.Repeat("not a tar ", 100)))},
+		{"tar bad checksum", func() []byte {
+			b := append(rawTarHeader("a", tar.TypeReg, 0), make([]byte, 1024)...)
+			b[0] = 'b'
+			return b
 		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
