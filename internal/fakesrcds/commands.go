@@ -84,7 +84,6 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 		s.cmdKick(c, out)
 	case "quit", "exit", "_restart":
 		s.out.printf("Quitting on command %q", name)
-		s.quitReq = true
 		go s.requestStop()
 	case "fakesrcds_chat":
 		// fakesrcds_chat USERID TEXT: a simulated player says TEXT (say_team

@@ -66,7 +66,6 @@ type Server struct {
 	mu         sync.Mutex
 	cvars      cvarSet
 	mapName    string
-	mapStarted time.Time
 	players    []*player
 	nextUserID int
 	nextSimIdx map[bool]int
@@ -74,7 +73,6 @@ type Server struct {
 	logging    bool
 	logDests   []netip.AddrPort
 	conns      map[net.Conn]struct{}
-	quitReq    bool
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the server has stopped
@@ -366,7 +364,6 @@ func (s *Server) loadMapLocked(name string, change bool) {
 	}
 	s.logLocked(fmt.Sprintf("Loading map %q", name))
 	s.mapName = name
-	s.mapStarted = time.Now()
 	cfgName := s.cvars.str("servercfgfile")
 	if cfgName == "" {
 		cfgName = "server.cfg"
