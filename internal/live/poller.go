@@ -138,8 +138,8 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 		st.Online = true
 		st.UpdatedAt = now
 		srv.snap = st
-		if prev.Failures > 0 || !prev.Online {
-			p.log.Info("server answers", "instance", srv.target.Name, "after_failures", prev.Failures)
+		if prev.Failures >= p.cfg.OfflineAfter {
+			p.log.Info("server answers again", "instance", srv.target.Name, "after_failures", prev.Failures)
 		}
 		return
 	}
@@ -150,7 +150,7 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 	next.Failures++
 	next.Err = err.Error()
 	if next.Failures >= p.cfg.OfflineAfter {
-		if prev.Online || next.Failures == p.cfg.OfflineAfter {
+		if next.Failures == p.cfg.OfflineAfter {
 			p.log.Warn("server offline", "instance", srv.target.Name, "failures", next.Failures, "err", err)
 		}
 		next.Online = false

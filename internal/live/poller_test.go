@@ -212,6 +212,11 @@ func TestPollerReportsEachServer(t *testing.T) {
 	if err := p.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A refused password is not tried again at once (srcds bans addresses
+	// after repeated failures); A2S keeps the server visible meanwhile.
+	if s := snapshot(t, p, "locked"); !s.Online || !strings.Contains(s.Err, "not retried") {
+		t.Errorf("locked after a second poll: online %v, err %q", s.Online, s.Err)
+	}
 	if conn == nil || p.servers["hotel"].rcon != conn {
 		t.Errorf("the RCON connection was not kept between polls")
 	}
