@@ -14,6 +14,10 @@ import (
 // ones are skipped with a warning.
 const MaxTextFileSize = 1 << 20
 
+// MaxMissionFiles is how many missions/*.txt files Addon parses; more are skipped with
+// a warning, so a hostile VPK cannot make it read the same data endlessly.
+const MaxMissionFiles = 64
+
 // Info is what an addon VPK says about itself.
 type Info struct {
 	// Title, Version, Author and Description come from addoninfo.txt (addontitle,
@@ -66,12 +70,20 @@ func (a *Archive) Addon() (Info, error) {
 	if err := a.readAddonInfo(&info); err != nil {
 		return Info{}, err
 	}
+	missions := 0
 	for _, e := range a.entries {
 		dir, base := path.Split(strings.ToLower(e.Path))
 		switch {
 		case dir == "maps/" && strings.HasSuffix(base, ".bsp") && len(base) > len(".bsp"):
 			info.Maps = append(info.Maps, strings.TrimSuffix(path.Base(e.Path), path.Ext(e.Path)))
 		case dir == "missions/" && strings.HasSuffix(base, ".txt"):
+			missions++
+			if missions > MaxMissionFiles {
+				if missions == MaxMissionFiles+1 {
+					info.Warnings = append(info.Warnings, fmt.Sprintf("more than %d mission files; the rest are skipped", MaxMissionFiles))
+				}
+				continue
+			}
 			c, ok, err := a.readMission(e, &info)
 			if err != nil {
 				return Info{}, err

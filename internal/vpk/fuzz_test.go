@@ -2,6 +2,7 @@ package vpk
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"hash/crc32"
 	"os"
@@ -38,6 +39,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%q: ReadFile returned %d bytes with a bad crc", e.Path, len(b))
 			}
 		}
+		_ = a.Verify(context.Background())
 		_, _ = a.Addon()
 	})
 }

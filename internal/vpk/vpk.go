@@ -10,6 +10,7 @@
 package vpk
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -166,6 +167,44 @@ func (a *Archive) ReadFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: crc mismatch for %q: stored %08x, computed %08x", ErrCorrupt, e.Path, e.CRC, got)
 	}
 	return buf, nil
+}
+
+// Verify reads every file embedded in the VPK and checks its CRC, streaming so that
+// memory use does not depend on file sizes. It returns the first problem found, as an
+// error wrapping ErrCorrupt that names the file. Entries in external archives are
+// skipped.
+func (a *Archive) Verify(ctx context.Context) error {
+	buf := make([]byte, 256<<10)
+	for _, e := range a.entries {
+		if !e.Embedded() {
+			continue
+		}
+		h := crc32.NewIEEE()
+		h.Write(e.preload)
+		sr := io.NewSectionReader(a.r, a.dataStart+int64(e.offset), int64(e.length))
+		var done int64
+		for done < int64(e.length) {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("verify vpk: %w", err)
+			}
+			n, err := sr.Read(buf)
+			h.Write(buf[:n])
+			done += int64(n)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("verify vpk file %q: %w", e.Path, err)
+			}
+		}
+		if done != int64(e.length) {
+			return fmt.Errorf("%w: data of %q is truncated (%d of %d bytes)", ErrCorrupt, e.Path, done, e.length)
+		}
+		if got := h.Sum32(); got != e.CRC {
+			return fmt.Errorf("%w: crc mismatch for %q: stored %08x, computed %08x", ErrCorrupt, e.Path, e.CRC, got)
+		}
+	}
+	return nil
 }
 
 // Parse reads the VPK directory from r, whose total length is size.

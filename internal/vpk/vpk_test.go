@@ -2,6 +2,7 @@ package vpk
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -475,5 +476,66 @@ func TestAddonLargeText(t *testing.T) {
 	}
 	if len(info.Campaigns) != 0 || !strings.Contains(strings.Join(info.Warnings, "\n"), "huge.txt") {
 		t.Errorf("info = %+v", info)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	files := sampleFiles()
+	for _, opt := range []WriteOptions{{}, {Version: 2, Preload: 7}} {
+		raw := writeVPK(t, files, opt)
+		a, err := Parse(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Verify(context.Background()); err != nil {
+			t.Errorf("Verify(%+v) of a good vpk: %v", opt, err)
+		}
+	}
+
+	raw := writeVPK(t, files, WriteOptions{})
+	a, _ := Parse(bytes.NewReader(raw), int64(len(raw)))
+	var bsp Entry
+	for _, e := range a.Files() {
+		if e.Path == "maps/c1m1_hotel.bsp" {
+			bsp = e
+		}
+	}
+	bad := bytes.Clone(raw)
+	bad[a.dataStart+int64(bsp.offset)+1500] ^= 0x40
+	a, _ = Parse(bytes.NewReader(bad), int64(len(bad)))
+	if err := a.Verify(context.Background()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "c1m1_hotel.bsp") {
+		t.Errorf("Verify(flipped byte) = %v, want crc mismatch naming the bsp", err)
+	}
+
+	// A download cut short while the caller believed the full size arrived.
+	a, _ = Parse(bytes.NewReader(raw[:len(raw)-100]), int64(len(raw)))
+	if err := a.Verify(context.Background()); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("Verify(truncated) = %v, want truncated", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a, _ = Parse(bytes.NewReader(raw), int64(len(raw)))
+	if err := a.Verify(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify(cancelled) = %v", err)
+	}
+}
+
+func TestAddonManyMissions(t *testing.T) {
+	files := map[string][]byte{}
+	for i := range MaxMissionFiles + 5 {
+		files[fmt.Sprintf("missions/m%03d.txt", i)] = []byte(fmt.Sprintf(`mission { Name m%d modes { coop { 1 { Map m%d } } } }`, i, i))
+	}
+	raw := writeVPK(t, files, WriteOptions{})
+	a, err := Parse(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := a.Addon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Campaigns) != MaxMissionFiles || !strings.Contains(strings.Join(info.Warnings, "\n"), "more than 64 mission files") {
+		t.Errorf("%d campaigns, warnings %q", len(info.Campaigns), info.Warnings)
 	}
 }
