@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/left4me/left4me/internal/events"
+	"github.com/left4me/left4me/internal/live"
+	"github.com/left4me/left4me/internal/steam"
+	"github.com/left4me/left4me/internal/web"
+)
+
+// DefaultListen is where the panel listens unless --listen or LEFT4ME_LISTEN say otherwise.
+const DefaultListen = "127.0.0.1:8000"
+
+// shutdownTimeout bounds the graceful shutdown of the HTTP server.
+const shutdownTimeout = 10 * time.Second
+
+// runServe serves the web panel and JSON API until SIGINT or SIGTERM.
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	listen := fs.String("listen", envOr(env.getenv, "LEFT4ME_LISTEN", DefaultListen), "address to listen on (env LEFT4ME_LISTEN)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, nil))
+	if cfg.LogListenerBind != "" && cfg.LogListenerAddr == "" {
+		if cfg.LogListenerAddr, err = announce(cfg.LogListenerBind); err != nil {
+			return err
+		}
+	}
+	return servePanel(ctx, cfg, panelOptions{Listen: *listen, CookieSecure: cfg.SessionCookieSecure}, nil)
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// announce derives LOG_LISTENER_ADDR from LOG_LISTENER_BIND when only the
+// latter is set: srcds needs a non-loopback address to send its log to.
+func announce(bind string) (string, error) {
+	ap, err := netip.ParseAddrPort(bind)
+	if err != nil {
+		return "", fmt.Errorf("LOG_LISTENER_BIND %q: want IP:PORT to derive LOG_LISTENER_ADDR from: %w", bind, err)
+	}
+	if ap.Port() == 0 {
+		return "", fmt.Errorf("LOG_LISTENER_BIND %q: give a port, or set LOG_LISTENER_ADDR", bind)
+	}
+	addr, err := events.AnnounceAddr(ap)
+	if err != nil {
+		return "", err
+	}
+	return addr.String(), nil
+}
+
+// panelOptions are what serve and demo choose differently.
+type panelOptions struct {
+	Listen       string
+	CookieSecure bool
+	// Ready is called with the panel's URL once it accepts connections.
+	Ready func(url string)
+}
+
+// servePanel opens the app, runs setup (the demo's seeding), then serves the
+// panel with the live poller, the events recorder and session cleanup
+// running beside it on the same context. On cancel it shuts the HTTP server
+// down gracefully, stops the helpers and closes the app.
+func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ctx context.Context, a *app) error) (err error) {
+	lg := cfg.Logger
+	a, err := openApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = errors.Join(err, a.Close(cctx))
+	}()
+	if setup != nil {
+		if err := setup(ctx, a); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // runs before wg.Wait
+
+	var personas live.PersonaResolver
+	if cfg.SteamWebAPIKey != "" {
+		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
+	}
+	poller := live.NewPoller(live.Config{}, web.LiveTargets(a.svc), personas, lg)
+	wg.Go(func() { poller.Run(ctx) })
+	if cfg.LogListenerBind != "" {
+		rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
+		if err := rec.Listen(); err != nil {
+			return fmt.Errorf("log listener %s: %w", cfg.LogListenerBind, err)
+		}
+		wg.Go(func() {
+			if err := rec.Run(ctx); err != nil && ctx.Err() == nil {
+				lg.Error("log listener stopped", "err", err)
+			}
+		})
+	}
+	wg.Go(func() { sweepSessions(ctx, a, lg) })
+
+	panel, err := web.New(web.Config{
+		Store: a.store, Instances: a.svc, Logs: a.logs, Live: web.PollerLive(poller),
+		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opt.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
+	}
+	// Long-lived responses (log streams) end when the server shuts down.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	hs := &http.Server{
+		Handler:           panel,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(lg.Handler(), slog.LevelWarn),
+	}
+	hs.RegisterOnShutdown(cancelBase)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/"
+	lg.Info("panel listening", "url", url)
+	if opt.Ready != nil {
+		opt.Ready(url)
+	}
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	lg.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down the HTTP server: %w", err)
+	}
+	return nil
+}
+
+// sweepSessions deletes expired sessions every hour.
+func sweepSessions(ctx context.Context, a *app, lg *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.store.DeleteExpiredSessions(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			lg.Warn("delete expired sessions", "err", err)
+		} else if n > 0 {
+			lg.Info("deleted expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
