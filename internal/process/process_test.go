@@ -71,7 +71,7 @@ var (
 )
 
 // fakeBinary builds cmd/fakesrcds once per test run.
-func fakeBinary(t *testing.T) string {
+func fakeBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		// A prebuilt binary, for runs as a user who cannot build (for
@@ -132,46 +132,62 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
-func runLifecycle(t *testing.T, userns bool) {
+// testEnv is a state root with a stand-in installation and one content
+// layer, a database with an owner, and the service over this supervisor.
+type testEnv struct {
+	root  layout.Root
+	svc   *instance.Service
+	sup   *Supervisor
+	owner int64
+}
+
+func newTestEnv(tb testing.TB, userns bool) *testEnv {
+	tb.Helper()
 	ctx := context.Background()
-	bin := fakeBinary(t)
-	root, err := layout.New(t.TempDir())
+	bin := fakeBinary(tb)
+	root, err := layout.New(tb.TempDir())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := root.Create(0o755); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := os.Chmod(root.String(), 0o755); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := fakesrcds.WriteInstallation(root.Installation("1"), bin); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	// A layer holding a cfg that only it provides (DESIGN.md §1 rule 5: the
 	// server must read the merged tree, not the base installation).
 	layerCfg := filepath.Join(root.Overlay("extra", "1"), "left4dead2", "cfg", "extra.cfg")
 	if err := os.MkdirAll(filepath.Dir(layerCfg), 0o755); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := os.WriteFile(layerCfg, []byte("sv_layer_marker \"from-layer\"\n"), 0o644); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	st, err := store.Open(ctx, root.Database())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer st.Close()
+	tb.Cleanup(func() { st.Close() })
 	owner, err := st.CreateUser(ctx, "op", "h", true)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	sup := New(Config{Root: root, UserNamespace: userns, StopTimeout: 10 * time.Second})
-	defer sup.Shutdown(ctx)
+	tb.Cleanup(func() { sup.Shutdown(context.Background()) })
 	svc := instance.NewService(instance.Config{Root: root, PortMin: 37015, PortMax: 37515}, st, sup)
+	return &testEnv{root: root, svc: svc, sup: sup, owner: owner.ID}
+}
 
+func runLifecycle(t *testing.T, userns bool) {
+	ctx := context.Background()
+	e := newTestEnv(t, userns)
+	root, svc, sup := e.root, e.svc, e.sup
 	in, err := svc.Create(ctx, instance.Spec{
-		Name: "t1", OwnerID: owner.ID, Layers: []string{"extra"},
+		Name: "t1", OwnerID: e.owner, Layers: []string{"extra"},
 		Args:      []string{"+map", "c2m1_highway"},
 		ServerCfg: "hostname \"process test\"\nexec extra.cfg\n",
 	})
@@ -293,4 +309,30 @@ func waitState(t *testing.T, svc *instance.Service, name string, want instance.S
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("state of %s = %q, want %q", name, st.State, want)
+}
+
+// BenchmarkResetRunning measures a reset of a running instance through the
+// service (stop, empty upper and work, stage, start) with the stand-in
+// server; DESIGN.md §1 rule 11 wants it fast.
+func BenchmarkResetRunning(b *testing.B) {
+	userns := os.Geteuid() != 0
+	if userns {
+		if err := probe(); err != nil {
+			b.Skipf("needs root or unprivileged user namespaces: %v", err)
+		}
+	}
+	e := newTestEnv(b, userns)
+	ctx := context.Background()
+	if _, err := e.svc.Create(ctx, instance.Spec{Name: "bench", OwnerID: e.owner}); err != nil {
+		b.Fatal(err)
+	}
+	if err := e.svc.Start(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := e.svc.Reset(ctx, "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
