@@ -154,6 +154,9 @@ type Result struct {
 
 // Detect identifies zip, tar and gzip (assumed to be tar.gz) by their magic bytes.
 func Detect(r io.ReaderAt, size int64) (Format, error) {
+	if size < 0 {
+		return FormatAuto, fmt.Errorf("detect archive format: negative size %d", size)
+	}
 	var b [512]byte
 	n, err := r.ReadAt(b[:min(size, int64(len(b)))], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -182,6 +185,9 @@ const TempPrefix = ".extract-"
 // (e.g. "left4dead2/cfg/server.cfg"). dest must not exist yet; its parent must.
 // On any error nothing is left behind.
 func Extract(ctx context.Context, r io.ReaderAt, size int64, format Format, dest, prefix string, limits Limits) (res Result, err error) {
+	if size < 0 {
+		return Result{}, fmt.Errorf("extract: negative size %d", size)
+	}
 	limits = limits.withDefaults()
 	pfx, err := cleanPrefix(prefix, format == FormatFile)
 	if err != nil {
@@ -280,7 +286,7 @@ func cleanPrefix(prefix string, isFile bool) (string, error) {
 	if isFile && p == GameDir {
 		return "", fmt.Errorf("target path %q: %w: a single file needs a file name", prefix, ErrBadPrefix)
 	}
-	if isFile && strings.HasSuffix(prefix, "/") {
+	if last := prefix[strings.LastIndexByte(prefix, '/')+1:]; isFile && (last == "" || last == ".") {
 		return "", fmt.Errorf("target path %q: %w: a single file needs a file name", prefix, ErrBadPrefix)
 	}
 	return p, nil

@@ -326,6 +326,7 @@ func TestExtractRefuses(t *testing.T) {
 		{"prefix backslash", zipOf(t, good), FormatAuto, `left4dead2\addons`, Limits{}, ErrBadPrefix, ""},
 		{"single file without name", []byte("x"), FormatFile, "left4dead2/", Limits{}, ErrBadPrefix, ""},
 		{"single file dir prefix", []byte("x"), FormatFile, "left4dead2/cfg/", Limits{}, ErrBadPrefix, ""},
+		{"single file dot prefix", []byte("x"), FormatFile, "left4dead2/cfg/.", Limits{}, ErrBadPrefix, ""},
 		{"unknown format", []byte("just some text"), FormatAuto, "", Limits{}, ErrUnknownFormat, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -420,6 +421,15 @@ func TestExtractCancelled(t *testing.T) {
 	}
 	if left := listTree(t, parent); len(left) != 0 {
 		t.Errorf("left files behind: %q", left)
+	}
+}
+
+func TestExtractNegativeSize(t *testing.T) {
+	parent := t.TempDir()
+	for _, f := range []Format{FormatAuto, FormatFile} {
+		if _, err := Extract(context.Background(), bytes.NewReader(nil), -1, f, filepath.Join(parent, "d"), "left4dead2/x", Limits{}); err == nil {
+			t.Errorf("Extract(%v, size -1) succeeded", f)
+		}
 	}
 }
 

@@ -16,13 +16,19 @@ import (
 // that nothing was ever written outside the destination, that a refused upload left
 // nothing behind, and that whatever was extracted is plain files and directories
 // with the fixed modes, under the prefix.
+//
+// The prefix and the single-file flag are fuzzed too, so the prefix checks face the
+// same invariant.
 func FuzzExtract(f *testing.F) {
 	for _, seed := range fuzzExtractSeeds(f) {
-		f.Add(seed)
+		f.Add(seed.data, seed.prefix, seed.single)
 	}
 	limits := Limits{MaxFiles: 64, MaxFileSize: 64 << 10, MaxTotalSize: 256 << 10, MaxRatio: 100}
-	const prefix = "left4dead2/addons"
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, data []byte, prefix string, single bool) {
+		format := FormatAuto
+		if single {
+			format = FormatFile
+		}
 		base := t.TempDir()
 		outside := filepath.Join(base, "outside")
 		parent := filepath.Join(base, "parent")
@@ -37,7 +43,7 @@ func FuzzExtract(f *testing.F) {
 		}
 		dest := filepath.Join(parent, "dest")
 
-		res, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), FormatAuto, dest, prefix, limits)
+		res, err := Extract(context.Background(), bytes.NewReader(data), int64(len(data)), format, dest, prefix, limits)
 
 		// Outside the parent: exactly the sentinel, unchanged.
 		ents, rerr := os.ReadDir(outside)
@@ -60,6 +66,14 @@ func FuzzExtract(f *testing.F) {
 		}
 		if len(ents) != 1 || ents[0].Name() != "dest" {
 			t.Fatalf("parent holds %v, want only dest", ents)
+		}
+		clean, _, cerr := cleanName(prefix)
+		if cerr != nil || (clean != GameDir && !strings.HasPrefix(clean, GameDir+"/")) {
+			t.Fatalf("prefix %q accepted (clean %q, %v)", prefix, clean, cerr)
+		}
+		// inside reports whether rel is the prefix, below it, or one of its parents.
+		inside := func(rel string) bool {
+			return rel == "." || rel == clean || strings.HasPrefix(rel, clean+"/") || strings.HasPrefix(clean, rel+"/")
 		}
 		var files int
 		var total int64
@@ -87,8 +101,8 @@ func FuzzExtract(f *testing.F) {
 			default:
 				return fmt.Errorf("%q is neither a file nor a directory: %v", rel, info.Mode())
 			}
-			if rel != "." && rel != "left4dead2" && rel != prefix && !strings.HasPrefix(rel, prefix+"/") {
-				return fmt.Errorf("%q is outside the prefix", rel)
+			if !inside(rel) || (single && info.Mode().IsRegular() && rel != clean) {
+				return fmt.Errorf("%q is outside the prefix %q", rel, clean)
 			}
 			return nil
 		})
@@ -104,8 +118,27 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
-// fuzzExtractSeeds are good and malicious archives of each format.
-func fuzzExtractSeeds(t testing.TB) [][]byte {
+type extractSeed struct {
+	data   []byte
+	prefix string
+	single bool
+}
+
+// fuzzExtractSeeds are good and malicious archives of each format, plus single files.
+func fuzzExtractSeeds(t testing.TB) []extractSeed {
+	var seeds []extractSeed
+	for _, a := range fuzzExtractArchives(t) {
+		seeds = append(seeds, extractSeed{a, "left4dead2/addons", false})
+	}
+	return append(seeds,
+		extractSeed{zipOf(t, zent{name: "a.txt", body: []byte("x")}), "left4dead2/../../outside", false},
+		extractSeed{[]byte("hostname x\n"), "left4dead2/cfg/server.cfg", true},
+		extractSeed{[]byte("x"), "./left4dead2//cfg/./", true},
+		extractSeed{[]byte("x"), "left4dead2/../parent/dest", true},
+	)
+}
+
+func fuzzExtractArchives(t testing.TB) [][]byte {
 	good := []tent{tdir("./"), tdir("maps/"), treg("maps/m1.bsp", "VBSP"), treg("cfg/server.cfg", "hostname x\n")}
 	return [][]byte{
 		zipOf(t, zent{name: "maps/", mode: fs.ModeDir | 0o755}, zent{name: "maps/m1.bsp", body: []byte("VBSP")}, zent{name: "cfg/server.cfg", body: []byte("hostname x\n")}),
@@ -130,7 +163,7 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, seed := range fuzzExtractSeeds(t) {
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", seed)
+		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nstring(%q)\nbool(%v)\n", seed.data, seed.prefix, seed.single)
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%d", i)), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
