@@ -308,3 +308,34 @@ func TestPollerRunStopsOnCancel(t *testing.T) {
 		t.Errorf("snapshot after Run: %+v", s)
 	}
 }
+
+func TestPollerWithoutSteam(t *testing.T) {
+	ctx := ctxFor(t)
+	srv := startServer(t, "NoSteam", "pw", 0, "-fakeplayers", "2")
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	targets := &targetList{}
+	targets.set(srv.target("nosteam"))
+	for name, resolver := range map[string]PersonaResolver{
+		"no key":     nil,
+		"steam down": steam.NewPersonaCache(steam.NewClient(down.URL, "key", down.Client()), time.Hour),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := NewPoller(Config{}, targets, resolver, nil)
+			if err := p.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := snapshot(t, p, "nosteam")
+			if !s.Online || len(s.Players) != 2 {
+				t.Fatalf("snapshot = %+v", s)
+			}
+			for _, pl := range s.Players {
+				if pl.Name == "" || pl.SteamID64 == 0 || pl.PersonaName != "" || pl.AvatarURL != "" {
+					t.Errorf("player = %+v, want in-game name and no persona", pl)
+				}
+			}
+		})
+	}
+}
