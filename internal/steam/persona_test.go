@@ -67,7 +67,7 @@ func (f *fakeSteam) requestSizes() []int {
 	return append([]int(nil), f.requests...)
 }
 
-func ids(from uint64, n int) []uint64 {
+func personaTestIDs(from uint64, n int) []uint64 {
 	out := make([]uint64, n)
 	for i := range out {
 		out[i] = from + uint64(i)
@@ -75,11 +75,11 @@ func ids(from uint64, n int) []uint64 {
 	return out
 }
 
-const base64ID = 76561197960265728
+const personaTestBase = 76561197960265728
 
 func TestPlayerSummaries(t *testing.T) {
 	ctx := context.Background()
-	fake := &fakeSteam{unknown: map[uint64]bool{base64ID + 7: true}}
+	fake := &fakeSteam{unknown: map[uint64]bool{personaTestBase + 7: true}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	c := NewClient(srv.URL, testKey, srv.Client())
@@ -90,11 +90,11 @@ func TestPlayerSummaries(t *testing.T) {
 		want     int
 		requests []int
 	}{
-		{"one", []uint64{base64ID + 1}, 1, []int{1}},
-		{"unknown left out", []uint64{base64ID + 1, base64ID + 7}, 1, []int{2}},
-		{"duplicates and zero once", []uint64{base64ID + 1, 0, base64ID + 1}, 1, []int{1}},
-		{"exactly 100", ids(base64ID+1000, 100), 100, []int{100}},
-		{"250 in three batches", ids(base64ID+2000, 250), 250, []int{100, 100, 50}},
+		{"one", []uint64{personaTestBase + 1}, 1, []int{1}},
+		{"unknown left out", []uint64{personaTestBase + 1, personaTestBase + 7}, 1, []int{2}},
+		{"duplicates and zero once", []uint64{personaTestBase + 1, 0, personaTestBase + 1}, 1, []int{1}},
+		{"exactly 100", personaTestIDs(personaTestBase+1000, 100), 100, []int{100}},
+		{"250 in three batches", personaTestIDs(personaTestBase+2000, 250), 250, []int{100, 100, 50}},
 		{"none", nil, 0, nil},
 	}
 	for _, tc := range tests {
@@ -112,9 +112,9 @@ func TestPlayerSummaries(t *testing.T) {
 			}
 		})
 	}
-	got, _ := c.PlayerSummaries(ctx, []uint64{base64ID + 1})
-	p := got[base64ID+1]
-	if p.SteamID64 != base64ID+1 || p.Name != "Player 76561197960265729" ||
+	got, _ := c.PlayerSummaries(ctx, []uint64{personaTestBase + 1})
+	p := got[personaTestBase+1]
+	if p.SteamID64 != personaTestBase+1 || p.Name != "Player 76561197960265729" ||
 		!strings.HasSuffix(p.AvatarFull, "_full.jpg") || !strings.HasSuffix(p.AvatarMedium, "_medium.jpg") ||
 		!strings.HasPrefix(p.Avatar, "https://avatars.steamstatic.com/") ||
 		p.ProfileURL != "https://steamcommunity.com/profiles/76561197960265729/" {
@@ -128,7 +128,7 @@ func TestPlayerSummariesErrors(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 
-	_, err := NewClient(srv.URL, "wrong-key", srv.Client()).PlayerSummaries(ctx, []uint64{base64ID + 1})
+	_, err := NewClient(srv.URL, "wrong-key", srv.Client()).PlayerSummaries(ctx, []uint64{personaTestBase + 1})
 	if err == nil || !strings.Contains(err.Error(), "403") {
 		t.Errorf("bad key: err = %v, want a 403 error", err)
 	}
@@ -137,7 +137,7 @@ func TestPlayerSummariesErrors(t *testing.T) {
 	}
 
 	fake.status = http.StatusTooManyRequests
-	_, err = NewClient(srv.URL, testKey, srv.Client()).PlayerSummaries(ctx, []uint64{base64ID + 1})
+	_, err = NewClient(srv.URL, testKey, srv.Client()).PlayerSummaries(ctx, []uint64{personaTestBase + 1})
 	if err == nil || !strings.Contains(err.Error(), "429") {
 		t.Errorf("rate limited: err = %v, want a 429 error", err)
 	}
@@ -146,12 +146,12 @@ func TestPlayerSummariesErrors(t *testing.T) {
 		fmt.Fprint(w, `{"response":{"players":[{"steamid":`)
 	}))
 	defer garbage.Close()
-	if _, err := NewClient(garbage.URL, testKey, nil).PlayerSummaries(ctx, []uint64{base64ID + 1}); err == nil {
+	if _, err := NewClient(garbage.URL, testKey, nil).PlayerSummaries(ctx, []uint64{personaTestBase + 1}); err == nil {
 		t.Errorf("truncated JSON was accepted")
 	}
 
 	srv.Close() // connection refused: a transport error must not carry the URL (and key)
-	_, err = NewClient(srv.URL, testKey, nil).PlayerSummaries(ctx, []uint64{base64ID + 1})
+	_, err = NewClient(srv.URL, testKey, nil).PlayerSummaries(ctx, []uint64{personaTestBase + 1})
 	if err == nil {
 		t.Fatal("request to a closed server succeeded")
 	}
@@ -162,7 +162,7 @@ func TestPlayerSummariesErrors(t *testing.T) {
 
 func TestPersonaCache(t *testing.T) {
 	ctx := context.Background()
-	fake := &fakeSteam{unknown: map[uint64]bool{base64ID + 9: true}}
+	fake := &fakeSteam{unknown: map[uint64]bool{personaTestBase + 9: true}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	pc := NewPersonaCache(NewClient(srv.URL, testKey, srv.Client()), time.Hour)
@@ -178,13 +178,13 @@ func TestPersonaCache(t *testing.T) {
 		requests []int
 		wantErr  bool
 	}{
-		{"first lookup asks Steam", 0, 0, []uint64{base64ID + 1, base64ID + 2, base64ID + 9}, 2, []int{3}, false},
-		{"cache hit, unknown id cached too", time.Minute, 0, []uint64{base64ID + 1, base64ID + 2, base64ID + 9}, 2, nil, false},
-		{"only the new id is asked", 0, 0, []uint64{base64ID + 1, base64ID + 3}, 2, []int{1}, false},
-		{"failure returns cached ones and the error", 0, http.StatusServiceUnavailable, []uint64{base64ID + 1, base64ID + 4}, 1, nil, true},
-		{"within backoff Steam is not asked", 30 * time.Second, 0, []uint64{base64ID + 1, base64ID + 4}, 1, nil, false},
-		{"after backoff it is", time.Minute, 0, []uint64{base64ID + 1, base64ID + 4}, 2, []int{1}, false},
-		{"expired entries are fetched again", 2 * time.Hour, 0, []uint64{base64ID + 1}, 1, []int{1}, false},
+		{"first lookup asks Steam", 0, 0, []uint64{personaTestBase + 1, personaTestBase + 2, personaTestBase + 9}, 2, []int{3}, false},
+		{"cache hit, unknown id cached too", time.Minute, 0, []uint64{personaTestBase + 1, personaTestBase + 2, personaTestBase + 9}, 2, nil, false},
+		{"only the new id is asked", 0, 0, []uint64{personaTestBase + 1, personaTestBase + 3}, 2, []int{1}, false},
+		{"failure returns cached ones and the error", 0, http.StatusServiceUnavailable, []uint64{personaTestBase + 1, personaTestBase + 4}, 1, nil, true},
+		{"within backoff Steam is not asked", 30 * time.Second, 0, []uint64{personaTestBase + 1, personaTestBase + 4}, 1, nil, false},
+		{"after backoff it is", time.Minute, 0, []uint64{personaTestBase + 1, personaTestBase + 4}, 2, []int{1}, false},
+		{"expired entries are fetched again", 2 * time.Hour, 0, []uint64{personaTestBase + 1}, 1, []int{1}, false},
 	}
 	for _, st := range steps {
 		clock = clock.Add(st.advance)
