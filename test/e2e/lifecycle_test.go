@@ -1,0 +1,378 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/left4me/left4me/internal/srcds"
+)
+
+// Guest paths (the shipped units name the default state root).
+const (
+	stateRoot    = "/var/lib/left4me"
+	installGen   = "e2e-1"
+	layerID      = "e2e-cfg"
+	layerGen     = "1"
+	layerCvar    = "sv_e2e_layer_marker"
+	layerValue   = "set-by-overlay-layer"
+	fakesrcdsBin = "/usr/local/lib/left4me-e2e/fakesrcds"
+	adminUser    = "admin"
+)
+
+func runtimeDir(name string) string { return stateRoot + "/runtime/" + name }
+func mergedDir(name string) string  { return runtimeDir(name) + "/merged" }
+func unitName(name string) string   { return "left4me-server@" + name + ".service" }
+
+// harness is one run: the booted guest (replaced by reboots) and results.
+type harness struct {
+	ctx  context.Context
+	c    *container
+	res  *results
+	repo string
+}
+
+// check runs one named check as a subtest and records its outcome.
+func (h *harness) check(t *testing.T, name string, f func(t *testing.T)) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		defer func() { h.res.outcome(name, t.Failed(), t.Skipped()) }()
+		f(t)
+	})
+}
+
+// TestLifecycle boots a Debian guest with systemd, installs left4me with its
+// installer and checks every lifecycle rule of DESIGN.md §1 through the
+// shipped units, driving instances as user left4me through the CLI.
+func TestLifecycle(t *testing.T) {
+	if err := canRun(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	wall := time.Now()
+	repo := repoRoot(t)
+	h := &harness{ctx: ctx, repo: repo, res: newResults(filepath.Join(repo, "artifacts", "e2e-results.txt"))}
+	t.Cleanup(func() {
+		h.res.measure("harness wall time", time.Since(wall).Round(time.Second).String())
+		if err := h.res.write(); err != nil {
+			t.Errorf("write results: %v", err)
+		} else {
+			t.Logf("results written to %s", h.res.path)
+		}
+	})
+
+	// Build and install.
+	work := t.TempDir()
+	step := time.Now()
+	cache := cachedRootfs(ctx, t)
+	h.res.measure("rootfs cache", cache)
+	root := copyRootfs(ctx, t, cache)
+	buildInstall(ctx, t, repo, work, root)
+	t.Logf("build + install into the rootfs: %s", time.Since(step).Round(time.Millisecond))
+
+	// Boot.
+	step = time.Now()
+	console := filepath.Join(repo, "artifacts", "e2e-console.log")
+	if err := os.MkdirAll(filepath.Dir(console), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Remove(console)
+	c, err := boot(ctx, root, console)
+	if err != nil {
+		t.Fatalf("boot guest: %v", err)
+	}
+	h.c = c
+	t.Cleanup(func() { h.c.shutdown() })
+	t.Logf("guest booted in %s (console: %s)", time.Since(step).Round(time.Millisecond), console)
+
+	postInstall(t, h)
+	seedContent(t, h)
+
+	h.startChecks(t)
+	h.journalChecks(t)
+	h.unitChecks(t)
+	h.stopChecks(t)
+	h.helperChecks(t)
+	h.resetDeleteChecks(t)
+	h.crashChecks(t)
+	h.polkitChecks(t)
+	h.buildChecks(t)
+	h.rebootChecks(t)
+	h.finalJournalCheck(t)
+}
+
+// repoRoot is the module root (two levels up from test/e2e).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatalf("module root not found at %s: %v", dir, err)
+	}
+	return dir
+}
+
+// goTool finds the go command: PATH, else the toolchain running this test.
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// buildInstall builds fakesrcds and runs the project's installer into root.
+func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
+	t.Helper()
+	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64",
+		"PATH="+filepath.Dir(goTool())+string(os.PathListSeparator)+os.Getenv("PATH"))
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir, cmd.Env = repo, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	run(goTool(), "build", "-o", filepath.Join(work, "fakesrcds"), "./cmd/fakesrcds")
+	run("make", "install", "DESTDIR="+root, "PREFIX=/usr", "BUILDDIR="+filepath.Join(work, "bin"), "GO="+goTool())
+	dst := filepath.Join(root, fakesrcdsBin)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(work, "fakesrcds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// postInstall runs the README's post-install step inside the guest.
+func postInstall(t *testing.T, h *harness) {
+	t.Helper()
+	must := func(argv ...string) string {
+		t.Helper()
+		out, err := h.c.exec(h.ctx, nil, argv...)
+		if err != nil {
+			t.Fatalf("post-install: %v", err)
+		}
+		return out
+	}
+	must("systemd-sysusers")
+	must("systemd-tmpfiles", "--create")
+	// A container may not set host sysctls (read-only /proc/sys): log only.
+	if out, err := h.c.exec(h.ctx, nil, "/usr/lib/systemd/systemd-sysctl"); err != nil {
+		t.Logf("post-install: systemd-sysctl in the container: %v (expected: /proc/sys is read-only here)", err)
+	} else if s := strings.TrimSpace(out); s != "" {
+		t.Logf("post-install: systemd-sysctl: %s", s)
+	}
+	must("systemctl", "daemon-reload")
+	must("systemctl", "enable", "--now", "left4me-web.service", "left4me-autostart.service")
+	out, err := h.c.asUser(h.ctx, "left4me", nil, "env", "LEFT4ME_ADMIN_PASSWORD=e2e-admin-password-1",
+		"sh", "-c", cliScript, "left4me", "user", "create", adminUser, "--admin")
+	if err != nil {
+		t.Fatalf("create admin user: %v", err)
+	}
+	t.Logf("left4me user create: %s", strings.TrimSpace(out))
+}
+
+// seedContent writes a stand-in installation (fakesrcds's documented
+// -write-install) and an overlay layer whose cfg sets a cvar, as left4me.
+func seedContent(t *testing.T, h *harness) {
+	t.Helper()
+	if out, err := h.c.asUser(h.ctx, "left4me", nil, fakesrcdsBin, "-write-install", stateRoot+"/installations/"+installGen); err != nil {
+		t.Fatalf("write stand-in installation: %v\n%s", err, out)
+	}
+	cfg := fmt.Sprintf("// e2e layer: this cvar is set nowhere else\n%s \"%s\"\n", layerCvar, layerValue)
+	dir := fmt.Sprintf("%s/overlays/%s/%s/left4dead2/cfg", stateRoot, layerID, layerGen)
+	if out, err := h.c.asUser(h.ctx, "left4me", []byte(cfg), "sh", "-c", `mkdir -p "$1" && cat > "$1/e2e_layer.cfg"`, "sh", dir); err != nil {
+		t.Fatalf("write overlay layer: %v\n%s", err, out)
+	}
+}
+
+// serverCfg is the operator's config of an instance: a hostname and an exec
+// of the layer's cfg (so the cvar comes only from the layer).
+func serverCfg(name string) []byte {
+	return []byte(fmt.Sprintf("hostname \"left4me e2e %s\"\nexec e2e_layer.cfg\n", name))
+}
+
+// create creates an instance as left4me through the CLI.
+func (h *harness) create(t *testing.T, name string, port int, extra ...string) {
+	t.Helper()
+	args := []string{"instance", "create", name, "--owner", adminUser, "--port", strconv.Itoa(port),
+		"--layer", layerID, "--cfg", "-"}
+	if len(extra) > 0 {
+		args = append(append(args, "--"), extra...)
+	}
+	if out, err := h.c.cli(h.ctx, serverCfg(name), args...); err != nil {
+		t.Fatalf("left4me instance create %s: %v", name, err)
+	} else {
+		t.Logf("%s", strings.TrimSpace(out))
+	}
+}
+
+// cliOK runs the CLI as left4me and fails the check on error.
+func (h *harness) cliOK(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := h.c.cli(h.ctx, nil, args...)
+	if err != nil {
+		t.Fatalf("left4me %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+// prop reads one property of a unit.
+func (h *harness) prop(t *testing.T, unit, name string) string {
+	t.Helper()
+	out, err := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", name, "--value", unit)
+	if err != nil {
+		t.Fatalf("systemctl show %s: %v", unit, err)
+	}
+	return strings.TrimSpace(out)
+}
+
+func (h *harness) mustMounted(t *testing.T, name string, want bool) {
+	t.Helper()
+	got, err := h.c.mounted(mergedDir(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Fatalf("%s mounted in PID 1's namespace = %v, want %v", mergedDir(name), got, want)
+	}
+}
+
+func (h *harness) mustState(t *testing.T, name, want string) {
+	t.Helper()
+	if got := h.prop(t, unitName(name), "ActiveState"); got != want {
+		t.Fatalf("%s ActiveState = %q, want %q\n%s", unitName(name), got, want, h.unitLog(name))
+	}
+}
+
+// unitLog returns the tail of an instance's logs (both journals) for failure messages.
+func (h *harness) unitLog(name string) string {
+	a, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "15", "-u", unitName(name))
+	b, _ := h.c.exec(h.ctx, nil, "journalctl", "--namespace=left4me", "--no-pager", "-n", "15", "-u", unitName(name))
+	return "--- system journal:\n" + a + "--- left4me journal:\n" + b
+}
+
+// rconPassword reads the password staged into the instance's server.cfg
+// (the managed block the CLI appends), from the host side of the rootfs.
+func (h *harness) rconPassword(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(h.c.path(runtimeDir(name) + "/upper/left4dead2/cfg/server.cfg"))
+	if err != nil {
+		t.Fatalf("read staged server.cfg: %v", err)
+	}
+	re := regexp.MustCompile(`(?m)^\s*rcon_password\s+"?([^"\s]+)"?`)
+	m := re.FindAllStringSubmatch(string(b), -1)
+	if len(m) == 0 {
+		t.Fatalf("no rcon_password in the staged server.cfg:\n%s", b)
+	}
+	return m[len(m)-1][1]
+}
+
+// a2s queries an instance from inside the guest's network namespace,
+// retrying while the server comes up.
+func (h *harness) a2s(t *testing.T, port int) srcds.Info {
+	t.Helper()
+	var info srcds.Info
+	err := within(h.ctx, 15*time.Second, "A2S_INFO answer", func() (bool, error) {
+		err := h.c.inNetNS(func() error {
+			ctx, cancel := context.WithTimeout(h.ctx, time.Second)
+			defer cancel()
+			var err error
+			info, _, err = srcds.Query(ctx, fmt.Sprintf("127.0.0.1:%d", port))
+			return err
+		})
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// rconCvar asks an instance for a cvar's value over RCON.
+func (h *harness) rconCvar(t *testing.T, port int, password, cvar string) string {
+	t.Helper()
+	var value string
+	err := within(h.ctx, 15*time.Second, "RCON answer", func() (bool, error) {
+		err := h.c.inNetNS(func() error {
+			ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+			defer cancel()
+			rc, err := srcds.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", port), password)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			reply, err := rc.Exec(ctx, cvar)
+			if err != nil {
+				return err
+			}
+			cv, err := srcds.ParseCvar(reply)
+			if err != nil {
+				return err
+			}
+			value = cv.Value
+			return nil
+		})
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return value
+}
+
+// journal returns every journal of the guest (all namespaces) as text.
+func (h *harness) journal(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := h.c.exec(h.ctx, nil, append([]string{"journalctl", "--namespace=*", "--no-pager", "-q"}, args...)...)
+	if err != nil {
+		t.Fatalf("journalctl: %v", err)
+	}
+	return out
+}
+
+var (
+	ebusyRE  = regexp.MustCompile(`(?i)\bEBUSY\b|resource busy`)
+	eaccesRE = regexp.MustCompile(`(?i)\bEACCES\b|permission denied`)
+)
+
+func matchingLines(re *regexp.Regexp, text string) []string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if re.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }

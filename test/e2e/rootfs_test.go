@@ -1,0 +1,265 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The guest: Debian bookworm with just enough to boot systemd, run the
+// system bus and polkit (whose Debian package needs libpam-systemd for its
+// logind dependency) and nsenter (util-linux).
+const (
+	guestSuite   = "bookworm"
+	guestVariant = "minbase"
+	cacheDir     = "/var/tmp"
+	cachePrefix  = "left4me-e2e-rootfs-"
+	runPrefix    = "left4me-e2e-run-"
+	// defaultMirror is used when the host's apt sources name none.
+	defaultMirror = "http://deb.debian.org/debian"
+)
+
+var guestPackages = []string{"systemd", "systemd-sysv", "dbus", "libpam-systemd", "polkitd", "util-linux"}
+
+// cacheKey names the cached rootfs by what went into it, so a changed
+// package list builds a new cache instead of reusing a stale one.
+func cacheKey() string {
+	sum := sha256.Sum256([]byte(guestSuite + "\n" + guestVariant + "\n" + strings.Join(guestPackages, ",")))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// hostMirror returns the Debian mirror the host's apt uses (the first
+// non-security "deb" source), or defaultMirror.
+func hostMirror() string {
+	if m := os.Getenv("LEFT4ME_E2E_MIRROR"); m != "" {
+		return m
+	}
+	var texts []string
+	if b, err := os.ReadFile("/etc/apt/sources.list"); err == nil {
+		texts = append(texts, string(b))
+	}
+	files, _ := filepath.Glob("/etc/apt/sources.list.d/*")
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".list") && !strings.HasSuffix(f, ".sources") {
+			continue
+		}
+		if b, err := os.ReadFile(f); err == nil {
+			texts = append(texts, string(b))
+		}
+	}
+	for _, text := range texts {
+		if m := mirrorFromSources(text); m != "" {
+			return m
+		}
+	}
+	return defaultMirror
+}
+
+// mirrorFromSources finds a Debian archive URI in one apt sources file,
+// either one-line ("deb URI SUITE COMPONENTS") or deb822 ("URIs:" stanzas).
+// Security and third-party archives are skipped: only a URI whose path ends
+// in /debian qualifies.
+func mirrorFromSources(text string) string {
+	isDebian := func(uri string) bool {
+		uri = strings.TrimRight(uri, "/")
+		return (strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://")) &&
+			strings.HasSuffix(uri, "/debian")
+	}
+	var stanzaTypes, stanzaURIs []string
+	flush := func() string {
+		defer func() { stanzaTypes, stanzaURIs = nil, nil }()
+		hasDeb := false
+		for _, t := range stanzaTypes {
+			if t == "deb" {
+				hasDeb = true
+			}
+		}
+		if !hasDeb {
+			return ""
+		}
+		for _, u := range stanzaURIs {
+			if isDebian(u) {
+				return strings.TrimRight(u, "/")
+			}
+		}
+		return ""
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			if m := flush(); m != "" {
+				return m
+			}
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		switch {
+		case fields[0] == "deb":
+			rest := fields[1:]
+			if len(rest) > 0 && strings.HasPrefix(rest[0], "[") {
+				for len(rest) > 0 && !strings.HasSuffix(rest[0], "]") {
+					rest = rest[1:]
+				}
+				if len(rest) > 0 {
+					rest = rest[1:]
+				}
+			}
+			if len(rest) > 0 && isDebian(rest[0]) {
+				return strings.TrimRight(rest[0], "/")
+			}
+		case strings.EqualFold(fields[0], "Types:"):
+			stanzaTypes = fields[1:]
+		case strings.EqualFold(fields[0], "URIs:"):
+			stanzaURIs = fields[1:]
+		}
+	}
+	return flush()
+}
+
+// cachedRootfs returns the cached guest rootfs, debootstrapping it first
+// when missing. It is built in a temporary directory and renamed into place,
+// so a killed run never leaves a half-built cache; a lock file serialises
+// concurrent runs.
+func cachedRootfs(ctx context.Context, t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(cacheDir, cachePrefix+cacheKey())
+	if complete(dir) {
+		return dir
+	}
+	lock, err := os.OpenFile(dir+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatalf("open rootfs cache lock: %v", err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatalf("lock rootfs cache: %v", err)
+	}
+	defer unix.Flock(int(lock.Fd()), unix.LOCK_UN)
+	if complete(dir) {
+		return dir
+	}
+	tmp, err := os.MkdirTemp(cacheDir, cachePrefix+"build-")
+	if err != nil {
+		t.Fatalf("create rootfs build directory: %v", err)
+	}
+	defer os.RemoveAll(tmp)
+	mirror := hostMirror()
+	start := time.Now()
+	t.Logf("debootstrap %s (%s) from %s into the cache %s (once)", guestSuite, strings.Join(guestPackages, ","), mirror, dir)
+	target := filepath.Join(tmp, "rootfs")
+	cmd := exec.CommandContext(ctx, "debootstrap", "--variant="+guestVariant,
+		"--include="+strings.Join(guestPackages, ","), guestSuite, target, mirror)
+	logf, err := os.Create(filepath.Join(tmp, "debootstrap.log"))
+	if err != nil {
+		t.Fatalf("create debootstrap log: %v", err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	runErr := cmd.Run()
+	logf.Close()
+	if runErr != nil {
+		tail, _ := os.ReadFile(filepath.Join(tmp, "debootstrap.log"))
+		t.Fatalf("debootstrap %s from %s: %v\n%s", guestSuite, mirror, runErr, lastLines(string(tail), 30))
+	}
+	if err := os.WriteFile(filepath.Join(target, ".left4me-e2e-complete"), []byte(mirror+"\n"), 0o644); err != nil {
+		t.Fatalf("mark rootfs complete: %v", err)
+	}
+	if err := os.Rename(target, dir); err != nil {
+		t.Fatalf("move rootfs into the cache: %v", err)
+	}
+	t.Logf("debootstrap took %s", time.Since(start).Round(time.Second))
+	return dir
+}
+
+func complete(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ".left4me-e2e-complete"))
+	return err == nil
+}
+
+// copyRootfs makes a private copy of the cached rootfs for one run.
+func copyRootfs(ctx context.Context, t *testing.T, cache string) string {
+	t.Helper()
+	parent, err := os.MkdirTemp(cacheDir, runPrefix)
+	if err != nil {
+		t.Fatalf("create run directory: %v", err)
+	}
+	dir := filepath.Join(parent, "rootfs")
+	out, err := exec.CommandContext(ctx, "cp", "-a", "--reflink=auto", cache, dir).CombinedOutput()
+	if err != nil {
+		os.RemoveAll(parent)
+		t.Fatalf("copy rootfs: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if os.Getenv("LEFT4ME_E2E_KEEP") == "1" {
+			t.Logf("keeping the run's rootfs at %s (LEFT4ME_E2E_KEEP=1)", dir)
+			return
+		}
+		if m := mountsUnder(parent); len(m) > 0 {
+			t.Errorf("not removing %s: still mounted in the host's namespace: %v", parent, m)
+			return
+		}
+		if err := os.RemoveAll(parent); err != nil {
+			t.Errorf("remove run directory: %v", err)
+		}
+	})
+	return dir
+}
+
+// mountsUnder lists mount points below dir in this process's namespace.
+func mountsUnder(dir string) []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var found []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			found = append(found, fields[4])
+		}
+	}
+	return found
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errSkip carries the reason the harness cannot run on this machine.
+var errSkip = errors.New("e2e harness cannot run here")
+
+// canRun reports why the harness cannot run here, or nil.
+func canRun() error {
+	if os.Getenv("LEFT4ME_E2E") == "0" {
+		return fmt.Errorf("%w: LEFT4ME_E2E=0", errSkip)
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("%w: needs root (it debootstraps and boots a systemd-nspawn container)", errSkip)
+	}
+	for _, tool := range []string{"systemd-nspawn", "debootstrap", "make", "nsenter", "cp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%w: needs %s (apt-get install systemd-container debootstrap make)", errSkip, tool)
+		}
+	}
+	return nil
+}
