@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,7 +35,26 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 			}
 		})
 	}()
-	fmt.Fprint(w, ": following\n\n")
+	// NOTE: the log readers follow only lines written after they subscribe,
+	// so a separate Tail would lose what the server printed in between. The
+	// stream therefore subscribes first, then sends the tail after a "reset"
+	// event, dropping followed lines the tail already holds.
+	time.Sleep(followSettle)
+	tail, err := s.cfg.Logs.Tail(ctx, inst.Name, s.cfg.LogLines)
+	if err != nil {
+		s.log.Warn("read log tail", "instance", inst.Name, "err", err)
+	}
+	fmt.Fprint(w, "event: reset\ndata: \n\n")
+	for _, line := range tail {
+		fmt.Fprintf(w, "data: %s\n\n", strings.ReplaceAll(line, "\n", " "))
+	}
+	var early []string
+	for n := len(lines); n > 0; n-- {
+		early = append(early, <-lines)
+	}
+	for _, line := range early[overlap(tail, early):] {
+		fmt.Fprintf(w, "data: %s\n\n", strings.ReplaceAll(line, "\n", " "))
+	}
 	rc.Flush()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
@@ -60,4 +80,18 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// followSettle lets the follower subscribe before the tail is read.
+const followSettle = 100 * time.Millisecond
+
+// overlap returns the length of the longest prefix of early that is also a
+// suffix of tail: those lines were followed and are in the tail too.
+func overlap(tail, early []string) int {
+	for m := min(len(early), len(tail)); m > 0; m-- {
+		if slices.Equal(early[:m], tail[len(tail)-m:]) {
+			return m
+		}
+	}
+	return 0
 }

@@ -21,6 +21,22 @@ type showPage struct {
 	LiveFeed bool
 }
 
+// ShareCandidates are the accounts the instance could be shared with:
+// not administrators (they see everything), not the owner, not already shared.
+func (p showPage) ShareCandidates() []store.User {
+	have := map[int64]bool{}
+	for _, u := range p.Shares {
+		have[u.ID] = true
+	}
+	var out []store.User
+	for _, u := range p.Users {
+		if !u.IsAdmin && !have[u.ID] && u.Name != p.I.Owner {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // LastEvent is the id the page's script polls for newer events after.
 func (p showPage) LastEvent() int64 {
 	if len(p.Events) == 0 {

@@ -200,11 +200,31 @@ func classify(err error) (status int, field string, ok bool) {
 	case errors.Is(err, instance.ErrNoLayer):
 		return http.StatusUnprocessableEntity, "layers", true
 	case errors.Is(err, instance.ErrInvalid):
-		return http.StatusUnprocessableEntity, "", true
+		return http.StatusUnprocessableEntity, invalidField(err), true
 	case errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation):
 		return http.StatusConflict, "", true
 	case errors.Is(err, instance.ErrNotFound):
 		return http.StatusNotFound, "", true
 	}
 	return http.StatusInternalServerError, "", false
+}
+
+// invalidField names the form field an ErrInvalid is about. The service
+// words those errors "invalid instance specification: FIELD ...: why".
+func invalidField(err error) string {
+	_, rest, ok := strings.Cut(err.Error(), instance.ErrInvalid.Error()+": ")
+	if !ok {
+		return ""
+	}
+	word := strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == ':' })
+	if len(word) == 0 {
+		return ""
+	}
+	switch word[0] {
+	case "port", "args", "layers", "name":
+		return word[0]
+	case "server.cfg":
+		return "server_cfg"
+	}
+	return ""
 }

@@ -38,9 +38,25 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format(time.RFC3339)
 	},
-	"played":  played,
-	"list":    func(s ...string) []string { return s },
-	"initial": initial,
+	"played":    played,
+	"list":      func(s ...string) []string { return s },
+	"initial":   initial,
+	"argGroups": argGroups,
+}
+
+// argGroups groups a command line for display: each +cvar or -switch with
+// the values that follow it ("+map c1m1_hotel").
+func argGroups(args []string) []string {
+	var out []string
+	for _, a := range args {
+		isFlag := len(a) > 1 && (a[0] == '+' || a[0] == '-') && (a[1] < '0' || a[1] > '9')
+		if isFlag || len(out) == 0 {
+			out = append(out, a)
+			continue
+		}
+		out[len(out)-1] += " " + a
+	}
+	return out
 }
 
 // initial is the placeholder avatar's letter.

@@ -25,3 +25,20 @@ func TestPagesRender(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		tail, early []string
+		want        int
+	}{
+		{nil, nil, 0},
+		{[]string{"a", "b", "c"}, []string{"b", "c", "d"}, 2},
+		{[]string{"a", "b", "c"}, []string{"d"}, 0},
+		{[]string{"x", "x"}, []string{"x", "x", "x"}, 2},
+		{[]string{"a"}, []string{"a"}, 1},
+	} {
+		if got := overlap(tc.tail, tc.early); got != tc.want {
+			t.Errorf("overlap(%q, %q) = %d, want %d", tc.tail, tc.early, got, tc.want)
+		}
+	}
+}

@@ -20,9 +20,12 @@ func TestCreateValidation(t *testing.T) {
 	u := e.quickUser("alice", false)
 	existing := e.mustCreate("taken", u)
 	// A port bound by some other program on the host.
-	ln, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var ln net.PacketConn
+	for port := 40900; port < 41000 && ln == nil; port++ {
+		ln, _ = net.ListenPacket("udp", "0.0.0.0:"+strconv.Itoa(port))
+	}
+	if ln == nil {
+		t.Fatal("no free UDP port in 40900-40999 to occupy")
 	}
 	defer ln.Close()
 	c := e.as(u)
@@ -39,6 +42,7 @@ func TestCreateValidation(t *testing.T) {
 		{"port bound on the host", url.Values{"name": {"fresh"}, "port": {strconv.Itoa(ln.LocalAddr().(*net.UDPAddr).Port)}}, "port", http.StatusConflict},
 		{"port not a number", url.Values{"name": {"fresh"}, "port": {"27O15"}}, "port", http.StatusUnprocessableEntity},
 		{"port out of range", url.Values{"name": {"fresh"}, "port": {"80"}}, "port", http.StatusUnprocessableEntity},
+		{"port outside the instance range", url.Values{"name": {"fresh"}, "port": {"50000"}}, "port", http.StatusUnprocessableEntity},
 		{"missing layer", url.Values{"name": {"fresh"}, "layers": {"example", "nope"}}, "layers", http.StatusUnprocessableEntity},
 	}
 	for _, tc := range cases {

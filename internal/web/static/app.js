@@ -100,6 +100,10 @@
   async function refreshLive() {
     const d = await getJSON(api + "/live");
     document.getElementById("state").replaceChildren(stateBadge(d.state));
+    const start = document.querySelector('button[data-action="start"]');
+    const stop = document.querySelector('button[data-action="stop"]');
+    if (start) start.disabled = d.state === "running" || d.state === "starting";
+    if (stop) stop.disabled = d.state === "stopped";
     const since = document.getElementById("since");
     since.textContent = d.since ? "for " + ago(d.since) : "";
     renderPlayers(d.state, d.live);
@@ -144,6 +148,7 @@
       lines.push(ev.data);
       if (!pending) { pending = true; requestAnimationFrame(flush); }
     };
+    es.addEventListener("reset", () => { lines.length = 0; });
     es.addEventListener("end", () => { status.textContent = "log ended"; });
     es.onerror = () => { status.textContent = "reconnecting…"; };
   }
