@@ -4,6 +4,10 @@
 //	left4me serve                serve the web panel and JSON API
 //	left4me user ...             manage accounts
 //	left4me instance ...         manage game-server instances
+//	left4me job ...              background jobs
+//	left4me install              install or update the game
+//	left4me overlay ...          content layers
+//	left4me workshop ...         Steam Workshop items
 package main
 
 import (
@@ -41,6 +45,10 @@ func commands() map[string]command {
 		"serve":    {"serve the web panel and JSON API", runServe},
 		"user":     {"manage accounts: create, passwd, delete, list", runUser},
 		"instance": {"manage instances: create, list, show, start, stop, restart, reset, delete, cfg", runInstance},
+		"job":      {"background jobs: list, show, cancel", runJob},
+		"install":  {"install or update the game (a new installation generation)", runInstall},
+		"overlay":  {"content layers: list, seed, build, upload, show", runOverlay},
+		"workshop": {"Steam Workshop items: add, list, refresh", runWorkshop},
 	}
 }
 
@@ -83,7 +91,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 
 func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: left4me COMMAND [ARGS]")
-	for _, name := range []string{"demo", "serve", "user", "instance"} {
+	for _, name := range []string{"demo", "serve", "user", "instance", "job", "install", "overlay", "workshop"} {
 		if c, ok := cmds[name]; ok {
 			fmt.Fprintf(w, "  %-10s %s\n", name, c.summary)
 		}
