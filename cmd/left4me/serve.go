@@ -126,7 +126,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	wg.Go(func() { sweepSessions(ctx, a, lg) })
 
 	panel, err := web.New(web.Config{
-		Store: a.store, Instances: a.svc, Logs: a.logs, Live: web.PollerLive(poller),
+		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
 	})
 	if err != nil {

@@ -115,7 +115,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr}, st, sup)
 	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc), nil, lg)
 	go poller.Run(ctx)
-	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, Live: PollerLive(poller),
+	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
 		Console: RCONConsole(5 * time.Second), Logger: lg})
 	if err != nil {
 		t.Fatal(err)

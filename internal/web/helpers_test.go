@@ -77,7 +77,7 @@ func (fixedLogs) Follow(ctx context.Context, name string, fn func(string)) error
 // env is a panel over a real SQLite database and a real instance service in
 // a temporary state root.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	root layout.Root
 	st   *store.Store
 	svc  *instance.Service
@@ -101,7 +101,7 @@ func (e *env) advance(d time.Duration) {
 	e.now = e.now.Add(d)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	root, err := layout.New(t.TempDir())
@@ -124,7 +124,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, root: root, st: st, sup: &stateSupervisor{state: map[string]instance.Status{}}, now: time.Now()}
 	e.svc = instance.NewService(instance.Config{Root: root, PortMin: 40000, PortMax: 40999}, st, e.sup)
 	e.srv, err = New(Config{
-		Store: st, Instances: e.svc, Logs: fixedLogs{},
+		Store: st, Instances: e.svc, Logs: fixedLogs{}, States: e.sup,
 		Console: ConsoleFunc(func(ctx context.Context, inst instance.Instance, cmd string) (string, error) {
 			return "reply to " + cmd, nil
 		}),

@@ -73,7 +73,7 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 	if rl.canSeeSecrets() {
 		v.RCONPassword = inst.RCONPassword
 	}
-	st, err := s.cfg.Instances.Status(ctx, inst.Name)
+	st, err := s.cfg.States.Status(ctx, inst.Name)
 	if err != nil {
 		s.log.Warn("instance status", "instance", inst.Name, "err", err)
 		v.State = "unknown"

@@ -59,6 +59,11 @@ type LiveSource interface {
 	Live(name string) (LiveState, bool)
 }
 
+// StatusReader reports an instance's run state; the instance Supervisor is one.
+type StatusReader interface {
+	Status(ctx context.Context, name string) (instance.Status, error)
+}
+
 // Console sends one RCON command to a running instance and returns the reply.
 type Console interface {
 	Exec(ctx context.Context, inst instance.Instance, command string) (string, error)
@@ -81,6 +86,10 @@ type Config struct {
 	Live      LiveSource
 	Console   Console
 	Logger    *slog.Logger
+	// States, when set, answers the state of instances the panel has
+	// already loaded (the supervisor), sparing Instances.Status its
+	// database lookup per instance on list pages.
+	States StatusReader
 
 	CookieSecure bool           // mark the session cookie Secure (behind TLS)
 	SessionTTL   time.Duration  // idle lifetime of a session; 12h when zero
@@ -121,6 +130,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.States == nil {
+		cfg.States = cfg.Instances
 	}
 	pages, err := parsePages()
 	if err != nil {
