@@ -68,20 +68,30 @@ func (s *Server) instanceFor(w http.ResponseWriter, r *http.Request, api bool) (
 	return inst, rl, true
 }
 
-// visible filters a list of instances down to those p may see.
-func (s *Server) visible(ctx context.Context, p *principal, all []instance.Instance) ([]instance.Instance, error) {
-	if p.User.IsAdmin {
-		return all, nil
-	}
-	shared, err := s.cfg.Store.SharedWith(ctx, p.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	var out []instance.Instance
-	for _, in := range all {
-		if in.OwnerID == p.User.ID || shared[in.Name] {
-			out = append(out, in)
+// visible filters a list of instances down to those p may see, with p's
+// role for each (the same rule as roleFor, with one query for the shares).
+func (s *Server) visible(ctx context.Context, p *principal, all []instance.Instance) ([]instance.Instance, []role, error) {
+	var shared map[string]bool
+	if !p.User.IsAdmin {
+		var err error
+		if shared, err = s.cfg.Store.SharedWith(ctx, p.User.ID); err != nil {
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	var out []instance.Instance
+	var roles []role
+	for _, in := range all {
+		switch {
+		case p.User.IsAdmin:
+			roles = append(roles, adminRole)
+		case in.OwnerID == p.User.ID:
+			roles = append(roles, ownerRole)
+		case shared[in.Name]:
+			roles = append(roles, sharedRole)
+		default:
+			continue
+		}
+		out = append(out, in)
+	}
+	return out, roles, nil
 }

@@ -257,6 +257,25 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of the instance page: %s (%d bytes)", screenshotPath, len(shot))
+	// The same page on a phone-sized screen.
+	pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err = chromedp.Run(pctx, chromedp.Steps(
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Sleep(500*time.Millisecond),
+	))
+	if err == nil {
+		var img []byte
+		if img, err = chromedp.Run(pctx, chromedp.FullScreenshot(100)); err == nil {
+			err = os.WriteFile(strings.Replace(out, ".png", "-phone.png", 1), img, 0o644)
+		}
+	}
+	if err == nil {
+		_, err = chromedp.Run(pctx, chromedp.EmulateReset())
+	}
+	pcancel()
+	if err != nil {
+		t.Fatalf("phone screenshot: %v", err)
+	}
 	step("stop it",
 		chromedp.Click(chromedp.CSS(`button[data-action=stop]`)),
 		waitText(".flash", "Instance stopped."),

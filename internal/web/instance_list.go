@@ -27,7 +27,7 @@ func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 	if err != nil {
 		return nil, err
 	}
-	mine, err := s.visible(ctx, p, all)
+	mine, roles, err := s.visible(ctx, p, all)
 	if err != nil {
 		return nil, err
 	}
@@ -36,12 +36,8 @@ func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 		return nil, err
 	}
 	views := make([]instanceView, 0, len(mine))
-	for _, in := range mine {
-		rl, err := s.roleFor(ctx, p, in)
-		if err != nil {
-			return nil, err
-		}
-		views = append(views, s.describe(ctx, in, rl, owners))
+	for i, in := range mine {
+		views = append(views, s.describe(ctx, in, roles[i], owners))
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
 	return views, nil
