@@ -95,6 +95,7 @@ func TestLifecycle(t *testing.T) {
 	t.Cleanup(func() { h.c.shutdown() })
 	t.Logf("guest booted in %s (console: %s)", time.Since(step).Round(time.Millisecond), console)
 
+	guestNetwork(t, h)
 	postInstall(t, h)
 	seedContent(t, h)
 
@@ -106,6 +107,7 @@ func TestLifecycle(t *testing.T) {
 	h.resetDeleteChecks(t)
 	h.crashChecks(t)
 	h.polkitChecks(t)
+	h.webChecks(t)
 	h.buildChecks(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
@@ -160,6 +162,38 @@ func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
 	}
 }
 
+// guestLANAddr is the guest's one non-loopback address: like a real host
+// it has an address srcds may send its UDP logs to, which the panel
+// announces (srcds drops log destinations in 127.0.0.0/8).
+const guestLANAddr = "10.77.0.1"
+
+// guestNetwork gives the guest (private network, loopback only) that
+// address through systemd-networkd, so it survives the reboot checks. It
+// goes on lo: a dummy or veth link would need kernel modules the container
+// cannot load.
+func guestNetwork(t *testing.T, h *harness) {
+	t.Helper()
+	conf := "[Match]\nName=lo\n\n[Network]\nAddress=" + guestLANAddr + "/32\n"
+	if err := os.WriteFile(h.c.path("/etc/systemd/network/10-e2e-lan.network"), []byte(conf), 0o644); err != nil {
+		t.Fatalf("guest network: %v", err)
+	}
+	for _, argv := range [][]string{
+		// Nothing waits for a link to be "online".
+		{"systemctl", "mask", "systemd-networkd-wait-online.service"},
+		{"systemctl", "enable", "--now", "systemd-networkd.service"},
+	} {
+		if out, err := h.c.exec(h.ctx, nil, argv...); err != nil {
+			t.Fatalf("guest network: %v\n%s", err, out)
+		}
+	}
+	if err := within(h.ctx, 15*time.Second, "guest LAN address", func() (bool, error) {
+		out, err := h.c.exec(h.ctx, nil, "cat", "/proc/net/fib_trie")
+		return strings.Contains(out, guestLANAddr), err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // postInstall runs the README's post-install step inside the guest.
 func postInstall(t *testing.T, h *harness) {
 	t.Helper()
@@ -181,7 +215,7 @@ func postInstall(t *testing.T, h *harness) {
 	}
 	must("systemctl", "daemon-reload")
 	must("systemctl", "enable", "--now", "left4me-web.service", "left4me-autostart.service")
-	out, err := h.c.asUser(h.ctx, "left4me", nil, "env", "LEFT4ME_ADMIN_PASSWORD=e2e-admin-password-1",
+	out, err := h.c.asUser(h.ctx, "left4me", nil, "env", "LEFT4ME_ADMIN_PASSWORD="+adminPassword,
 		"sh", "-c", cliScript, "left4me", "user", "create", adminUser, "--admin")
 	if err != nil {
 		t.Fatalf("create admin user: %v", err)
