@@ -181,6 +181,25 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// saveScreenshot writes a full-page PNG of the current page next to the
+// instance page's screenshot.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	img, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	out := filepath.Join("..", "..", filepath.Dir(screenshotPath), name)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestBrowserInstanceLifecycle drives the panel in headless Chromium: log
 // in, create an instance, start it, see its players, send an RCON command
 // and see the reply, read the followed log, screenshot the page, stop and
@@ -203,9 +222,12 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 			t.Fatalf("%s: %v\nat %s:\n%s", name, err, loc, body)
 		}
 	}
-	step("log in",
+	step("open the login page",
 		chromedp.Navigate(p.url+"/instances"),
 		chromedp.WaitVisible(chromedp.ID("username")),
+	)
+	saveScreenshot(t, ctx, "login-page.png")
+	step("log in",
 		chromedp.SendKeys(chromedp.ID("username"), "admin"),
 		chromedp.SendKeys(chromedp.ID("password"), "browser-test-pw"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
@@ -217,6 +239,9 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("name"), "browser"),
 		chromedp.Click(chromedp.CSS(`input[name=layers][value=example]`)),
 		chromedp.SetValue(chromedp.ID("args"), "+map c2m1_highway +maxplayers 8 -fakeplayers 3"),
+	)
+	saveScreenshot(t, ctx, "create-form.png")
+	step("submit the form",
 		chromedp.Click(chromedp.CSS(`form button.primary[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-instance="browser"]`)),
 		waitText(".flash", "Instance created."),
@@ -282,7 +307,14 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 		waitText("#state", "stopped"),
 		waitText("#players tbody", "not running"),
 	)
+	step("see it in the list",
+		chromedp.Click(chromedp.CSS(`.crumbs a`)),
+		waitText("table.list", "browser"),
+	)
+	saveScreenshot(t, ctx, "instance-list.png")
 	step("delete it",
+		chromedp.Click(chromedp.CSS(`th[scope=row] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-instance="browser"]`)),
 		chromedp.Click(chromedp.CSS(`a.danger-link`)),
 		chromedp.WaitVisible(chromedp.ID("confirm")),
 		chromedp.SendKeys(chromedp.ID("confirm"), "browser"),
