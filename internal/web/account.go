@@ -13,6 +13,8 @@ type accountPage struct {
 	NewToken string
 	NewName  string
 	Error    string
+	// PasswordErrors are the password form's errors by field.
+	PasswordErrors map[string]string
 }
 
 // account shows the user's API tokens and the form to create one.

@@ -141,3 +141,29 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("health = %d %s", resp.StatusCode, body)
 	}
 }
+
+func TestPasswordChange(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", false)
+	c := e.newClient()
+	c.login("alice", "pw-alice-secret")
+	other := e.newClient()
+	other.login("alice", "pw-alice-secret")
+	resp, body := c.post("/account/password", url.Values{"current": {"wrong"}, "new": {"a new password"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "not your current password") {
+		t.Fatalf("wrong current password = %d", resp.StatusCode)
+	}
+	resp, _ = c.post("/account/password", url.Values{"current": {"pw-alice-secret"}, "new": {"a new password"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change = %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/account"); resp.StatusCode != http.StatusOK {
+		t.Errorf("the changing session was logged out: %d", resp.StatusCode)
+	}
+	if resp, _ := other.get("/account"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("another session survived the change: %d", resp.StatusCode)
+	}
+	if resp := e.newClient().login("alice", "a new password"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("login with the new password = %d", resp.StatusCode)
+	}
+}

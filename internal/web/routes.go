@@ -51,6 +51,7 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/shares/{user}/delete", adminOnly, false, s.instanceUnshare},
 
 		{"GET /account", loggedIn, false, s.account},
+		{"POST /account/password", loggedIn, false, s.passwordChange},
 		{"POST /account/tokens", loggedIn, false, s.tokenCreate},
 		{"POST /account/tokens/{id}/revoke", loggedIn, false, s.tokenRevoke},
 		{"GET /admin/users", adminOnly, false, s.userList},
