@@ -110,7 +110,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if cfg.SteamWebAPIKey != "" {
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
-	poller := live.NewPoller(live.Config{}, web.LiveTargets(a.svc), personas, lg)
+	poller := live.NewPoller(live.Config{}, web.LiveTargets(a.svc, a.sup), personas, lg)
 	wg.Go(func() { poller.Run(ctx) })
 	if cfg.LogListenerBind != "" {
 		rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)

@@ -43,8 +43,12 @@ func (l pollerLive) Live(name string) (LiveState, bool) {
 // gameAddr is where an instance's server answers on this host.
 func gameAddr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
-// LiveTargets lists the running instances for the live poller.
-func LiveTargets(svc Instances) live.TargetFunc {
+// LiveTargets lists the running instances for the live poller; states
+// (the supervisor) says which are running. A nil states asks svc.
+func LiveTargets(svc Instances, states StatusReader) live.TargetFunc {
+	if states == nil {
+		states = svc
+	}
 	return func(ctx context.Context) ([]live.Target, error) {
 		all, err := svc.List(ctx)
 		if err != nil {
@@ -52,7 +56,7 @@ func LiveTargets(svc Instances) live.TargetFunc {
 		}
 		var out []live.Target
 		for _, in := range all {
-			st, err := svc.Status(ctx, in.Name)
+			st, err := states.Status(ctx, in.Name)
 			if err != nil || st.State != instance.Running {
 				continue
 			}
