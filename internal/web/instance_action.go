@@ -35,10 +35,12 @@ func (s *Server) instanceAction(action string) http.HandlerFunc {
 		if err := s.lifecycle(r.Context(), action, inst.Name); err != nil {
 			status, _, known := classify(err)
 			if !known {
-				s.serverError(w, r, false, fmt.Errorf("%s %s: %w", action, inst.Name, err))
-				return
+				// The operator needs the reason (a mount refused, a crash
+				// at start-up); it is logged too.
+				s.log.Error("instance "+action, "instance", inst.Name, "err", err)
+				status = http.StatusInternalServerError
 			}
-			s.fail(w, r, false, status, err.Error())
+			s.fail(w, r, false, status, "Could not "+action+" "+inst.Name+": "+err.Error())
 			return
 		}
 		s.log.Info("instance "+action, "instance", inst.Name, "user", who(r).User.Name)
