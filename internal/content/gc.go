@@ -1,0 +1,189 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
+)
+
+// DefaultGrace is how long a superseded generation is kept at least.
+const DefaultGrace = 24 * time.Hour
+
+// DeletedMarker, inside overlays/<id>/, marks a deleted layer: GC no longer
+// keeps its newest generation and removes the directory once no instance
+// names any of its generations.
+const DeletedMarker = ".deleted"
+
+// GCOptions tune GC.
+type GCOptions struct {
+	// Grace is how long after being superseded (its successor's publication)
+	// a generation is kept; zero means DefaultGrace.
+	Grace time.Duration
+	// Now is the current time; zero means time.Now().
+	Now time.Time
+}
+
+// Referenced returns the real paths of every layer named in an
+// instances/*/instance.env. An instance.env that cannot be read or parsed is
+// an error: GC must not guess.
+func Referenced(root layout.Root) (map[string]bool, error) {
+	refs := map[string]bool{}
+	entries, err := os.ReadDir(root.Instances())
+	if errors.Is(err, fs.ErrNotExist) {
+		return refs, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		env, err := overlay.ReadEnvFile(root.InstanceEnv(e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("instance %s: %w", e.Name(), err)
+		}
+		for _, dir := range env.LowerDirs {
+			refs[realPath(dir)] = true
+		}
+	}
+	return refs, nil
+}
+
+// realPath resolves symlinks where possible, else cleans.
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return filepath.Clean(p)
+}
+
+// GC removes generations of the installation and of every content layer
+// that are (1) not the newest (unless the layer was deleted), (2) not named
+// in any instance.env, and (3) superseded longer ago than the grace period.
+// It also removes build directories older than the grace period. It
+// returns the paths removed.
+//
+// NOTE: DESIGN.md §1 rule 12 — a generation an instance has mounted is
+// named in its instance.env (the unit mounts exactly what that file says),
+// so never removing a named generation never pulls a lower layer from
+// under a running server.
+func GC(ctx context.Context, root layout.Root, opts GCOptions) ([]string, error) {
+	if opts.Grace == 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	refs, err := Referenced(root)
+	if err != nil {
+		return nil, fmt.Errorf("garbage collection: %w", err)
+	}
+	var removed []string
+	parents := []string{root.Installations()}
+	ids, err := os.ReadDir(root.Overlays())
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("garbage collection: %w", err)
+	}
+	for _, e := range ids {
+		if e.IsDir() {
+			parents = append(parents, filepath.Join(root.Overlays(), e.Name()))
+		}
+	}
+	var errs []error
+	for _, parent := range parents {
+		if err := ctx.Err(); err != nil {
+			return removed, err
+		}
+		r, err := gcParent(parent, refs, opts)
+		removed = append(removed, r...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	r, err := gcBuilds(root, opts)
+	removed = append(removed, r...)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return removed, errors.Join(errs...)
+}
+
+func gcParent(parent string, refs map[string]bool, opts GCOptions) ([]string, error) {
+	gens, err := Generations(parent)
+	if err != nil {
+		return nil, err
+	}
+	_, err = os.Lstat(filepath.Join(parent, DeletedMarker))
+	deleted := err == nil
+	var removed []string
+	kept := 0
+	for i, g := range gens {
+		dir := filepath.Join(parent, g)
+		keep := refs[realPath(dir)]
+		if i == len(gens)-1 && !deleted {
+			keep = true
+		}
+		if !keep && i+1 < len(gens) {
+			// Superseded when its successor was published.
+			if fi, err := os.Stat(filepath.Join(parent, gens[i+1])); err != nil || opts.Now.Sub(fi.ModTime()) < opts.Grace {
+				keep = true
+			}
+		}
+		if !keep && i+1 == len(gens) {
+			// The newest generation of a deleted layer: its grace runs from
+			// the deletion (the marker's time).
+			if fi, err := os.Lstat(filepath.Join(parent, DeletedMarker)); err != nil || opts.Now.Sub(fi.ModTime()) < opts.Grace {
+				keep = true
+			}
+		}
+		if keep {
+			kept++
+			continue
+		}
+		if err := RemoveTree(dir); err != nil {
+			return removed, err
+		}
+		removed = append(removed, dir)
+	}
+	if deleted && kept == 0 {
+		if err := RemoveTree(parent); err != nil {
+			return removed, err
+		}
+		removed = append(removed, parent)
+	}
+	return removed, nil
+}
+
+func gcBuilds(root layout.Root, opts GCOptions) ([]string, error) {
+	entries, err := os.ReadDir(root.Builds())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || opts.Now.Sub(fi.ModTime()) < opts.Grace {
+			continue
+		}
+		dir := filepath.Join(root.Builds(), e.Name())
+		if err := RemoveTree(dir); err != nil {
+			return removed, err
+		}
+		removed = append(removed, dir)
+	}
+	return removed, nil
+}

@@ -1,0 +1,207 @@
+// Package content builds and publishes what instances stack: installation
+// generations of the game (steamcmd), script-built layers (a bash script run
+// in the build sandbox) and uploaded layers (archives or single files), and
+// lets the panel browse them.
+//
+// Everything here follows DESIGN.md §1 rule 12: a published generation is
+// never modified. A build writes into builds/<build-id>/output, and
+// publishing renames that directory into installations/<gen> or
+// overlays/<id>/<gen> in one step (same file system), after making the tree
+// read-only (directories 0555, files 0444 or 0555). Generation names sort
+// lexically in creation order ("000042-20261129T234500Z[-suffix]"); the
+// instance service picks the lexically greatest name when an instance
+// starts, so instances move to a new generation only when they (re)start.
+// GC removes a generation only when it is not the newest, is not named in
+// any instance's instance.env, and was superseded longer ago than a grace
+// period.
+package content
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Progress receives what a long operation is doing: Progress with a fraction
+// in [0, 1] and a short status, Logf for log lines. The job runner
+// implements it; tests and the CLI use their own.
+type Progress interface {
+	Progress(fraction float64, msg string)
+	Logf(format string, args ...any)
+}
+
+// NopProgress discards everything.
+type NopProgress struct{}
+
+// Progress implements Progress.
+func (NopProgress) Progress(float64, string) {}
+
+// Logf implements Progress.
+func (NopProgress) Logf(string, ...any) {}
+
+// genTimeFormat is the timestamp part of a generation name.
+const genTimeFormat = "20060102T150405Z"
+
+// Generations returns the published generation names in parent, oldest
+// first. Names starting with '.' (work in progress, markers) are skipped.
+// A missing parent has no generations.
+func Generations(parent string) ([]string, error) {
+	entries, err := os.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list generations in %s: %w", parent, err)
+	}
+	var gens []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(parent, e.Name()))
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		gens = append(gens, e.Name())
+	}
+	slices.Sort(gens)
+	return gens, nil
+}
+
+// Newest returns the newest generation in parent, or "" when there is none.
+// It is the same choice the instance service makes when an instance starts.
+func Newest(parent string) (string, error) {
+	gens, err := Generations(parent)
+	if err != nil || len(gens) == 0 {
+		return "", err
+	}
+	return gens[len(gens)-1], nil
+}
+
+// genCounter returns the counter of a generation name, or -1.
+func genCounter(name string) int {
+	head, _, _ := strings.Cut(name, "-")
+	n, err := strconv.Atoi(head)
+	if err != nil || len(head) != 6 {
+		return -1
+	}
+	return n
+}
+
+// Publish makes the tree src read-only and renames it into parent as a new
+// generation named "<counter>-<UTC time>[-suffix]", greater than every
+// existing name. src must be on the same file system as parent. It returns
+// the generation name. On error src is left where it was.
+func Publish(parent, src, suffix string, now time.Time) (string, error) {
+	if suffix != "" && (strings.ContainsAny(suffix, "/:,. \t\n") || len(suffix) > 64) {
+		return "", fmt.Errorf("publish %s: bad generation suffix %q", src, suffix)
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", fmt.Errorf("publish %s: %w", src, err)
+	}
+	if err := makeReadOnly(src, false); err != nil {
+		return "", fmt.Errorf("publish %s: %w", src, err)
+	}
+	// The directory's mtime records when it was published: GC measures a
+	// superseded generation's grace period from its successor's.
+	if err := os.Chtimes(src, now, now); err != nil {
+		return "", fmt.Errorf("publish %s: %w", src, err)
+	}
+	for range 100 {
+		gens, err := Generations(parent)
+		if err != nil {
+			return "", err
+		}
+		next := 1
+		newest := ""
+		for _, g := range gens {
+			next = max(next, genCounter(g)+1)
+			newest = g
+		}
+		name := fmt.Sprintf("%06d-%s", next, now.UTC().Format(genTimeFormat))
+		if suffix != "" {
+			name += "-" + suffix
+		}
+		if name <= newest {
+			return "", fmt.Errorf("publish into %s: existing generation %q sorts after the new name %q; rename or remove it", parent, newest, name)
+		}
+		err = os.Rename(src, filepath.Join(parent, name))
+		if errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+			continue // another publisher took the name: count again
+		}
+		if err != nil {
+			return "", fmt.Errorf("publish %s as %s: %w", src, name, err)
+		}
+		// Moving a directory to another parent needs write permission on
+		// it (its ".." entry changes), so the top is made read-only last.
+		if err := os.Chmod(filepath.Join(parent, name), 0o555); err != nil {
+			return "", fmt.Errorf("publish %s: %w", name, err)
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("publish into %s: too many concurrent publishers", parent)
+}
+
+// makeReadOnly strips write permission from every file and directory under
+// dir and makes them world-readable (the game server runs with a private
+// umask but must read every layer). The top directory itself is changed
+// only when top is set.
+func makeReadOnly(dir string, top bool) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		if d.IsDir() {
+			if path == dir && !top {
+				return nil
+			}
+			return os.Chmod(path, 0o555)
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o444)
+		if fi.Mode()&0o100 != 0 {
+			mode = 0o555
+		}
+		if fi.Mode().Perm() == mode {
+			return nil
+		}
+		return os.Chmod(path, mode)
+	})
+}
+
+// RemoveTree removes dir and everything below it, first giving the owner
+// write permission on read-only directories of published generations.
+func RemoveTree(dir string) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(path, 0o700)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove %s: %w", dir, err)
+	}
+	return nil
+}
