@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -318,6 +319,33 @@ func (h *harness) resetDeleteChecks(t *testing.T) {
 		}
 		if lines := matchingLines(eaccesRE, h.journal(t, "-u", unitName(gamma))); len(lines) > 0 {
 			t.Errorf("permission errors in the journal:\n%s", strings.Join(lines, "\n"))
+		}
+	})
+}
+
+// layerChecks: rule 12, a new layer generation reaches an instance only
+// when it restarts; the mounted generation is never touched.
+func (h *harness) layerChecks(t *testing.T) {
+	h.check(t, "layers/new-generation-on-restart", func(t *testing.T) {
+		h.cliOK(t, "instance", "start", alpha)
+		pw := h.rconPassword(t, alpha)
+		const gen2 = "2"
+		cfg := fmt.Sprintf("%s \"generation-2\"\n", layerCvar)
+		dir := fmt.Sprintf("%s/overlays/%s/%s/left4dead2/cfg", stateRoot, layerID, gen2)
+		if out, err := h.c.asUser(h.ctx, "left4me", []byte(cfg), "sh", "-c", `mkdir -p "$1" && cat > "$1/e2e_layer.cfg"`, "sh", dir); err != nil {
+			t.Fatalf("publish generation %s: %v\n%s", gen2, err, out)
+		}
+		// The running server keeps the generation it mounted.
+		if got := h.rconCvar(t, alphaP, pw, layerCvar); got != layerValue {
+			t.Fatalf("running instance sees %q after a new generation was published, want %q", got, layerValue)
+		}
+		h.cliOK(t, "instance", "restart", alpha)
+		if got := h.rconCvar(t, alphaP, h.rconPassword(t, alpha), layerCvar); got != "generation-2" {
+			t.Fatalf("after restart %s = %q, want the new generation's value", layerCvar, got)
+		}
+		b, err := os.ReadFile(h.c.path(fmt.Sprintf("%s/overlays/%s/%s/left4dead2/cfg/e2e_layer.cfg", stateRoot, layerID, layerGen)))
+		if err != nil || !strings.Contains(string(b), layerValue) {
+			t.Fatalf("generation %s changed: %q (%v)", layerGen, b, err)
 		}
 	})
 }

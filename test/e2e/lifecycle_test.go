@@ -74,6 +74,7 @@ func TestLifecycle(t *testing.T) {
 	// Build and install.
 	work := t.TempDir()
 	step := time.Now()
+	sweepStaleRuns(t)
 	cache := cachedRootfs(ctx, t)
 	h.res.measure("rootfs cache", cache)
 	root := copyRootfs(ctx, t, cache)
@@ -105,6 +106,7 @@ func TestLifecycle(t *testing.T) {
 	h.stopChecks(t)
 	h.helperChecks(t)
 	h.resetDeleteChecks(t)
+	h.layerChecks(t)
 	h.crashChecks(t)
 	h.polkitChecks(t)
 	h.webChecks(t)

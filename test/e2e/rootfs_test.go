@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,6 +198,9 @@ func copyRootfs(ctx context.Context, t *testing.T, cache string) string {
 	if err != nil {
 		t.Fatalf("create run directory: %v", err)
 	}
+	if err := os.WriteFile(filepath.Join(parent, "owner.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		t.Fatalf("write run owner: %v", err)
+	}
 	dir := filepath.Join(parent, "rootfs")
 	out, err := exec.CommandContext(ctx, "cp", "-a", "--reflink=auto", cache, dir).CombinedOutput()
 	if err != nil {
@@ -217,6 +221,67 @@ func copyRootfs(ctx context.Context, t *testing.T, cache string) string {
 		}
 	})
 	return dir
+}
+
+// sweepStaleRuns removes what a killed earlier run left behind: run
+// directories whose owner process is gone, after stopping a guest still
+// booted from one. Directories of live runs are left alone.
+func sweepStaleRuns(t *testing.T) {
+	t.Helper()
+	parents, _ := filepath.Glob(filepath.Join(cacheDir, runPrefix+"*"))
+	for _, parent := range parents {
+		b, err := os.ReadFile(filepath.Join(parent, "owner.pid"))
+		if err != nil {
+			continue // being created right now, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || unix.Kill(pid, 0) == nil {
+			continue // its run is still going
+		}
+		rootfs := filepath.Join(parent, "rootfs")
+		for _, p := range nspawnsBooting(rootfs) {
+			_ = unix.Kill(p, unix.SIGTERM)
+			for i := 0; i < 300 && unix.Kill(p, 0) == nil; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+			_ = unix.Kill(p, unix.SIGKILL)
+		}
+		if m := mountsUnder(parent); len(m) > 0 {
+			t.Logf("stale run directory %s is still mounted (%v); leaving it", parent, m)
+			continue
+		}
+		if err := os.RemoveAll(parent); err != nil {
+			t.Logf("remove stale run directory %s: %v", parent, err)
+			continue
+		}
+		t.Logf("removed stale run directory %s (owner %d is gone)", parent, pid)
+	}
+}
+
+// nspawnsBooting lists systemd-nspawn processes whose -D is rootfs.
+func nspawnsBooting(rootfs string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(args) == 0 || filepath.Base(args[0]) != "systemd-nspawn" {
+			continue
+		}
+		for i := 0; i+1 < len(args); i++ {
+			if args[i] == "-D" && args[i+1] == rootfs {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }
 
 // mountsUnder lists mount points below dir in this process's namespace.
