@@ -63,6 +63,13 @@
     });
   }
 
+  // Forms that destroy something ask first (the server does not rely on it).
+  for (const f of document.querySelectorAll("form[data-confirm]")) {
+    f.addEventListener("submit", (ev) => {
+      if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
+    });
+  }
+
   const page = document.querySelector("[data-instance]");
   if (!page) { layerPicker(); return; }
   const name = page.dataset.instance;
@@ -186,7 +193,9 @@
 
   // Power buttons: show progress while the server starts or stops.
   for (const f of document.querySelectorAll(".controls form")) {
-    f.addEventListener("submit", () => { f.querySelector("button").disabled = true; });
+    f.addEventListener("submit", (ev) => {
+      if (!ev.defaultPrevented) f.querySelector("button").disabled = true;
+    });
   }
 
   function layerPicker() {
