@@ -229,12 +229,16 @@ func Install(ctx context.Context, r Runner, installDir string, opts Options, p P
 func pass(ctx context.Context, r Runner, dir, platform string, validate bool, p Progress, lo, hi float64) (bool, error) {
 	var success bool
 	var lastErr string
+	// Each update state (downloading, verifying, committing) counts from
+	// zero again; the bar only moves forward.
+	best := 0.0
 	p.Progress(lo, "steamcmd: "+platform+" pass")
 	runErr := r.Run(ctx, dir, Args(platform, validate), func(line string) {
 		ev := ParseLine(line)
 		switch ev.Kind {
 		case EventProgress:
-			p.Progress(lo+(hi-lo)*ev.Fraction, fmt.Sprintf("%s (%s)", ev.State, platform))
+			best = max(best, ev.Fraction)
+			p.Progress(lo+(hi-lo)*best, fmt.Sprintf("%s (%s)", ev.State, platform))
 		case EventSuccess:
 			success = true
 		case EventError:
@@ -248,11 +252,15 @@ func pass(ctx context.Context, r Runner, dir, platform string, validate bool, p 
 		return false, fmt.Errorf("steamcmd %s pass: %w", platform, ctx.Err())
 	}
 	switch {
+	case success && runErr != nil:
+		// The output is the witness, not the exit code (SRCDS.md §1).
+		p.Logf("steamcmd reported success but %v; trusting its output", runErr)
+	case success:
 	case lastErr != "":
 		return false, fmt.Errorf("%w (%s pass): %s", ErrFailed, platform, lastErr)
 	case runErr != nil:
 		return false, fmt.Errorf("%w (%s pass): %w", ErrFailed, platform, runErr)
-	case !success:
+	default:
 		return false, fmt.Errorf("%w (%s pass): no success line in its output", ErrFailed, platform)
 	}
 	return true, nil

@@ -1,0 +1,22 @@
+package steamcmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+// FakePackagePath is the import path of the stand-in steamcmd.
+const FakePackagePath = "github.com/left4me/left4me/cmd/fakesteamcmd"
+
+// BuildFake compiles the stand-in steamcmd to out with the go tool on PATH,
+// for tests and harnesses inside this module's tree.
+func BuildFake(ctx context.Context, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, FakePackagePath)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", FakePackagePath, err, msg)
+	}
+	return nil
+}
