@@ -128,7 +128,7 @@ type scaled struct {
 	lo, hi float64
 }
 
-func (s scaled) Progress(f float64, msg string) { s.p.Progress(s.lo+(s.hi-s.lo)*f, msg) }
+func (s scaled) Progress(f float64, msg string)  { s.p.Progress(s.lo+(s.hi-s.lo)*f, msg) }
 func (s scaled) Logf(format string, args ...any) { s.p.Logf(format, args...) }
 
 // teeLog returns a Progress that also appends every log line to path.

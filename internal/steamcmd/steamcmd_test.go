@@ -53,7 +53,7 @@ func FuzzParseLine(f *testing.F) {
 func TestReadBuildID(t *testing.T) {
 	tests := []struct {
 		name, manifest, want string
-		wantErr          bool
+		wantErr              bool
 	}{
 		{"ok", "\"AppState\"\n{\n\t\"appid\"\t\t\"222860\"\n\t\"buildid\"\t\t\"16023425\"\n}\n", "16023425", false},
 		{"case", "\"AppState\"\n{\n\t\"BuildID\"  \"7\"\n}\n", "7", false},
