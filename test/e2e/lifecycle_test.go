@@ -216,13 +216,16 @@ func postInstall(t *testing.T, h *harness) {
 		t.Logf("post-install: systemd-sysctl: %s", s)
 	}
 	must("systemctl", "daemon-reload")
-	must("systemctl", "enable", "--now", "left4me-web.service", "left4me-autostart.service")
+	// The first account, before the units start: this also creates the
+	// database, which the panel and the boot oneshot would otherwise both
+	// try to create at once.
 	out, err := h.c.asUser(h.ctx, "left4me", nil, "env", "LEFT4ME_ADMIN_PASSWORD="+adminPassword,
 		"sh", "-c", cliScript, "left4me", "user", "create", adminUser, "--admin")
 	if err != nil {
 		t.Fatalf("create admin user: %v", err)
 	}
 	t.Logf("left4me user create: %s", strings.TrimSpace(out))
+	must("systemctl", "enable", "--now", "left4me-web.service", "left4me-autostart.service")
 }
 
 // seedContent writes a stand-in installation (fakesrcds's documented
