@@ -15,6 +15,7 @@ SYSUSERSDIR = $(DESTDIR)$(PREFIX)/lib/sysusers.d
 TMPFILESDIR = $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
 SYSCTLDIR   = $(DESTDIR)$(PREFIX)/lib/sysctl.d
 CONFDIR     = $(DESTDIR)$(SYSCONFDIR)/left4me
+DATADIR     = $(DESTDIR)$(PREFIX)/share/left4me
 
 UNITS = left4me-server@.service left4me-web.service left4me-build@.service \
 	left4me-autostart.service l4d2-game.slice l4d2-build.slice
@@ -37,7 +38,9 @@ test: vet
 
 # Install everything a host needs under DESTDIR (see README, "Install on a
 # host", for the post-install step that runs on the target). Existing
-# /etc/left4me/*.env files are kept.
+# /etc/left4me/*.env files are kept. The units name /usr/bin/left4me and
+# /usr/libexec/left4me/left4me-overlay, and polkit reads rules only from
+# /usr/share and /etc: keep PREFIX=/usr for a working host.
 install: install-bin install-data
 
 install-bin:
@@ -47,13 +50,14 @@ install-bin:
 	install -m 0755 $(BUILDDIR)/left4me-overlay $(LIBEXECDIR)/left4me-overlay
 
 install-data:
-	install -d -m 0755 $(UNITDIR) $(JOURNALDDIR) $(POLKITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(SYSCTLDIR) $(CONFDIR)
+	install -d -m 0755 $(UNITDIR) $(JOURNALDDIR) $(POLKITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(SYSCTLDIR) $(CONFDIR) $(DATADIR)/nftables
 	for u in $(UNITS); do install -m 0644 deploy/systemd/$$u $(UNITDIR)/$$u || exit 1; done
 	install -m 0644 deploy/systemd/journald@left4me.conf $(JOURNALDDIR)/left4me.conf
 	install -m 0644 deploy/polkit/50-left4me.rules $(POLKITDIR)/50-left4me.rules
 	install -m 0644 deploy/sysusers.d/left4me.conf $(SYSUSERSDIR)/left4me.conf
 	install -m 0644 deploy/tmpfiles.d/left4me.conf $(TMPFILESDIR)/left4me.conf
 	install -m 0644 deploy/sysctl.d/60-left4me.conf $(SYSCTLDIR)/60-left4me.conf
+	install -m 0644 deploy/nftables/left4me-qos.nft $(DATADIR)/nftables/left4me-qos.nft
 	test -e $(CONFDIR)/host.env || install -m 0644 deploy/etc/host.env $(CONFDIR)/host.env
 	test -e $(CONFDIR)/web.env || install -m 0640 deploy/etc/web.env $(CONFDIR)/web.env
 	test -e $(CONFDIR)/build-resolv.conf || install -m 0644 deploy/etc/build-resolv.conf $(CONFDIR)/build-resolv.conf
