@@ -34,10 +34,27 @@ type GCOptions struct {
 // instances/*/instance.env. An instance.env that cannot be read or parsed is
 // an error: GC must not guess.
 func Referenced(root layout.Root) (map[string]bool, error) {
+	users, err := LayerUsers(root)
+	if err != nil {
+		return nil, err
+	}
 	refs := map[string]bool{}
+	for dir := range users {
+		refs[dir] = true
+	}
+	return refs, nil
+}
+
+// LayerUsers maps the real path of every layer named in an
+// instances/*/instance.env (installation generations included) to the
+// instances naming it, in name order. It is what the instances run on, or
+// will run on at their next start without a restart: an instance whose
+// base installation is not the newest generation runs an older game.
+func LayerUsers(root layout.Root) (map[string][]string, error) {
+	users := map[string][]string{}
 	entries, err := os.ReadDir(root.Instances())
 	if errors.Is(err, fs.ErrNotExist) {
-		return refs, nil
+		return users, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
@@ -54,10 +71,11 @@ func Referenced(root layout.Root) (map[string]bool, error) {
 			return nil, fmt.Errorf("instance %s: %w", e.Name(), err)
 		}
 		for _, dir := range env.LowerDirs {
-			refs[realPath(dir)] = true
+			p := realPath(dir)
+			users[p] = append(users[p], e.Name())
 		}
 	}
-	return refs, nil
+	return users, nil
 }
 
 // realPath resolves symlinks where possible, else cleans.

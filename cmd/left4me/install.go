@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/steamcmd"
+)
+
+const installUsage = `usage:
+  left4me install [--validate] [--steamcmd PATH]   install or update the game as a new generation
+  left4me install --list                           list installation generations and their instances
+  left4me install --gc [--grace DURATION]          remove unused generations and old build directories`
+
+// Environment of the content commands (host.env).
+const (
+	envSteamCmd        = "LEFT4ME_STEAMCMD"      // steamcmd.sh on the host
+	envBuildSandbox    = "LEFT4ME_BUILD_SANDBOX" // "systemd" or "none"
+	envSandboxSteamCmd = "LEFT4ME_STEAMCMD_IN_SANDBOX"
+	envGrace           = "LEFT4ME_GENERATION_GRACE"
+)
+
+// Build sandboxes (LEFT4ME_BUILD_SANDBOX).
+const (
+	sandboxSystemd = "systemd"
+	sandboxNone    = "none"
+)
+
+// steamCmdPath finds steamcmd: LEFT4ME_STEAMCMD (or STEAMCMD), else
+// ROOT/steam/steamcmd.sh when present, else steamcmd on PATH.
+func steamCmdPath(getenv func(string) string, root layout.Root) (string, error) {
+	for _, k := range []string{envSteamCmd, "STEAMCMD"} {
+		if p := strings.TrimSpace(getenv(k)); p != "" {
+			return p, nil
+		}
+	}
+	p := filepath.Join(root.Steam(), "steamcmd.sh")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if p, err := exec.LookPath("steamcmd"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("steamcmd not found: set %s in /etc/left4me/host.env, install it as %s, or put steamcmd on PATH", envSteamCmd, p)
+}
+
+// useSystemdSandbox decides where builds run: in left4me-build@ units
+// (default with the systemd supervisor) or as plain, unsandboxed child
+// processes (LEFT4ME_BUILD_SANDBOX=none; default with the process
+// supervisor, for the demo and development).
+func useSystemdSandbox(getenv func(string) string, cfg Config) (bool, error) {
+	switch v := strings.TrimSpace(getenv(envBuildSandbox)); v {
+	case "":
+		return cfg.Supervisor == supervisorSystemd, nil
+	case sandboxSystemd:
+		return true, nil
+	case sandboxNone:
+		return false, nil
+	default:
+		return false, fmt.Errorf("%s %q: want %q or %q", envBuildSandbox, v, sandboxSystemd, sandboxNone)
+	}
+}
+
+// contentService builds the content service for a.
+func contentService(env *cliEnv, a *app) (*content.Service, func(), error) {
+	sd, err := useSystemdSandbox(env.getenv, a.cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := content.Config{Root: a.cfg.Root, Logger: a.log}
+	closeFn := func() {}
+	if sd {
+		ss := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
+		cfg.Sandbox = ss
+		closeFn = func() { ss.Close() }
+	} else {
+		cfg.Sandbox = content.DevSandbox{}
+	}
+	// The sdk32 link belongs in the service user's home (the state root in
+	// the shipped sysusers.d); a developer's own ~/.steam is left alone.
+	if u, err := user.Current(); err == nil && u.Username == "left4me" && u.HomeDir != "" {
+		cfg.SDKHome = u.HomeDir
+	}
+	return content.NewService(cfg, a.store), closeFn, nil
+}
+
+func runInstall(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("install", "[--validate] [--steamcmd PATH] | --list | --gc [--grace DURATION]", env)
+	validate := fs.Bool("validate", false, "verify every file of the game (publishes a new generation even without an update)")
+	path := fs.String("steamcmd", "", "steamcmd.sh to run (default: $"+envSteamCmd+", ROOT/steam/steamcmd.sh, steamcmd on PATH)")
+	list := fs.Bool("list", false, "list installation generations")
+	gc := fs.Bool("gc", false, "garbage-collect unused generations of the installation and of every layer")
+	grace := fs.Duration("grace", 0, "with --gc: keep superseded generations this long (default $"+envGrace+" or 24h)")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *list:
+		return installList(env, cfg.Root)
+	case *gc:
+		return runGC(ctx, env, cfg.Root, *grace)
+	}
+	return withApp(ctx, env, func(a *app) error {
+		svc, closeSvc, err := contentService(env, a)
+		if err != nil {
+			return err
+		}
+		defer closeSvc()
+		sd, _ := useSystemdSandbox(env.getenv, a.cfg)
+		var runner steamcmd.Runner
+		if sd {
+			inSandbox := strings.TrimSpace(env.getenv(envSandboxSteamCmd))
+			if inSandbox == "" {
+				inSandbox = "/steam/steamcmd.sh"
+			}
+			runner = content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}, SteamCmd: inSandbox}
+		} else {
+			p := *path
+			if p == "" {
+				if p, err = steamCmdPath(env.getenv, a.cfg.Root); err != nil {
+					return err
+				}
+			}
+			runner = steamcmd.Direct{Path: p}
+		}
+		res, err := svc.Install(ctx, runner, *validate, 0, newCLIProgress(env.stdout, env.stderr))
+		if err != nil {
+			if res.BuildDir != "" {
+				fmt.Fprintf(env.stderr, "log: %s\n", filepath.Join(res.BuildDir, content.BuildLog))
+			}
+			return err
+		}
+		if res.UpToDate {
+			fmt.Fprintf(env.stdout, "build %s is already installed (generation %s)\n", res.BuildID, res.Generation)
+			return nil
+		}
+		fmt.Fprintf(env.stdout, "installed build %s as generation %s\n", res.BuildID, res.Generation)
+		if res.Previous != "" {
+			fmt.Fprintf(env.stdout, "instances move to it when they restart; `left4me install --list` shows who still runs %s\n", res.Previous)
+		}
+		return nil
+	})
+}
+
+func installList(env *cliEnv, root layout.Root) error {
+	gens, err := content.Generations(root.Installations())
+	if err != nil {
+		return err
+	}
+	users, err := content.LayerUsers(root)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GENERATION\tBUILD\tNEWEST\tINSTANCES")
+	for i, g := range gens {
+		dir := root.Installation(g)
+		build, err := steamcmd.ReadBuildID(dir)
+		if err != nil {
+			build = "?"
+		}
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			real = dir
+		}
+		newest := ""
+		if i == len(gens)-1 {
+			newest = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g, build, newest, strings.Join(users[real], ","))
+	}
+	return tw.Flush()
+}
+
+func runGC(ctx context.Context, env *cliEnv, root layout.Root, grace time.Duration) error {
+	if grace == 0 {
+		if v := strings.TrimSpace(env.getenv(envGrace)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", envGrace, err)
+			}
+			grace = d
+		}
+	}
+	removed, err := content.GC(ctx, root, content.GCOptions{Grace: grace})
+	for _, r := range removed {
+		fmt.Fprintf(env.stdout, "removed %s\n", r)
+	}
+	if len(removed) == 0 && err == nil {
+		fmt.Fprintln(env.stdout, "nothing to remove")
+	}
+	return err
+}
+
+// cliProgress prints log lines to out and progress changes to errw.
+type cliProgress struct {
+	mu       sync.Mutex
+	out, err io.Writer
+	lastMsg  string
+	lastPct  int
+}
+
+func newCLIProgress(out, errw io.Writer) *cliProgress {
+	return &cliProgress{out: out, err: errw, lastPct: -1}
+}
+
+func (p *cliProgress) Progress(f float64, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pct := int(f * 100)
+	if msg == p.lastMsg && pct < p.lastPct+5 && pct != 100 {
+		return
+	}
+	p.lastMsg, p.lastPct = msg, pct
+	fmt.Fprintf(p.err, "[%3d%%] %s\n", pct, msg)
+}
+
+func (p *cliProgress) Logf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.out, format+"\n", args...)
+}
