@@ -26,6 +26,7 @@ type Store interface {
 	WorkshopLayer(ctx context.Context, id string) (store.WorkshopLayer, error)
 	WorkshopLayers(ctx context.Context) ([]store.WorkshopLayer, error)
 	SetWorkshopLayerPublished(ctx context.Context, id, generation string, content []store.WorkshopLayerEntry) error
+	RemoveWorkshopItems(ctx context.Context, layer string, ids []uint64) (int, error)
 }
 
 // Config configures a Service.
@@ -347,7 +348,8 @@ type RefreshResult struct {
 	// Banned and Removed are the items Steam now reports as such.
 	Banned  []uint64
 	Removed []uint64
-	// Published maps each layer that got a new generation to it.
+	// Published maps each layer that got a new generation to it; nil when
+	// Refresh failed before publishing.
 	Published map[string]string
 }
 
@@ -362,7 +364,7 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 	if p == nil {
 		p = NopProgress{}
 	}
-	res := RefreshResult{Published: map[string]string{}}
+	var res RefreshResult
 	items, err := s.st.WorkshopItems(ctx)
 	if err != nil {
 		return res, err
@@ -425,6 +427,7 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		return res, err
 	}
 	p.Progress(0.9, "publishing layers")
+	res.Published = map[string]string{}
 	layers, err := s.st.WorkshopLayers(ctx)
 	if err != nil {
 		return res, err
@@ -450,4 +453,71 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		return res, fmt.Errorf("refresh: %d download(s) failed: %w", len(transientErrs), errors.Join(transientErrs...))
 	}
 	return res, nil
+}
+
+// LayerView is a workshop layer with its items' records, in layer order.
+type LayerView struct {
+	store.WorkshopLayer
+	ItemRecords []store.WorkshopItem
+}
+
+// Layer returns the layer id with its items; store.ErrNotFound (wrapped)
+// if there is no such workshop layer.
+func (s *Service) Layer(ctx context.Context, id string) (LayerView, error) {
+	l, err := s.st.WorkshopLayer(ctx, id)
+	if err != nil {
+		return LayerView{}, err
+	}
+	return s.view(ctx, l)
+}
+
+// Layers returns every workshop layer with its items, ordered by id.
+func (s *Service) Layers(ctx context.Context) ([]LayerView, error) {
+	ls, err := s.st.WorkshopLayers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LayerView, 0, len(ls))
+	for _, l := range ls {
+		v, err := s.view(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Service) view(ctx context.Context, l store.WorkshopLayer) (LayerView, error) {
+	v := LayerView{WorkshopLayer: l}
+	for _, id := range l.Items {
+		it, err := s.st.WorkshopItem(ctx, id)
+		if err != nil {
+			return LayerView{}, err
+		}
+		v.ItemRecords = append(v.ItemRecords, it)
+	}
+	return v, nil
+}
+
+// UpdatePending reports whether Steam has a revision of the item that is
+// not downloaded yet.
+func UpdatePending(it store.WorkshopItem) bool { return needsDownload(it) }
+
+// Remove takes the items named by refs (ids or URLs; collections are not
+// expanded) out of layer and publishes a new generation without them. The
+// items' downloads stay on disk for other layers and older generations.
+func (s *Service) Remove(ctx context.Context, layer string, refs []string) (removed int, gen string, published bool, err error) {
+	if err := ValidateLayerID(layer); err != nil {
+		return 0, "", false, err
+	}
+	ids, err := ParseIDs(refs)
+	if err != nil {
+		return 0, "", false, err
+	}
+	if removed, err = s.st.RemoveWorkshopItems(ctx, layer, ids); err != nil {
+		return 0, "", false, err
+	}
+	gen, published, err = s.Publish(ctx, layer)
+	return removed, gen, published, err
 }

@@ -1,0 +1,439 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/workshop"
+)
+
+const workshopUsage = `usage:
+  left4me workshop add LAYER ID|URL...      add items (collections expand) to a workshop layer
+  left4me workshop remove LAYER ID|URL...   take items out of a layer
+  left4me workshop list [--json]            list workshop layers
+  left4me workshop show LAYER [--json]      show a layer's items
+  left4me workshop refresh [--json]         re-check every item and publish changed layers
+
+add, remove and refresh run in the foreground of this command (not as panel
+jobs) and print their progress on stderr. STEAM_API_BASE overrides the Steam
+Web API address (default ` + workshop.DefaultAPIBase + `).`
+
+func runWorkshop(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(env.stderr, workshopUsage)
+		return fmt.Errorf("%w: missing subcommand", errUsage)
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "add":
+		return workshopAdd(ctx, env, rest)
+	case "remove":
+		return workshopRemove(ctx, env, rest)
+	case "list":
+		return workshopList(ctx, env, rest)
+	case "show":
+		return workshopShow(ctx, env, rest)
+	case "refresh":
+		return workshopRefresh(ctx, env, rest)
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.stdout, workshopUsage)
+		return nil
+	}
+	fmt.Fprintln(env.stderr, workshopUsage)
+	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
+}
+
+// steamAPIBase reads STEAM_API_BASE: an http(s) URL, or empty for Steam's.
+func steamAPIBase(getenv func(string) string) (string, error) {
+	v := strings.TrimSpace(getenv("STEAM_API_BASE"))
+	if v == "" {
+		return workshop.DefaultAPIBase, nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("STEAM_API_BASE %q: want an http(s) URL such as %s", v, workshop.DefaultAPIBase)
+	}
+	return v, nil
+}
+
+// withWorkshop opens the app and builds the workshop service over it.
+func withWorkshop(ctx context.Context, env *cliEnv, fn func(a *app, svc *workshop.Service) error) error {
+	base, err := steamAPIBase(env.getenv)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		svc := workshop.NewService(workshop.Config{
+			Root:   a.cfg.Root,
+			API:    workshop.NewClient(base, nil),
+			Logger: a.log,
+		}, a.store)
+		return fn(a, svc)
+	})
+}
+
+// wsProgress prints a job's log lines and its progress (when the message
+// changes or another tenth is done) on stderr.
+type wsProgress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	lastMsg string
+	lastPct int
+}
+
+func (p *wsProgress) Progress(fraction float64, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pct := int(fraction * 100)
+	if msg == p.lastMsg && pct/10 == p.lastPct/10 {
+		return
+	}
+	p.lastMsg, p.lastPct = msg, pct
+	fmt.Fprintf(p.w, "[%3d%%] %s\n", pct, msg)
+}
+
+func (p *wsProgress) Logf(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// layerAndRefs parses "LAYER REF..." with no flags.
+func wsLayerAndRefs(name string, env *cliEnv, args []string) (string, []string, error) {
+	fs := newFlags("workshop "+name, "LAYER ID|URL...", env)
+	if err := fs.Parse(args); err != nil {
+		return "", nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	pos := fs.Args()
+	if len(pos) < 2 {
+		fs.Usage()
+		return "", nil, fmt.Errorf("%w: want a layer and at least one item id or URL", errUsage)
+	}
+	if err := workshop.ValidateLayerID(pos[0]); err != nil {
+		return "", nil, err
+	}
+	if _, err := workshop.ParseIDs(pos[1:]); err != nil {
+		return "", nil, err
+	}
+	return pos[0], pos[1:], nil
+}
+
+func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {
+	layer, refs, err := wsLayerAndRefs("add", env, args)
+	if err != nil {
+		return err
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		res, err := svc.Add(ctx, layer, refs, &wsProgress{w: env.stderr})
+		if err != nil {
+			return err
+		}
+		if res.LayerCreated {
+			fmt.Fprintf(env.stdout, "created workshop layer %s\n", layer)
+		}
+		for _, c := range res.Resolved.Collections {
+			fmt.Fprintf(env.stdout, "expanded collection %d\n", c)
+		}
+		for _, id := range res.Resolved.Skipped {
+			fmt.Fprintf(env.stdout, "skipped item %d: not available on the Workshop\n", id)
+		}
+		fmt.Fprintf(env.stdout, "added %d item(s) to %s (%d already there)\n", len(res.Added), layer, len(res.Resolved.Items)-len(res.Added))
+		failed := wsReportDownloads(env.stdout, res.Downloads)
+		wsReportGeneration(env.stdout, layer, res.Generation, res.Published)
+		if failed > 0 {
+			return fmt.Errorf("%d item(s) could not be downloaded; the layer holds the others", failed)
+		}
+		return nil
+	})
+}
+
+func wsReportDownloads(w io.Writer, results []workshop.Result) (failed int) {
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(w, "item %d: FAILED: %v\n", r.ID, r.Err)
+		case r.Cached:
+		default:
+			fmt.Fprintf(w, "item %d: downloaded revision %s (%s)\n", r.ID, r.Revision, wsSize(r.Size))
+		}
+	}
+	return failed
+}
+
+func wsReportGeneration(w io.Writer, layer, gen string, published bool) {
+	if published {
+		fmt.Fprintf(w, "published %s generation %s\n", layer, gen)
+	} else {
+		fmt.Fprintf(w, "%s unchanged at generation %s\n", layer, gen)
+	}
+}
+
+func workshopRemove(ctx context.Context, env *cliEnv, args []string) error {
+	layer, refs, err := wsLayerAndRefs("remove", env, args)
+	if err != nil {
+		return err
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		n, gen, published, err := svc.Remove(ctx, layer, refs)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no workshop layer %q", layer)
+			}
+			return err
+		}
+		fmt.Fprintf(env.stdout, "removed %d item(s) from %s\n", n, layer)
+		wsReportGeneration(env.stdout, layer, gen, published)
+		return nil
+	})
+}
+
+// workshopItemJSON is an item as the CLI prints it.
+type workshopItemJSON struct {
+	ID            uint64              `json:"id"`
+	Title         string              `json:"title"`
+	TimeUpdated   int64               `json:"time_updated"`
+	Revision      string              `json:"revision"`
+	UpdatePending bool                `json:"update_pending"`
+	FileSize      int64               `json:"file_size"`
+	Banned        bool                `json:"banned"`
+	BanReason     string              `json:"ban_reason,omitempty"`
+	Removed       bool                `json:"removed"`
+	Error         string              `json:"error,omitempty"`
+	PreviewURL    string              `json:"preview_url,omitempty"`
+	Addon         store.WorkshopAddon `json:"addon"`
+	CheckedAt     *time.Time          `json:"checked_at,omitempty"`
+}
+
+// workshopLayerJSON is a layer as the CLI prints it.
+type workshopLayerJSON struct {
+	ID          string             `json:"id"`
+	Generation  string             `json:"generation"`
+	PublishedAt *time.Time         `json:"published_at,omitempty"`
+	ItemIDs     []uint64           `json:"item_ids"`
+	Flagged     int                `json:"flagged"`
+	Items       []workshopItemJSON `json:"items,omitempty"`
+}
+
+func wsTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func wsItemJSON(it store.WorkshopItem) workshopItemJSON {
+	return workshopItemJSON{
+		ID: it.ID, Title: it.Title, TimeUpdated: it.TimeUpdated, Revision: it.Revision,
+		UpdatePending: workshop.UpdatePending(it), FileSize: it.FileSize, Banned: it.Banned,
+		BanReason: it.BanReason, Removed: it.Removed, Error: it.Error, PreviewURL: it.PreviewURL,
+		Addon: it.Addon, CheckedAt: wsTime(it.CheckedAt),
+	}
+}
+
+func wsFlagged(it store.WorkshopItem) bool {
+	return it.Banned || it.Removed || it.Error != "" || it.Revision == ""
+}
+
+func wsLayerJSON(v workshop.LayerView, withItems bool) workshopLayerJSON {
+	out := workshopLayerJSON{ID: v.ID, Generation: v.Generation, PublishedAt: wsTime(v.PublishedAt), ItemIDs: v.Items}
+	if out.ItemIDs == nil {
+		out.ItemIDs = []uint64{}
+	}
+	for _, it := range v.ItemRecords {
+		if wsFlagged(it) {
+			out.Flagged++
+		}
+		if withItems {
+			out.Items = append(out.Items, wsItemJSON(it))
+		}
+	}
+	return out
+}
+
+func workshopList(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("workshop list", "[--json]", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		layers, err := svc.Layers(ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]workshopLayerJSON, 0, len(layers))
+		for _, l := range layers {
+			out = append(out, wsLayerJSON(l, false))
+		}
+		if *asJSON {
+			return writeJSON(env.stdout, out)
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LAYER\tGENERATION\tITEMS\tFLAGGED\tPUBLISHED")
+		for _, l := range out {
+			pub := "-"
+			if l.PublishedAt != nil {
+				pub = l.PublishedAt.Local().Format("2006-01-02 15:04")
+			}
+			gen := l.Generation
+			if gen == "" {
+				gen = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", l.ID, gen, len(l.ItemIDs), l.Flagged, pub)
+		}
+		return tw.Flush()
+	})
+}
+
+func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("workshop show", "LAYER [--json]", env)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		v, err := svc.Layer(ctx, pos[0])
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no workshop layer %q", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		out := wsLayerJSON(v, true)
+		if *asJSON {
+			return writeJSON(env.stdout, out)
+		}
+		gen := out.Generation
+		if gen == "" {
+			gen = "none yet"
+		}
+		fmt.Fprintf(env.stdout, "layer %s, generation %s, %d item(s)\n", out.ID, gen, len(out.ItemIDs))
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tTITLE\tREVISION\tSIZE\tSTATUS\tMAPS")
+		for _, it := range out.Items {
+			rev := it.Revision
+			if rev == "" {
+				rev = "-"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, wsOneLine(it.Title, 40), rev, wsSize(it.FileSize),
+				wsItemStatus(it), wsOneLine(strings.Join(it.Addon.Maps, ","), 60))
+		}
+		return tw.Flush()
+	})
+}
+
+func wsItemStatus(it workshopItemJSON) string {
+	var s []string
+	if it.Removed {
+		s = append(s, "REMOVED")
+	}
+	if it.Banned {
+		s = append(s, "BANNED")
+	}
+	if it.Error != "" {
+		s = append(s, "ERROR: "+wsOneLine(it.Error, 80))
+	}
+	if it.UpdatePending {
+		s = append(s, "update pending")
+	}
+	if len(s) == 0 {
+		return "ok"
+	}
+	return strings.Join(s, "; ")
+}
+
+func wsOneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func wsSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// workshopRefreshJSON is refresh's summary.
+type workshopRefreshJSON struct {
+	Checked    int               `json:"checked"`
+	Downloaded []uint64          `json:"downloaded"`
+	Failed     map[string]string `json:"failed"`
+	Banned     []uint64          `json:"banned"`
+	Removed    []uint64          `json:"removed"`
+	Published  map[string]string `json:"published"`
+}
+
+func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("workshop refresh", "[--json]", env)
+	asJSON := fs.Bool("json", false, "print a JSON summary")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		res, rerr := svc.Refresh(ctx, &wsProgress{w: env.stderr})
+		if rerr != nil && res.Published == nil {
+			return rerr
+		}
+		sum := workshopRefreshJSON{Checked: res.Checked, Downloaded: []uint64{}, Failed: map[string]string{},
+			Banned: res.Banned, Removed: res.Removed, Published: res.Published}
+		for _, r := range res.Downloads {
+			if r.Err != nil {
+				sum.Failed[strconv.FormatUint(r.ID, 10)] = r.Err.Error()
+			} else {
+				sum.Downloaded = append(sum.Downloaded, r.ID)
+			}
+		}
+		if sum.Banned == nil {
+			sum.Banned = []uint64{}
+		}
+		if sum.Removed == nil {
+			sum.Removed = []uint64{}
+		}
+		if *asJSON {
+			if err := writeJSON(env.stdout, sum); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(env.stdout, "checked %d item(s), downloaded %d\n", sum.Checked, len(sum.Downloaded))
+			wsReportDownloads(env.stdout, res.Downloads)
+			for _, id := range sum.Banned {
+				fmt.Fprintf(env.stdout, "item %d is BANNED on the Workshop\n", id)
+			}
+			for _, id := range sum.Removed {
+				fmt.Fprintf(env.stdout, "item %d is REMOVED from the Workshop (its last download stays in use)\n", id)
+			}
+			for _, layer := range slices.Sorted(maps.Keys(res.Published)) {
+				fmt.Fprintf(env.stdout, "published %s generation %s\n", layer, res.Published[layer])
+			}
+		}
+		if rerr != nil {
+			return rerr
+		}
+		if len(sum.Failed) > 0 {
+			return fmt.Errorf("%d item(s) could not be downloaded", len(sum.Failed))
+		}
+		return nil
+	})
+}
