@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -50,16 +52,54 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
-	if err != nil {
+	if err := migrate(ctx, db, path); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("prepare migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate database %s: %w", path, err)
+		return nil, err
 	}
 	return &Store{db: db}, nil
+}
+
+// migrate applies pending migrations while holding an exclusive flock(2) on
+// the database file, so that processes opening a new database at the same
+// time (the web unit and the boot oneshot, say) do not both create tables.
+// SQLite's own locks are POSIX record locks, which flock does not touch.
+func migrate(ctx context.Context, db *sql.DB, path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o640)
+	if err != nil {
+		return fmt.Errorf("lock database %s for migration: %w", path, err)
+	}
+	defer f.Close()
+	if err := flockContext(ctx, f); err != nil {
+		return fmt.Errorf("lock database %s for migration: %w", path, err)
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
+	if err != nil {
+		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("migrate database %s: %w", path, err)
+	}
+	return nil
+}
+
+// flockContext takes an exclusive flock on f, polling so that ctx can end the wait.
+func flockContext(ctx context.Context, f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Close closes the database.

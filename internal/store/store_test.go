@@ -64,3 +64,27 @@ func TestUsers(t *testing.T) {
 		t.Errorf("CountUsers = %d after delete", n)
 	}
 }
+
+// TestOpenConcurrentMigrations opens one new database from several goroutines
+// at once, each with its own connection pool, as separate processes would.
+func TestOpenConcurrentMigrations(t *testing.T) {
+	ctx := context.Background()
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), "left4me.db")
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() {
+				s, err := Open(ctx, path)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: concurrent Open: %v", round, err)
+			}
+		}
+	}
+}
