@@ -20,12 +20,20 @@ func TestWorkshopCommands(t *testing.T) {
 	fake.SetCollection(900, "Both", 101, 102)
 
 	out := f.must(t, "", "workshop", "add", "maps", "https://steamcommunity.com/sharedfiles/filedetails/?id=900")
-	for _, want := range []string{"created workshop layer maps", "expanded collection 900", "added 2 item(s)", "published maps generation 000001"} {
+	for _, want := range []string{"created workshop layer maps", "expanded collection 900", "added 2 item(s)", "published maps generation 000001-"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("add output lacks %q:\n%s", want, out)
 		}
 	}
-	vpkPath := filepath.Join(f.root.Overlay("maps", "000001"), "left4dead2", "addons", "101.vpk")
+	var layers []workshopLayerJSON
+	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "list", "--json")), &layers); err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != 1 || layers[0].ID != "maps" || !strings.HasPrefix(layers[0].Generation, "000001-") || !reflect.DeepEqual(layers[0].ItemIDs, []uint64{101, 102}) || layers[0].Flagged != 0 {
+		t.Fatalf("list = %+v", layers)
+	}
+	gen1 := layers[0].Generation
+	vpkPath := filepath.Join(f.root.Overlay("maps", gen1), "left4dead2", "addons", "101.vpk")
 	if _, err := os.Stat(vpkPath); err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +42,7 @@ func TestWorkshopCommands(t *testing.T) {
 		t.Errorf("instance layers does not list the workshop layer:\n%s", out)
 	}
 
-	var layers []workshopLayerJSON
-	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "list", "--json")), &layers); err != nil {
-		t.Fatal(err)
-	}
-	if len(layers) != 1 || layers[0].ID != "maps" || layers[0].Generation != "000001" || !reflect.DeepEqual(layers[0].ItemIDs, []uint64{101, 102}) || layers[0].Flagged != 0 {
-		t.Errorf("list = %+v", layers)
-	}
-	if out := f.must(t, "", "workshop", "list"); !strings.Contains(out, "maps") || !strings.Contains(out, "000001") {
+	if out := f.must(t, "", "workshop", "list"); !strings.Contains(out, "maps") || !strings.Contains(out, gen1) {
 		t.Errorf("list text:\n%s", out)
 	}
 
@@ -65,12 +66,12 @@ func TestWorkshopCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sum.Checked != 2 || !reflect.DeepEqual(sum.Downloaded, []uint64{102}) || !reflect.DeepEqual(sum.Banned, []uint64{101}) ||
-		!reflect.DeepEqual(sum.Published, map[string]string{"maps": "000002"}) {
+		len(sum.Published) != 1 || !strings.HasPrefix(sum.Published["maps"], "000002-") {
 		t.Errorf("refresh = %+v", sum)
 	}
 
 	out = f.must(t, "", "workshop", "remove", "maps", "101")
-	if !strings.Contains(out, "removed 1 item(s)") || !strings.Contains(out, "generation 000003") {
+	if !strings.Contains(out, "removed 1 item(s)") || !strings.Contains(out, "generation 000003-") {
 		t.Errorf("remove output:\n%s", out)
 	}
 

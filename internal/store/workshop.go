@@ -271,6 +271,21 @@ func (s *Store) AddWorkshopItems(ctx context.Context, layer string, metas []Work
 	}
 	defer tx.Rollback()
 	at := now()
+	// The id is reserved among all content layers by a row of kind
+	// workshop in layers; a layer of another kind keeps its id.
+	var kind string
+	err = tx.QueryRowContext(ctx, `SELECT kind FROM layers WHERE id = ?`, layer).Scan(&kind)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO layers (id, kind, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			layer, LayerWorkshop, layer, at, at); err != nil {
+			return nil, false, fmt.Errorf("create workshop layer %s: %w", layer, err)
+		}
+	case err != nil:
+		return nil, false, fmt.Errorf("create workshop layer %s: %w", layer, err)
+	case kind != LayerWorkshop:
+		return nil, false, fmt.Errorf("layer %s is a %s layer, not a workshop layer: %w", layer, kind, ErrConflict)
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO workshop_layers (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`, layer, at, at)
 	if err != nil {
 		return nil, false, fmt.Errorf("create workshop layer %s: %w", layer, err)
@@ -342,10 +357,11 @@ func (s *Store) RemoveWorkshopItems(ctx context.Context, layer string, ids []uin
 	return removed, nil
 }
 
-// DeleteWorkshopLayer deletes the layer's record (not its generations on
-// disk). ErrNotFound (wrapped) if it does not exist.
+// DeleteWorkshopLayer deletes the layer's records (its row in layers and,
+// by cascade, its workshop rows), not its generations on disk. ErrNotFound
+// (wrapped) if it does not exist.
 func (s *Store) DeleteWorkshopLayer(ctx context.Context, id string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM workshop_layers WHERE id = ?`, id)
+	res, err := s.db.ExecContext(ctx, `DELETE FROM layers WHERE id = ? AND kind = ?`, id, LayerWorkshop)
 	if err != nil {
 		return fmt.Errorf("delete workshop layer %s: %w", id, err)
 	}

@@ -138,6 +138,38 @@ func TestWorkshopItemsAndLayers(t *testing.T) {
 	}
 }
 
+func TestWorkshopLayerSharesLayerIDs(t *testing.T) {
+	ctx := context.Background()
+	s := openWorkshopTestStore(t)
+	if _, err := s.CreateLayer(ctx, Layer{ID: "scripted", Kind: LayerScript, Name: "scripted"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AddWorkshopItems(ctx, "scripted", []WorkshopMeta{{ID: 1, Result: 1}}); !errors.Is(err, ErrConflict) {
+		t.Errorf("workshop items into a script layer: err = %v, want ErrConflict", err)
+	}
+	if _, _, err := s.AddWorkshopItems(ctx, "maps", []WorkshopMeta{{ID: 1, Result: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.LayerByID(ctx, "maps")
+	if err != nil || l.Kind != LayerWorkshop {
+		t.Errorf("layers row = %+v, %v", l, err)
+	}
+	if _, err := s.CreateLayer(ctx, Layer{ID: "maps", Kind: LayerScript, Name: "maps"}); !errors.Is(err, ErrConflict) {
+		t.Errorf("script layer over a workshop layer: err = %v, want ErrConflict", err)
+	}
+	// Deleting the layer through the content layers' table removes the
+	// workshop rows too.
+	if err := s.DeleteLayer(ctx, "maps"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WorkshopLayer(ctx, "maps"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("workshop layer after DeleteLayer: %v", err)
+	}
+	if _, err := s.WorkshopItem(ctx, 1); err != nil {
+		t.Errorf("item gone with the layer: %v", err)
+	}
+}
+
 func TestAddWorkshopItemsAtomic(t *testing.T) {
 	ctx := context.Background()
 	s := openWorkshopTestStore(t)

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/vpk"
 )
@@ -452,13 +453,13 @@ func publishFile(itemDir, rev, partial, name string) (err error) {
 	}
 	for _, dir := range []string{tmp, filepath.Join(tmp, "left4dead2"), addons} {
 		// MkdirTemp makes 0700 and the umask may strip more; the game user
-		// must be able to read the layer.
+		// must be able to read the layer. (Made read-only once in place.)
 		if err := os.Chmod(dir, 0o755); err != nil {
 			return err
 		}
 	}
 	dst := filepath.Join(addons, name)
-	if err := os.Chmod(partial, 0o644); err != nil {
+	if err := os.Chmod(partial, 0o444); err != nil {
 		return err
 	}
 	if err := os.Rename(partial, dst); err != nil {
@@ -469,8 +470,16 @@ func publishFile(itemDir, rev, partial, name string) (err error) {
 			return err
 		}
 	}
-	if err := os.Rename(tmp, filepath.Join(itemDir, rev)); err != nil {
+	final := filepath.Join(itemDir, rev)
+	if err := os.Rename(tmp, final); err != nil {
 		return err
+	}
+	// Read-only like every published layer (content.Publish); the top last,
+	// after the rename.
+	for _, dir := range []string{filepath.Join(final, "left4dead2", "addons"), filepath.Join(final, "left4dead2"), final} {
+		if err := os.Chmod(dir, 0o555); err != nil {
+			return err
+		}
 	}
 	return syncDir(itemDir)
 }
@@ -500,7 +509,7 @@ func cleanStale(itemDir, rev string, log *slog.Logger) {
 			(strings.HasSuffix(n, ".partial") && n != "."+rev+".partial") ||
 			(strings.HasSuffix(n, ".validator") && n != "."+rev+".validator")
 		if stale {
-			if err := os.RemoveAll(filepath.Join(itemDir, n)); err != nil {
+			if err := content.RemoveTree(filepath.Join(itemDir, n)); err != nil {
 				log.Warn("remove stale workshop file", "path", filepath.Join(itemDir, n), "err", err)
 			}
 		}

@@ -5,20 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/store"
 )
-
-// generationWidth is the zero-padded width of generation names, so that the
-// lexically greatest name (what the instance service starts) is also the
-// numerically greatest.
-const generationWidth = 6
 
 // Publish writes a new generation of a workshop layer when its content (the
 // downloaded revision of each of its items) differs from the newest
@@ -29,7 +26,9 @@ const generationWidth = 6
 // hard link per item to workshop/<id>/<revision>/left4dead2/addons/<id>.vpk
 // (a copy when the two are on different filesystems). Hard links cost no
 // space and, unlike symbolic links, need nothing outside the layer to be
-// visible to the game's sandbox. Generations are named 000001, 000002, …
+// visible to the game's sandbox. The generation is named and made
+// read-only by content.Publish, like every other content layer, so the
+// instance service's newest-generation rule and content.GC apply to it.
 //
 // NOTE: DESIGN.md §1 rule 12 — an existing generation is never modified: a
 // change is a new directory, written under a dot-name (ignored by the
@@ -52,7 +51,7 @@ func (s *Service) Publish(ctx context.Context, layer string) (gen string, publis
 	if err != nil {
 		return "", false, err
 	}
-	var content []store.WorkshopLayerEntry
+	var entries []store.WorkshopLayerEntry
 	for _, id := range l.Items {
 		it, err := s.st.WorkshopItem(ctx, id)
 		if err != nil {
@@ -61,113 +60,77 @@ func (s *Service) Publish(ctx context.Context, layer string) (gen string, publis
 		if it.Revision == "" {
 			continue
 		}
-		content = append(content, store.WorkshopLayerEntry{ID: id, Revision: it.Revision})
+		entries = append(entries, store.WorkshopLayerEntry{ID: id, Revision: it.Revision})
 	}
-	newest, err := newestGeneration(dir)
+	newest, err := content.Newest(dir)
 	if err != nil {
 		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)
 	}
-	if l.Generation != "" && l.Generation == newest && slices.Equal(content, l.Content) {
+	if l.Generation != "" && l.Generation == newest && slices.Equal(entries, l.Content) {
 		return newest, false, nil
 	}
-	cleanTemps(dir)
-	gen, err = nextGeneration(newest, l.Generation)
+	cleanTemps(dir, s.log)
+	tmp, err := s.writeGeneration(dir, entries)
 	if err != nil {
 		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)
 	}
-	if err := s.writeGeneration(dir, gen, content); err != nil {
-		return "", false, fmt.Errorf("publish layer %s generation %s: %w", layer, gen, err)
+	gen, err = content.Publish(dir, tmp, "", time.Now())
+	if err != nil {
+		content.RemoveTree(tmp)
+		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)
 	}
-	if err := s.st.SetWorkshopLayerPublished(ctx, layer, gen, content); err != nil {
+	if err := syncDir(dir); err != nil {
+		return gen, true, fmt.Errorf("publish layer %s: %w", layer, err)
+	}
+	if err := s.st.SetWorkshopLayerPublished(ctx, layer, gen, entries); err != nil {
 		return gen, true, err
 	}
-	s.log.Info("published workshop layer", "layer", layer, "generation", gen, "items", len(content))
+	s.log.Info("published workshop layer", "layer", layer, "generation", gen, "items", len(entries))
 	return gen, true, nil
-}
-
-// newestGeneration returns the lexically greatest directory name in dir not
-// starting with '.', the instance service's rule for the newest generation.
-func newestGeneration(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	newest := ""
-	for _, e := range entries {
-		if n := e.Name(); e.IsDir() && !strings.HasPrefix(n, ".") && n > newest {
-			newest = n
-		}
-	}
-	return newest, nil
-}
-
-// nextGeneration returns the name after the newest on disk and the one
-// recorded (they differ only after a crash between rename and record).
-func nextGeneration(names ...string) (string, error) {
-	var n uint64
-	for _, name := range names {
-		if name == "" {
-			continue
-		}
-		v, err := strconv.ParseUint(name, 10, 64)
-		if err != nil || len(name) != generationWidth {
-			return "", fmt.Errorf("generation %q is not a workshop generation name", name)
-		}
-		n = max(n, v)
-	}
-	next := fmt.Sprintf("%0*d", generationWidth, n+1)
-	if len(next) != generationWidth {
-		return "", fmt.Errorf("generation numbers exhausted after %d", n)
-	}
-	return next, nil
 }
 
 // cleanTemps removes unfinished generations left by a crash. The caller
 // holds the layer's lock.
-func cleanTemps(dir string) {
+func cleanTemps(dir string, log *slog.Logger) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".tmp-") {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
+			if err := content.RemoveTree(filepath.Join(dir, e.Name())); err != nil {
+				log.Warn("remove unfinished workshop generation", "path", filepath.Join(dir, e.Name()), "err", err)
+			}
 		}
 	}
 }
 
-func (s *Service) writeGeneration(dir, gen string, content []store.WorkshopLayerEntry) (err error) {
-	tmp, err := os.MkdirTemp(dir, ".tmp-"+gen+"-")
+// writeGeneration builds the generation's tree in a dot-named directory in
+// dir and returns it.
+func (s *Service) writeGeneration(dir string, entries []store.WorkshopLayerEntry) (tmp string, err error) {
+	tmp, err = os.MkdirTemp(dir, ".tmp-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			content.RemoveTree(tmp)
 		}
 	}()
 	game := filepath.Join(tmp, "left4dead2")
 	addons := filepath.Join(game, "addons")
 	if err := os.MkdirAll(addons, 0o755); err != nil {
-		return err
+		return "", err
 	}
-	for _, d := range []string{tmp, game, addons} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			return err
-		}
-	}
-	for _, e := range content {
+	for _, e := range entries {
 		src := ItemVPK(s.root, e.ID, e.Revision)
 		if err := linkOrCopy(src, filepath.Join(addons, VPKName(e.ID))); err != nil {
-			return fmt.Errorf("item %d revision %s: %w", e.ID, e.Revision, err)
+			return "", fmt.Errorf("item %d revision %s: %w", e.ID, e.Revision, err)
 		}
 	}
 	for _, d := range []string{addons, game, tmp} {
 		if err := syncDir(d); err != nil {
-			return err
+			return "", err
 		}
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, gen)); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return tmp, nil
 }
 
 // linkOrCopy hard-links src to dst, copying when they are on different
@@ -197,8 +160,5 @@ func linkOrCopy(src, dst string) error {
 		out.Close()
 		return err
 	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chmod(dst, 0o644)
+	return out.Close()
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/vpk"
@@ -27,6 +29,7 @@ type Store interface {
 	WorkshopLayers(ctx context.Context) ([]store.WorkshopLayer, error)
 	SetWorkshopLayerPublished(ctx context.Context, id, generation string, content []store.WorkshopLayerEntry) error
 	RemoveWorkshopItems(ctx context.Context, layer string, ids []uint64) (int, error)
+	LayerByID(ctx context.Context, id string) (store.Layer, error)
 }
 
 // Config configures a Service.
@@ -263,25 +266,35 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 	return res, nil
 }
 
-// checkLayerFree refuses a layer id that already names a content layer of
-// another kind on disk.
+// checkLayerFree refuses a layer id that names a content layer of another
+// kind (in the database or only on disk), or a deleted layer whose
+// generations are still in use.
 func (s *Service) checkLayerFree(ctx context.Context, layer string) error {
 	if _, err := s.st.WorkshopLayer(ctx, layer); err == nil {
 		return nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	entries, err := os.ReadDir(s.root.Overlay(layer, ""))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("check layer %s: %w", layer, err)
-	}
-	for _, e := range entries {
-		if e.Name()[0] != '.' {
-			return fmt.Errorf("%w: %s already has generations under %s", ErrLayerTaken, layer, s.root.Overlay(layer, ""))
+	if l, err := s.st.LayerByID(ctx, layer); err == nil {
+		if l.Kind != store.LayerWorkshop {
+			return fmt.Errorf("%w: %s is a %s layer", ErrLayerTaken, layer, l.Kind)
 		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	dir := s.root.Overlay(layer, "")
+	gens, err := content.Generations(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(filepath.Join(dir, content.DeletedMarker)); err == nil {
+		if len(gens) > 0 {
+			return fmt.Errorf("%w: a deleted layer named %s still has generations in use; pick another id or wait for garbage collection", ErrLayerTaken, layer)
+		}
+		return content.RemoveTree(dir)
+	}
+	if len(gens) > 0 {
+		return fmt.Errorf("%w: %s already has generations under %s", ErrLayerTaken, layer, dir)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
@@ -136,7 +137,7 @@ func TestAddSingleItem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.LayerCreated || !reflect.DeepEqual(res.Added, []uint64{1001}) || !res.Published || res.Generation != "000001" {
+	if !res.LayerCreated || !reflect.DeepEqual(res.Added, []uint64{1001}) || !res.Published || !strings.HasPrefix(res.Generation, "000001-") {
 		t.Errorf("Add = %+v", res)
 	}
 	if len(res.Downloads) != 1 || res.Downloads[0].Err != nil || res.Downloads[0].Cached {
@@ -151,12 +152,14 @@ func TestAddSingleItem(t *testing.T) {
 	if err != nil || !bytes.Equal(got, it.Data) {
 		t.Fatalf("downloaded file differs (err %v)", err)
 	}
-	if m := mode(t, path); m != 0o644 {
-		t.Errorf("vpk mode %v, want 0644", m)
+	// Published trees are read-only and world-readable (the game user reads them).
+	gen := res.Generation
+	if m := mode(t, path); m != 0o444 {
+		t.Errorf("vpk mode %v, want 0444", m)
 	}
-	for _, d := range []string{f.root.WorkshopItem("1001", "1700000000"), filepath.Dir(path), f.root.Overlay("maps", "000001"), filepath.Join(f.root.Overlay("maps", "000001"), "left4dead2", "addons")} {
-		if m := mode(t, d); m != 0o755 {
-			t.Errorf("%s mode %v, want 0755", d, m)
+	for _, d := range []string{f.root.WorkshopItem("1001", "1700000000"), filepath.Dir(path), f.root.Overlay("maps", gen), filepath.Join(f.root.Overlay("maps", gen), "left4dead2", "addons")} {
+		if m := mode(t, d); m != 0o555 {
+			t.Errorf("%s mode %v, want 0555", d, m)
 		}
 	}
 	if dots := dotEntries(t, filepath.Join(f.root.Workshop(), "1001")); len(dots) != 0 {
@@ -174,11 +177,11 @@ func TestAddSingleItem(t *testing.T) {
 	}
 
 	// The layer generation holds a hard link to the item's file.
-	if names := f.genVPKs(t, "maps", "000001"); !reflect.DeepEqual(names, []string{"1001.vpk"}) {
+	if names := f.genVPKs(t, "maps", gen); !reflect.DeepEqual(names, []string{"1001.vpk"}) {
 		t.Errorf("generation files = %v", names)
 	}
 	a, _ := os.Stat(path)
-	b, _ := os.Stat(filepath.Join(f.root.Overlay("maps", "000001"), "left4dead2", "addons", "1001.vpk"))
+	b, _ := os.Stat(filepath.Join(f.root.Overlay("maps", gen), "left4dead2", "addons", "1001.vpk"))
 	if !os.SameFile(a, b) {
 		t.Error("generation file is not a hard link to the item's file")
 	}
@@ -186,7 +189,7 @@ func TestAddSingleItem(t *testing.T) {
 	// Adding the same item again downloads and publishes nothing.
 	before := f.fake.Counts()
 	res = f.add(t, "maps", "1001")
-	if res.Published || len(res.Added) != 0 || len(res.Downloads) != 0 || res.Generation != "000001" {
+	if res.Published || len(res.Added) != 0 || len(res.Downloads) != 0 || res.Generation != gen {
 		t.Errorf("second Add = %+v", res)
 	}
 	if after := f.fake.Counts(); after.FileGets != before.FileGets {
@@ -245,9 +248,9 @@ func TestRefreshUpdateDetection(t *testing.T) {
 	f := newFixture(t)
 	f.item(t, 1, "First", 1000, "first_m1")
 	f.item(t, 2, "Second", 2000, "second_m1")
-	f.add(t, "alpha", "1")
-	f.add(t, "beta", "2")
-	oldGen := filepath.Join(f.root.Overlay("alpha", "000001"), "left4dead2", "addons", "1.vpk")
+	alpha1 := f.add(t, "alpha", "1").Generation
+	beta1 := f.add(t, "beta", "2").Generation
+	oldGen := filepath.Join(f.root.Overlay("alpha", alpha1), "left4dead2", "addons", "1.vpk")
 	oldBytes, _ := os.ReadFile(oldGen)
 
 	// Nothing changed: one details call, no file requests, no generation.
@@ -273,7 +276,8 @@ func TestRefreshUpdateDetection(t *testing.T) {
 	if len(res.Downloads) != 1 || res.Downloads[0].ID != 1 || res.Downloads[0].Err != nil {
 		t.Fatalf("downloads = %+v", res.Downloads)
 	}
-	if !reflect.DeepEqual(res.Published, map[string]string{"alpha": "000002"}) {
+	alpha2 := res.Published["alpha"]
+	if len(res.Published) != 1 || !strings.HasPrefix(alpha2, "000002-") {
 		t.Errorf("published = %v", res.Published)
 	}
 	c := f.fake.Counts()
@@ -289,17 +293,17 @@ func TestRefreshUpdateDetection(t *testing.T) {
 	}
 	// The old generation is untouched (rule 12); the new one has the new file.
 	if b, _ := os.ReadFile(oldGen); !bytes.Equal(b, oldBytes) {
-		t.Error("generation 000001 changed")
+		t.Error("the first generation changed")
 	}
-	nb, _ := os.ReadFile(filepath.Join(f.root.Overlay("alpha", "000002"), "left4dead2", "addons", "1.vpk"))
+	nb, _ := os.ReadFile(filepath.Join(f.root.Overlay("alpha", alpha2), "left4dead2", "addons", "1.vpk"))
 	if !bytes.Equal(nb, newItem.Data) {
-		t.Error("generation 000002 does not hold the new revision")
+		t.Error("the second generation does not hold the new revision")
 	}
-	if _, err := os.Stat(f.root.Overlay("beta", "000002")); !os.IsNotExist(err) {
-		t.Error("beta got a generation although its item did not change")
+	if newest, _ := content.Newest(f.root.Overlay("beta", "")); newest != beta1 {
+		t.Errorf("beta's newest generation is %q, want %q: it changed although its item did not", newest, beta1)
 	}
 	l, _ := f.st.WorkshopLayer(ctx, "alpha")
-	if l.Generation != "000002" || !reflect.DeepEqual(l.Content, []store.WorkshopLayerEntry{{ID: 1, Revision: "1500"}}) {
+	if l.Generation != alpha2 || !reflect.DeepEqual(l.Content, []store.WorkshopLayerEntry{{ID: 1, Revision: "1500"}}) {
 		t.Errorf("alpha = %+v", l)
 	}
 	it, _ := f.st.WorkshopItem(ctx, 1)
@@ -342,7 +346,8 @@ func TestRefreshFlagsBannedAndRemoved(t *testing.T) {
 		t.Errorf("item 2 = %+v", i2)
 	}
 	// What was downloaded stays in the layer; the operator decides.
-	if names := f.genVPKs(t, "maps", "000001"); len(names) != 2 {
+	l, _ := f.st.WorkshopLayer(ctx, "maps")
+	if names := f.genVPKs(t, "maps", l.Generation); len(names) != 2 {
 		t.Errorf("generation files = %v", names)
 	}
 	if !strings.Contains(strings.Join(rec.lines, "\n"), "banned") {
@@ -481,6 +486,9 @@ func TestAddRefusals(t *testing.T) {
 	if err := os.MkdirAll(f.root.Overlay("scripted", "20260101T000000Z"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.st.CreateLayer(context.Background(), store.Layer{ID: "tickrate", Kind: store.LayerScript, Name: "tickrate"}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		layer string
@@ -493,7 +501,8 @@ func TestAddRefusals(t *testing.T) {
 		{"unknown item", "maps", []string{"99"}, ErrUnavailable},
 		{"bad ref", "maps", []string{"40", "https://example.com/?id=40"}, ErrBadRef},
 		{"bad layer id", "Maps!", []string{"40"}, ErrBadLayerID},
-		{"layer of another kind", "scripted", []string{"40"}, ErrLayerTaken},
+		{"layer on disk only", "scripted", []string{"40"}, ErrLayerTaken},
+		{"script layer", "tickrate", []string{"40"}, ErrLayerTaken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.svc.Add(context.Background(), tc.layer, tc.refs, nil)
@@ -577,7 +586,7 @@ func TestPublishSkipsStaleTemps(t *testing.T) {
 	f.add(t, "maps", "70")
 	// A crash left an unfinished generation; the next publish removes it
 	// and still names the generation after the newest complete one.
-	stale := filepath.Join(f.root.Overlay("maps", ""), ".tmp-000002-123")
+	stale := filepath.Join(f.root.Overlay("maps", ""), ".tmp-123")
 	if err := os.MkdirAll(stale, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -586,29 +595,10 @@ func TestPublishSkipsStaleTemps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Published["maps"] != "000002" {
+	if !strings.HasPrefix(res.Published["maps"], "000002-") {
 		t.Errorf("published = %v", res.Published)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Error("stale temp generation left")
-	}
-}
-
-func TestNextGeneration(t *testing.T) {
-	for _, tc := range []struct {
-		names []string
-		want  string
-		err   bool
-	}{
-		{[]string{"", ""}, "000001", false},
-		{[]string{"000009", "000009"}, "000010", false},
-		{[]string{"000010", "000008"}, "000011", false},
-		{[]string{"20260101T000000Z", ""}, "", true},
-		{[]string{"999999", ""}, "", true},
-	} {
-		got, err := nextGeneration(tc.names...)
-		if got != tc.want || (err != nil) != tc.err {
-			t.Errorf("nextGeneration(%q) = %q, %v", tc.names, got, err)
-		}
 	}
 }

@@ -23,9 +23,11 @@ CREATE TABLE workshop_items (
     updated_at   TEXT    NOT NULL
 );
 
--- A workshop layer publishes its items as overlays/<id>/<generation>/.
+-- A workshop layer publishes its items as overlays/<id>/<generation>/. Its
+-- id is also a row of kind 'workshop' in layers (00004_content.sql), which
+-- reserves the id among all content layers; deleting that row deletes this.
 CREATE TABLE workshop_layers (
-    id           TEXT    PRIMARY KEY,            -- a content layer id
+    id           TEXT    PRIMARY KEY REFERENCES layers(id) ON DELETE CASCADE,
     generation   TEXT    NOT NULL DEFAULT '',    -- newest published generation ('' = none)
     content      TEXT    NOT NULL DEFAULT '[]',  -- JSON: [{"id":..,"revision":..}] in that generation
     published_at TEXT,
