@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
 )
 
 func TestWorkshopCommands(t *testing.T) {
 	f := newCLIFixture(t)
+	t.Cleanup(func() { content.RemoveTree(f.root.String()) }) // read-only generations
 	fake := workshoptest.New(t)
 	f.env["STEAM_API_BASE"] = fake.URL()
 	fake.SetItem(workshoptest.Item{ID: 101, Title: "Map One", TimeUpdated: 1000, Data: workshoptest.MakeVPK(t, "Map One", "one_m1", "one_m2")})

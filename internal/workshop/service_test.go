@@ -39,6 +39,9 @@ func newFixture(t *testing.T) *fixture {
 	if err := root.Create(0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Published trees are read-only; an unprivileged run needs them made
+	// writable before t.TempDir's cleanup.
+	t.Cleanup(func() { content.RemoveTree(root.String()) })
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "left4me.db"))
 	if err != nil {
 		t.Fatal(err)
