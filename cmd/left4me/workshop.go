@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
@@ -24,6 +25,7 @@ const workshopUsage = `usage:
   left4me workshop list [--json]            list workshop layers
   left4me workshop show LAYER [--json]      show a layer's items
   left4me workshop refresh [--json]         re-check every item and publish changed layers
+  left4me workshop gc [--grace DURATION]    remove superseded downloads no instance names
 
 add, remove and refresh run in the foreground of this command (not as panel
 jobs) and print their progress on stderr. STEAM_API_BASE overrides the Steam
@@ -46,6 +48,8 @@ func runWorkshop(ctx context.Context, env *cliEnv, args []string) error {
 		return workshopShow(ctx, env, rest)
 	case "refresh":
 		return workshopRefresh(ctx, env, rest)
+	case "gc":
+		return workshopGC(ctx, env, rest)
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.stdout, workshopUsage)
 		return nil
@@ -435,5 +439,26 @@ func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
 			return fmt.Errorf("%d item(s) could not be downloaded", len(sum.Failed))
 		}
 		return nil
+	})
+}
+
+func workshopGC(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags("workshop gc", "[--grace DURATION]", env)
+	grace := fs.Duration("grace", content.DefaultGrace, "keep a superseded revision at least this long")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *grace <= 0 {
+		return fmt.Errorf("%w: --grace must be positive", errUsage)
+	}
+	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
+		removed, err := svc.GC(ctx, *grace)
+		for _, p := range removed {
+			fmt.Fprintf(env.stdout, "removed %s\n", p)
+		}
+		if err == nil {
+			fmt.Fprintf(env.stdout, "%d old revision(s) removed\n", len(removed))
+		}
+		return err
 	})
 }

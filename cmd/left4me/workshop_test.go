@@ -77,6 +77,12 @@ func TestWorkshopCommands(t *testing.T) {
 		t.Errorf("remove output:\n%s", out)
 	}
 
+	// Item 102's first revision is superseded; gc with a tiny grace removes it.
+	out = f.must(t, "", "workshop", "gc", "--grace", "1ns")
+	if !strings.Contains(out, filepath.Join("workshop", "102", "2000")) || !strings.Contains(out, "1 old revision(s) removed") {
+		t.Errorf("gc output:\n%s", out)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -88,6 +94,7 @@ func TestWorkshopCommands(t *testing.T) {
 		{[]string{"workshop", "add", "maps", "https://example.com/?id=1"}, 1, "not a Workshop item id or URL"},
 		{[]string{"workshop", "show", "nope"}, 1, `no workshop layer "nope"`},
 		{[]string{"workshop", "frobnicate"}, 2, "unknown subcommand"},
+		{[]string{"workshop", "gc", "--grace", "-1s"}, 2, "--grace must be positive"},
 	} {
 		code, _, errOut := f.run(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.msg) {
