@@ -76,7 +76,7 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 	// 2. An instance run by the instance service with the process supervisor.
 	sup := process.New(process.Config{Root: e.root, StopTimeout: 10 * time.Second})
 	t.Cleanup(func() { sup.Shutdown(context.Background()) })
-	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 37115, PortMax: 37215}, e.st, sup)
+	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 38115, PortMax: 38215}, e.st, sup)
 	if _, err := svc.Create(ctx, instance.Spec{Name: "t1", OwnerID: e.user}); err != nil {
 		t.Fatal(err)
 	}

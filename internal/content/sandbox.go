@@ -193,9 +193,19 @@ func scanLines(r io.Reader, fn func(string)) {
 // UnitName returns the build unit of build id.
 func UnitName(id string) string { return "left4me-build@" + id + ".service" }
 
+// unitConn is the part of the systemd D-Bus connection the sandbox uses
+// (*dbus.Conn of github.com/coreos/go-systemd/v22).
+type unitConn interface {
+	StartUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	StopUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	GetUnitPropertyContext(ctx context.Context, unit, name string) (*sddbus.Property, error)
+	GetServicePropertyContext(ctx context.Context, service, name string) (*sddbus.Property, error)
+}
+
 // SystemdSandbox runs builds as left4me-build@<id>.service (the static
 // hardened template of deploy/systemd) through systemd's D-Bus API and
-// follows their output in the journal.
+// follows their output in the journal. It needs the polkit rule that lets
+// the service user start and stop left4me-build@* units.
 type SystemdSandbox struct {
 	// JournalNamespace is the units' LogNamespace= ("left4me").
 	JournalNamespace string
@@ -204,9 +214,15 @@ type SystemdSandbox struct {
 
 	mu   sync.Mutex
 	conn *sddbus.Conn
+	// Tests replace the bus connection and the journal reader.
+	testConn   unitConn
+	testFollow func(ctx context.Context, unit string, line func(string))
 }
 
-func (s *SystemdSandbox) connection(ctx context.Context) (*sddbus.Conn, error) {
+func (s *SystemdSandbox) connection(ctx context.Context) (unitConn, error) {
+	if s.testConn != nil {
+		return s.testConn, nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.conn != nil && s.conn.Connected() {
@@ -232,7 +248,8 @@ func (s *SystemdSandbox) Close() error {
 }
 
 // Run implements Sandbox: it starts the unit, follows its journal, and
-// waits until it is inactive again; the unit's Result decides.
+// waits until it is inactive again; the unit's Result decides. A cancelled
+// ctx stops the unit.
 func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, line func(string)) error {
 	if _, err := prepareBuild(root, spec, SandboxOverlay); err != nil {
 		return err
@@ -244,13 +261,20 @@ func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSp
 	}
 	jctx, stopJournal := context.WithCancel(context.WithoutCancel(ctx))
 	journalDone := make(chan struct{})
+	since := time.Now().Add(-time.Second)
 	go func() {
 		defer close(journalDone)
-		s.follow(jctx, unit, time.Now().Add(-time.Second), line)
+		if s.testFollow != nil {
+			s.testFollow(jctx, unit, line)
+			return
+		}
+		s.follow(jctx, unit, since, line)
 	}()
 	defer func() {
 		// Let the journal catch up with the last lines, then stop following.
-		time.Sleep(time.Second)
+		if s.testFollow == nil {
+			time.Sleep(time.Second)
+		}
 		stopJournal()
 		<-journalDone
 	}()
@@ -265,6 +289,7 @@ func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSp
 			return fmt.Errorf("start %s: job %s; see journalctl --namespace=%s -u %s", unit, r, s.JournalNamespace, unit)
 		}
 	case <-ctx.Done():
+		s.stop(ctx, c, unit)
 		return fmt.Errorf("start %s: %w", unit, ctx.Err())
 	}
 	poll := s.PollInterval
@@ -276,14 +301,7 @@ func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSp
 	for {
 		select {
 		case <-ctx.Done():
-			stopCh := make(chan string, 1)
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-			c.StopUnitContext(sctx, unit, "replace", stopCh)
-			select {
-			case <-stopCh:
-			case <-sctx.Done():
-			}
-			cancel()
+			s.stop(ctx, c, unit)
 			return fmt.Errorf("build %s: %w (unit stopped)", spec.ID, ctx.Err())
 		case <-t.C:
 		}
@@ -308,6 +326,20 @@ func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSp
 			code = " (exit status " + strings.Trim(st.Value.String(), `"`) + ")"
 		}
 		return fmt.Errorf("build %s: unit %s ended with result %q%s", spec.ID, unit, result, code)
+	}
+}
+
+// stop asks systemd to stop the unit and waits (bounded) for the job.
+func (s *SystemdSandbox) stop(ctx context.Context, c unitConn, unit string) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	ch := make(chan string, 1)
+	if _, err := c.StopUnitContext(sctx, unit, "replace", ch); err != nil {
+		return
+	}
+	select {
+	case <-ch:
+	case <-sctx.Done():
 	}
 }
 
