@@ -1,0 +1,148 @@
+package jobs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// KindWorkshopRefresh is the kind of the daily Workshop refresh. Its
+// periodic schedule comes from WORKSHOP_REFRESH_AT (ConfigFromEnv); the
+// workshop package registers its handler.
+const KindWorkshopRefresh = "workshop_refresh"
+
+// Config tunes a Manager. Zero fields take the defaults noted.
+type Config struct {
+	// Workers is how many jobs run at once (JOB_WORKER_THREADS). Default 4.
+	Workers int
+	// MaxAttempts is a kind's attempts when it does not set its own.
+	// Default 5.
+	MaxAttempts int
+	// Timeout is a kind's time limit per attempt when it does not set its
+	// own; the handler's context is cancelled then. Default 1 hour.
+	Timeout time.Duration
+	// RetryBase and RetryMax bound the exponential backoff between
+	// attempts: RetryBase doubles each attempt up to RetryMax (with up to
+	// 10% jitter). Defaults 10 seconds and 15 minutes.
+	RetryBase, RetryMax time.Duration
+	// Heartbeat is how often a running job proves it is alive; a running
+	// job whose heartbeat is older than OrphanAfter belonged to a process
+	// that died and is put back to be retried (or failed when its attempts
+	// are used up). Defaults 10 seconds and 1 minute; OrphanAfter must be
+	// at least three heartbeats.
+	Heartbeat, OrphanAfter time.Duration
+	// RescueGrace is added to a kind's Timeout to give river's own stuck-job
+	// rescuer (the backstop behind the heartbeat) its horizon. Default 1
+	// minute.
+	RescueGrace time.Duration
+	// FlushInterval is how often a running job's progress and new log lines
+	// are written to the database. Default 500 ms.
+	FlushInterval time.Duration
+	// PollInterval is how often idle workers look for new jobs. Default 1 s.
+	PollInterval time.Duration
+	// LogCap caps each job's stored log to its newest characters. Default
+	// 1 MiB.
+	LogCap int
+	// Retention is how long finished jobs are kept. Default 30 days.
+	Retention time.Duration
+	// Periodic jobs enqueued on their schedule while the workers run. Each
+	// is unique: one already queued or running makes the next a no-op.
+	Periodic []Periodic
+	// ClientID names this worker in river's attempted_by; default river's.
+	ClientID string
+}
+
+// Periodic is a job enqueued on a schedule.
+type Periodic struct {
+	Kind     string
+	Schedule Schedule
+	Args     any // JSON-encodable; nil means {}
+}
+
+// ConfigFromEnv reads JOB_WORKER_THREADS (default 4) and
+// WORKSHOP_REFRESH_AT ("HH:MM" local time, default 04:00; "off" disables
+// the daily Workshop refresh). Every error names the variable.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var c Config
+	if v := strings.TrimSpace(getenv("JOB_WORKER_THREADS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return Config{}, fmt.Errorf("JOB_WORKER_THREADS %q: want a number from 1 to 64", v)
+		}
+		c.Workers = n
+	}
+	at := strings.TrimSpace(getenv("WORKSHOP_REFRESH_AT"))
+	switch strings.ToLower(at) {
+	case "off", "none", "never", "disabled":
+	default:
+		if at == "" {
+			at = "04:00"
+		}
+		s, err := ParseDailyAt(at, time.Local)
+		if err != nil {
+			return Config{}, fmt.Errorf("WORKSHOP_REFRESH_AT: %w (or off)", err)
+		}
+		c.Periodic = append(c.Periodic, Periodic{Kind: KindWorkshopRefresh, Schedule: s})
+	}
+	return c, nil
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	def(&c.Timeout, time.Hour)
+	def(&c.RetryBase, 10*time.Second)
+	def(&c.RetryMax, 15*time.Minute)
+	def(&c.Heartbeat, 10*time.Second)
+	def(&c.OrphanAfter, time.Minute)
+	def(&c.RescueGrace, time.Minute)
+	def(&c.FlushInterval, 500*time.Millisecond)
+	def(&c.PollInterval, time.Second)
+	def(&c.Retention, 30*24*time.Hour)
+	if c.LogCap <= 0 {
+		c.LogCap = 1 << 20
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if c.OrphanAfter < 3*c.Heartbeat {
+		return fmt.Errorf("jobs config: OrphanAfter %v must be at least three heartbeats (%v)", c.OrphanAfter, 3*c.Heartbeat)
+	}
+	if c.RetryMax < c.RetryBase {
+		return fmt.Errorf("jobs config: RetryMax %v is below RetryBase %v", c.RetryMax, c.RetryBase)
+	}
+	for _, p := range c.Periodic {
+		if err := validKind(p.Kind); err != nil {
+			return fmt.Errorf("jobs config: periodic job: %w", err)
+		}
+		if p.Schedule == nil {
+			return fmt.Errorf("jobs config: periodic job %s has no schedule", p.Kind)
+		}
+	}
+	return nil
+}
+
+// validKind accepts lower-case names of letters, digits and underscores.
+func validKind(kind string) error {
+	if kind == "" || len(kind) > 64 {
+		return fmt.Errorf("job kind %q: want 1 to 64 characters", kind)
+	}
+	for i, r := range kind {
+		ok := r >= 'a' && r <= 'z' || i > 0 && (r == '_' || r >= '0' && r <= '9')
+		if !ok {
+			return fmt.Errorf("job kind %q: want lower-case letters, digits and underscores, starting with a letter", kind)
+		}
+	}
+	return nil
+}
