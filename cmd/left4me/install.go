@@ -29,6 +29,7 @@ const (
 	envBuildSandbox    = "LEFT4ME_BUILD_SANDBOX" // "systemd" or "none"
 	envSandboxSteamCmd = "LEFT4ME_STEAMCMD_IN_SANDBOX"
 	envGrace           = "LEFT4ME_GENERATION_GRACE"
+	envSteamCmdURL     = "LEFT4ME_STEAMCMD_URL"
 )
 
 // Build sandboxes (LEFT4ME_BUILD_SANDBOX).
@@ -38,21 +39,44 @@ const (
 )
 
 // steamCmdPath finds steamcmd: LEFT4ME_STEAMCMD (or STEAMCMD), else
-// ROOT/steam/steamcmd.sh when present, else steamcmd on PATH.
-func steamCmdPath(getenv func(string) string, root layout.Root) (string, error) {
+// ROOT/steam/steamcmd.sh, else steamcmd on PATH. When the path it settles
+// on is ROOT/steam/steamcmd.sh and missing, steamcmd is downloaded there
+// (LEFT4ME_STEAMCMD_URL, default Valve's bundle).
+func steamCmdPath(ctx context.Context, env *cliEnv, root layout.Root) (string, error) {
+	own := filepath.Join(root.Steam(), steamcmd.Script)
+	p := ""
 	for _, k := range []string{envSteamCmd, "STEAMCMD"} {
-		if p := strings.TrimSpace(getenv(k)); p != "" {
-			return p, nil
+		if v := strings.TrimSpace(env.getenv(k)); v != "" {
+			p = v
+			break
 		}
 	}
-	p := filepath.Join(root.Steam(), "steamcmd.sh")
-	if _, err := os.Stat(p); err == nil {
-		return p, nil
+	if p == "" {
+		if _, err := os.Stat(own); err == nil {
+			return own, nil
+		}
+		if lp, err := exec.LookPath("steamcmd"); err == nil {
+			return lp, nil
+		}
+		p = own
 	}
-	if p, err := exec.LookPath("steamcmd"); err == nil {
-		return p, nil
+	if filepath.Clean(p) == own {
+		url := strings.TrimSpace(env.getenv(envSteamCmdURL))
+		if url == "" {
+			url = steamcmd.DefaultURL
+		}
+		did, err := steamcmd.Bootstrap(ctx, nil, url, root.Steam())
+		if err != nil {
+			return "", err
+		}
+		if did {
+			fmt.Fprintf(env.stderr, "installed steamcmd into %s\n", root.Steam())
+		}
 	}
-	return "", fmt.Errorf("steamcmd not found: set %s in /etc/left4me/host.env, install it as %s, or put steamcmd on PATH", envSteamCmd, p)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("steamcmd: %w (set %s in /etc/left4me/host.env)", err, envSteamCmd)
+	}
+	return p, nil
 }
 
 // useSystemdSandbox decides where builds run: in left4me-build@ units
@@ -123,19 +147,21 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		defer closeSvc()
 		sd, _ := useSystemdSandbox(env.getenv, a.cfg)
 		var runner steamcmd.Runner
+		p := *path
+		if p == "" {
+			// Also when steamcmd runs in the sandbox: the host's copy is
+			// what the unit binds.
+			if p, err = steamCmdPath(ctx, env, a.cfg.Root); err != nil {
+				return err
+			}
+		}
 		if sd {
 			inSandbox := strings.TrimSpace(env.getenv(envSandboxSteamCmd))
 			if inSandbox == "" {
-				inSandbox = "/steam/steamcmd.sh"
+				inSandbox = "/steam/" + steamcmd.Script
 			}
 			runner = content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}, SteamCmd: inSandbox}
 		} else {
-			p := *path
-			if p == "" {
-				if p, err = steamCmdPath(env.getenv, a.cfg.Root); err != nil {
-					return err
-				}
-			}
 			runner = steamcmd.Direct{Path: p}
 		}
 		res, err := svc.Install(ctx, runner, *validate, 0, newCLIProgress(env.stdout, env.stderr))
