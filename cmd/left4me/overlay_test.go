@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/left4me/left4me/internal/steamcmd"
+)
+
+func TestOverlayCommands(t *testing.T) {
+	f := newCLIFixture(t)
+	f.env["LEFT4ME_BUILD_SANDBOX"] = "none"
+	out := f.must(t, "", "overlay", "seed", filepath.Join("..", "..", "examples", "overlays"))
+	if strings.Count(out, "created") < 4 {
+		t.Errorf("seed:\n%s", out)
+	}
+	out = f.must(t, "", "overlay", "seed", filepath.Join("..", "..", "examples", "overlays"))
+	if strings.Contains(out, "created") {
+		t.Errorf("second seed created layers:\n%s", out)
+	}
+	script := "mkdir -p left4dead2/cfg\necho 'sv_x 1' > left4dead2/cfg/x.cfg\necho built-it\n"
+	f.must(t, script, "overlay", "create-script", "mine", "--script", "-", "--name", "Mine")
+	out = f.must(t, "", "overlay", "build", "mine")
+	if !strings.Contains(out, "built-it") || !strings.Contains(out, "published mine generation 000001-") {
+		t.Errorf("build output:\n%s", out)
+	}
+	f.must(t, "exit 4\n", "overlay", "set-script", "mine", "--script", "-")
+	if code, _, errOut := f.run(t, "", "overlay", "build", "mine"); code != 1 || !strings.Contains(errOut, "exit status 4") {
+		t.Errorf("failing build: exit %d\n%s", code, errOut)
+	}
+	vpk := filepath.Join(t.TempDir(), "map.vpk")
+	os.WriteFile(vpk, []byte("VPK"), 0o644)
+	f.must(t, "", "overlay", "upload", "maps", "--path", "left4dead2/addons", vpk)
+	out = f.must(t, "", "overlay", "show", "maps", "--tree")
+	if !strings.Contains(out, "left4dead2/addons/map.vpk") {
+		t.Errorf("show --tree:\n%s", out)
+	}
+	if code, _, _ := f.run(t, "", "overlay", "upload", "maps", "--path", "../etc", vpk); code != 1 {
+		t.Errorf("upload outside left4dead2: exit %d", code)
+	}
+	out = f.must(t, "", "overlay", "list")
+	for _, want := range []string{"mine", "maps", "tickrate", "upload", "script"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+	f.must(t, "", "overlay", "delete", "mine")
+	if code, _, _ := f.run(t, "", "overlay", "show", "mine"); code != 1 {
+		t.Errorf("show of a deleted layer: exit %d", code)
+	}
+	if code, _, _ := f.run(t, "", "overlay", "create-script", "Bad!", "--script", "-"); code == 0 {
+		t.Error("bad id accepted")
+	}
+	if code, _, _ := f.run(t, "", "overlay", "frobnicate"); code != 2 {
+		t.Errorf("unknown subcommand: exit %d", code)
+	}
+}
+
+func TestInstallCommand(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "steamcmd.sh")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := steamcmd.BuildFake(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	f := newCLIFixture(t)
+	f.env["LEFT4ME_BUILD_SANDBOX"] = "none"
+	f.env["LEFT4ME_STEAMCMD"] = bin
+	out := f.must(t, "", "install")
+	if !strings.Contains(out, "installed build 1000 as generation 000001-") {
+		t.Errorf("install:\n%s", out)
+	}
+	out = f.must(t, "", "install")
+	if !strings.Contains(out, "already installed") {
+		t.Errorf("second install:\n%s", out)
+	}
+	out = f.must(t, "", "install", "--validate")
+	if !strings.Contains(out, "as generation 000002-") {
+		t.Errorf("validate:\n%s", out)
+	}
+	out = f.must(t, "", "install", "--list")
+	if strings.Count(out, "\n") != 3 || !strings.Contains(out, "  yes") {
+		t.Errorf("list:\n%s", out)
+	}
+	out = f.must(t, "", "install", "--gc", "--grace", "1ns")
+	if !strings.Contains(out, "removed") || !strings.Contains(out, "000001-") {
+		t.Errorf("gc:\n%s", out)
+	}
+	f.env["LEFT4ME_STEAMCMD"] = filepath.Join(t.TempDir(), "missing.sh")
+	if code, _, errOut := f.run(t, "", "install"); code != 1 || !strings.Contains(errOut, "LEFT4ME_STEAMCMD") {
+		t.Errorf("missing steamcmd: exit %d\n%s", code, errOut)
+	}
+}
