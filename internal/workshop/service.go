@@ -99,7 +99,8 @@ type Resolved struct {
 	Items []Details
 	// Collections are the collections that were expanded.
 	Collections []uint64
-	// Skipped are collection members Steam does not serve.
+	// Skipped are collection members Steam does not serve (or that have no
+	// file).
 	Skipped []uint64
 }
 
@@ -183,6 +184,10 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 		case d.ConsumerAppID != AppID:
 			return Resolved{}, fmt.Errorf("%w: item %d %q is for app %d, not %d", ErrWrongApp, d.ID, d.Title, d.ConsumerAppID, AppID)
 		case isCollection[d.ID]:
+		case d.FileURL == "" && explicit[d.ID]:
+			return Resolved{}, fmt.Errorf("%w: item %d %q has no file to download (an empty collection?)", ErrUnavailable, d.ID, d.Title)
+		case d.FileURL == "":
+			res.Skipped = append(res.Skipped, d.ID)
 		default:
 			res.Items = append(res.Items, d)
 		}

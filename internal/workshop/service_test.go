@@ -486,6 +486,7 @@ func TestAddRefusals(t *testing.T) {
 	f.fake.SetItem(workshoptest.Item{ID: 41, AppID: 730, Title: "Other game", TimeUpdated: 1, Data: []byte("x")})
 	f.fake.SetItem(workshoptest.Item{ID: 42, Result: 9})
 	f.fake.SetCollection(43, "Mixed", 40, 41)
+	f.fake.SetCollection(44, "Empty")
 	if err := os.MkdirAll(f.root.Overlay("scripted", "20260101T000000Z"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -501,6 +502,7 @@ func TestAddRefusals(t *testing.T) {
 		{"other app", "maps", []string{"40", "41"}, ErrWrongApp},
 		{"other app in a collection", "maps", []string{"43"}, ErrWrongApp},
 		{"removed item", "maps", []string{"42"}, ErrUnavailable},
+		{"empty collection", "maps", []string{"44"}, ErrUnavailable},
 		{"unknown item", "maps", []string{"99"}, ErrUnavailable},
 		{"bad ref", "maps", []string{"40", "https://example.com/?id=40"}, ErrBadRef},
 		{"bad layer id", "Maps!", []string{"40"}, ErrBadLayerID},
