@@ -43,7 +43,7 @@ func (d *DailyAt) String() string { return fmt.Sprintf("%02d:%02d", d.Hour, d.Mi
 // Next returns the first Hour:Minute strictly after t, in d's location. On
 // a day where a DST change skips that wall-clock time, time.Date moves it
 // by the gap (02:30 in a skipped hour runs at 03:30); on a day where the
-// time happens twice, it runs once, at the first.
+// time happens twice, it runs once (time.Date picks one of the two).
 func (d *DailyAt) Next(t time.Time) time.Time {
 	loc := d.Location
 	if loc == nil {
