@@ -136,7 +136,12 @@ func (d *Downloader) DownloadAll(ctx context.Context, items []Details, p Progres
 				return
 			}
 			defer func() { <-sem }()
-			results[i] = d.Download(ctx, it, m.add)
+			var got int64 // only this goroutine touches it
+			results[i] = d.Download(ctx, it, func(n int64) { got += n; m.add(n) })
+			// Count what was not transferred (cached, failed) as done.
+			if rest := it.FileSize - got; rest > 0 {
+				m.add(rest)
+			}
 			switch r := results[i]; {
 			case r.Err != nil:
 				p.Logf("item %d: %v", it.ID, r.Err)
