@@ -14,6 +14,7 @@ set -euo pipefail
 
 REF="${REF:-master}"
 REPO="SirPlease/L4D2-Competitive-Rework"
+CODELOAD="${CODELOAD:-https://codeload.github.com}"
 OUT="${OVERLAY:-/overlay}"
 
 work="$(mktemp -d)"
@@ -22,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 echo "downloading $REPO at $REF"
 curl --fail --location --silent --show-error --retry 3 \
 	--output "$work/repo.tar.gz" \
-	"https://codeload.github.com/$REPO/tar.gz/$REF"
+	"$CODELOAD/$REPO/tar.gz/$REF"
 
 mkdir "$work/src"
 tar -xzf "$work/repo.tar.gz" -C "$work/src" --strip-components=1 --no-same-owner --no-same-permissions

@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 echo "looking up the latest Tickrate Enabler release"
 curl --fail --location --silent --show-error --retry 3 --output "$work/release.json" "$RELEASE_API"
 # The asset list is small JSON: pick the first .zip download URL.
-url="$(grep -o '"browser_download_url": *"[^"]*\.zip"' "$work/release.json" | head -n1 | sed 's/.*"\(https[^"]*\)"$/\1/')"
+url="$(grep -o '"browser_download_url": *"[^"]*\.zip"' "$work/release.json" | head -n1 | sed 's/.*"\(http[^"]*\)"$/\1/')"
 if [ -z "$url" ]; then
 	echo "no .zip asset in the release at $RELEASE_API" >&2
 	exit 1
