@@ -15,21 +15,24 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
 const workshopUsage = `usage:
-  left4me workshop add LAYER ID|URL...      add items (collections expand) to a workshop layer
-  left4me workshop remove LAYER ID|URL...   take items out of a layer
-  left4me workshop list [--json]            list workshop layers
-  left4me workshop show LAYER [--json]      show a layer's items
-  left4me workshop refresh [--json]         re-check every item and publish changed layers
-  left4me workshop gc [--grace DURATION]    remove superseded downloads no instance names
+  left4me workshop add [--queue] LAYER ID|URL...  add items (collections expand) to a workshop layer
+  left4me workshop remove LAYER ID|URL...         take items out of a layer
+  left4me workshop list [--json]                  list workshop layers
+  left4me workshop show LAYER [--json]            show a layer's items
+  left4me workshop refresh [--queue] [--json]     re-check every item and publish changed layers
+  left4me workshop gc [--grace DURATION]          remove superseded downloads no instance names
 
-add, remove and refresh run in the foreground of this command (not as panel
-jobs) and print their progress on stderr. STEAM_API_BASE overrides the Steam
-Web API address (default ` + workshop.DefaultAPIBase + `).`
+add, remove and refresh run in the foreground of this command and print
+their progress on stderr. With --queue, add and refresh are queued as
+background jobs for the panel's workers instead (see left4me job); a
+refresh queued while one is queued or running is a no-op. STEAM_API_BASE
+overrides the Steam Web API address (default ` + workshop.DefaultAPIBase + `).`
 
 func runWorkshop(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
@@ -113,9 +116,13 @@ func (p *wsProgress) Logf(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-// layerAndRefs parses "LAYER REF..." with no flags.
-func wsLayerAndRefs(name string, env *cliEnv, args []string) (string, []string, error) {
+// wsLayerAndRefs parses "[--queue] LAYER REF..."; queue is nil when the
+// command has no --queue flag.
+func wsLayerAndRefs(name string, env *cliEnv, args []string, queue *bool) (string, []string, error) {
 	fs := newFlags("workshop "+name, "LAYER ID|URL...", env)
+	if queue != nil {
+		fs.BoolVar(queue, "queue", false, "queue a background job instead of running here")
+	}
 	if err := fs.Parse(args); err != nil {
 		return "", nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -133,10 +140,37 @@ func wsLayerAndRefs(name string, env *cliEnv, args []string) (string, []string, 
 	return pos[0], pos[1:], nil
 }
 
-func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {
-	layer, refs, err := wsLayerAndRefs("add", env, args)
+// withJobQueue runs fn with a job manager over the app's database that only
+// enqueues (the panel's workers run the jobs).
+func withJobQueue(ctx context.Context, env *cliEnv, fn func(m *jobs.Manager) error) error {
+	jcfg, err := jobs.ConfigFromEnv(env.getenv)
 	if err != nil {
 		return err
+	}
+	return withApp(ctx, env, func(a *app) error {
+		m, err := jobs.New(ctx, a.store.DB(), jcfg, a.log)
+		if err != nil {
+			return err
+		}
+		return fn(m)
+	})
+}
+
+func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {
+	var queue bool
+	layer, refs, err := wsLayerAndRefs("add", env, args, &queue)
+	if err != nil {
+		return err
+	}
+	if queue {
+		return withJobQueue(ctx, env, func(m *jobs.Manager) error {
+			id, err := workshop.EnqueueAdd(ctx, m, layer, refs, 0)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "queued job %d (%s)\n", id, workshop.KindDownload)
+			return nil
+		})
 	}
 	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
 		res, err := svc.Add(ctx, layer, refs, &wsProgress{w: env.stderr})
@@ -185,7 +219,7 @@ func wsReportGeneration(w io.Writer, layer, gen string, published bool) {
 }
 
 func workshopRemove(ctx context.Context, env *cliEnv, args []string) error {
-	layer, refs, err := wsLayerAndRefs("remove", env, args)
+	layer, refs, err := wsLayerAndRefs("remove", env, args, nil)
 	if err != nil {
 		return err
 	}
@@ -390,10 +424,25 @@ type workshopRefreshJSON struct {
 }
 
 func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("workshop refresh", "[--json]", env)
+	fs := newFlags("workshop refresh", "[--queue] [--json]", env)
 	asJSON := fs.Bool("json", false, "print a JSON summary")
+	queue := fs.Bool("queue", false, "queue a background job instead of running here")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if *queue {
+		return withJobQueue(ctx, env, func(m *jobs.Manager) error {
+			id, dup, err := workshop.EnqueueRefresh(ctx, m, 0)
+			if err != nil {
+				return err
+			}
+			if dup {
+				fmt.Fprintf(env.stdout, "a refresh is already queued or running: job %d\n", id)
+			} else {
+				fmt.Fprintf(env.stdout, "queued job %d (%s)\n", id, workshop.KindRefresh)
+			}
+			return nil
+		})
 	}
 	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
 		res, rerr := svc.Refresh(ctx, &wsProgress{w: env.stderr})

@@ -83,6 +83,17 @@ func TestWorkshopCommands(t *testing.T) {
 		t.Errorf("gc output:\n%s", out)
 	}
 
+	// Queued instead of run here: one add job; a second refresh is a no-op.
+	if out := f.must(t, "", "workshop", "add", "--queue", "maps", "101"); !strings.Contains(out, "queued job") {
+		t.Errorf("add --queue output: %q", out)
+	}
+	if out := f.must(t, "", "workshop", "refresh", "--queue"); !strings.Contains(out, "queued job") {
+		t.Errorf("refresh --queue output: %q", out)
+	}
+	if out := f.must(t, "", "workshop", "refresh", "--queue"); !strings.Contains(out, "already queued or running") {
+		t.Errorf("second refresh --queue output: %q", out)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		code int
