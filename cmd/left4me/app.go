@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/process"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/systemd"
@@ -29,6 +30,9 @@ type app struct {
 	proc *process.Supervisor
 	// sd is the systemd supervisor, nil with process.
 	sd *systemd.Supervisor
+	// jobs is the background job queue. Every command can enqueue and
+	// inspect jobs; only serve starts its workers (jobs.Start).
+	jobs *jobs.Manager
 }
 
 // openApp opens the database (creating the state root and database when
@@ -52,6 +56,10 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: lg, store: st}
+	if a.jobs, err = jobs.New(ctx, st.DB(), cfg.Jobs, lg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	switch cfg.Supervisor {
 	case supervisorProcess:
 		a.proc = process.New(process.Config{Root: cfg.Root, Logger: lg})
@@ -74,6 +82,9 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 // database and the bus connection.
 func (a *app) Close(ctx context.Context) error {
 	var errs []error
+	if a.jobs != nil {
+		errs = append(errs, a.jobs.Stop(ctx))
+	}
 	if a.proc != nil {
 		errs = append(errs, a.proc.Shutdown(ctx))
 	}

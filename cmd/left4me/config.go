@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
 )
 
@@ -35,6 +36,8 @@ type Config struct {
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
 	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
+	// Jobs tunes background jobs: JOB_WORKER_THREADS, WORKSHOP_REFRESH_AT.
+	Jobs jobs.Config
 
 	// Logger receives operational messages; not from the environment. Nil
 	// discards them.
@@ -84,6 +87,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.JournalNamespace = strings.TrimSpace(getenv("LEFT4ME_JOURNAL_NAMESPACE"))
 	if c.JournalNamespace != "" && strings.ContainsAny(c.JournalNamespace, " /\t\n") {
 		return Config{}, fmt.Errorf("LEFT4ME_JOURNAL_NAMESPACE %q: not a namespace name", c.JournalNamespace)
+	}
+	if c.Jobs, err = jobs.ConfigFromEnv(getenv); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
