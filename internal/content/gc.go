@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/left4me/left4me/internal/layout"
@@ -193,6 +194,9 @@ func gcBuilds(root layout.Root, opts GCOptions) ([]string, error) {
 	}
 	var removed []string
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // .install.lock and the like
+		}
 		fi, err := e.Info()
 		if err != nil || opts.Now.Sub(fi.ModTime()) < opts.Grace {
 			continue

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/steamcmd"
 )
@@ -61,6 +63,11 @@ func Install(ctx context.Context, opts InstallOptions, p Progress) (res InstallR
 		opts.Now = time.Now()
 	}
 	root := opts.Root
+	unlock, err := lockInstall(root)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
 	id := opts.BuildID
 	if id == "" {
 		id = NewBuildID("install", opts.Now)
@@ -120,6 +127,30 @@ func Install(ctx context.Context, opts InstallOptions, p Progress) (res InstallR
 	res.Generation = gen
 	p.Progress(1, "published installation generation "+gen)
 	return res, nil
+}
+
+// ErrBusy is returned when another install is running on this state root.
+var ErrBusy = errors.New("another install is running")
+
+// lockInstall takes builds/.install.lock (flock, so it holds across the
+// panel and CLI processes): steamcmd keeps shared state in its own
+// directory, and two updates at once would race for the next generation.
+func lockInstall(root layout.Root) (func(), error) {
+	if err := os.MkdirAll(root.Builds(), 0o755); err != nil {
+		return nil, fmt.Errorf("install: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(root.Builds(), ".install.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("install: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, ErrBusy
+		}
+		return nil, fmt.Errorf("install: lock: %w", err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // scaled maps a sub-operation's progress into [lo, hi].

@@ -42,6 +42,9 @@ type Config struct {
 	// SDKHome, when set, is the service user's home, where Install
 	// maintains .steam/sdk32 (EnsureSDK32).
 	SDKHome string
+	// Grace is how long superseded generations are kept (GC); zero means
+	// DefaultGrace.
+	Grace time.Duration
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.

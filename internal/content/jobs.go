@@ -1,0 +1,90 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/steamcmd"
+	"github.com/left4me/left4me/internal/store"
+)
+
+// Job kinds of the content pipeline.
+const (
+	// KindInstall installs or updates the game (InstallArgs).
+	KindInstall = "install"
+	// KindOverlayBuild builds a script layer (BuildArgs).
+	KindOverlayBuild = "overlay_build"
+	// KindGC garbage-collects generations and build directories (no
+	// args); schedule it with a jobs.Periodic entry.
+	KindGC = "content_gc"
+)
+
+// InstallArgs are the arguments of a KindInstall job.
+type InstallArgs struct {
+	Validate bool `json:"validate,omitempty"`
+}
+
+// BuildArgs are the arguments of a KindOverlayBuild job.
+type BuildArgs struct {
+	LayerID string `json:"layer_id"`
+}
+
+// RegisterJobs registers the content job kinds with m. runner returns the
+// steamcmd runner installs use (it may fail, e.g. when steamcmd cannot be
+// found: that fails the job for good).
+func RegisterJobs(m *jobs.Manager, svc *Service, runner func(ctx context.Context) (steamcmd.Runner, error)) error {
+	err := m.Register(KindInstall, func(ctx context.Context, run *jobs.Run) error {
+		var a InstallArgs
+		if err := run.Args(&a); err != nil {
+			return jobs.Permanent(fmt.Errorf("install arguments: %w", err))
+		}
+		r, err := runner(ctx)
+		if err != nil {
+			return jobs.Permanent(err)
+		}
+		res, err := svc.Install(ctx, r, a.Validate, run.UserID(), run)
+		if err != nil {
+			if errors.Is(err, ErrBusy) {
+				return jobs.Transient(err)
+			}
+			return err // steamcmd failures are often network trouble: retried
+		}
+		if res.UpToDate {
+			run.Logf("build %s was already installed", res.BuildID)
+		}
+		return nil
+	}, jobs.KindOptions{MaxAttempts: 3, Timeout: 3 * time.Hour})
+	if err != nil {
+		return err
+	}
+	err = m.Register(KindOverlayBuild, func(ctx context.Context, run *jobs.Run) error {
+		var a BuildArgs
+		if err := run.Args(&a); err != nil {
+			return jobs.Permanent(fmt.Errorf("build arguments: %w", err))
+		}
+		_, err := svc.Build(ctx, a.LayerID, run.UserID(), run)
+		if errors.Is(err, ErrInvalid) || errors.Is(err, store.ErrNotFound) {
+			return jobs.Permanent(err)
+		}
+		return err
+	}, jobs.KindOptions{MaxAttempts: 2, Timeout: DefaultBuildTimeout + 5*time.Minute})
+	if err != nil {
+		return err
+	}
+	return m.Register(KindGC, func(ctx context.Context, run *jobs.Run) error {
+		removed, err := svc.GC(ctx)
+		for _, r := range removed {
+			run.Logf("removed %s", r)
+		}
+		run.Progress(1, fmt.Sprintf("removed %d directories", len(removed)))
+		return err
+	}, jobs.KindOptions{MaxAttempts: 1, Timeout: time.Hour})
+}
+
+// GC runs GC over the service's state root with the configured grace.
+func (s *Service) GC(ctx context.Context) ([]string, error) {
+	return GC(ctx, s.root, GCOptions{Grace: s.cfg.Grace, Now: s.now()})
+}
