@@ -137,6 +137,22 @@ func jobCancel(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
+// registerJobHandlers registers every job kind's handler on a.jobs. Each
+// content package adds its registration here (e.g. workshop.RegisterJobs).
+func registerJobHandlers(ctx context.Context, a *app) error {
+	return nil
+}
+
+// startJobs registers the handlers and starts the job workers (serve and
+// demo); a.Close stops them, cancelling running jobs, which run again on the
+// next start.
+func startJobs(ctx context.Context, a *app) error {
+	if err := registerJobHandlers(ctx, a); err != nil {
+		return fmt.Errorf("register job handlers: %w", err)
+	}
+	return a.jobs.Start(ctx)
+}
+
 func parseJobID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id < 1 {

@@ -100,6 +100,10 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 			return err
 		}
 	}
+	// Background jobs run here; a.Close stops them.
+	if err := startJobs(ctx, a); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -202,7 +202,8 @@ func addWorker(ws *river.Workers, args rawArgs, w river.Worker[rawArgs]) (err er
 }
 
 // Start runs the workers, the periodic jobs whose kinds are registered, and
-// the recovery of jobs whose process died, until Stop.
+// the recovery of jobs whose process died, until Stop. With no kind
+// registered it does nothing.
 func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -213,7 +214,10 @@ func (m *Manager) Start(ctx context.Context) error {
 	nkinds := len(m.kinds)
 	m.kindsMu.RUnlock()
 	if nkinds == 0 {
-		return errors.New("start job workers: no job kind registered")
+		// Nothing could run; enqueued jobs wait for a process that knows
+		// their kinds.
+		m.log.Info("no job kind registered; job workers not started")
+		return nil
 	}
 	for _, p := range m.cfg.Periodic {
 		if !m.known(p.Kind) {
