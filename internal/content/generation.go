@@ -17,6 +17,7 @@
 package content
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -106,6 +107,24 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("publish %s: %w", src, err)
 	}
+	if !sameDevice(src, parent) {
+		// parent is another file system (a bind-mounted disk): copy into a
+		// work-in-progress sibling first, so the final step is a rename.
+		tmp := filepath.Join(parent, ".tmp-"+filepath.Base(filepath.Dir(src))+"-"+strconv.FormatInt(now.UnixNano(), 36))
+		if _, err := CopyTree(context.Background(), src, tmp); err != nil {
+			RemoveTree(tmp)
+			return "", fmt.Errorf("publish %s: %w", src, err)
+		}
+		name, err := Publish(parent, tmp, suffix, now)
+		if err != nil {
+			RemoveTree(tmp)
+			return "", err
+		}
+		if err := RemoveTree(src); err != nil {
+			return name, err
+		}
+		return name, nil
+	}
 	if err := makeReadOnly(src, false); err != nil {
 		return "", fmt.Errorf("publish %s: %w", src, err)
 	}
@@ -147,6 +166,15 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 		return name, nil
 	}
 	return "", fmt.Errorf("publish into %s: too many concurrent publishers", parent)
+}
+
+// sameDevice reports whether a and b are on the same file system.
+func sameDevice(a, b string) bool {
+	var sa, sb syscall.Stat_t
+	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
+		return true // let the rename report the real error
+	}
+	return sa.Dev == sb.Dev
 }
 
 // makeReadOnly strips write permission from every file and directory under

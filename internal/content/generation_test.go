@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
 )
@@ -357,5 +359,39 @@ func TestTreeAndOpenFile(t *testing.T) {
 	}
 	if _, err := ReadFile(dir, "left4dead2/addons/m.vpk", 2); err == nil {
 		t.Error("ReadFile over the limit succeeded")
+	}
+}
+
+// TestPublishAcrossFileSystems publishes from a build directory on another
+// file system (tmpfs) than the generation's parent, as when installations/
+// is a bind-mounted disk.
+func TestPublishAcrossFileSystems(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: mounts a tmpfs")
+	}
+	mnt := t.TempDir()
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=16m"); err != nil {
+		t.Skipf("cannot mount tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(mnt, 0) })
+	src := filepath.Join(mnt, "build-1", "output")
+	writeTree(t, src, map[string]string{"left4dead2/cfg/a.cfg": "x"})
+	parent := filepath.Join(t.TempDir(), "layer")
+	gen, err := Publish(parent, src, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(parent, gen, "left4dead2/cfg/a.cfg")); string(b) != "x" {
+		t.Errorf("published content %q", b)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("source kept: %v", err)
+	}
+	if gens, _ := Generations(parent); len(gens) != 1 {
+		t.Errorf("generations = %q", gens)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("work-in-progress left: %v", entries)
 	}
 }
