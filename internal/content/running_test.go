@@ -125,8 +125,13 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 		t.Fatalf("GC removed generation A while it is mounted: %v", err)
 	}
 
-	// A restart moves t1 to B.
-	if err := svc.Restart(ctx, "t1"); err != nil {
+	// Both instances are reported as running an older installation; a
+	// rolling restart (through the instance service) moves t1 to B.
+	stale, err := Stale(e.root)
+	if err != nil || len(stale) != 2 || stale[0].Name != "direct" || stale[1].Name != "t1" || stale[1].Layers[0].Newest != rb.Generation {
+		t.Errorf("Stale = %+v, %v", stale, err)
+	}
+	if err := RollingRestart(ctx, svc, []string{"t1"}, &recorder{}); err != nil {
 		t.Fatal(err)
 	}
 	if env := envOf("t1"); env.LowerDirs[len(env.LowerDirs)-1] != e.root.Installation(rb.Generation) {
