@@ -77,6 +77,11 @@ type Manager struct {
 
 	subsMu sync.Mutex
 	subs   map[chan Event]struct{}
+
+	// running holds the ids of jobs this process is running: never taken
+	// for orphans, even when their heartbeat could not be written.
+	runningMu sync.Mutex
+	running   map[int64]struct{}
 }
 
 // New migrates river's tables in db (the store's database, whose goose
@@ -102,6 +107,7 @@ func New(ctx context.Context, db *sql.DB, cfg Config, logger *slog.Logger) (*Man
 		workers: river.NewWorkers(),
 		kinds:   map[string]*kindInfo{},
 		subs:    map[chan Event]struct{}{},
+		running: map[int64]struct{}{},
 	}
 	cooldown := min(100*time.Millisecond, cfg.PollInterval)
 	m.client, err = river.NewClient(driver, &river.Config{
@@ -383,6 +389,23 @@ func (m *Manager) insertOpts(kind string, opts EnqueueOpts) *river.InsertOpts {
 		io.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 	}
 	return io
+}
+
+func (m *Manager) setRunning(id int64, on bool) {
+	m.runningMu.Lock()
+	defer m.runningMu.Unlock()
+	if on {
+		m.running[id] = struct{}{}
+	} else {
+		delete(m.running, id)
+	}
+}
+
+func (m *Manager) isRunningHere(id int64) bool {
+	m.runningMu.Lock()
+	defer m.runningMu.Unlock()
+	_, ok := m.running[id]
+	return ok
 }
 
 // known reports whether kind has a handler here.

@@ -179,7 +179,7 @@ func (m *Manager) recoverOrphans(ctx context.Context) (int, error) {
 	}
 	var notes []note
 	for _, j := range stuck {
-		if p := ps[j.ID]; p != nil && p.attempt == j.Attempt && p.heartbeatAt.After(horizon) {
+		if p := ps[j.ID]; m.isRunningHere(j.ID) || p != nil && p.attempt == j.Attempt && p.heartbeatAt.After(horizon) {
 			continue // alive
 		}
 		var meta struct {

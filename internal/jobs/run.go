@@ -56,6 +56,8 @@ func (w *worker) Work(ctx context.Context, job *river.Job[rawArgs]) error {
 		m: w.m, id: job.ID, kind: w.kind, attempt: job.Attempt,
 		args: job.Args.data, userID: userIDOf(job.JobRow),
 	}
+	w.m.setRunning(job.ID, true)
+	defer w.m.setRunning(job.ID, false)
 	if err := run.begin(ctx); err != nil {
 		// Without its progress row the job could not prove it is alive;
 		// let river retry it.
