@@ -176,7 +176,7 @@ func TestLiveJobIsNotTakenOver(t *testing.T) {
 		if err := m.Register(kind, func(ctx context.Context, run *Run) error {
 			runs.Add(1)
 			select {
-			case <-time.After(3 * cfg.OrphanAfter):
+			case <-time.After(5 * cfg.OrphanAfter / 2):
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()

@@ -19,17 +19,21 @@ func testConfig() Config {
 		RetryBase:     10 * time.Millisecond,
 		RetryMax:      50 * time.Millisecond,
 		Heartbeat:     100 * time.Millisecond,
-		OrphanAfter:   time.Second,
+		OrphanAfter:   2 * time.Second,
 		RescueGrace:   2 * time.Second,
 		FlushInterval: 20 * time.Millisecond,
 		PollInterval:  50 * time.Millisecond,
 	}
 }
 
+func openStore(path string) (*store.Store, error) {
+	return store.Open(context.Background(), path)
+}
+
 // openDB opens a fresh store database (its migrations make job_progress).
 func openDB(t *testing.T, path string) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), path)
+	st, err := openStore(path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
