@@ -80,6 +80,9 @@ func newRoot(t testing.TB) layout.Root {
 	if err := root.Create(0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Published generations are read-only: give the owner write permission
+	// back before the temp dir's own cleanup (runs first: LIFO).
+	t.Cleanup(func() { RemoveTree(root.String()) })
 	return root
 }
 

@@ -13,7 +13,7 @@ const FakePackagePath = "github.com/left4me/left4me/cmd/fakesteamcmd"
 // BuildFake compiles the stand-in steamcmd to out with the go tool on PATH,
 // for tests and harnesses inside this module's tree.
 func BuildFake(ctx context.Context, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, FakePackagePath)
+	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", out, FakePackagePath)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", FakePackagePath, err, msg)
