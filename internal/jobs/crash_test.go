@@ -196,3 +196,88 @@ func TestLiveJobIsNotTakenOver(t *testing.T) {
 		t.Errorf("live job: attempt %d, errors %+v, ran %d times; want one clean attempt", j.Attempt, j.Errors, runs.Load())
 	}
 }
+
+// TestCancelFromAnotherProcess cancels, through a Manager that never
+// starts (the CLI), a job that another Manager (the panel) is running.
+func TestCancelFromAnotherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "left4me.db")
+	panel, err := New(context.Background(), openDB(t, path).DB(), testConfig(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := panel.Register("long", func(ctx context.Context, run *Run) error {
+		run.Progress(0.2, "waiting")
+		<-ctx.Done()
+		return ctx.Err()
+	}, KindOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, panel)
+	cli, err := New(context.Background(), openDB(t, path).DB(), testConfig(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	id, _, err := cli.Enqueue(ctx, "long", nil, EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, cli, id, "running", func(j Job) bool { return j.State == StateRunning && j.Progress > 0.1 })
+	if err := cli.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	j := waitState(t, cli, id, StateCancelled)
+	if j.Attempt != 1 || !strings.Contains(j.Log, "attempt 1 cancelled") {
+		t.Errorf("cancelled job: attempt %d, log:\n%s", j.Attempt, j.Log)
+	}
+}
+
+// TestStopPutsRunningJobsBack stops the workers while a job runs: the job
+// is not left running, and the next Start runs it again.
+func TestStopPutsRunningJobsBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "left4me.db")
+	db := openDB(t, path).DB()
+	ctx := context.Background()
+	var runs atomic.Int32
+	newPanel := func(finish bool) *Manager {
+		m, err := New(ctx, db, testConfig(), testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Register("long", func(ctx context.Context, run *Run) error {
+			runs.Add(1)
+			run.Progress(0.2, "working")
+			if finish {
+				return nil
+			}
+			<-ctx.Done()
+			return ctx.Err()
+		}, KindOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := newPanel(false)
+	id, _, err := first.Enqueue(ctx, "long", nil, EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, first, id, "running", func(j Job) bool { return j.State == StateRunning && j.Progress > 0.1 })
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := first.Stop(sctx); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := first.Get(ctx, id); err != nil || j.State == StateRunning || j.State.Finished() {
+		t.Fatalf("after Stop: %s, %v; want waiting to run again", j.State, err)
+	}
+	second := newPanel(true)
+	defer second.Stop(ctx)
+	waitState(t, second, id, StateSucceeded)
+	if runs.Load() != 2 {
+		t.Errorf("handler ran %d times, want 2", runs.Load())
+	}
+}
