@@ -27,6 +27,7 @@ type Store interface {
 	DeleteLayer(ctx context.Context, id string) error
 	StartContentBuild(ctx context.Context, b store.ContentBuild) error
 	FinishContentBuild(ctx context.Context, id, status, generation, errMsg string) error
+	FailRunningContentBuilds(ctx context.Context, t time.Time, msg string) (int64, error)
 	ListInstances(ctx context.Context) ([]store.Instance, error)
 }
 
@@ -350,4 +351,11 @@ func (s *Service) Install(ctx context.Context, r steamcmd.Runner, validate bool,
 		}
 	}
 	return res, nil
+}
+
+// RecoverBuilds marks the builds recorded as running that started before
+// the calling process (started) as failed: a killed panel or CLI leaves
+// them so. Call it once when the panel starts, before its job workers.
+func (s *Service) RecoverBuilds(ctx context.Context, started time.Time) (int64, error) {
+	return s.st.FailRunningContentBuilds(ctx, started, "interrupted: the process running it stopped")
 }

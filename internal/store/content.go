@@ -198,3 +198,15 @@ func (s *Store) ListContentBuilds(ctx context.Context, layerID string, limit int
 	}
 	return out, rows.Err()
 }
+
+// FailRunningContentBuilds marks builds still recorded as running that
+// started before t as failed with msg (their process died: the panel or
+// CLI was killed mid-build). It returns how many it changed.
+func (s *Store) FailRunningContentBuilds(ctx context.Context, t time.Time, msg string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE content_builds SET status = ?, error = ?, finished_at = ? WHERE status = ? AND started_at < ?`,
+		BuildFailed, msg, now(), BuildRunning, t.UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return 0, fmt.Errorf("fail interrupted builds: %w", err)
+	}
+	return res.RowsAffected()
+}

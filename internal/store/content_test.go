@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestLayersAndContentBuilds(t *testing.T) {
@@ -62,6 +63,16 @@ func TestLayersAndContentBuilds(t *testing.T) {
 	bs, err = s.ListContentBuilds(ctx, "", 10)
 	if err != nil || len(bs) != 1 || bs[0].ID != "install-1" || bs[0].Status != BuildRunning || !bs[0].FinishedAt.IsZero() {
 		t.Errorf("install builds = %+v, %v", bs, err)
+	}
+	// The install still "running" from a killed process is failed.
+	if n, err := s.FailRunningContentBuilds(ctx, time.Now().Add(time.Second), "interrupted"); err != nil || n != 1 {
+		t.Errorf("FailRunningContentBuilds = %d, %v", n, err)
+	}
+	if bs, _ := s.ListContentBuilds(ctx, "", 10); bs[0].Status != BuildFailed || bs[0].Error != "interrupted" || bs[0].FinishedAt.IsZero() {
+		t.Errorf("interrupted install = %+v", bs[0])
+	}
+	if n, _ := s.FailRunningContentBuilds(ctx, time.Now().Add(time.Second), "x"); n != 0 {
+		t.Errorf("second FailRunningContentBuilds changed %d", n)
 	}
 	if err := s.DeleteLayer(ctx, "tickrate"); err != nil {
 		t.Fatal(err)
