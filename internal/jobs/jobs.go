@@ -43,12 +43,14 @@ const (
 	StateCancelled State = "cancelled"
 )
 
-// States lists every state in display order.
-var States = []State{StateQueued, StateRunning, StateRetrying, StateSucceeded, StateFailed, StateCancelled}
+// AllStates lists every state in display order.
+func AllStates() []State {
+	return []State{StateQueued, StateRunning, StateRetrying, StateSucceeded, StateFailed, StateCancelled}
+}
 
 // ParseState checks s against the known states.
 func ParseState(s string) (State, error) {
-	for _, st := range States {
+	for _, st := range AllStates() {
 		if string(st) == s {
 			return st, nil
 		}

@@ -139,7 +139,7 @@ func TestConfigFromEnv(t *testing.T) {
 }
 
 func TestParseState(t *testing.T) {
-	for _, s := range States {
+	for _, s := range AllStates() {
 		if got, err := ParseState(string(s)); err != nil || got != s {
 			t.Errorf("ParseState(%q) = %q, %v", s, got, err)
 		}
