@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -430,22 +431,8 @@ timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8000' 2>/dev/null && echo loopback
 } > /overlay/sandbox.txt
 `
 		dir := stateRoot + "/builds/" + id
-		if out, err := h.c.asUser(h.ctx, "left4me", []byte(script), "sh", "-c", `mkdir -p "$1/output" && cat > "$1/build.sh"`, "sh", dir); err != nil {
-			t.Fatalf("write build: %v\n%s", err, out)
-		}
-		unit := "left4me-build@" + id + ".service"
-		if out, err := h.c.asUser(h.ctx, "left4me", nil, "systemctl", "start", unit); err != nil {
-			t.Fatalf("start %s as left4me: %v\n%s", unit, err, out)
-		}
-		if err := within(h.ctx, 30*time.Second, unit+" finished", func() (bool, error) {
-			out, err := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", "ActiveState", "--value", unit)
-			s := strings.TrimSpace(out)
-			return s == "inactive" || s == "failed", err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if r := h.prop(t, unit, "Result"); r != "success" {
-			t.Fatalf("%s result %q", unit, r)
+		if r := h.runBuild(t, id, script, 30*time.Second); r != "success" {
+			t.Fatalf("build result %q", r)
 		}
 		b, err := os.ReadFile(h.c.path(dir + "/output/sandbox.txt"))
 		if err != nil {
@@ -459,6 +446,103 @@ timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8000' 2>/dev/null && echo loopback
 		if _, err := os.Stat(h.c.path(dir + "/output/left4dead2/cfg/built.cfg")); err != nil {
 			t.Fatalf("built file missing: %v", err)
 		}
+	})
+}
+
+// runBuild writes script as builds/ID/build.sh, starts left4me-build@ID as
+// left4me, waits until the unit has ended and returns its Result.
+func (h *harness) runBuild(t *testing.T, id, script string, limit time.Duration) string {
+	t.Helper()
+	dir := stateRoot + "/builds/" + id
+	if out, err := h.c.asUser(h.ctx, "left4me", []byte(script), "sh", "-c", `mkdir -p "$1/output" && cat > "$1/build.sh"`, "sh", dir); err != nil {
+		t.Fatalf("write build: %v\n%s", err, out)
+	}
+	unit := "left4me-build@" + id + ".service"
+	if out, err := h.c.asUser(h.ctx, "left4me", nil, "systemctl", "start", unit); err != nil {
+		t.Fatalf("start %s as left4me: %v\n%s", unit, err, out)
+	}
+	if err := within(h.ctx, limit, unit+" finished", func() (bool, error) {
+		out, err := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", "ActiveState", "--value", unit)
+		s := strings.TrimSpace(out)
+		return s == "inactive" || s == "failed", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return h.prop(t, unit, "Result")
+}
+
+// probeTargetPort is where a stand-in server listens on every address of
+// the guest while the sandbox's network is probed.
+const probeTargetPort = 27990
+
+// sandboxNetworkCheck: a build reaches neither loopback nor a private
+// address, while the same addresses answer outside the sandbox (so a
+// "blocked" result cannot come from nothing listening).
+func (h *harness) sandboxNetworkCheck(t *testing.T) {
+	h.check(t, "build/no-loopback-no-private-network", func(t *testing.T) {
+		inst := stateRoot + "/installations/" + installGen
+		if out, err := h.c.exec(h.ctx, nil, "systemd-run", "--unit=e2e-probe-target", "--uid=left4me",
+			"-p", "WorkingDirectory="+inst, inst+"/srcds_run", "-game", "left4dead2",
+			"+ip", "0.0.0.0", "+hostport", strconv.Itoa(probeTargetPort), "-strictportbind"); err != nil {
+			t.Fatalf("start probe target: %v\n%s", err, out)
+		}
+		defer h.c.exec(h.ctx, nil, "systemctl", "stop", "e2e-probe-target.service")
+		probe := func(addr string) string {
+			return fmt.Sprintf(`timeout 3 bash -c 'exec 3<>/dev/tcp/%s/%d' 2>/dev/null && echo %s-reachable || echo %s-blocked`,
+				addr, probeTargetPort, addr, addr)
+		}
+		script := probe("127.0.0.1") + "\n" + probe(guestLANAddr) + "\n"
+		// Outside the sandbox, as the same user: both answer.
+		if err := within(h.ctx, 15*time.Second, "probe target listening", func() (bool, error) {
+			out, err := h.c.asUser(h.ctx, "left4me", nil, "bash", "-c", script)
+			return strings.Count(out, "-reachable") == 2, err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if r := h.runBuild(t, "e2e-net", "{\n"+script+"} > /overlay/net.txt\n", 30*time.Second); r != "success" {
+			t.Fatalf("build result %q", r)
+		}
+		b, err := os.ReadFile(h.c.path(stateRoot + "/builds/e2e-net/output/net.txt"))
+		if err != nil {
+			t.Fatalf("build output: %v", err)
+		}
+		got := strings.Fields(string(b))
+		want := []string{"127.0.0.1-blocked", guestLANAddr + "-blocked"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("sandbox network probes = %v, want %v", got, want)
+		}
+	})
+}
+
+// sandboxTimeLimitCheck: a build that outlives its RuntimeMaxSec= is killed.
+// The shipped limit is an hour; a drop-in for this one build instance
+// shortens it, exercising the same unit line.
+func (h *harness) sandboxTimeLimitCheck(t *testing.T) {
+	h.check(t, "build/killed-at-time-limit", func(t *testing.T) {
+		const id = "e2e-slow"
+		if got := h.prop(t, "left4me-build@"+id+".service", "RuntimeMaxUSec"); got != "1h" {
+			t.Fatalf("shipped RuntimeMaxUSec = %q, want 1h", got)
+		}
+		dropin := "/etc/systemd/system/left4me-build@" + id + ".service.d"
+		if err := os.MkdirAll(h.c.path(dropin), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(h.c.path(dropin+"/limit.conf"), []byte("[Service]\nRuntimeMaxSec=2s\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := h.c.exec(h.ctx, nil, "systemctl", "daemon-reload"); err != nil {
+			t.Fatalf("daemon-reload: %v\n%s", err, out)
+		}
+		start := time.Now()
+		r := h.runBuild(t, id, "touch /overlay/started\nsleep 120\ntouch /overlay/finished\n", 60*time.Second)
+		took := time.Since(start)
+		if r != "timeout" {
+			t.Fatalf("build result %q after %s, want timeout", r, took.Round(time.Millisecond))
+		}
+		if _, err := os.Stat(h.c.path(stateRoot + "/builds/" + id + "/output/finished")); err == nil {
+			t.Fatal("the script ran past its time limit")
+		}
+		h.res.measure("build killed at its 2 s limit after", took.Round(time.Millisecond).String())
 	})
 }
 

@@ -111,6 +111,8 @@ func TestLifecycle(t *testing.T) {
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.buildChecks(t)
+	h.sandboxNetworkCheck(t)
+	h.sandboxTimeLimitCheck(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
 }
