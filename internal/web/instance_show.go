@@ -19,6 +19,9 @@ type showPage struct {
 	Users    []store.User // accounts an admin may share with
 	IsAdmin  bool
 	LiveFeed bool
+	// Stack is the file conflicts of the instance's layers (nil when it
+	// stacks fewer than two).
+	Stack *stackReport
 }
 
 // ShareCandidates are the accounts the instance could be shared with:
@@ -72,6 +75,14 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 	if pg.History, err = s.cfg.Store.ListRCON(ctx, inst.Name, 20); err != nil {
 		s.serverError(w, r, false, err)
 		return
+	}
+	if len(inst.Layers) > 0 {
+		rep, err := s.stackConflicts(ctx, inst.Layers)
+		if err != nil {
+			s.log.Warn("stack conflicts", "instance", inst.Name, "err", err)
+		} else {
+			pg.Stack = &rep
+		}
 	}
 	if pg.IsAdmin {
 		if pg.Shares, err = s.cfg.Store.InstanceShares(ctx, inst.Name); err == nil {

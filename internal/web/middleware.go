@@ -45,7 +45,11 @@ func stateChanging(method string) bool {
 // CSRF token, then calls the handler.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if uploadRoutes[rt.pattern] {
+			limit = s.cfg.MaxUpload + maxBody // the file plus the form's other fields
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if rt.access == public {
 			if r.Method == http.MethodPost && !s.loginCSRFOK(r) {
 				s.fail(w, r, rt.api, http.StatusForbidden, "The form has expired. Reload the page and try again.")

@@ -42,6 +42,27 @@ var templateFuncs = template.FuncMap{
 	"list":      func(s ...string) []string { return s },
 	"initial":   initial,
 	"argGroups": argGroups,
+	"bytes":     humanBytes,
+	"depth": func(d int) int {
+		if d > 9 {
+			return 9
+		}
+		return d
+	},
+}
+
+// humanBytes renders a size for people ("1.4 MiB").
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
 
 // argGroups groups a command line for display: each +cvar or -switch with
@@ -157,6 +178,12 @@ var flashes = map[string]string{
 	"shared":    "Sharing updated.",
 	"user":      "Accounts updated.",
 	"revoked":   "Token revoked.",
+	"queued":    "Job queued; this page follows its progress.",
+	"dup":       "That job was already queued or running; this is that job.",
+	"layer":     "Layer created.",
+	"script":    "Script saved. Build the layer to publish a generation with it.",
+	"uploaded":  "Upload published as a new generation of the layer.",
+	"ldeleted":  "Layer deleted. Generations an instance still names are kept until garbage collection.",
 }
 
 // writeJSON writes v as JSON with a status code.

@@ -19,6 +19,13 @@ type route struct {
 	handler http.HandlerFunc
 }
 
+// uploadRoutes take request bodies up to Config.MaxUpload (multipart file
+// uploads); every other route is held to maxBody.
+var uploadRoutes = map[string]bool{
+	"POST /layers/upload":      true,
+	"POST /layers/{id}/upload": true,
+}
+
 // routeTable is every route of the panel. A route whose pattern has {name}
 // acts on one instance and must call s.instanceFor (the authorisation tests
 // walk this table and fail for an instance route without a case).
@@ -50,6 +57,24 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/shares", adminOnly, false, s.instanceShare},
 		{"POST /instances/{name}/shares/{user}/delete", adminOnly, false, s.instanceUnshare},
 
+		{"GET /jobs", loggedIn, false, s.jobList},
+		{"GET /jobs/{id}", loggedIn, false, s.jobShow},
+		{"POST /jobs/{id}/cancel", loggedIn, false, s.jobCancel},
+		{"GET /installation", adminOnly, false, s.installationPage},
+		{"POST /installation/install", adminOnly, false, s.installationInstall},
+		{"POST /installation/rolling-restart", adminOnly, false, s.rollingRestart},
+		{"GET /layers", loggedIn, false, s.layerList},
+		{"POST /layers/script", adminOnly, false, s.layerCreateScript},
+		{"POST /layers/upload", adminOnly, false, s.layerCreateUpload},
+		{"POST /layers/workshop", adminOnly, false, s.workshopAdd},
+		{"POST /workshop/refresh", adminOnly, false, s.workshopRefresh},
+		{"GET /layers/{id}", loggedIn, false, s.layerShow},
+		{"GET /layers/{id}/file", loggedIn, false, s.layerFile},
+		{"POST /layers/{id}/script", adminOnly, false, s.layerScriptSave},
+		{"POST /layers/{id}/build", adminOnly, false, s.layerBuild},
+		{"POST /layers/{id}/upload", adminOnly, false, s.layerUpload},
+		{"POST /layers/{id}/delete", adminOnly, false, s.layerDelete},
+
 		{"GET /account", loggedIn, false, s.account},
 		{"POST /account/password", loggedIn, false, s.passwordChange},
 		{"POST /account/tokens", loggedIn, false, s.tokenCreate},
@@ -61,6 +86,10 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
 		{"POST /api/v1/instances", loggedIn, true, s.apiInstanceCreate},
 		{"GET /api/v1/layers", loggedIn, true, s.apiLayers},
+		{"GET /api/v1/conflicts", loggedIn, true, s.apiConflicts},
+		{"GET /api/v1/jobs", loggedIn, true, s.apiJobList},
+		{"GET /api/v1/jobs/{id}", loggedIn, true, s.apiJobGet},
+		{"POST /api/v1/jobs/{id}/cancel", loggedIn, true, s.apiJobCancel},
 		{"GET /api/v1/instances/{name}", loggedIn, true, s.apiInstanceGet},
 		{"PATCH /api/v1/instances/{name}", loggedIn, true, s.apiInstanceUpdate},
 		{"DELETE /api/v1/instances/{name}", loggedIn, true, s.apiInstanceDelete},

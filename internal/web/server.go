@@ -20,8 +20,12 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/workshop"
 )
 
 //go:embed templates/*.html
@@ -91,6 +95,16 @@ type Config struct {
 	// database lookup per instance on list pages.
 	States StatusReader
 
+	// Content pipeline. A nil Jobs turns the jobs pages off; a nil Content
+	// the layer and installation pages; a nil Workshop the Workshop forms.
+	// Root is the state root they work in (installations, instance.env).
+	Jobs     *jobs.Manager
+	Content  *content.Service
+	Workshop *workshop.Service
+	Root     layout.Root
+	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
+	MaxUpload int64
+
 	CookieSecure bool           // mark the session cookie Secure (behind TLS)
 	SessionTTL   time.Duration  // idle lifetime of a session; 12h when zero
 	Throttle     *auth.Throttle // failed-login limiter; 5 per 15 minutes when nil
@@ -133,6 +147,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.States == nil {
 		cfg.States = cfg.Instances
+	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = 2 << 30
 	}
 	pages, err := parsePages()
 	if err != nil {

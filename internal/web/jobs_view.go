@@ -1,0 +1,157 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/workshop"
+)
+
+// jobView is a job as pages and the API show it.
+type jobView struct {
+	jobs.Job
+	// Title says what the job does ("Build layer comp").
+	Title string `json:"title"`
+	// User is the name of who asked ("system" for periodic jobs).
+	User string `json:"user"`
+	// Percent is Progress as a whole percentage.
+	Percent int `json:"percent"`
+	// Cancellable: queued, waiting to retry, or running without a cancel
+	// request yet.
+	Cancellable bool `json:"cancellable"`
+}
+
+// jobTitle describes a job by its kind and arguments.
+func jobTitle(j jobs.Job) string {
+	switch j.Kind {
+	case content.KindInstall:
+		var a content.InstallArgs
+		json.Unmarshal(j.Args, &a)
+		if a.Validate {
+			return "Install / update the game (validate)"
+		}
+		return "Install / update the game"
+	case content.KindOverlayBuild:
+		var a content.BuildArgs
+		json.Unmarshal(j.Args, &a)
+		return "Build layer " + a.LayerID
+	case content.KindGC:
+		return "Garbage-collect old generations"
+	case workshop.KindDownload:
+		var a workshop.DownloadArgs
+		json.Unmarshal(j.Args, &a)
+		return "Add " + strconv.Itoa(len(a.Refs)) + " Workshop item(s) to layer " + a.Layer
+	case workshop.KindRefresh:
+		return "Refresh Workshop items"
+	}
+	return j.Kind
+}
+
+// viewJob builds the view of one job; names maps user ids to names.
+func viewJob(j jobs.Job, names map[int64]string) jobView {
+	v := jobView{Job: j, Title: jobTitle(j), Percent: int(j.Progress*100 + 0.5)}
+	v.User = "system"
+	if j.UserID != 0 {
+		v.User = names[j.UserID]
+		if v.User == "" {
+			v.User = "#" + strconv.FormatInt(j.UserID, 10)
+		}
+	}
+	switch j.State {
+	case jobs.StateQueued, jobs.StateRetrying:
+		v.Cancellable = true
+	case jobs.StateRunning:
+		v.Cancellable = !j.CancelRequested
+	}
+	return v
+}
+
+// jobsOn answers false (after writing a 404) when the panel has no job queue.
+func (s *Server) jobsOn(w http.ResponseWriter, r *http.Request, api bool) bool {
+	if s.cfg.Jobs == nil {
+		s.fail(w, r, api, http.StatusNotFound, "Background jobs are not set up on this panel.")
+		return false
+	}
+	return true
+}
+
+// jobFor loads the job named in the path. Administrators see every job,
+// other users only the jobs they asked for; another user's job answers 404
+// exactly like a missing one. On false the response has been written.
+func (s *Server) jobFor(w http.ResponseWriter, r *http.Request, api bool) (jobs.Job, bool) {
+	if !s.jobsOn(w, r, api) {
+		return jobs.Job{}, false
+	}
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id < 1 {
+		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		return jobs.Job{}, false
+	}
+	j, err := s.cfg.Jobs.Get(r.Context(), id)
+	if errors.Is(err, jobs.ErrNotFound) {
+		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		return jobs.Job{}, false
+	}
+	if err != nil {
+		s.serverError(w, r, api, err)
+		return jobs.Job{}, false
+	}
+	p := who(r)
+	if !p.User.IsAdmin && j.UserID != p.User.ID {
+		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		return jobs.Job{}, false
+	}
+	return j, true
+}
+
+// listJobs lists the jobs the principal may see, newest first.
+func (s *Server) listJobs(ctx context.Context, r *http.Request, limit int) ([]jobView, error) {
+	p := who(r)
+	f := jobs.Filter{Limit: limit}
+	if st := r.URL.Query().Get("state"); st != "" {
+		if parsed, err := jobs.ParseState(st); err == nil {
+			f.State = parsed
+		}
+	}
+	f.Kind = r.URL.Query().Get("kind")
+	if !p.User.IsAdmin {
+		f.UserID = p.User.ID
+	}
+	list, err := s.cfg.Jobs.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.ownerNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]jobView, 0, len(list))
+	for _, j := range list {
+		out = append(out, viewJob(j, names))
+	}
+	return out, nil
+}
+
+// cancelJob cancels j; a job that already finished is not an error for
+// the user, only a message.
+func (s *Server) cancelJob(ctx context.Context, j jobs.Job) (msg string, err error) {
+	err = s.cfg.Jobs.Cancel(ctx, j.ID)
+	switch {
+	case errors.Is(err, jobs.ErrFinished):
+		return "The job had already finished.", nil
+	case err != nil:
+		return "", err
+	case j.State == jobs.StateRunning:
+		return "Cancel requested; the job stops when its current step returns.", nil
+	}
+	return "Job cancelled.", nil
+}
+
+// jobURL is a job's page.
+func jobURL(id int64) string { return "/jobs/" + strconv.FormatInt(id, 10) }

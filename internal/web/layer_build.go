@@ -1,0 +1,33 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/store"
+)
+
+// layerBuild queues a build of a script layer and shows the job; a build
+// of the same layer already queued or running is shown instead.
+func (s *Server) layerBuild(w http.ResponseWriter, r *http.Request) {
+	li, ok := s.layerFor(w, r, false)
+	if !ok || !s.jobsOn(w, r, false) {
+		return
+	}
+	if li.Kind != store.LayerScript {
+		s.fail(w, r, false, http.StatusUnprocessableEntity, "Layer "+li.ID+" is a "+li.Kind+" layer; only script layers are built.")
+		return
+	}
+	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindOverlayBuild, content.BuildArgs{LayerID: li.ID},
+		jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	done := "queued"
+	if dup {
+		done = "dup"
+	}
+	http.Redirect(w, r, jobURL(id)+"?done="+done, http.StatusSeeOther)
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/left4me/left4me/internal/archive"
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/workshop"
+)
+
+// layerForm is one of the create forms of the layers page, or the upload
+// and script forms of a layer's page.
+type layerForm struct {
+	ID, Name, Description string
+	Script                string
+	Path                  string // upload target inside left4dead2/
+	Single                bool   // upload a single file, not an archive
+	Refs                  string // Workshop ids or URLs
+	Errors                map[string]string
+}
+
+func (f *layerForm) fail(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
+	}
+	if _, dup := f.Errors[field]; !dup {
+		f.Errors[field] = msg
+	}
+}
+
+// layerFormFrom reads the fields every layer form may carry.
+func layerFormFrom(r *http.Request) layerForm {
+	return layerForm{
+		ID:          strings.TrimSpace(r.PostFormValue("id")),
+		Name:        strings.TrimSpace(r.PostFormValue("name")),
+		Description: strings.TrimSpace(r.PostFormValue("description")),
+		Script:      strings.ReplaceAll(r.PostFormValue("script"), "\r\n", "\n"),
+		Path:        strings.TrimSpace(r.PostFormValue("path")),
+		Single:      r.PostFormValue("single") == "1",
+		Refs:        r.PostFormValue("refs"),
+	}
+}
+
+// userError reports whether err is about the request (shown to the user
+// with 422) rather than the server's fault.
+func userError(err error) bool {
+	var entry *archive.EntryError
+	for _, e := range []error{content.ErrInvalid, archive.ErrUnknownFormat, archive.ErrBadPrefix, archive.ErrDestExists,
+		archive.ErrUnsafePath, archive.ErrLink, archive.ErrSpecialFile, archive.ErrDuplicate, archive.ErrTooManyFiles,
+		archive.ErrFileTooLarge, archive.ErrTotalTooLarge, archive.ErrRatio, workshop.ErrBadRef, workshop.ErrBadLayerID,
+		workshop.ErrLayerTaken, workshop.ErrWrongApp, workshop.ErrUnavailable} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return errors.As(err, &entry)
+}
+
+// layerFor loads the layer named in the path. Every account may look at
+// layers (they stack them); changing them is for administrators (the
+// routes say so). On false the response has been written.
+func (s *Server) layerFor(w http.ResponseWriter, r *http.Request, api bool) (content.LayerInfo, bool) {
+	if !s.contentOn(w, r, api) {
+		return content.LayerInfo{}, false
+	}
+	id := r.PathValue("id")
+	li, err := s.cfg.Content.Layer(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, content.ErrInvalid) {
+		s.fail(w, r, api, http.StatusNotFound, "No layer named "+id+".")
+		return content.LayerInfo{}, false
+	}
+	if err != nil {
+		s.serverError(w, r, api, err)
+		return content.LayerInfo{}, false
+	}
+	return li, true
+}
+
+// layerExists reports whether a layer record with id exists.
+func (s *Server) layerExists(ctx context.Context, id string) (bool, error) {
+	_, err := s.cfg.Content.Layer(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// uploadPath is where an upload lands: the form's path inside left4dead2/
+// (default left4dead2), plus the file's own name for a single file sent
+// to a directory.
+func uploadPath(dir, filename string, single bool) string {
+	dir = strings.TrimSpace(dir)
+	if dir == "" {
+		dir = archive.GameDir + "/"
+	}
+	if single && strings.HasSuffix(dir, "/") || single && dir == archive.GameDir {
+		base := path.Base(strings.ReplaceAll(filename, `\`, "/"))
+		return strings.TrimSuffix(dir, "/") + "/" + base
+	}
+	return strings.TrimSuffix(dir, "/")
+}
+
+// upload publishes the request's file into layer id (created as an upload
+// layer when fresh is true). A refused upload creates nothing: a layer
+// made for it is deleted again. userMsg is set for a refusal to show.
+func (s *Server) upload(r *http.Request, f *layerForm, fresh bool) (gen string, err error) {
+	file, fh, err := r.FormFile("file")
+	if err != nil {
+		f.fail("file", "Choose a file to upload.")
+		return "", nil
+	}
+	defer file.Close()
+	format := archive.FormatAuto
+	if f.Single {
+		format = archive.FormatFile
+	}
+	ctx := r.Context()
+	res, err := s.cfg.Content.Upload(ctx, content.UploadSpec{
+		LayerID: f.ID, Name: f.Name, Description: f.Description,
+		Path: uploadPath(f.Path, fh.Filename, f.Single), Format: format,
+		R: file, Size: fh.Size, UserID: who(r).User.ID,
+	}, content.NopProgress{})
+	if err != nil {
+		if fresh {
+			// content.Upload records a missing layer before unpacking;
+			// a refused first upload must leave nothing behind.
+			if derr := s.cfg.Content.Delete(context.WithoutCancel(ctx), f.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
+				s.log.Warn("remove the layer of a refused upload", "layer", f.ID, "err", derr)
+			}
+		}
+		if userError(err) {
+			f.fail("file", "Upload refused: "+err.Error())
+			return "", nil
+		}
+		return "", err
+	}
+	return res.Generation, nil
+}
