@@ -9,13 +9,18 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/steam"
+	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/web"
+	"github.com/left4me/left4me/internal/workshop"
 )
 
 // DefaultListen is where the panel listens unless --listen or LEFT4ME_LISTEN say otherwise.
@@ -45,7 +50,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	return servePanel(ctx, cfg, panelOptions{Listen: *listen, CookieSecure: cfg.SessionCookieSecure}, nil)
+	return servePanel(ctx, cfg, panelOptions{Listen: *listen, CookieSecure: cfg.SessionCookieSecure, Env: env}, nil)
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -78,6 +83,57 @@ type panelOptions struct {
 	CookieSecure bool
 	// Ready is called with the panel's URL once it accepts connections.
 	Ready func(url string)
+	// Env is the command's environment, read for the content services
+	// (steamcmd, build sandbox, STEAM_API_BASE); nil means the process's.
+	Env *cliEnv
+}
+
+// panelContent builds the content and Workshop services the panel drives
+// and registers their job kinds on a.jobs (before the workers start). The
+// returned function releases the build sandbox's bus connection.
+func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, func(), error) {
+	csvc, closeFn, err := contentService(env, a)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	base, err := steamAPIBase(env.getenv)
+	if err != nil {
+		closeFn()
+		return nil, nil, nil, err
+	}
+	wsvc := workshop.NewService(workshop.Config{Root: a.cfg.Root, API: workshop.NewClient(base, nil), Logger: a.log}, a.store)
+	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a) }
+	if err := content.RegisterJobs(a.jobs, csvc, runner); err != nil {
+		closeFn()
+		return nil, nil, nil, fmt.Errorf("register content jobs: %w", err)
+	}
+	if err := workshop.RegisterJobs(a.jobs, wsvc); err != nil {
+		closeFn()
+		return nil, nil, nil, fmt.Errorf("register workshop jobs: %w", err)
+	}
+	return csvc, wsvc, closeFn, nil
+}
+
+// installRunner is the steamcmd runner of install jobs: steamcmd in a
+// left4me-build@ unit with the systemd sandbox, else the host's steamcmd
+// run directly (found, or downloaded, as by left4me install).
+func installRunner(ctx context.Context, env *cliEnv, a *app) (steamcmd.Runner, error) {
+	p, err := steamCmdPath(ctx, env, a.cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	sd, err := useSystemdSandbox(env.getenv, a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !sd {
+		return steamcmd.Direct{Path: p}, nil
+	}
+	inSandbox := strings.TrimSpace(env.getenv(envSandboxSteamCmd))
+	if inSandbox == "" {
+		inSandbox = "/steam/" + steamcmd.Script
+	}
+	return content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}, SteamCmd: inSandbox}, nil
 }
 
 // servePanel opens the app, runs setup (the demo's seeding), then serves the
@@ -100,6 +156,22 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 			return err
 		}
 	}
+	env := opt.Env
+	if env == nil {
+		env = &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	}
+	csvc, wsvc, closeContent, err := panelContent(env, a)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Jobs stop (their build units stopped over the bus) before the
+		// sandbox's bus connection closes; a.Close's Stop is then a no-op.
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = errors.Join(err, a.jobs.Stop(sctx))
+		closeContent()
+	}()
 	// Background jobs run here; a.Close stops them.
 	if err := startJobs(ctx, a); err != nil {
 		return err
@@ -132,6 +204,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
+		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root,
 	})
 	if err != nil {
 		return err
