@@ -101,7 +101,11 @@ func (e *env) advance(d time.Duration) {
 	e.now = e.now.Add(d)
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with a hook that completes the panel's Config
+// (the content tests add jobs, content and Workshop services).
+func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	root, err := layout.New(t.TempDir())
@@ -123,7 +127,7 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, root: root, st: st, sup: &stateSupervisor{state: map[string]instance.Status{}}, now: time.Now()}
 	e.svc = instance.NewService(instance.Config{Root: root, PortMin: 40000, PortMax: 40999}, st, e.sup)
-	e.srv, err = New(Config{
+	cfg := Config{
 		Store: st, Instances: e.svc, Logs: fixedLogs{}, States: e.sup,
 		Console: ConsoleFunc(func(ctx context.Context, inst instance.Instance, cmd string) (string, error) {
 			return "reply to " + cmd, nil
@@ -131,7 +135,11 @@ func newEnv(t testing.TB) *env {
 		Live:   liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
 		Logger: slog.New(slog.DiscardHandler),
 		Now:    e.clock,
-	})
+	}
+	if hook != nil {
+		hook(e, &cfg)
+	}
+	e.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
