@@ -179,27 +179,27 @@ type contentCase struct {
 // fails when such a route is added without one. {id} is a job id for job
 // routes and a layer id for layer routes.
 var contentCases = map[string]contentCase{
-	"GET /jobs":                           {},
-	"GET /jobs/{id}":                      {},
-	"POST /jobs/{id}/cancel":              {},
-	"GET /installation":                   {admin: true},
-	"POST /installation/install":          {admin: true},
-	"POST /installation/rolling-restart":  {admin: true},
-	"GET /layers":                         {},
-	"POST /layers/script":                 {admin: true, form: url.Values{"id": {"made"}, "script": {"echo hi"}}},
-	"POST /layers/upload":                 {admin: true, form: url.Values{"id": {"made"}}},
-	"POST /layers/workshop":               {admin: true, form: url.Values{"id": {"made"}, "refs": {"1"}}},
-	"POST /workshop/refresh":              {admin: true},
-	"GET /layers/{id}":                    {},
-	"GET /layers/{id}/file":               {},
-	"POST /layers/{id}/script":            {admin: true, form: url.Values{"script": {"echo changed"}}},
-	"POST /layers/{id}/build":             {admin: true},
-	"POST /layers/{id}/upload":            {admin: true},
-	"POST /layers/{id}/delete":            {admin: true, form: url.Values{"confirm": {"example"}}},
-	"GET /api/v1/jobs":                    {},
-	"GET /api/v1/jobs/{id}":               {},
-	"POST /api/v1/jobs/{id}/cancel":       {},
-	"GET /api/v1/conflicts":               {},
+	"GET /jobs":                          {},
+	"GET /jobs/{id}":                     {},
+	"POST /jobs/{id}/cancel":             {},
+	"GET /installation":                  {admin: true},
+	"POST /installation/install":         {admin: true},
+	"POST /installation/rolling-restart": {admin: true},
+	"GET /layers":                        {},
+	"POST /layers/script":                {admin: true, form: url.Values{"id": {"made"}, "script": {"echo hi"}}},
+	"POST /layers/upload":                {admin: true, form: url.Values{"id": {"made"}}},
+	"POST /layers/workshop":              {admin: true, form: url.Values{"id": {"made"}, "refs": {"1"}}},
+	"POST /workshop/refresh":             {admin: true},
+	"GET /layers/{id}":                   {},
+	"GET /layers/{id}/file":              {},
+	"POST /layers/{id}/script":           {admin: true, form: url.Values{"script": {"echo changed"}}},
+	"POST /layers/{id}/build":            {admin: true},
+	"POST /layers/{id}/upload":           {admin: true},
+	"POST /layers/{id}/delete":           {admin: true, form: url.Values{"confirm": {"example"}}},
+	"GET /api/v1/jobs":                   {},
+	"GET /api/v1/jobs/{id}":              {},
+	"POST /api/v1/jobs/{id}/cancel":      {},
+	"GET /api/v1/conflicts":              {},
 }
 
 func isContentRoute(pattern string) bool {
@@ -282,8 +282,6 @@ func TestContentAuthorisation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := bob.ID
-	_ = b
 	bc := ce.as(bob)
 	patterns := make([]string, 0, len(contentCases))
 	for p := range contentCases {
@@ -323,7 +321,9 @@ func TestContentAuthorisation(t *testing.T) {
 
 	// The administrator gets through (deleting last).
 	rc := ce.as(admin)
-	sort.SliceStable(patterns, func(i, j int) bool { return !strings.HasSuffix(patterns[i], "/delete") && strings.HasSuffix(patterns[j], "/delete") })
+	sort.SliceStable(patterns, func(i, j int) bool {
+		return !strings.HasSuffix(patterns[i], "/delete") && strings.HasSuffix(patterns[j], "/delete")
+	})
 	for _, p := range patterns {
 		resp, body := rc.callContent(p, adminJob, "example")
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 500 {
