@@ -29,6 +29,12 @@ type CopyStats struct {
 // touching src — unlike a hard-link farm, where an updater that rewrites a
 // file in place would change the published generation too (rule 12).
 // Modes gain owner write permission; modification times are kept.
+//
+// Measured with BenchmarkNewGeneration on an 8 GiB synthetic installation
+// (medians of 5, including syncfs): XFS with reflink 1.0 s and 9 MB of new
+// disk space (a plain full copy there: 24 s, 8.2 GB); ext4, which has no
+// reflinks, 18.8 s and 8.2 GB (a full copy). A hard-link farm would take
+// 0.25 s and no space, but is unsafe for the reason above.
 func CopyTree(ctx context.Context, src, dst string) (CopyStats, error) {
 	var st CopyStats
 	reflink := true
