@@ -36,11 +36,23 @@ type Store struct {
 
 // Open opens (creating if needed) the SQLite database at path and applies
 // every pending migration.
+//
+// Opening happens under an exclusive flock(2) on the database file, so that
+// processes opening a new database at the same time (the web unit and the
+// boot oneshot, say) neither race to switch it to WAL (SQLite answers
+// SQLITE_BUSY there without waiting) nor both create the tables. SQLite's
+// own locks are POSIX record locks, which flock does not touch.
 func Open(ctx context.Context, path string) (*Store, error) {
+	unlock, err := lockFile(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer unlock()
+
 	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
@@ -52,36 +64,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if err := migrate(ctx, db, path); err != nil {
+	provider, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
+	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("prepare migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate database %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
 }
 
-// migrate applies pending migrations while holding an exclusive flock(2) on
-// the database file, so that processes opening a new database at the same
-// time (the web unit and the boot oneshot, say) do not both create tables.
-// SQLite's own locks are POSIX record locks, which flock does not touch.
-func migrate(ctx context.Context, db *sql.DB, path string) error {
+// lockFile takes an exclusive flock on path (creating the file if needed)
+// and returns the function that releases it.
+func lockFile(ctx context.Context, path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o640)
 	if err != nil {
-		return fmt.Errorf("lock database %s for migration: %w", path, err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	defer f.Close()
 	if err := flockContext(ctx, f); err != nil {
-		return fmt.Errorf("lock database %s for migration: %w", path, err)
+		f.Close()
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-
-	provider, err := goose.NewProvider(goose.DialectSQLite3, db, mustSub(migrations, "migrations"))
-	if err != nil {
-		return fmt.Errorf("prepare migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
-		return fmt.Errorf("migrate database %s: %w", path, err)
-	}
-	return nil
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // flockContext takes an exclusive flock on f, polling so that ctx can end the wait.
