@@ -189,6 +189,7 @@ func TestBrowserEmptyHostToStackedInstance(t *testing.T) {
 		waitText("#items", "fancy01"),
 		waitText("#tree", "3001.vpk"),
 	)
+	saveScreenshot(t, ctx, "workshop-layer-page.png")
 	step("create a script layer",
 		chromedp.Navigate(p.url+"/layers"),
 		chromedp.WaitVisible(chromedp.ID("s-id")),
@@ -247,6 +248,12 @@ func TestBrowserEmptyHostToStackedInstance(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#rcon-form button[type=submit]`)),
 		waitText("#rcon-out", "hostname:"),
 	)
+	step("the installation page shows the instance on the newest generation",
+		chromedp.Navigate(p.url+"/installation"),
+		waitText("#inst-h", "Instances"),
+		waitText("main", "up to date"),
+	)
+	saveScreenshot(t, ctx, "installation-page.png")
 	in, err := p.svc.Get(context.Background(), "stacked")
 	if err != nil || strings.Join(in.Layers, ",") != "wsmaps,comp" {
 		t.Fatalf("instance layers = %v, %v; want wsmaps over comp", in.Layers, err)

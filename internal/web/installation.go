@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
-	"slices"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
@@ -157,87 +156,4 @@ func (s *Server) installationPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "installation", "Installation", pg)
-}
-
-// installationInstall queues an install/update job (one at a time: a
-// second click while one is queued or running shows that job).
-func (s *Server) installationInstall(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) || !s.jobsOn(w, r, false) {
-		return
-	}
-	args := content.InstallArgs{Validate: r.PostFormValue("validate") == "1"}
-	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindInstall, args, jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
-	if err != nil {
-		s.serverError(w, r, false, err)
-		return
-	}
-	done := "queued"
-	if dup {
-		done = "dup"
-	}
-	http.Redirect(w, r, jobURL(id)+"?done="+done, http.StatusSeeOther)
-}
-
-// rollingRestart restarts, one after another, the running instances that
-// run on an older generation of the installation or of a layer; stopped
-// ones are left alone (they pick the newest generations when they start).
-// It is synchronous and stops at the first failure.
-func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) {
-		return
-	}
-	ctx := r.Context()
-	pg, err := s.installView(ctx)
-	if err != nil {
-		s.serverError(w, r, false, err)
-		return
-	}
-	names := pg.RollingCandidates()
-	var done []string
-	for _, name := range names {
-		if err := s.cfg.Instances.Restart(ctx, name); err != nil {
-			s.log.Warn("rolling restart", "instance", name, "err", err)
-			pg.Error = "Rolling restart stopped at " + name + ": " + err.Error()
-			break
-		}
-		done = append(done, name)
-	}
-	switch {
-	case len(names) == 0:
-		pg.Message = "No running instance is on an older generation; nothing to restart."
-	case pg.Error == "":
-		pg.Message = "Restarted " + joinNames(done) + " one after another; they now run the newest generations."
-	case len(done) > 0:
-		pg.Message = "Restarted " + joinNames(done) + " before the failure."
-	}
-	fresh, err := s.installView(ctx)
-	if err != nil {
-		s.serverError(w, r, false, err)
-		return
-	}
-	fresh.Message, fresh.Error = pg.Message, pg.Error
-	status := http.StatusOK
-	if pg.Error != "" {
-		status = http.StatusConflict
-	}
-	s.render(w, r, status, "installation", "Installation", fresh)
-}
-
-func joinNames(names []string) string {
-	names = slices.Clone(names)
-	switch len(names) {
-	case 0:
-		return "no instance"
-	case 1:
-		return names[0]
-	}
-	last := names[len(names)-1]
-	out := ""
-	for i, n := range names[:len(names)-1] {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out + " and " + last
 }

@@ -49,6 +49,7 @@
       let j;
       try { j = await getJSON("/api/v1/jobs/" + encodeURIComponent(id)); } catch (e) { return; }
       document.getElementById("job-state").replaceChildren(jobState(j.state));
+      document.getElementById("job-attempt").textContent = String(j.attempt);
       document.getElementById("job-progress").replaceChildren(progress(j));
       document.getElementById("job-started").textContent = clock(j.started_at);
       document.getElementById("job-finished").textContent = clock(j.finished_at);

@@ -1,0 +1,27 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/jobs"
+)
+
+// installationInstall queues an install/update job (one at a time: a
+// second click while one is queued or running shows that job).
+func (s *Server) installationInstall(w http.ResponseWriter, r *http.Request) {
+	if !s.contentOn(w, r, false) || !s.jobsOn(w, r, false) {
+		return
+	}
+	args := content.InstallArgs{Validate: r.PostFormValue("validate") == "1"}
+	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindInstall, args, jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	if err != nil {
+		s.serverError(w, r, false, err)
+		return
+	}
+	done := "queued"
+	if dup {
+		done = "dup"
+	}
+	http.Redirect(w, r, jobURL(id)+"?done="+done, http.StatusSeeOther)
+}
