@@ -241,6 +241,21 @@ func TestWorkshopLayerIntoInstance(t *testing.T) {
 	if !strings.Contains(body, `"winner": "wsmaps"`) {
 		t.Errorf("conflicts API, maps on top:\n%s", body)
 	}
+	// An item taken out of the layer: a new generation without it.
+	before, _ := ce.cs.Layer(ctx, "wsmaps")
+	if resp, body := c.post("/layers/wsmaps/items/1001/remove", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove item = %d:\n%s", resp.StatusCode, body)
+	}
+	after, _ := ce.cs.Layer(ctx, "wsmaps")
+	if len(after.Generations) != len(before.Generations)+1 {
+		t.Errorf("removing an item published %d generations", len(after.Generations)-len(before.Generations))
+	}
+	if _, page := c.get("/layers/wsmaps"); strings.Contains(page, "1001.vpk") || !strings.Contains(page, "No items yet") {
+		t.Errorf("layer page after removing the item still lists it")
+	}
+	if resp, _ := c.post("/layers/wsmaps/items/1001/remove", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("removing a missing item = %d, want 404", resp.StatusCode)
+	}
 	// Starting writes the stack, newest generations, into instance.env.
 	if err := ce.svc.Start(ctx, "stacked"); err != nil {
 		t.Fatal(err)

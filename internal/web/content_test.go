@@ -179,27 +179,28 @@ type contentCase struct {
 // fails when such a route is added without one. {id} is a job id for job
 // routes and a layer id for layer routes.
 var contentCases = map[string]contentCase{
-	"GET /jobs":                          {},
-	"GET /jobs/{id}":                     {},
-	"POST /jobs/{id}/cancel":             {},
-	"GET /installation":                  {admin: true},
-	"POST /installation/install":         {admin: true},
-	"POST /installation/rolling-restart": {admin: true},
-	"GET /layers":                        {},
-	"POST /layers/script":                {admin: true, form: url.Values{"id": {"made"}, "script": {"echo hi"}}},
-	"POST /layers/upload":                {admin: true, form: url.Values{"id": {"made"}}},
-	"POST /layers/workshop":              {admin: true, form: url.Values{"id": {"made"}, "refs": {"1"}}},
-	"POST /workshop/refresh":             {admin: true},
-	"GET /layers/{id}":                   {},
-	"GET /layers/{id}/file":              {},
-	"POST /layers/{id}/script":           {admin: true, form: url.Values{"script": {"echo changed"}}},
-	"POST /layers/{id}/build":            {admin: true},
-	"POST /layers/{id}/upload":           {admin: true},
-	"POST /layers/{id}/delete":           {admin: true, form: url.Values{"confirm": {"example"}}},
-	"GET /api/v1/jobs":                   {},
-	"GET /api/v1/jobs/{id}":              {},
-	"POST /api/v1/jobs/{id}/cancel":      {},
-	"GET /api/v1/conflicts":              {},
+	"GET /jobs":                             {},
+	"GET /jobs/{id}":                        {},
+	"POST /jobs/{id}/cancel":                {},
+	"GET /installation":                     {admin: true},
+	"POST /installation/install":            {admin: true},
+	"POST /installation/rolling-restart":    {admin: true},
+	"GET /layers":                           {},
+	"POST /layers/script":                   {admin: true, form: url.Values{"id": {"made"}, "script": {"echo hi"}}},
+	"POST /layers/upload":                   {admin: true, form: url.Values{"id": {"made"}}},
+	"POST /layers/workshop":                 {admin: true, form: url.Values{"id": {"made"}, "refs": {"1"}}},
+	"POST /workshop/refresh":                {admin: true},
+	"GET /layers/{id}":                      {},
+	"GET /layers/{id}/file":                 {},
+	"POST /layers/{id}/script":              {admin: true, form: url.Values{"script": {"echo changed"}}},
+	"POST /layers/{id}/build":               {admin: true},
+	"POST /layers/{id}/upload":              {admin: true},
+	"POST /layers/{id}/delete":              {admin: true, form: url.Values{"confirm": {"example"}}},
+	"POST /layers/{id}/items/{item}/remove": {admin: true},
+	"GET /api/v1/jobs":                      {},
+	"GET /api/v1/jobs/{id}":                 {},
+	"POST /api/v1/jobs/{id}/cancel":         {},
+	"GET /api/v1/conflicts":                 {},
 }
 
 func isContentRoute(pattern string) bool {
@@ -243,7 +244,7 @@ func (c *client) callContent(pattern string, jobID int64, layer string) (*http.R
 	if strings.Contains(path, "/jobs/") {
 		id = strconv.FormatInt(jobID, 10)
 	}
-	path = strings.ReplaceAll(path, "{id}", id)
+	path = strings.NewReplacer("{id}", id, "{item}", "1001").Replace(path)
 	if strings.HasSuffix(path, "/file") {
 		path += "?path=left4dead2/cfg/example.cfg"
 	}
@@ -356,7 +357,7 @@ func TestContentCSRF(t *testing.T) {
 			if strings.Contains(path, "/jobs/") {
 				id = itoa(jid)
 			}
-			path = strings.ReplaceAll(path, "{id}", id)
+			path = strings.NewReplacer("{id}", id, "{item}", "1001").Replace(path)
 			var resp *http.Response
 			var body string
 			if uploadRoutes[rt.pattern] {

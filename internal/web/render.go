@@ -183,6 +183,7 @@ var flashes = map[string]string{
 	"layer":     "Layer created.",
 	"script":    "Script saved. Build the layer to publish a generation with it.",
 	"uploaded":  "Upload published as a new generation of the layer.",
+	"removed":   "Item removed; a new generation without it was published.",
 	"ldeleted":  "Layer deleted. Generations an instance still names are kept until garbage collection.",
 }
 

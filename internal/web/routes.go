@@ -73,6 +73,7 @@ func (s *Server) routeTable() []route {
 		{"POST /layers/{id}/script", adminOnly, false, s.layerScriptSave},
 		{"POST /layers/{id}/build", adminOnly, false, s.layerBuild},
 		{"POST /layers/{id}/upload", adminOnly, false, s.layerUpload},
+		{"POST /layers/{id}/items/{item}/remove", adminOnly, false, s.workshopRemove},
 		{"POST /layers/{id}/delete", adminOnly, false, s.layerDelete},
 
 		{"GET /account", loggedIn, false, s.account},
