@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -485,8 +486,13 @@ type Layer struct {
 	Path       string
 }
 
+// deletedMarker, inside overlays/<id>/, marks a layer the content service
+// deleted (content.DeletedMarker): its generations stay on disk while an
+// instance still names them, but it is no longer offered.
+const deletedMarker = ".deleted"
+
 // Layers lists the content layers under overlays/ that have at least one
-// generation, ordered by id.
+// generation and are not marked deleted, ordered by id.
 func (s *Service) Layers(ctx context.Context) ([]Layer, error) {
 	entries, err := os.ReadDir(s.root.Overlays())
 	if errors.Is(err, os.ErrNotExist) {
@@ -498,6 +504,9 @@ func (s *Service) Layers(ctx context.Context) ([]Layer, error) {
 	var layers []Layer
 	for _, e := range entries {
 		if !e.IsDir() || validateLayerID(e.Name()) != nil {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(s.root.Overlays(), e.Name(), deletedMarker)); err == nil {
 			continue
 		}
 		gen, err := newestGeneration(s.root.Overlays(), e.Name())

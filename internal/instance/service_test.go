@@ -491,6 +491,24 @@ func TestAutostartAndLayers(t *testing.T) {
 	}
 }
 
+func TestLayersSkipsDeleted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// The content service marks a deleted layer and keeps its generations
+	// while instances still name them.
+	if err := os.WriteFile(filepath.Join(f.root.Overlays(), "zonemod", deletedMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	layers, err := f.svc.Layers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Layer{{ID: "maps", Generation: "7", Path: f.root.Overlay("maps", "7")}}
+	if !reflect.DeepEqual(layers, want) {
+		t.Errorf("Layers = %+v, want %+v (zonemod is marked deleted)", layers, want)
+	}
+}
+
 func TestLockSerialises(t *testing.T) {
 	l := newLocker()
 	ctx := context.Background()
