@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"net/http"
@@ -308,5 +309,56 @@ func TestRollingRestart(t *testing.T) {
 	}
 	if _, page := c.post("/installation/rolling-restart", nil); !strings.Contains(page, "nothing to restart") {
 		t.Errorf("second rolling restart:\n%s", page)
+	}
+}
+
+// TestContentAPI drives the content API with an API token: add a Workshop
+// item to a layer, follow the job to success, read the layer; a second
+// refresh while one is queued is answered as a duplicate.
+func TestContentAPI(t *testing.T) {
+	ce := newContentEnv(t, true)
+	c := ce.as(ce.quickUser("root", true))
+	resp, body := c.post("/account/tokens", url.Values{"name": {"ci"}})
+	m := newTokenRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("create token = %d:\n%s", resp.StatusCode, body)
+	}
+	api := ce.newClient()
+	api.token = m[1]
+	ce.steam.SetItem(workshoptest.Item{ID: 2002, Title: "API Map", TimeUpdated: 1700000001, Data: workshoptest.MakeVPK(t, "API Addon", "apimap")})
+	resp, body = api.do("POST", "/api/v1/workshop/items", `{"layer": "apimaps", "refs": ["2002"]}`, nil)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("add = %d:\n%s", resp.StatusCode, body)
+	}
+	var q jobQueued
+	if err := json.Unmarshal([]byte(body), &q); err != nil || q.JobID == 0 {
+		t.Fatalf("add answer %q: %v", body, err)
+	}
+	if j := ce.waitJob(t, q.JobID); j.State != jobs.StateSucceeded {
+		t.Fatalf("job %s: %s", j.State, j.Log)
+	}
+	resp, body = api.get(q.URL)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"state": "succeeded"`) || !strings.Contains(body, `"percent": 100`) {
+		t.Errorf("job = %d:\n%s", resp.StatusCode, body)
+	}
+	resp, body = api.get("/api/v1/layers/apimaps")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"API Addon"`) || !strings.Contains(body, `"apimap"`) {
+		t.Errorf("layer = %d:\n%s", resp.StatusCode, body)
+	}
+	for _, bad := range []string{`{"layer": "apimaps", "refs": []}`, `{"layer": "Bad Id", "refs": ["1"]}`, `{"layer": "x", "refs": ["not-an-id"]}`} {
+		if resp, body := api.do("POST", "/api/v1/workshop/items", bad, nil); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("add %s = %d, want 422:\n%s", bad, resp.StatusCode, body)
+		}
+	}
+	// The workers run, so the first refresh may be over before the second
+	// is asked for (TestDuplicateRefreshAndInstall holds them queued); a
+	// duplicate must name the first job.
+	resp1, b1 := api.do("POST", "/api/v1/workshop/refresh", "", nil)
+	resp2, b2 := api.do("POST", "/api/v1/workshop/refresh", "", nil)
+	var q1, q2 jobQueued
+	json.Unmarshal([]byte(b1), &q1)
+	json.Unmarshal([]byte(b2), &q2)
+	if resp1.StatusCode != http.StatusAccepted || (q2.Duplicate && q2.JobID != q1.JobID) || (!q2.Duplicate && resp2.StatusCode != http.StatusAccepted) {
+		t.Errorf("refresh twice = %d %s, %d %s", resp1.StatusCode, b1, resp2.StatusCode, b2)
 	}
 }

@@ -201,11 +201,18 @@ var contentCases = map[string]contentCase{
 	"GET /api/v1/jobs/{id}":                 {},
 	"POST /api/v1/jobs/{id}/cancel":         {},
 	"GET /api/v1/conflicts":                 {},
+	"GET /api/v1/layers":                    {},
+	"GET /api/v1/layers/{id}":               {},
+	"POST /api/v1/layers/{id}/build":        {admin: true},
+	"POST /api/v1/workshop/items":           {admin: true},
+	"POST /api/v1/workshop/refresh":         {admin: true},
+	"POST /api/v1/installation/install":     {admin: true},
 }
 
 func isContentRoute(pattern string) bool {
 	_, path, _ := strings.Cut(pattern, " ")
-	for _, p := range []string{"/jobs", "/layers", "/installation", "/workshop", "/api/v1/jobs", "/api/v1/conflicts"} {
+	for _, p := range []string{"/jobs", "/layers", "/installation", "/workshop", "/api/v1/jobs", "/api/v1/conflicts",
+		"/api/v1/layers", "/api/v1/workshop", "/api/v1/installation"} {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			return true
 		}

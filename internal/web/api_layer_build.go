@@ -1,0 +1,29 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/store"
+)
+
+// apiLayerBuild queues a build of a script layer (202), or answers the
+// build already queued or running (200, duplicate).
+func (s *Server) apiLayerBuild(w http.ResponseWriter, r *http.Request) {
+	li, ok := s.layerFor(w, r, true)
+	if !ok || !s.jobsOn(w, r, true) {
+		return
+	}
+	if li.Kind != store.LayerScript {
+		s.fail(w, r, true, http.StatusUnprocessableEntity, "layer "+li.ID+" is a "+li.Kind+" layer; only script layers are built")
+		return
+	}
+	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindOverlayBuild, content.BuildArgs{LayerID: li.ID},
+		jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	if err != nil {
+		s.serverError(w, r, true, err)
+		return
+	}
+	writeQueued(w, id, dup)
+}
