@@ -18,7 +18,7 @@ CONFDIR     = $(DESTDIR)$(SYSCONFDIR)/left4me
 DATADIR     = $(DESTDIR)$(PREFIX)/share/left4me
 
 UNITS = left4me-server@.service left4me-web.service left4me-build@.service \
-	left4me-autostart.service l4d2-game.slice l4d2-build.slice
+	left4me-steamcmd@.service left4me-autostart.service l4d2-game.slice l4d2-build.slice
 
 .PHONY: all build test vet install install-bin install-data
 

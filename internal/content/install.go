@@ -184,10 +184,11 @@ func (l *fileLog) Logf(format string, args ...any) {
 	l.p.Logf("%s", msg)
 }
 
-// SandboxSteamRunner runs steamcmd inside the build sandbox: each pass is a
-// run of builds/<id>/build.sh that execs steamcmd with +force_install_dir
-// pointing at the sandbox's output directory. installDir must be
-// builds/<id>/output.
+// SandboxSteamRunner runs steamcmd inside the build sandbox, in the
+// SteamCmdTemplate unit (left4me-steamcmd@<id>.service, which binds steam/
+// writable): each pass is a run of builds/<id>/build.sh that execs steamcmd
+// with +force_install_dir pointing at the sandbox's output directory.
+// installDir must be builds/<id>/output.
 type SandboxSteamRunner struct {
 	Root    layout.Root
 	Sandbox Sandbox
@@ -208,9 +209,10 @@ func (r SandboxSteamRunner) Run(ctx context.Context, installDir string, args []s
 	}
 	b.WriteString("\n")
 	return r.Sandbox.Run(ctx, r.Root, BuildSpec{
-		ID:     filepath.Base(buildDir),
-		Script: []byte(b.String()),
-		Env:    map[string]string{"STEAMCMD": r.SteamCmd},
+		ID:       filepath.Base(buildDir),
+		Template: SteamCmdTemplate,
+		Script:   []byte(b.String()),
+		Env:      map[string]string{"STEAMCMD": r.SteamCmd},
 	}, line)
 }
 

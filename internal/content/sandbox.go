@@ -24,7 +24,7 @@ import (
 )
 
 // Files of a build directory builds/<id>/ (the contract of
-// deploy/systemd/left4me-build@.service).
+// deploy/systemd/left4me-build@.service and left4me-steamcmd@.service).
 const (
 	BuildScript = "build.sh"  // the bash script, run with /overlay as cwd
 	BuildEnv    = "build.env" // KEY=VALUE environment of the script
@@ -39,10 +39,25 @@ const SandboxOverlay = "/overlay"
 // deadline (the unit's RuntimeMaxSec=3600 in production).
 const DefaultBuildTimeout = time.Hour
 
+// Unit templates of the build sandbox (deploy/systemd).
+const (
+	// BuildTemplate runs layer scripts: /overlay is its only writable
+	// directory.
+	BuildTemplate = "left4me-build"
+	// SteamCmdTemplate runs steamcmd: the same sandbox, plus the state
+	// root's steam/ directory bound writable at /steam (steamcmd updates
+	// itself there). Layer scripts never run in it: steam/ holds the
+	// steamclient.so every game server loads.
+	SteamCmdTemplate = "left4me-steamcmd"
+)
+
 // BuildSpec is one run of a bash script in the build sandbox.
 type BuildSpec struct {
-	// ID names builds/<ID>/ and the unit left4me-build@<ID>.service.
+	// ID names builds/<ID>/ and the unit <Template>@<ID>.service.
 	ID string
+	// Template is the unit template the script runs in: BuildTemplate
+	// (also when empty) or SteamCmdTemplate. DevSandbox ignores it.
+	Template string
 	// Script is the bash script.
 	Script []byte
 	// Env is extra environment for the script (OVERLAY is set by the
@@ -190,8 +205,20 @@ func scanLines(r io.Reader, fn func(string)) {
 	io.Copy(io.Discard, r)
 }
 
-// UnitName returns the build unit of build id.
-func UnitName(id string) string { return "left4me-build@" + id + ".service" }
+// UnitName returns the build unit of build id (template BuildTemplate).
+func UnitName(id string) string { return BuildTemplate + "@" + id + ".service" }
+
+// unitOf returns the unit spec runs in.
+func unitOf(spec BuildSpec) (string, error) {
+	switch spec.Template {
+	case "", BuildTemplate:
+		return UnitName(spec.ID), nil
+	case SteamCmdTemplate:
+		return SteamCmdTemplate + "@" + spec.ID + ".service", nil
+	default:
+		return "", fmt.Errorf("build %s: unknown sandbox unit template %q", spec.ID, spec.Template)
+	}
+}
 
 // unitConn is the part of the systemd D-Bus connection the sandbox uses
 // (*dbus.Conn of github.com/coreos/go-systemd/v22).
@@ -202,10 +229,11 @@ type unitConn interface {
 	GetServicePropertyContext(ctx context.Context, service, name string) (*sddbus.Property, error)
 }
 
-// SystemdSandbox runs builds as left4me-build@<id>.service (the static
-// hardened template of deploy/systemd) through systemd's D-Bus API and
-// follows their output in the journal. It needs the polkit rule that lets
-// the service user start and stop left4me-build@* units.
+// SystemdSandbox runs builds as left4me-build@<id>.service, or
+// left4me-steamcmd@<id>.service for steamcmd (the static hardened templates
+// of deploy/systemd), through systemd's D-Bus API and follows their output
+// in the journal. It needs the polkit rule that lets the service user start
+// and stop those units.
 type SystemdSandbox struct {
 	// JournalNamespace is the units' LogNamespace= ("left4me").
 	JournalNamespace string
@@ -251,10 +279,13 @@ func (s *SystemdSandbox) Close() error {
 // waits until it is inactive again; the unit's Result decides. A cancelled
 // ctx stops the unit.
 func (s *SystemdSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, line func(string)) error {
+	unit, err := unitOf(spec)
+	if err != nil {
+		return err
+	}
 	if _, err := prepareBuild(root, spec, SandboxOverlay); err != nil {
 		return err
 	}
-	unit := UnitName(spec.ID)
 	c, err := s.connection(ctx)
 	if err != nil {
 		return err

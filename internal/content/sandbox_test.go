@@ -125,8 +125,8 @@ func TestSystemdSandbox(t *testing.T) {
 	if len(f.stopped) != 1 || f.stopped[0] != "left4me-build@build-4.service" {
 		t.Errorf("stopped %q", f.stopped)
 	}
-	// Bad ids and environment names never reach systemd.
-	for _, bad := range []BuildSpec{{ID: "../x"}, {ID: "Upper"}, {ID: "ok", Env: map[string]string{"BAD-NAME": "x"}}, {ID: "ok2", Env: map[string]string{"A": "line\nbreak"}}} {
+	// Bad ids, environment names and templates never reach systemd.
+	for _, bad := range []BuildSpec{{ID: "../x"}, {ID: "Upper"}, {ID: "ok", Env: map[string]string{"BAD-NAME": "x"}}, {ID: "ok2", Env: map[string]string{"A": "line\nbreak"}}, {ID: "ok3", Template: "left4me-server"}} {
 		f = &fakeUnits{active: 1, result: "success", startJob: "done"}
 		sb = &SystemdSandbox{PollInterval: time.Millisecond, testConn: f, testFollow: follow}
 		if err := sb.Run(context.Background(), root, bad, func(string) {}); err == nil || len(f.started) != 0 {
@@ -151,6 +151,11 @@ func TestSandboxSteamRunner(t *testing.T) {
 	env, _ := os.ReadFile(filepath.Join(root.Build("install-1"), BuildEnv))
 	if !strings.Contains(string(env), `STEAMCMD="/steam/steamcmd.sh"`) {
 		t.Errorf("build.env:\n%s", env)
+	}
+	// steamcmd runs in its own template (steam/ writable), never in the
+	// layer-script one.
+	if want := "left4me-steamcmd@install-1.service"; len(f.started) != 1 || f.started[0] != want {
+		t.Errorf("started %q, want [%s]", f.started, want)
 	}
 	if err := r.Run(context.Background(), t.TempDir(), nil, func(string) {}); err == nil {
 		t.Error("an install dir outside builds/ was accepted")
