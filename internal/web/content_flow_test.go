@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +33,7 @@ func TestUploadRefusedCreatesNothing(t *testing.T) {
 		{"traversal", "evil.zip", zipOf(t, map[string]string{"../../evil.cfg": "x"}), false, "unsafe path"},
 		{"not an archive", "notes.zip", []byte("just text"), false, "not a zip"},
 		{"outside left4dead2", "x.cfg", []byte("x"), true, "inside left4dead2"},
+		{"too large", "big.cfg", bytes.Repeat([]byte("x"), 3<<20), true, "larger than the panel accepts"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,10 +43,14 @@ func TestUploadRefusedCreatesNothing(t *testing.T) {
 				fields["path"] = "cfg/"
 			}
 			resp, body := c.upload("/layers/upload", fields, tc.file, tc.data, true)
-			if resp.StatusCode != http.StatusUnprocessableEntity {
-				t.Fatalf("upload = %d, want 422:\n%s", resp.StatusCode, body)
+			want := http.StatusUnprocessableEntity
+			if tc.name == "too large" {
+				want = http.StatusRequestEntityTooLarge
 			}
-			if !strings.Contains(body, `id="upload-error"`) || !strings.Contains(strings.ToLower(html.UnescapeString(body)), tc.want) {
+			if resp.StatusCode != want {
+				t.Fatalf("upload = %d, want %d:\n%s", resp.StatusCode, want, body)
+			}
+			if want == http.StatusUnprocessableEntity && !strings.Contains(body, `id="upload-error"`) || !strings.Contains(strings.ToLower(html.UnescapeString(body)), tc.want) {
 				t.Errorf("the page does not show the refusal %q:\n%s", tc.want, body)
 			}
 			if _, err := ce.cs.Layer(context.Background(), "evil"); !errors.Is(err, store.ErrNotFound) {
@@ -159,6 +165,12 @@ func TestJobCancel(t *testing.T) {
 	}
 	if _, body := c.get("/jobs"); !strings.Contains(body, `data-job="`+itoa(id)+`"`) {
 		t.Errorf("jobs page lacks job %d", id)
+	}
+	if _, body := c.get("/jobs?state=cancelled&kind=" + kindBlock); !strings.Contains(body, `data-job="`+itoa(id)+`"`) {
+		t.Errorf("jobs filtered on cancelled lack job %d", id)
+	}
+	if _, body := c.get("/jobs?state=succeeded"); strings.Contains(body, `data-job="`+itoa(id)+`"`) || !strings.Contains(body, "No job matches") {
+		t.Errorf("jobs filtered on succeeded list the cancelled job %d", id)
 	}
 }
 

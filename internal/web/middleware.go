@@ -74,6 +74,17 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, rt.api, http.StatusForbidden, "Only administrators may do this.")
 			return
 		}
+		if uploadRoutes[rt.pattern] && p.Session != nil {
+			// Parse the upload here so that a file over the limit is
+			// answered as such, not as a missing CSRF token.
+			if err := r.ParseMultipartForm(32 << 20); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.fail(w, r, rt.api, http.StatusRequestEntityTooLarge, "The upload is larger than the panel accepts ("+humanBytes(s.cfg.MaxUpload)+").")
+					return
+				}
+			}
+		}
 		// NOTE: API tokens travel in the Authorization header, which a browser
 		// never adds on its own, so token requests cannot be forged cross-site
 		// and need no CSRF token. Cookie sessions always do.
