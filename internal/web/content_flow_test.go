@@ -116,6 +116,10 @@ func TestUploadAndBrowse(t *testing.T) {
 	if resp, _ := user.get("/layers/up/file?gen=nope&path=left4dead2/cfg/up.cfg"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown generation = %d, want 404", resp.StatusCode)
 	}
+	// A layer made on disk by hand (newEnv's "maps") is browsable too.
+	if resp, body := user.get("/layers/maps"); resp.StatusCode != http.StatusOK {
+		t.Errorf("on-disk layer page = %d:\n%.300s", resp.StatusCode, body)
+	}
 	// Delete needs the id typed; then the layer is gone.
 	if resp, _ := admin.post("/layers/up/delete", url.Values{"confirm": {"nope"}}); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("delete without confirmation = %d, want 422", resp.StatusCode)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"strings"
@@ -70,6 +71,10 @@ func (s *Server) layerFor(w http.ResponseWriter, r *http.Request, api bool) (con
 	}
 	id := r.PathValue("id")
 	li, err := s.cfg.Content.Layer(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		// A layer made on disk by hand has no record; Layers lists it.
+		li, err = s.diskLayer(r.Context(), id)
+	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, content.ErrInvalid) {
 		s.fail(w, r, api, http.StatusNotFound, "No layer named "+id+".")
 		return content.LayerInfo{}, false
@@ -140,4 +145,18 @@ func (s *Server) upload(r *http.Request, f *layerForm, fresh bool) (gen string, 
 		return "", err
 	}
 	return res.Generation, nil
+}
+
+// diskLayer finds a layer that exists only on disk (kind "").
+func (s *Server) diskLayer(ctx context.Context, id string) (content.LayerInfo, error) {
+	all, err := s.cfg.Content.Layers(ctx)
+	if err != nil {
+		return content.LayerInfo{}, err
+	}
+	for _, l := range all {
+		if l.ID == id {
+			return l, nil
+		}
+	}
+	return content.LayerInfo{}, fmt.Errorf("layer %s: %w", id, store.ErrNotFound)
 }
