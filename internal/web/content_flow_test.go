@@ -254,6 +254,9 @@ func TestWorkshopLayerIntoInstance(t *testing.T) {
 	if !strings.Contains(page, `id="stack-conflicts"`) || !strings.Contains(page, "left4dead2/addons/1001.vpk</code> from <strong>comp</strong> (hides wsmaps)") {
 		t.Errorf("instance page does not show the conflict:\n%s", page)
 	}
+	if _, page := c.get("/instances/stacked/edit"); !strings.Contains(page, "left4dead2/addons/1001.vpk</code> from <strong>comp</strong>") {
+		t.Errorf("edit form does not show the conflict:\n%s", page)
+	}
 	_, body = c.get("/api/v1/conflicts?layers=wsmaps,comp")
 	if !strings.Contains(body, `"winner": "wsmaps"`) {
 		t.Errorf("conflicts API, maps on top:\n%s", body)

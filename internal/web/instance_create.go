@@ -40,7 +40,13 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, status int, ed
 	if edit {
 		title = "Edit " + form.Name
 	}
-	s.render(w, r, status, "instance_form", title, formPage{Edit: edit, Form: form, Available: layers, Error: form.Errors["form"]})
+	pg := formPage{Edit: edit, Form: form, Available: layers, Error: form.Errors["form"]}
+	if rep, err := s.stackConflicts(r.Context(), form.Layers); err != nil {
+		s.log.Warn("stack conflicts", "err", err)
+	} else {
+		pg.Stack = &rep
+	}
+	s.render(w, r, status, "instance_form", title, pg)
 }
 
 func fieldOr(field, def string) string {

@@ -12,6 +12,9 @@ type formPage struct {
 	Form      instanceForm
 	Available []instance.Layer
 	Error     string
+	// Stack is the conflicts of the form's layers (the script updates it
+	// as the choice changes).
+	Stack *stackReport
 }
 
 // layerChoices orders the available layers: the form's selection first, in
