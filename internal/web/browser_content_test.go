@@ -205,9 +205,12 @@ func TestBrowserEmptyHostToStackedInstance(t *testing.T) {
 		waitText("#job-log", "built comp"),
 	)
 	saveScreenshot(t, ctx, "job-page.png")
-	step("browse its files and view the cfg",
+	step("browse its files",
 		chromedp.Navigate(p.url+"/layers/comp"),
 		waitText("#tree", "comp.cfg"),
+	)
+	saveScreenshot(t, ctx, "script-layer-page.png")
+	step("view the cfg",
 		chromedp.Click(chromedp.CSS(`#tree a[href*="comp.cfg"]`)),
 		waitText("#file-text", "sv_alltalk 0"),
 	)

@@ -235,6 +235,15 @@ func TestWorkshopLayerIntoInstance(t *testing.T) {
 	if j := ce.waitJob(t, bid); j.State != jobs.StateSucceeded {
 		t.Fatalf("build job %s:\n%s\n%+v", j.State, j.Log, j.Errors)
 	}
+	// Saving the script and building in one click; an empty script is refused.
+	if resp, body := c.post("/layers/comp/script", url.Values{"script": {"  "}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "empty") {
+		t.Errorf("empty script = %d", resp.StatusCode)
+	}
+	resp, body = c.post("/layers/comp/script", url.Values{"script": {script + "echo again\n"}, "build": {"1"}})
+	bid, _ = jobFrom(t, resp, body)
+	if j := ce.waitJob(t, bid); j.State != jobs.StateSucceeded || !strings.Contains(j.Log, "again") {
+		t.Fatalf("save-and-build job %s:\n%s", j.State, j.Log)
+	}
 	_, page = c.get("/layers")
 	for _, want := range []string{`data-layer="wsmaps"`, `data-layer="comp"`, "competitive"} {
 		if !strings.Contains(page, want) {
