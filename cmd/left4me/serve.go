@@ -102,7 +102,11 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 		return nil, nil, nil, err
 	}
 	wsvc := workshop.NewService(workshop.Config{Root: a.cfg.Root, API: workshop.NewClient(base, nil), Logger: a.log}, a.store)
-	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a) }
+	// One sandbox (bus connection) serves every install the panel runs.
+	steamBox := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
+	closeSandboxes := closeFn
+	closeFn = func() { closeSandboxes(); steamBox.Close() }
+	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a, steamBox) }
 	if err := content.RegisterJobs(a.jobs, csvc, runner); err != nil {
 		closeFn()
 		return nil, nil, nil, fmt.Errorf("register content jobs: %w", err)
@@ -117,7 +121,7 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 // installRunner is the steamcmd runner of install jobs: steamcmd in a
 // left4me-build@ unit with the systemd sandbox, else the host's steamcmd
 // run directly (found, or downloaded, as by left4me install).
-func installRunner(ctx context.Context, env *cliEnv, a *app) (steamcmd.Runner, error) {
+func installRunner(ctx context.Context, env *cliEnv, a *app, box *content.SystemdSandbox) (steamcmd.Runner, error) {
 	p, err := steamCmdPath(ctx, env, a.cfg.Root)
 	if err != nil {
 		return nil, err
@@ -133,7 +137,7 @@ func installRunner(ctx context.Context, env *cliEnv, a *app) (steamcmd.Runner, e
 	if inSandbox == "" {
 		inSandbox = "/steam/" + steamcmd.Script
 	}
-	return content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}, SteamCmd: inSandbox}, nil
+	return content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: box, SteamCmd: inSandbox}, nil
 }
 
 // servePanel opens the app, runs setup (the demo's seeding), then serves the
