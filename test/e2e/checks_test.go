@@ -110,7 +110,7 @@ func (h *harness) unitChecks(t *testing.T) {
 	h.check(t, "verify/units-no-warnings", func(t *testing.T) {
 		// The server unit is verified as an instance that is running: its
 		// ExecStart lives in merged/, which exists only while mounted.
-		units := []string{unitName(alpha), "left4me-web.service", "left4me-build@e2e.service",
+		units := []string{unitName(alpha), "left4me-web.service", "left4me-build@e2e.service", "left4me-steamcmd@e2e.service",
 			"left4me-autostart.service", "l4d2-game.slice", "l4d2-build.slice"}
 		out, err := h.c.exec(h.ctx, nil, append([]string{"systemd-analyze", "verify"}, units...)...)
 		if err != nil || strings.TrimSpace(out) != "" {
@@ -124,6 +124,8 @@ func (h *harness) unitChecks(t *testing.T) {
 	for _, u := range []struct{ name, unit, max string }{
 		{"security/server-exposure", unitName(alpha), "1.5"},
 		{"security/web-exposure", "left4me-web.service", "2.5"},
+		{"security/build-exposure", "left4me-build@e2e.service", "1.5"},
+		{"security/steamcmd-exposure", "left4me-steamcmd@e2e.service", "1.5"},
 	} {
 		h.check(t, u.name, func(t *testing.T) {
 			out, err := h.c.exec(h.ctx, nil, "systemd-analyze", "security", "--no-pager", u.unit)
@@ -380,7 +382,8 @@ func (h *harness) crashChecks(t *testing.T) {
 	})
 }
 
-// polkitChecks: user left4me may manage only left4me-server@/left4me-build@.
+// polkitChecks: user left4me may manage only left4me-server@, left4me-build@
+// and left4me-steamcmd@ units.
 func (h *harness) polkitChecks(t *testing.T) {
 	h.check(t, "polkit/left4me-only-own-units", func(t *testing.T) {
 		refused := [][]string{
@@ -390,6 +393,7 @@ func (h *harness) polkitChecks(t *testing.T) {
 			{"start", "left4me-web.service"},
 			{"restart", "left4me-autostart.service"},
 			{"start", "left4me-server@a.b.service"},
+			{"start", "left4me-steamcmd@a.b.service"},
 			{"kill", unitName(alpha)},
 			{"enable", "left4me-autostart.service"},
 			{"disable", "left4me-web.service"},

@@ -19,8 +19,10 @@ import (
 
 // Guest paths (the shipped units name the default state root).
 const (
-	stateRoot    = "/var/lib/left4me"
-	installGen   = "e2e-1"
+	stateRoot = "/var/lib/left4me"
+	// installGen sorts before the generations left4me publishes
+	// ("000001-<time>…"), so an update through the CLI becomes the newest.
+	installGen   = "000000-e2e"
 	layerID      = "e2e-cfg"
 	layerGen     = "1"
 	layerCvar    = "sv_e2e_layer_marker"
@@ -113,6 +115,7 @@ func TestLifecycle(t *testing.T) {
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
 	h.sandboxTimeLimitCheck(t)
+	h.contentChecks(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
 }
@@ -138,7 +141,8 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// buildInstall builds fakesrcds and runs the project's installer into root.
+// buildInstall builds fakesrcds and fakesteamcmd and runs the project's
+// installer into root.
 func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
 	t.Helper()
 	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64",
@@ -151,18 +155,20 @@ func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
 			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 		}
 	}
-	run(goTool(), "build", "-o", filepath.Join(work, "fakesrcds"), "./cmd/fakesrcds")
+	run(goTool(), "build", "-o", work+"/", "./cmd/fakesrcds", "./cmd/fakesteamcmd")
 	run("make", "install", "DESTDIR="+root, "PREFIX=/usr", "BUILDDIR="+filepath.Join(work, "bin"), "GO="+goTool())
-	dst := filepath.Join(root, fakesrcdsBin)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(work, "fakesrcds"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
+	for src, guest := range map[string]string{"fakesrcds": fakesrcdsBin, "fakesteamcmd": fakesteamcmdBin} {
+		dst := filepath.Join(root, guest)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(work, src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
