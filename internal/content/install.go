@@ -20,7 +20,7 @@ import (
 type InstallOptions struct {
 	Root layout.Root
 	// Runner runs steamcmd: steamcmd.Direct (a child process) or a
-	// SandboxSteamRunner (the build unit).
+	// SandboxSteamRunner (a left4me-steamcmd@ unit).
 	Runner steamcmd.Runner
 	// Validate makes steamcmd verify every file; it also publishes a new
 	// generation when the build id did not change.
