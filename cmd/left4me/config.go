@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
@@ -91,7 +93,29 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.Jobs, err = jobs.ConfigFromEnv(getenv); err != nil {
 		return Config{}, err
 	}
+	if err := addGCSchedule(&c.Jobs, getenv("LEFT4ME_GC_AT")); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// addGCSchedule adds the daily garbage collection of unused installation
+// and layer generations (LEFT4ME_GC_AT, "HH:MM" local time, default 05:00,
+// after the Workshop refresh; "off" disables it).
+func addGCSchedule(c *jobs.Config, at string) error {
+	at = strings.TrimSpace(at)
+	switch strings.ToLower(at) {
+	case "off", "none", "never", "disabled":
+		return nil
+	case "":
+		at = "05:00"
+	}
+	s, err := jobs.ParseDailyAt(at, time.Local)
+	if err != nil {
+		return fmt.Errorf("LEFT4ME_GC_AT: %w (or off)", err)
+	}
+	c.Periodic = append(c.Periodic, jobs.Periodic{Kind: content.KindGC, Schedule: s})
+	return nil
 }
 
 // parseDatabaseURL accepts a file path or an SQLAlchemy-style sqlite URL

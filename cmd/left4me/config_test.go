@@ -65,11 +65,36 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		"LOG_LISTENER_BIND":         {"LOG_LISTENER_BIND": "28000"},
 		"SESSION_COOKIE_SECURE":     {"SESSION_COOKIE_SECURE": "maybe"},
 		"LEFT4ME_SUPERVISOR":        {"LEFT4ME_SUPERVISOR": "docker"},
+		"LEFT4ME_GC_AT":             {"LEFT4ME_GC_AT": "25:00"},
 	}
 	for name, env := range tests {
 		_, err := loadConfig(envFunc(env))
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSpace(name)) {
 			t.Errorf("%s: err = %v, want one naming the variable", name, err)
 		}
+	}
+}
+
+func TestGCSchedule(t *testing.T) {
+	kinds := func(c Config) []string {
+		var k []string
+		for _, p := range c.Jobs.Periodic {
+			k = append(k, p.Kind)
+		}
+		return k
+	}
+	c, err := loadConfig(envFunc(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(kinds(c), ","); got != "workshop_refresh,content_gc" {
+		t.Errorf("default periodic jobs = %s, want workshop_refresh,content_gc", got)
+	}
+	c, err = loadConfig(envFunc(map[string]string{"LEFT4ME_GC_AT": "off", "WORKSHOP_REFRESH_AT": "off"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Jobs.Periodic) != 0 {
+		t.Errorf("periodic jobs with both off = %v", kinds(c))
 	}
 }

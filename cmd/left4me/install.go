@@ -145,24 +145,11 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		defer closeSvc()
-		sd, _ := useSystemdSandbox(env.getenv, a.cfg)
-		var runner steamcmd.Runner
-		p := *path
-		if p == "" {
-			// Also when steamcmd runs in the sandbox: the host's copy is
-			// what the unit binds.
-			if p, err = steamCmdPath(ctx, env, a.cfg.Root); err != nil {
-				return err
-			}
-		}
-		if sd {
-			inSandbox := strings.TrimSpace(env.getenv(envSandboxSteamCmd))
-			if inSandbox == "" {
-				inSandbox = "/steam/" + steamcmd.Script
-			}
-			runner = content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}, SteamCmd: inSandbox}
-		} else {
-			runner = steamcmd.Direct{Path: p}
+		box := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
+		defer box.Close()
+		runner, err := installRunner(ctx, env, a, box, *path)
+		if err != nil {
+			return err
 		}
 		res, err := svc.Install(ctx, runner, *validate, 0, newCLIProgress(env.stdout, env.stderr))
 		if err != nil {

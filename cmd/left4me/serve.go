@@ -106,7 +106,7 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 	steamBox := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
 	closeSandboxes := closeFn
 	closeFn = func() { closeSandboxes(); steamBox.Close() }
-	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a, steamBox) }
+	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a, steamBox, "") }
 	if err := content.RegisterJobs(a.jobs, csvc, runner); err != nil {
 		closeFn()
 		return nil, nil, nil, fmt.Errorf("register content jobs: %w", err)
@@ -118,13 +118,18 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 	return csvc, wsvc, closeFn, nil
 }
 
-// installRunner is the steamcmd runner of install jobs: steamcmd in a
-// left4me-build@ unit with the systemd sandbox, else the host's steamcmd
-// run directly (found, or downloaded, as by left4me install).
-func installRunner(ctx context.Context, env *cliEnv, a *app, box *content.SystemdSandbox) (steamcmd.Runner, error) {
-	p, err := steamCmdPath(ctx, env, a.cfg.Root)
-	if err != nil {
-		return nil, err
+// installRunner is the steamcmd runner of installs (the panel's jobs and
+// left4me install): steamcmd in a sandbox unit with the systemd sandbox,
+// else the host's steamcmd run directly. path overrides where steamcmd is;
+// empty finds it, or downloads it, as steamCmdPath does. The host's copy is
+// also what the sandbox unit binds.
+func installRunner(ctx context.Context, env *cliEnv, a *app, box *content.SystemdSandbox, path string) (steamcmd.Runner, error) {
+	p := path
+	if p == "" {
+		var err error
+		if p, err = steamCmdPath(ctx, env, a.cfg.Root); err != nil {
+			return nil, err
+		}
 	}
 	sd, err := useSystemdSandbox(env.getenv, a.cfg)
 	if err != nil {
