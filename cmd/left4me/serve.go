@@ -119,7 +119,7 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 }
 
 // installRunner is the steamcmd runner of installs (the panel's jobs and
-// left4me install): steamcmd in a sandbox unit with the systemd sandbox,
+// left4me install): steamcmd in left4me-steamcmd@ with the systemd sandbox,
 // else the host's steamcmd run directly. path overrides where steamcmd is;
 // empty finds it, or downloads it, as steamCmdPath does. The host's copy is
 // also what the sandbox unit binds.
