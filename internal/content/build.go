@@ -119,13 +119,16 @@ type UploadSpec struct {
 // Upload publishes a new generation of an uploaded layer: the previous
 // generation's files plus the upload (whose files replace same-named ones).
 // The archive is checked by internal/archive (no traversal, links, special
-// files or bombs); a refused upload changes nothing.
+// files or bombs); a refused upload changes nothing. A missing layer is
+// recorded only once its first upload is published, so a refused first
+// upload (or a process killed during it) leaves no empty layer behind.
 func (s *Service) Upload(ctx context.Context, u UploadSpec, p Progress) (BuildResult, error) {
 	if err := ValidateLayerID(u.LayerID); err != nil {
 		return BuildResult{}, err
 	}
 	l, err := s.st.LayerByID(ctx, u.LayerID)
-	if errors.Is(err, store.ErrNotFound) {
+	fresh := errors.Is(err, store.ErrNotFound)
+	if fresh {
 		if err := s.checkNoDeletedLeftover(u.LayerID); err != nil {
 			return BuildResult{}, err
 		}
@@ -133,9 +136,8 @@ func (s *Service) Upload(ctx context.Context, u UploadSpec, p Progress) (BuildRe
 		if name == "" {
 			name = u.LayerID
 		}
-		l, err = s.st.CreateLayer(ctx, store.Layer{ID: u.LayerID, Kind: store.LayerUpload, Name: name, Description: u.Description})
-	}
-	if err != nil {
+		l = store.Layer{ID: u.LayerID, Kind: store.LayerUpload, Name: name, Description: u.Description}
+	} else if err != nil {
 		return BuildResult{}, err
 	}
 	if l.Kind != store.LayerUpload {
@@ -144,14 +146,50 @@ func (s *Service) Upload(ctx context.Context, u UploadSpec, p Progress) (BuildRe
 	now := s.now()
 	res := BuildResult{BuildID: NewBuildID("upload", now)}
 	res.BuildDir = s.root.Build(res.BuildID)
-	gen, err := s.record(ctx, store.ContentBuild{ID: res.BuildID, LayerID: l.ID, Kind: store.LayerUpload, UserID: u.UserID}, func() (string, error) {
-		return s.upload(ctx, l.ID, u, res.BuildDir, now, p)
-	})
-	if err != nil {
+	build := store.ContentBuild{ID: res.BuildID, LayerID: l.ID, Kind: store.LayerUpload, UserID: u.UserID}
+	run := func() (string, error) { return s.upload(ctx, l.ID, u, res.BuildDir, now, p) }
+	var gen string
+	if fresh {
+		// The build's row references the layer's, so a first upload is
+		// recorded after it was published. A kill between the publish and
+		// the record leaves a generation that the next upload of the same
+		// id adopts (and the layer list shows meanwhile).
+		if gen, err = run(); err != nil {
+			return res, err
+		}
+		if err := s.recordFirstUpload(context.WithoutCancel(ctx), l, build, gen); err != nil {
+			return res, err
+		}
+	} else if gen, err = s.record(ctx, build, run); err != nil {
 		return res, err
 	}
 	res.Generation, res.Path = gen, s.root.Overlay(l.ID, gen)
 	return res, nil
+}
+
+// recordFirstUpload records the layer that a first upload created and the
+// upload's (finished) build.
+func (s *Service) recordFirstUpload(ctx context.Context, l store.Layer, b store.ContentBuild, gen string) error {
+	if _, err := s.st.CreateLayer(ctx, l); errors.Is(err, store.ErrConflict) {
+		// Another first upload of the same id won the race.
+		other, err := s.st.LayerByID(ctx, l.ID)
+		if err != nil {
+			return fmt.Errorf("record layer %q: %w", l.ID, err)
+		}
+		if other.Kind != store.LayerUpload {
+			return fmt.Errorf("%w: layer %q was created meanwhile as a %s layer; generation %s was published into it", ErrInvalid, l.ID, other.Kind, gen)
+		}
+	} else if err != nil {
+		return fmt.Errorf("record layer %q (generation %s is published): %w", l.ID, gen, err)
+	}
+	if err := s.st.StartContentBuild(ctx, b); err != nil {
+		s.log.Error("record build", "build", b.ID, "err", err)
+		return nil
+	}
+	if err := s.st.FinishContentBuild(ctx, b.ID, store.BuildSucceeded, gen, ""); err != nil {
+		s.log.Error("record build end", "build", b.ID, "err", err)
+	}
+	return nil
 }
 
 func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir string, now time.Time, p Progress) (gen string, err error) {

@@ -428,3 +428,55 @@ func TestInstall(t *testing.T) {
 		t.Errorf("install records = %+v", bs)
 	}
 }
+
+// TestRefusedFirstUploadCreatesNoLayer: the layer of a first upload is
+// recorded only when the upload is published; a refused one (or a process
+// killed while unpacking) leaves no empty layer record.
+func TestRefusedFirstUploadCreatesNoLayer(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	bad := zipOf(t, map[string]string{"../../escape.txt": "x"})
+	for _, u := range []UploadSpec{
+		{LayerID: "fresh", Path: "left4dead2/addons", R: bytes.NewReader(bad), Size: int64(len(bad))},
+		{LayerID: "fresh", Path: "left4dead2", R: bytes.NewReader([]byte("not an archive")), Size: 14},
+	} {
+		if _, err := e.svc.Upload(ctx, u, &recorder{}); err == nil {
+			t.Fatalf("bad upload accepted")
+		}
+		if l, err := e.st.LayerByID(ctx, "fresh"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("refused first upload left a layer record: %+v, %v", l, err)
+		}
+		if _, err := os.Lstat(filepath.Join(e.root.Overlays(), "fresh")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("refused first upload left overlays/fresh: %v", err)
+		}
+	}
+	// A generation published by a first upload whose process was killed
+	// before recording the layer is adopted by the next upload.
+	orphan := filepath.Join(t.TempDir(), "out")
+	if err := os.MkdirAll(filepath.Join(orphan, "left4dead2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(orphan, "left4dead2", "old.cfg"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Publish(filepath.Join(e.root.Overlays(), "fresh"), orphan, "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	good := zipOf(t, map[string]string{"a.vpk": "A"})
+	res, err := e.svc.Upload(ctx, UploadSpec{LayerID: "fresh", Path: "left4dead2/addons", R: bytes.NewReader(good), Size: int64(len(good)), UserID: e.user}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := e.st.LayerByID(ctx, "fresh"); err != nil || l.Kind != store.LayerUpload {
+		t.Errorf("layer after a good first upload: %+v, %v", l, err)
+	}
+	for _, f := range []string{"left4dead2/old.cfg", "left4dead2/addons/a.vpk"} {
+		if _, err := os.Stat(filepath.Join(res.Path, f)); err != nil {
+			t.Errorf("newest generation lacks %s: %v", f, err)
+		}
+	}
+	builds, err := e.st.ListContentBuilds(ctx, "fresh", 10)
+	if err != nil || len(builds) != 1 || builds[0].Status != store.BuildSucceeded || builds[0].Generation != res.Generation {
+		t.Errorf("builds of the first upload = %+v, %v", builds, err)
+	}
+}
