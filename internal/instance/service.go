@@ -80,7 +80,11 @@ func NewService(cfg Config, st Store, sup Supervisor) *Service {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, locks: newLocker(), portFree: hostPortFree}
+	s := &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, portFree: hostPortFree}
+	// NOTE: the panel and CLI commands are separate processes working on
+	// the same instances; the lock files under instances/ serialise them.
+	s.locks = newLocker(cfg.Root.Instances(), s.chown)
+	return s
 }
 
 func invalid(format string, a ...any) error {

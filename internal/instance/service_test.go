@@ -510,7 +510,7 @@ func TestLayersSkipsDeleted(t *testing.T) {
 }
 
 func TestLockSerialises(t *testing.T) {
-	l := newLocker()
+	l := newLocker("", nil)
 	ctx := context.Background()
 	unlock, err := l.lock(ctx, "a")
 	if err != nil {
@@ -535,5 +535,41 @@ func TestLockSerialises(t *testing.T) {
 	u3()
 	if len(l.locks) != 0 {
 		t.Errorf("locks not released: %v", l.locks)
+	}
+}
+
+// TestLockSerialisesProcesses: the panel and a CLI command are two
+// processes, each with its own Service; an operation on an instance in one
+// waits for the other's (the flock under instances/), and a Delete from one
+// cannot run in the middle of a Start in the other.
+func TestLockSerialisesProcesses(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "a", OwnerID: f.owner}); err != nil {
+		t.Fatal(err)
+	}
+	other := NewService(Config{Root: f.root, PortMin: 27015, PortMax: 27020}, f.st, f.sup)
+	unlock, err := f.svc.locks.lock(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := other.Delete(short, "a"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Delete from another process while the instance is locked: %v, want it to wait", err)
+	}
+	if _, err := f.st.InstanceByName(ctx, "a"); err != nil {
+		t.Errorf("instance gone while locked by the other process: %v", err)
+	}
+	// Other instances are not blocked.
+	u2, err := other.locks.lock(ctx, "b")
+	if err != nil {
+		t.Errorf("lock of another instance: %v", err)
+	} else {
+		u2()
+	}
+	unlock()
+	if err := other.Delete(ctx, "a"); err != nil {
+		t.Errorf("Delete after the lock was released: %v", err)
 	}
 }
