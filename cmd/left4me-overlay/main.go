@@ -12,6 +12,11 @@
 // validates everything, prints one line saying what it would do, and exits
 // 0 without mounting or unmounting.
 //
+// Started outside PID 1's mount namespace (by the unit's ExecStartPre=+ and
+// ExecStopPost=+) it re-executes itself through nsenter into that namespace
+// with an environment of PATH and LEFT4ME_ROOT only: the unit's environment
+// includes instance.env, which the unprivileged service user writes.
+//
 // Exit status: 0 done (or nothing to do), 1 refused or failed, 2 bad usage.
 // Messages go to stderr, prefixed "left4me-overlay: ".
 //
@@ -31,6 +36,10 @@ import (
 const usage = "usage: left4me-overlay mount|umount NAME"
 
 func main() {
+	if err := enterHostMountNS(os.Args[1:], os.Getenv); err != nil {
+		fmt.Fprintf(os.Stderr, "left4me-overlay: %v\n", err)
+		os.Exit(1)
+	}
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -51,7 +60,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if err != nil {
 		return fail(err)
 	}
-	printOnly := getenv("LEFT4ME_OVERLAY_PRINT_ONLY") == "1"
+	printOnly := getenv(printOnlyEnv) == "1"
 
 	if verb == "mount" {
 		plan, err := overlay.Load(root, name)
