@@ -156,6 +156,12 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if _, err := s.record(ctx, name); err != nil {
 		return err
 	}
+	// First of all: a delete interrupted after this point (killed, a
+	// failed remove) must not have the boot autostart bring back the
+	// half-deleted instance (DESIGN.md §1 rule 9).
+	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
 	if err := s.sup.Stop(ctx, name); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}

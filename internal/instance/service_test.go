@@ -573,3 +573,41 @@ func TestLockSerialisesProcesses(t *testing.T) {
 		t.Errorf("Delete after the lock was released: %v", err)
 	}
 }
+
+// killedStore fails DeleteInstance, standing in for a process killed after
+// Delete removed the files and before it removed the record.
+type killedStore struct{ *store.Store }
+
+func (killedStore) DeleteInstance(context.Context, string) error {
+	return errors.New("killed")
+}
+
+// TestInterruptedDeleteIsNotAutostarted: an instance whose delete was
+// interrupted is not brought back by the boot autostart, and deleting again
+// finishes the job.
+func TestInterruptedDeleteIsNotAutostarted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "d", OwnerID: f.owner}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Start(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	killed := NewService(Config{Root: f.root, PortMin: 27015, PortMax: 27020}, killedStore{f.st}, f.sup)
+	if err := killed.Delete(ctx, "d"); err == nil {
+		t.Fatal("Delete with a failing store succeeded")
+	}
+	f.sup.takeCalls()
+	// The host reboots: nothing runs, the autostart starts what wants to.
+	if err := f.svc.Autostart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if calls := f.sup.takeCalls(); len(calls) != 0 {
+		t.Errorf("autostart after an interrupted delete: %q, want nothing started", calls)
+	}
+	if err := f.svc.Delete(ctx, "d"); err != nil {
+		t.Fatalf("Delete again: %v", err)
+	}
+	f.assertAbsent(t, "d")
+}
