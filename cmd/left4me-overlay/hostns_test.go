@@ -72,3 +72,20 @@ func TestReexecFromPrivateNamespaceDropsEnvironment(t *testing.T) {
 		t.Errorf("PRINT_ONLY from a private namespace: err %v, output %q; want a refusal", err, out)
 	}
 }
+
+// TestStaticEvenWithCgo: the helper runs as root with an environment the
+// service user partly controls; it must not depend on the dynamic loader
+// even when built without CGO_ENABLED=0.
+func TestStaticEvenWithCgo(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "runtime/cgo" || dep == "os/user" || dep == "net" {
+			t.Errorf("left4me-overlay depends on %s, which links libc when cgo is available", dep)
+		}
+	}
+}

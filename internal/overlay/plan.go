@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -91,13 +90,36 @@ type checker struct {
 func hostChecker() checker {
 	allowed := map[uint32]bool{0: true}
 	desc := fmt.Sprintf("root or the service user %q (no such user here)", ServiceUser)
-	if u, err := user.Lookup(ServiceUser); err == nil {
-		if id, err := strconv.ParseUint(u.Uid, 10, 32); err == nil {
-			allowed[uint32(id)] = true
-			desc = fmt.Sprintf("root or the service user %q (uid %d)", ServiceUser, id)
-		}
+	if id, ok := lookupUID("/etc/passwd", ServiceUser); ok {
+		allowed[id] = true
+		desc = fmt.Sprintf("root or the service user %q (uid %d)", ServiceUser, id)
 	}
 	return checker{ownerAllowed: func(uid uint32) bool { return allowed[uid] }, ownerDesc: desc}
+}
+
+// lookupUID finds name's uid in the passwd file at path.
+//
+// NOTE: not os/user: with cgo available it links the helper against libc,
+// and a dynamically linked root helper would honour LD_PRELOAD and friends
+// from the unit's environment, which includes instance.env. The service user
+// is a system account that systemd-sysusers writes to /etc/passwd.
+func lookupUID(path, name string) (uint32, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(data)) {
+		f := strings.Split(strings.TrimRight(line, "\n"), ":")
+		if len(f) < 3 || f[0] != name {
+			continue
+		}
+		id, err := strconv.ParseUint(f[2], 10, 32)
+		if err != nil {
+			return 0, false
+		}
+		return uint32(id), true
+	}
+	return 0, false
 }
 
 // Load validates instance name's overlay from the files under root: the
