@@ -85,6 +85,9 @@ func (p UnmountPlan) String() string {
 type checker struct {
 	ownerAllowed func(uid uint32) bool
 	ownerDesc    string
+	// ancestorAllowed says who may own the directories above the state
+	// root; nil means root only.
+	ancestorAllowed func(uid uint32) bool
 }
 
 func hostChecker() checker {
@@ -210,7 +213,41 @@ func (c checker) openRoot(root layout.Root) (string, int, error) {
 		unix.Close(fd)
 		return "", -1, fmt.Errorf("state root %s is world-writable (mode %04o): refused", real, st.Mode&0o7777)
 	}
+	if err := c.checkAncestors(real); err != nil {
+		unix.Close(fd)
+		return "", -1, fmt.Errorf("state root %s: %w", real, err)
+	}
 	return real, fd, nil
+}
+
+// checkAncestors refuses a state root below a directory that anyone but
+// root (tests: the ancestor rule) could rename or replace. LEFT4ME_ROOT
+// reaches the helper through the unit's environment, which includes the
+// service user's instance.env, so a root inside the service user's own
+// tree (say overlays/x, with runtime/ and installations/ of its making)
+// must be refused: its path could be re-pointed between Load and Mount.
+// A sticky directory such as /tmp is fine: only its owner may rename
+// entries in it.
+func (c checker) checkAncestors(real string) error {
+	allowed := c.ancestorAllowed
+	if allowed == nil {
+		allowed = func(uid uint32) bool { return uid == 0 }
+	}
+	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+		var st unix.Stat_t
+		if err := unix.Lstat(dir, &st); err != nil {
+			return fmt.Errorf("check ancestor %s: %w", dir, err)
+		}
+		switch {
+		case !allowed(st.Uid):
+			return fmt.Errorf("ancestor %s is owned by uid %d: every directory above the state root must be owned by root", dir, st.Uid)
+		case st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0:
+			return fmt.Errorf("ancestor %s is writable by group or others (mode %04o) without the sticky bit: refused", dir, st.Mode&0o7777)
+		}
+		if dir == "/" {
+			return nil
+		}
+	}
 }
 
 // readEnvBeneath opens instances/NAME/instance.env without following any

@@ -65,6 +65,16 @@ func TestLoadRefusals(t *testing.T) {
 		{name: "bad name", inst: "Bad.Name", want: "invalid instance name"},
 		{name: "name with slash", inst: "a/../b", want: "invalid instance name"},
 		{name: "world-writable root", setup: func(tr *testRoot) { chmod(tr, string(tr.root), 0o777) }, want: "is world-writable"},
+		{name: "root below a directory others may write", setup: func(tr *testRoot) {
+			// A LEFT4ME_ROOT pointing into the service user's own tree.
+			parent := filepath.Dir(string(tr.root))
+			chmod(tr, parent, 0o777)
+			tr.t.Cleanup(func() { os.Chmod(parent, 0o700) })
+		}, want: "is writable by group or others"},
+		{name: "root below a directory owned by another user", check: &checker{
+			ownerAllowed:    func(uint32) bool { return true },
+			ancestorAllowed: func(uint32) bool { return false },
+		}, want: "every directory above the state root must be owned by root"},
 		{name: "root owned by someone else", check: &checker{ownerAllowed: func(uint32) bool { return false }, ownerDesc: "root or the service user"}, want: "must be owned by root or the service user"},
 		{name: "root missing", setup: func(tr *testRoot) { rmAll(tr, string(tr.root)) }, want: "state root"},
 		{name: "instance.env missing", setup: func(tr *testRoot) { rm(tr, tr.root.InstanceEnv(tr.name)) }, want: "instance.env"},
