@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/left4me/left4me/internal/layout"
@@ -138,14 +139,50 @@ func GC(ctx context.Context, root layout.Root, opts GCOptions) ([]string, error)
 	return removed, errors.Join(errs...)
 }
 
+// tempsAge is the least age of an unfinished generation (".tmp-*", left
+// by a publisher killed while copying) before GC removes it: far longer
+// than any copy takes, whatever the configured grace.
+const tempsAge = DefaultGrace
+
+// gcTemps removes the unfinished generations in parent that nothing has
+// touched (changed status, ctime) for tempsAge.
+func gcTemps(parent string, now time.Time) ([]string, error) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return nil, nil // Generations reports it
+	}
+	var removed []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".tmp-") {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		var st syscall.Stat_t
+		if err := syscall.Lstat(dir, &st); err != nil {
+			continue
+		}
+		if now.Sub(time.Unix(st.Ctim.Unix())) < tempsAge {
+			continue
+		}
+		if err := RemoveTree(dir); err != nil {
+			return removed, err
+		}
+		removed = append(removed, dir)
+	}
+	return removed, nil
+}
+
 func gcParent(parent string, refs map[string]bool, opts GCOptions) ([]string, error) {
 	gens, err := Generations(parent)
 	if err != nil {
 		return nil, err
 	}
+	removed, err := gcTemps(parent, opts.Now)
+	if err != nil {
+		return removed, err
+	}
 	_, err = os.Lstat(filepath.Join(parent, DeletedMarker))
 	deleted := err == nil
-	var removed []string
 	kept := 0
 	for i, g := range gens {
 		dir := filepath.Join(parent, g)

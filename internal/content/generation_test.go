@@ -398,3 +398,40 @@ func TestPublishAcrossFileSystems(t *testing.T) {
 		t.Errorf("work-in-progress left: %v", entries)
 	}
 }
+
+// TestGCRemovesUnfinishedGenerations: a publisher killed while copying
+// into another file system leaves a ".tmp-*" directory next to the
+// generations; GC removes it once nothing touched it for a day, and never
+// a fresh one (a copy may be in progress), whatever the grace.
+func TestGCRemovesUnfinishedGenerations(t *testing.T) {
+	root := newRoot(t)
+	lay := filepath.Join(root.Overlays(), "maps")
+	src := filepath.Join(root.Builds(), "b1", "output")
+	writeTree(t, src, map[string]string{"f": "x"})
+	gen, err := Publish(lay, src, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmps := []string{filepath.Join(lay, ".tmp-b2-abc"), filepath.Join(root.Installations(), ".tmp-b3-def")}
+	for _, tmp := range tmps {
+		writeTree(t, tmp, map[string]string{"left4dead2/half.vpk": "half"})
+		os.Chmod(filepath.Join(tmp, "left4dead2"), 0o555) // as a copy of a published tree
+	}
+	removed, err := GC(context.Background(), root, GCOptions{Grace: time.Second, Now: time.Now()})
+	if err != nil || len(removed) != 0 {
+		t.Errorf("GC right after the crash removed %q (err %v), want nothing", removed, err)
+	}
+	removed, err = GC(context.Background(), root, GCOptions{Now: time.Now().Add(25 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(removed)
+	want := append([]string{filepath.Join(root.Builds(), "b1")}, tmps...)
+	sort.Strings(want)
+	if !reflect.DeepEqual(removed, want) {
+		t.Errorf("GC a day later removed %q\nwant %q", removed, want)
+	}
+	if n, _ := Newest(lay); n != gen {
+		t.Errorf("newest generation = %q, want %q", n, gen)
+	}
+}
