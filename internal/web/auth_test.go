@@ -68,7 +68,9 @@ func TestLoginLogout(t *testing.T) {
 }
 
 func TestLoginRedirectStaysOnSite(t *testing.T) {
-	for next, want := range map[string]string{"/instances/x": "/instances/x", "//evil.example/": "/instances", "https://evil.example/": "/instances", "": "/instances"} {
+	for next, want := range map[string]string{"/instances/x": "/instances/x", "//evil.example/": "/instances", "https://evil.example/": "/instances", "": "/instances",
+		"/\t/evil.example/": "/instances", "/\n/evil.example/": "/instances", "/\r/evil.example": "/instances",
+		"/\\evil.example/": "/instances", "/x\\/evil": "/instances", "/instances?x=1#y": "/instances?x=1#y"} {
 		if got := safeNext(next); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
 		}

@@ -39,9 +39,13 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 	s.renderView(w, r, status, "login", view{Title: "Log in", Page: d})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path starting with
+// one "/". Browsers drop tabs and newlines from a Location and read "\\" as
+// "/", so "/\t/evil.example" would leave the site: any control character,
+// space or backslash sends the user to the instance list instead.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
 		return "/instances"
 	}
 	return next
