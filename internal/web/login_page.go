@@ -40,8 +40,8 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 }
 
 // safeNext keeps a post-login redirect on this site: a path starting with
-// one "/". Browsers drop tabs and newlines from a Location and read "\\" as
-// "/", so "/\t/evil.example" would leave the site: any control character,
+// one "/". Browsers drop tabs and newlines from a Location and read a backslash
+// as "/", so "/\t/evil.example" would leave the site: any control character,
 // space or backslash sends the user to the instance list instead.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
