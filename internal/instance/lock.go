@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // lockWait is how long an operation waits for another one on the same
@@ -86,7 +88,9 @@ func (l *locker) lock(ctx context.Context, name string) (func(), error) {
 // lockFile takes the flock of name (nothing without a directory), polling
 // until it is free, ctx is done or expired fires.
 func (l *locker) lockFile(ctx context.Context, name string, expired <-chan time.Time) (func(), error) {
-	if l.dir == "" {
+	if l.dir == "" || layout.ValidateName(name) != nil {
+		// No instance has an invalid name (the operation fails with "not
+		// found"); such a name must not become a path.
 		return func() {}, nil
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {

@@ -572,6 +572,15 @@ func TestLockSerialisesProcesses(t *testing.T) {
 	if err := other.Delete(ctx, "a"); err != nil {
 		t.Errorf("Delete after the lock was released: %v", err)
 	}
+	// A name that is no instance's never becomes a lock file's path.
+	for _, bad := range []string{"../../escape", "a/b", ""} {
+		if err := other.Start(ctx, bad); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Start(%q) = %v, want ErrNotFound", bad, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(f.root.String(), "escape.lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock file created outside instances/: %v", err)
+	}
 }
 
 // killedStore fails DeleteInstance, standing in for a process killed after
