@@ -54,12 +54,29 @@ func Referenced(root layout.Root) (map[string]bool, error) {
 // base installation is not the newest generation runs an older game.
 func LayerUsers(root layout.Root) (map[string][]string, error) {
 	users := map[string][]string{}
+	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
+		for _, dir := range env.LowerDirs {
+			p := realPath(dir)
+			users[p] = append(users[p], name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return users, nil
+}
+
+// eachInstanceEnv calls fn with every instances/*/instance.env, in name
+// order; instances without one (never started) are skipped. One that
+// cannot be read or parsed is an error, and so is fn's.
+func eachInstanceEnv(root layout.Root, fn func(name string, env overlay.Env) error) error {
 	entries, err := os.ReadDir(root.Instances())
 	if errors.Is(err, fs.ErrNotExist) {
-		return users, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
+		return fmt.Errorf("list instances: %w", err)
 	}
 	for _, e := range entries {
 		if !e.IsDir() {
@@ -70,14 +87,13 @@ func LayerUsers(root layout.Root) (map[string][]string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("instance %s: %w", e.Name(), err)
+			return fmt.Errorf("instance %s: %w", e.Name(), err)
 		}
-		for _, dir := range env.LowerDirs {
-			p := realPath(dir)
-			users[p] = append(users[p], e.Name())
+		if err := fn(e.Name(), env); err != nil {
+			return err
 		}
 	}
-	return users, nil
+	return nil
 }
 
 // realPath resolves symlinks where possible, else cleans.

@@ -2,10 +2,7 @@ package content
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/left4me/left4me/internal/layout"
@@ -32,31 +29,14 @@ type StaleInstance struct {
 // no longer the newest of its layer (or of the installation), in name
 // order: the ones a rolling restart would move.
 func Stale(root layout.Root) ([]StaleInstance, error) {
-	entries, err := os.ReadDir(root.Instances())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
-	}
 	var out []StaleInstance
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		env, err := overlay.ReadEnvFile(root.InstanceEnv(e.Name()))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("instance %s: %w", e.Name(), err)
-		}
-		si := StaleInstance{Name: e.Name()}
+	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
+		si := StaleInstance{Name: name}
 		for _, dir := range env.LowerDirs {
 			parent, gen := filepath.Dir(dir), filepath.Base(dir)
 			newest, err := Newest(parent)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if newest != "" && newest != gen {
 				si.Layers = append(si.Layers, StaleLayer{Parent: parent, Current: gen, Newest: newest})
@@ -65,6 +45,10 @@ func Stale(root layout.Root) ([]StaleInstance, error) {
 		if len(si.Layers) > 0 {
 			out = append(out, si)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -12,25 +12,16 @@ package workshop
 import (
 	"sync"
 	"time"
+
+	"github.com/left4me/left4me/internal/content"
 )
 
-// Progress receives an operation's progress and log lines. A job system's
-// run handle satisfies it; NopProgress discards everything.
-type Progress interface {
-	// Progress reports the fraction done (0..1) and what is happening.
-	Progress(fraction float64, msg string)
-	// Logf adds a line to the operation's log.
-	Logf(format string, args ...any)
-}
+// Progress receives an operation's progress and log lines: the content
+// service's interface, which a job system's run handle satisfies.
+type Progress = content.Progress
 
 // NopProgress discards progress and log lines.
-type NopProgress struct{}
-
-// Progress does nothing.
-func (NopProgress) Progress(float64, string) {}
-
-// Logf does nothing.
-func (NopProgress) Logf(string, ...any) {}
+type NopProgress = content.NopProgress
 
 // meter turns byte counts from parallel downloads into throttled Progress
 // calls (at most one per interval, plus the final one).
