@@ -38,6 +38,11 @@ type DownloaderConfig struct {
 	// response-header timeouts but no overall timeout (files are large;
 	// StallTimeout catches a transfer that stops moving).
 	HTTPClient *http.Client
+	// TrustedURL is the Web API base the operator configured. The default
+	// client fetches file_url only from public addresses; the host and port
+	// of TrustedURL are exempt (a mirror, or a test server on loopback).
+	// It has no effect on a caller's HTTPClient.
+	TrustedURL string
 	// Parallel bounds concurrent downloads; 0 means 4.
 	Parallel int
 	// Retry governs retries of transient failures; zero means four tries
@@ -77,7 +82,7 @@ func NewDownloader(cfg DownloaderConfig) *Downloader {
 	if d.hc == nil {
 		d.hc = &http.Client{Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			DialContext:           publicDialer(&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}, trustedHostPort(cfg.TrustedURL)),
 			TLSHandshakeTimeout:   15 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
@@ -311,6 +316,9 @@ func (d *Downloader) fetch(ctx context.Context, it Details, partial, validatorFi
 		}
 	}
 	resp, err := d.hc.Do(req)
+	if errors.Is(err, errNotPublic) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	if err != nil {
 		return classifyNetErr(ctx, err)
 	}

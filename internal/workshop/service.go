@@ -66,7 +66,7 @@ func NewService(cfg Config, st Store) *Service {
 		s.api = NewClient("", nil)
 	}
 	if s.dl == nil {
-		s.dl = NewDownloader(DownloaderConfig{Root: cfg.Root, Logger: s.log})
+		s.dl = NewDownloader(DownloaderConfig{Root: cfg.Root, Logger: s.log, TrustedURL: s.api.base})
 	}
 	if s.retry.Attempts == 0 {
 		s.retry = defaultRetry()
