@@ -165,6 +165,10 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 			return err
 		}
 	}
+	// Content builds recorded as running before now belong to a process
+	// that died (the panel's build jobs run only here, and a job retried
+	// after a kill records a new build).
+	started := time.Now()
 	env := opt.Env
 	if env == nil {
 		env = &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
@@ -172,6 +176,11 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	csvc, wsvc, closeContent, err := panelContent(env, a)
 	if err != nil {
 		return err
+	}
+	if n, err := csvc.RecoverBuilds(ctx, started); err != nil {
+		lg.Warn("mark interrupted content builds failed", "err", err)
+	} else if n > 0 {
+		lg.Info("marked content builds of a stopped process failed", "builds", n)
 	}
 	defer func() {
 		// Jobs stop (their build units stopped over the bus) before the

@@ -37,6 +37,13 @@ func TestServePanel(t *testing.T) {
 		if err := a.store.CreateSession(ctx, store.Session{IDHash: auth.HashSecret(id), UserID: u.ID, CSRFToken: "x", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			return err
 		}
+		// A build a killed panel left recorded as running.
+		if _, err := a.store.CreateLayer(ctx, store.Layer{ID: "maps", Kind: store.LayerUpload, Name: "maps"}); err != nil {
+			return err
+		}
+		if err := a.store.StartContentBuild(ctx, store.ContentBuild{ID: "upload-killed", LayerID: "maps", Kind: store.LayerUpload}); err != nil {
+			return err
+		}
 		_, err = a.svc.Create(ctx, instance.Spec{Name: "one", OwnerID: u.ID})
 		return err
 	}
@@ -75,6 +82,17 @@ func TestServePanel(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("graceful shutdown: %v", err)
+	}
+	// The panel marked the interrupted build failed: it is not shown as
+	// running forever.
+	st, err := store.Open(context.Background(), root.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	builds, err := st.ListContentBuilds(context.Background(), "maps", 10)
+	if err != nil || len(builds) != 1 || builds[0].Status != store.BuildFailed || !strings.Contains(builds[0].Error, "interrupted") {
+		t.Errorf("build left running by a killed panel = %+v, %v; want failed as interrupted", builds, err)
 	}
 	if _, err := io.ReadAll(stream.Body); err != nil && !strings.Contains(err.Error(), "EOF") {
 		t.Logf("stream ended with %v", err)
