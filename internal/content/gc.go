@@ -107,8 +107,8 @@ func realPath(p string) string {
 // GC removes generations of the installation and of every content layer
 // that are (1) not the newest (unless the layer was deleted), (2) not named
 // in any instance.env, and (3) superseded longer ago than the grace period.
-// It also removes build directories older than the grace period. It
-// returns the paths removed.
+// It also removes build directories older than the grace period (and than
+// a day, as builds may be running there). It returns the paths removed.
 //
 // NOTE: DESIGN.md §1 rule 12 — a generation an instance has mounted is
 // named in its instance.env (the unit mounts exactly what that file says),
@@ -251,7 +251,9 @@ func gcBuilds(root layout.Root, opts GCOptions) ([]string, error) {
 			continue // .install.lock and the like
 		}
 		fi, err := e.Info()
-		if err != nil || opts.Now.Sub(fi.ModTime()) < opts.Grace {
+		// A build (or install) may still be writing here: a short grace
+		// must not pull its working tree away, so at least tempsAge.
+		if err != nil || opts.Now.Sub(fi.ModTime()) < max(opts.Grace, tempsAge) {
 			continue
 		}
 		dir := filepath.Join(root.Builds(), e.Name())

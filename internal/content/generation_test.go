@@ -435,3 +435,18 @@ func TestGCRemovesUnfinishedGenerations(t *testing.T) {
 		t.Errorf("newest generation = %q, want %q", n, gen)
 	}
 }
+
+// TestGCKeepsRunningBuilds: a GC with a short grace (LEFT4ME_GENERATION_GRACE,
+// --grace) does not remove the directory of a build still running.
+func TestGCKeepsRunningBuilds(t *testing.T) {
+	root := newRoot(t)
+	running := filepath.Join(root.Build("install-running"), BuildOutput)
+	writeTree(t, running, map[string]string{"left4dead2/copying.vpk": "x"})
+	removed, err := GC(context.Background(), root, GCOptions{Grace: time.Minute, Now: time.Now().Add(2 * time.Hour)})
+	if err != nil || len(removed) != 0 {
+		t.Errorf("GC removed %q (err %v) two hours into a build", removed, err)
+	}
+	if _, err := os.Stat(filepath.Join(running, "left4dead2", "copying.vpk")); err != nil {
+		t.Errorf("running build's tree: %v", err)
+	}
+}
