@@ -46,14 +46,14 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprint(w, "event: reset\ndata: \n\n")
 	for _, line := range tail {
-		fmt.Fprintf(w, "data: %s\n\n", strings.ReplaceAll(line, "\n", " "))
+		fmt.Fprint(w, sseData(line))
 	}
 	var early []string
 	for n := len(lines); n > 0; n-- {
 		early = append(early, <-lines)
 	}
 	for _, line := range early[overlap(tail, early):] {
-		fmt.Fprintf(w, "data: %s\n\n", strings.ReplaceAll(line, "\n", " "))
+		fmt.Fprint(w, sseData(line))
 	}
 	rc.Flush()
 	tick := time.NewTicker(15 * time.Second)
@@ -70,7 +70,7 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 			rc.Flush()
 			return
 		case line := <-lines:
-			fmt.Fprintf(w, "data: %s\n\n", strings.ReplaceAll(line, "\n", " "))
+			fmt.Fprint(w, sseData(line))
 		case <-tick.C:
 			fmt.Fprint(w, ": ping\n\n")
 		}
@@ -94,4 +94,15 @@ func overlap(tail, early []string) int {
 		}
 	}
 	return 0
+}
+
+// sseLineBreaks are what ends a line of an event stream: CR, LF and CRLF.
+var sseLineBreaks = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
+// sseData is one log line as a single "data:" event. A CR counts as a line
+// break in an event stream as much as an LF does, so both become spaces:
+// a game log line (a player's name or chat) must not be able to start an
+// "event: end" or "event: reset" field of its own.
+func sseData(line string) string {
+	return "data: " + sseLineBreaks.Replace(line) + "\n\n"
 }
