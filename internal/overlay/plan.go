@@ -156,7 +156,7 @@ func (c checker) load(root layout.Root, name string) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	lower, err := resolveLayers(rr, env.LowerDirs)
+	lower, err := resolveLayers(root, rr, env.LowerDirs)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -282,23 +282,32 @@ func readEnvBeneath(rootFD int, rr layout.Root, name string) (Env, error) {
 }
 
 // resolveLayers resolves each layer and checks where it lands. dirs has
-// passed validateLowerDirs.
-func resolveLayers(rr layout.Root, dirs []string) ([]string, error) {
+// passed validateLowerDirs. configured is the state root as given, rr the
+// same with symlinks resolved.
+//
+// NOTE: the helper runs as root and its messages reach the service user's
+// journal: a layer must name a path below the layer directories before it is
+// resolved at all (no root-privileged walk of /proc, /root or an automount
+// point named by instance.env), and a layer that resolves outside is refused
+// without saying where it led or whether that exists.
+func resolveLayers(configured, rr layout.Root, dirs []string) ([]string, error) {
 	parents := rr.LayerParents()
+	named := append(configured.LayerParents(), parents...)
 	out := make([]string, len(dirs))
 	seen := make(map[string]int, len(dirs))
 	for i, d := range dirs {
 		n := i + 1
+		if !insideAny(d, named) {
+			return nil, fmt.Errorf("layer %d %s is outside %s/, %s/ and %s/: refused",
+				n, d, parents[0], parents[1], parents[2])
+		}
+		// One message for "missing" and "leads outside", with no error
+		// detail (a PathError names the partly resolved path): what lies
+		// outside the root is none of the service user's business.
 		res, err := filepath.EvalSymlinks(d)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("layer %d %s does not exist", n, d)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("layer %d %s: %w", n, d, err)
-		}
-		if !insideAny(res, parents) {
-			return nil, fmt.Errorf("layer %d %s resolves to %s, outside %s/, %s/ and %s/: refused",
-				n, d, res, parents[0], parents[1], parents[2])
+		if err != nil || !insideAny(res, parents) {
+			return nil, fmt.Errorf("layer %d %s does not exist, or leads (through a symlink) outside %s/, %s/ and %s/",
+				n, d, parents[0], parents[1], parents[2])
 		}
 		if strings.ContainsRune(res, ':') || checkText(res) != nil {
 			return nil, fmt.Errorf("layer %d %s resolves to %q, which contains ':' or control characters", n, d, res)

@@ -126,7 +126,18 @@ func TestLoadRefusals(t *testing.T) {
 			l := filepath.Join(string(tr.root), "overlays", "evil")
 			symlink(tr, outside, l)
 			tr.writeEnv([]string{l, tr.root.Installation("1")})
-		}, want: "resolves to"},
+		}, want: "does not exist, or leads (through a symlink) outside"},
+		{name: "layer outside root that does not exist", setup: func(tr *testRoot) {
+			// Refused as outside before any lookup: the answer must not
+			// tell the service user whether a path exists.
+			tr.writeEnv([]string{"/nonexistent/left4me-layer", tr.root.Installation("1")})
+		}, want: "layer 1 /nonexistent/left4me-layer is outside"},
+		{name: "layer through a symlink to a missing outside path", setup: func(tr *testRoot) {
+			// The same answer as for an existing outside directory.
+			l := filepath.Join(string(tr.root), "overlays", "probe")
+			symlink(tr, "/nonexistent/left4me-probe", l)
+			tr.writeEnv([]string{l, tr.root.Installation("1")})
+		}, want: "layer 1 X/overlays/probe does not exist, or leads (through a symlink) outside"},
 		{name: "symlinked layer dotdot escape", setup: func(tr *testRoot) {
 			l := filepath.Join(string(tr.root), "workshop", "evil")
 			symlink(tr, "../instances", l)
