@@ -225,9 +225,13 @@ func (s *Service) stage(in Instance) error {
 		return err
 	}
 	if isMountPoint(s.root.Merged(in.Name)) {
-		// The helper's mount is idempotent (rule 7): an existing mount is
-		// kept, with the layers it was mounted with.
-		s.log.Warn("overlay still mounted while staging; it keeps its current layers until unmounted", "instance", in.Name)
+		// NOTE: rules 7, 8 and 12 — the helper's mount is idempotent, so
+		// the server would run on the old mount while a new instance.env
+		// named other layers: GC, reading instance.env, could then remove
+		// a lower layer under the mount, and staging would write into
+		// upper/ under it. A mount left by a failed ExecStopPost (or a
+		// unit still stopping) is reported instead.
+		return fmt.Errorf("stage %s: %w: %s (the unit's ExecStopPost has not unmounted it; wait for the stop to finish, or `left4me-overlay umount %s` as root)", in.Name, ErrMounted, s.root.Merged(in.Name), in.Name)
 	}
 	uid, gid := s.fileOwner()
 	if err := overlay.WriteEnvFile(s.root.InstanceEnv(in.Name), env, uid, gid); err != nil {

@@ -620,3 +620,46 @@ func TestInterruptedDeleteIsNotAutostarted(t *testing.T) {
 	}
 	f.assertAbsent(t, "d")
 }
+
+// TestStartRefusesLeftoverMount: when the unit is stopped but its overlay is
+// still mounted (a failed ExecStopPost), start neither rewrites
+// instance.env (GC would no longer keep the mounted layers) nor writes into
+// upper/ under the mount: it says what is wrong.
+func TestStartRefusesLeftoverMount(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: mounts a tmpfs on merged/ to stand in for a leftover overlay")
+	}
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "m", OwnerID: f.owner, Layers: []string{"zonemod"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Start(ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Stop(ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(f.root.InstanceEnv("m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("none", f.root.Merged("m"), "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Unmount(f.root.Merged("m"), 0) })
+	// A newer generation of the layer appears meanwhile.
+	if err := os.MkdirAll(f.root.Overlay("zonemod", "3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.sup.takeCalls()
+	if err := f.svc.Start(ctx, "m"); !errors.Is(err, ErrMounted) || !strings.Contains(err.Error(), "left4me-overlay umount m") {
+		t.Errorf("Start with a leftover mount: %v, want ErrMounted naming the fix", err)
+	}
+	if after, _ := os.ReadFile(f.root.InstanceEnv("m")); string(after) != string(before) {
+		t.Errorf("instance.env rewritten under a leftover mount:\n%s\nwas\n%s", after, before)
+	}
+	if calls := f.sup.takeCalls(); len(calls) != 0 {
+		t.Errorf("supervisor calls: %q, want none", calls)
+	}
+}
