@@ -16,6 +16,19 @@ func (s *Service) record(ctx context.Context, name string) (Instance, error) {
 	return fromRecord(r), nil
 }
 
+// lockExisting takes name's lock and checks that the instance exists.
+func (s *Service) lockExisting(ctx context.Context, name string) (func(), error) {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.record(ctx, name); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
+}
+
 func active(st State) bool { return st == Running || st == Starting }
 
 // Start stages the instance's files, records that it should run and asks
@@ -62,14 +75,11 @@ func (s *Service) start(ctx context.Context, name string) error {
 // stop it (the unit's ExecStopPost unmounts the overlay). Stopping a stopped
 // instance does nothing.
 func (s *Service) Stop(ctx context.Context, name string) error {
-	unlock, err := s.locks.lock(ctx, name)
+	unlock, err := s.lockExisting(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if _, err := s.record(ctx, name); err != nil {
-		return err
-	}
 	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
 		return err
 	}
@@ -89,14 +99,11 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 // sees the new lower layers. That is why this is Stop+Start and not the
 // supervisor's Restart.
 func (s *Service) Restart(ctx context.Context, name string) error {
-	unlock, err := s.locks.lock(ctx, name)
+	unlock, err := s.lockExisting(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if _, err := s.record(ctx, name); err != nil {
-		return err
-	}
 	if err := s.sup.Stop(ctx, name); err != nil {
 		return fmt.Errorf("restart %s: %w", name, err)
 	}
@@ -111,14 +118,11 @@ func (s *Service) Restart(ctx context.Context, name string) error {
 // retries, no lazy unmount. Rule 7 — the helper removed work/work when it
 // unmounted, so the unprivileged remove succeeds.
 func (s *Service) Reset(ctx context.Context, name string) error {
-	unlock, err := s.locks.lock(ctx, name)
+	unlock, err := s.lockExisting(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if _, err := s.record(ctx, name); err != nil {
-		return err
-	}
 	st, err := s.sup.Status(ctx, name)
 	if err != nil {
 		return fmt.Errorf("reset %s: %w", name, err)
@@ -148,14 +152,11 @@ func (s *Service) Reset(ctx context.Context, name string) error {
 // Delete stops the instance and removes its files and record. Deleting
 // again after a partial failure finishes the job.
 func (s *Service) Delete(ctx context.Context, name string) error {
-	unlock, err := s.locks.lock(ctx, name)
+	unlock, err := s.lockExisting(ctx, name)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if _, err := s.record(ctx, name); err != nil {
-		return err
-	}
 	// First of all: a delete interrupted after this point (killed, a
 	// failed remove) must not have the boot autostart bring back the
 	// half-deleted instance (DESIGN.md §1 rule 9).
