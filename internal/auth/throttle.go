@@ -62,6 +62,25 @@ func (t *Throttle) Allow(key string) (ok bool, retryAfter time.Duration) {
 	return false, t.Window - now.Sub(list[0])
 }
 
+// Attempt is Allow and Fail in one step: when the attempt may proceed it is
+// counted as a failure straight away, and the caller forgets it with Reset
+// once it has succeeded. Concurrent attempts therefore cannot all pass the
+// check before any of them is counted, as they could with Allow followed
+// by a slow password check and Fail.
+func (t *Throttle) Attempt(key string) (ok bool, retryAfter time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failures == nil {
+		t.failures = make(map[string][]time.Time)
+	}
+	now := t.now()
+	if list := t.prune(key, now); len(list) >= t.Max {
+		return false, t.Window - now.Sub(list[0])
+	}
+	t.record(key, now)
+	return true, 0
+}
+
 // Fail records a failed attempt for key.
 func (t *Throttle) Fail(key string) {
 	t.mu.Lock()
@@ -71,6 +90,11 @@ func (t *Throttle) Fail(key string) {
 	}
 	now := t.now()
 	t.prune(key, now)
+	t.record(key, now)
+}
+
+// record adds a failure at now; t.mu must be held and key pruned.
+func (t *Throttle) record(key string, now time.Time) {
 	t.failures[key] = append(t.failures[key], now)
 	// Bound memory under a flood of distinct keys: forget stale keys now and then.
 	if len(t.failures) > 10000 {

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -59,6 +61,29 @@ func TestThrottle(t *testing.T) {
 	th.Fail("bob|1")
 	th.Reset("bob|1")
 	if ok, _ := th.Allow("bob|1"); !ok {
+		t.Error("refused after Reset")
+	}
+}
+
+func TestThrottleAttemptCountsUpFront(t *testing.T) {
+	th := NewThrottle(3, 15*time.Minute)
+	var wg sync.WaitGroup
+	var passed atomic.Int64
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _ := th.Attempt("alice|1.2.3.4"); ok {
+				passed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := passed.Load(); n != 3 {
+		t.Errorf("%d of 50 concurrent attempts passed, want 3", n)
+	}
+	th.Reset("alice|1.2.3.4")
+	if ok, _ := th.Attempt("alice|1.2.3.4"); !ok {
 		t.Error("refused after Reset")
 	}
 }

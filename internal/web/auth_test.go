@@ -169,3 +169,54 @@ func TestPasswordChange(t *testing.T) {
 		t.Errorf("login with the new password = %d", resp.StatusCode)
 	}
 }
+
+// TestLoginThrottleHoldsUnderConcurrency: parallel wrong guesses for one
+// account from one address get at most the throttle's five answers; the
+// others are refused before the password is checked.
+func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", false)
+	const n = 20
+	type attempt struct {
+		c     *client
+		token string
+	}
+	var attempts []attempt
+	for range n {
+		c := e.newClient()
+		_, page := c.get("/login")
+		m := loginToken.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("login page has no CSRF token:\n%s", page)
+		}
+		attempts = append(attempts, attempt{c, m[1]})
+	}
+	codes := make(chan int, n)
+	for _, a := range attempts {
+		go func() {
+			form := url.Values{"username": {"alice"}, "password": {"wrong guess"}, "csrf_token": {a.token}}
+			req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := a.c.hc.Do(req)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	checked := 0
+	for range n {
+		switch code := <-codes; code {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+		default:
+			t.Errorf("concurrent login answered %d", code)
+		}
+	}
+	if checked > 5 {
+		t.Errorf("%d of %d concurrent guesses had their password checked, want at most 5", checked, n)
+	}
+}

@@ -18,7 +18,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	d := loginPageData{Next: r.PostFormValue("next"), Username: name}
 	key := strings.ToLower(name) + "|" + clientIP(r)
-	if ok, wait := s.cfg.Throttle.Allow(key); !ok {
+	// The attempt counts as a failure from here until it succeeds, so that
+	// parallel guesses cannot all pass the check during the slow hash.
+	if ok, wait := s.cfg.Throttle.Attempt(key); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		d.Error = "Too many failed attempts. Try again in " + played(wait) + "."
 		s.showLogin(w, r, http.StatusTooManyRequests, d)
@@ -33,7 +35,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			auth.VerifyPassword(s.dummyHash(), password) // same cost as a real check
 		}
-		s.cfg.Throttle.Fail(key)
 		d.Error = "Wrong name or password."
 		s.showLogin(w, r, http.StatusUnauthorized, d)
 		return
