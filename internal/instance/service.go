@@ -204,6 +204,11 @@ func (s *Service) checkLayers(layers []string) error {
 		if _, err := newestGeneration(s.root.Overlays(), id); err != nil {
 			return err
 		}
+		// A deleted layer keeps its generations only while instances
+		// still name them; GC removes them after the grace period.
+		if _, err := os.Lstat(filepath.Join(s.root.Overlays(), id, deletedMarker)); err == nil {
+			return fmt.Errorf("%w: layer %q was deleted", ErrNoLayer, id)
+		}
 	}
 	return nil
 }

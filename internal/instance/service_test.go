@@ -507,6 +507,17 @@ func TestLayersSkipsDeleted(t *testing.T) {
 	if !reflect.DeepEqual(layers, want) {
 		t.Errorf("Layers = %+v, want %+v (zonemod is marked deleted)", layers, want)
 	}
+	// Nor can an instance be given it: GC removes its generations.
+	if _, err := f.svc.Create(ctx, Spec{Name: "x", OwnerID: f.owner, Layers: []string{"zonemod"}}); !errors.Is(err, ErrNoLayer) || !strings.Contains(err.Error(), "deleted") {
+		t.Errorf("Create with a deleted layer: %v, want ErrNoLayer saying it was deleted", err)
+	}
+	f.assertAbsent(t, "x")
+	if _, err := f.svc.Create(ctx, Spec{Name: "y", OwnerID: f.owner}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Update(ctx, "y", Update{Layers: &[]string{"maps", "zonemod"}}); !errors.Is(err, ErrNoLayer) {
+		t.Errorf("Update with a deleted layer: %v, want ErrNoLayer", err)
+	}
 }
 
 func TestLockSerialises(t *testing.T) {
