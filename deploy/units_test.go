@@ -71,3 +71,27 @@ func TestPrivilegedCommandsIgnoreServiceUserEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestSysctlPinsProtectedLinks: the overlay helper's safety against a
+// root-owned setuid file hard-linked into a layer rests on protected hard
+// links; the sysctl file must not leave it to the distribution's default.
+func TestSysctlPinsProtectedLinks(t *testing.T) {
+	data, err := os.ReadFile("sysctl.d/60-left4me.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		set[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	for _, k := range []string{"fs.protected_hardlinks", "fs.protected_symlinks"} {
+		if set[k] != "1" {
+			t.Errorf("%s = %q in sysctl.d/60-left4me.conf, want 1", k, set[k])
+		}
+	}
+}
