@@ -51,12 +51,11 @@ func TestReexecFromPrivateNamespaceDropsEnvironment(t *testing.T) {
 		t.Skip("needs unshare (util-linux)")
 	}
 	r := newRoot(t)
-	cmd := exec.Command(unshare, "--mount", "--propagation", "private", "--", helperBin, "umount", "srv")
-	cmd.Env = []string{
-		"LEFT4ME_ROOT=" + r.String(),
-		// A missing object makes ld.so complain on stderr if it sees it.
-		"LD_PRELOAD=/nonexistent/left4me-test-preload.so",
-	}
+	// env hands LD_PRELOAD to the helper only (unshare and env must not see
+	// it): a missing object makes ld.so complain on stderr if nsenter gets it.
+	cmd := exec.Command(unshare, "--mount", "--propagation", "private", "--",
+		"env", "LD_PRELOAD=/nonexistent/left4me-test-preload.so", helperBin, "umount", "srv")
+	cmd.Env = []string{"LEFT4ME_ROOT=" + r.String(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper from a private namespace: %v\n%s", err, out)
