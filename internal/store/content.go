@@ -35,7 +35,7 @@ type Layer struct {
 
 const layerColumns = `id, kind, name, description, script, incremental, source, created_at, updated_at`
 
-func scanLayer(row interface{ Scan(...any) error }) (Layer, error) {
+func scanLayer(row rowScanner) (Layer, error) {
 	var l Layer
 	var created, updated string
 	if err := row.Scan(&l.ID, &l.Kind, &l.Name, &l.Description, &l.Script, &l.Incremental, &l.Source, &created, &updated); err != nil {
@@ -73,20 +73,7 @@ func (s *Store) LayerByID(ctx context.Context, id string) (Layer, error) {
 
 // ListLayers returns every layer ordered by id.
 func (s *Store) ListLayers(ctx context.Context) ([]Layer, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+layerColumns+` FROM layers ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list layers: %w", err)
-	}
-	defer rows.Close()
-	var out []Layer
-	for rows.Next() {
-		l, err := scanLayer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list layers: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, "list layers", scanLayer, `SELECT `+layerColumns+` FROM layers ORDER BY id`)
 }
 
 // UpdateLayer saves the name, description, script and incremental flag of

@@ -28,7 +28,7 @@ var ErrPortConflict = errors.New("port already used by another instance")
 
 const instanceColumns = `name, owner_id, port, layers, args, rcon_password, want_running, created_at, updated_at`
 
-func scanInstance(row interface{ Scan(...any) error }) (Instance, error) {
+func scanInstance(row rowScanner) (Instance, error) {
 	var (
 		in               Instance
 		layers, args     string
@@ -137,23 +137,7 @@ func (s *Store) InstancesByOwner(ctx context.Context, ownerID int64) ([]Instance
 }
 
 func (s *Store) queryInstances(ctx context.Context, query string, args ...any) ([]Instance, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
-	}
-	defer rows.Close()
-	var list []Instance
-	for rows.Next() {
-		in, err := scanInstance(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list instances: %w", err)
-		}
-		list = append(list, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
-	}
-	return list, nil
+	return queryAll(ctx, s.db, "list instances", scanInstance, query, args...)
 }
 
 // UsedPorts returns the ports of every instance.

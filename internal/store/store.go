@@ -117,6 +117,31 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB exposes the handle for packages that keep their own tables.
 func (s *Store) DB() *sql.DB { return s.db }
 
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs query and returns every row as scan reads it; what names
+// the operation in errors.
+func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 func parseTime(s string) time.Time {

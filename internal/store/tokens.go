@@ -38,7 +38,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, userID int64, name, tokenHas
 	return APIToken{ID: id, UserID: userID, Name: name, CreatedAt: parseTime(created)}, nil
 }
 
-func scanToken(row interface{ Scan(...any) error }) (APIToken, error) {
+func scanToken(row rowScanner) (APIToken, error) {
 	var t APIToken
 	var created string
 	var used, revoked sql.NullString
@@ -59,21 +59,8 @@ const tokenColumns = `id, user_id, name, created_at, last_used_at, revoked_at`
 
 // ListAPITokens returns a user's tokens, newest first, revoked ones included.
 func (s *Store) ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.db, "list API tokens", scanToken,
 		`SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = ? ORDER BY id DESC`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("list API tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list API tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 // RevokeAPIToken revokes one of a user's tokens. A token of another user is ErrNotFound.

@@ -40,7 +40,7 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string, admin
 
 const userColumns = `id, name, password_hash, is_admin, created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row rowScanner) (User, error) {
 	var u User
 	var created string
 	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created); err != nil {
@@ -76,20 +76,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 
 // ListUsers returns every user ordered by name.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var users []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return queryAll(ctx, s.db, "list users", scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
 }
 
 // CountUsers returns how many accounts exist.

@@ -98,7 +98,7 @@ func sqlID(id uint64) (int64, error) {
 const workshopItemColumns = `id, title, filename, file_url, file_size, time_updated, preview_url, result, removed,
 	banned, ban_reason, revision, vpk_size, addon, error, checked_at, created_at, updated_at`
 
-func scanWorkshopItem(row interface{ Scan(...any) error }) (WorkshopItem, error) {
+func scanWorkshopItem(row rowScanner) (WorkshopItem, error) {
 	var (
 		it               WorkshopItem
 		id               int64
@@ -141,23 +141,7 @@ func (s *Store) WorkshopItem(ctx context.Context, id uint64) (WorkshopItem, erro
 
 // WorkshopItems returns every known item ordered by id.
 func (s *Store) WorkshopItems(ctx context.Context) ([]WorkshopItem, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+workshopItemColumns+` FROM workshop_items ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list workshop items: %w", err)
-	}
-	defer rows.Close()
-	var out []WorkshopItem
-	for rows.Next() {
-		it, err := scanWorkshopItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list workshop items: %w", err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list workshop items: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list workshop items", scanWorkshopItem, `SELECT `+workshopItemColumns+` FROM workshop_items ORDER BY id`)
 }
 
 // saveMeta upserts one item's Web API details. For an item Steam no longer
@@ -389,7 +373,7 @@ func (s *Store) SetWorkshopLayerPublished(ctx context.Context, id, generation st
 
 const workshopLayerColumns = `id, generation, content, published_at, created_at, updated_at`
 
-func scanWorkshopLayer(row interface{ Scan(...any) error }) (WorkshopLayer, error) {
+func scanWorkshopLayer(row rowScanner) (WorkshopLayer, error) {
 	var (
 		l                WorkshopLayer
 		content          string
