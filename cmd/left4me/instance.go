@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -103,6 +104,11 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if *owner == "" {
 		fs.Usage()
 		return fmt.Errorf("%w: --owner is required", errUsage)
+	}
+	// The name first: it is the argument most often wrong, and a bad one
+	// must not be hidden behind another error (nor open the database).
+	if err := layout.ValidateName(pos[0]); err != nil {
+		return fmt.Errorf("%w: name: %w", instance.ErrInvalid, err)
 	}
 	var cfgText string
 	if *cfgPath != "" {
