@@ -201,11 +201,18 @@ func installList(env *cliEnv, root layout.Root) error {
 }
 
 func runGC(ctx context.Context, env *cliEnv, root layout.Root, grace time.Duration) error {
+	// A negative grace would make every superseded generation due at once.
+	if grace < 0 {
+		return fmt.Errorf("%w: --grace %s: must not be negative", errUsage, grace)
+	}
 	if grace == 0 {
 		if v := strings.TrimSpace(env.getenv(envGrace)); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
 				return fmt.Errorf("%s: %w", envGrace, err)
+			}
+			if d < 0 {
+				return fmt.Errorf("%s=%s: must not be negative", envGrace, v)
 			}
 			grace = d
 		}

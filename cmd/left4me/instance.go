@@ -431,6 +431,9 @@ func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *n < 0 {
+		return fmt.Errorf("%w: -n %d: must not be negative", errUsage, *n)
+	}
 	return withApp(ctx, env, func(a *app) error {
 		if _, err := a.svc.Get(ctx, pos[0]); err != nil {
 			return err

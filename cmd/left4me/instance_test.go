@@ -131,6 +131,7 @@ func TestInstanceCommands(t *testing.T) {
 		gone string // instance that must not exist afterwards
 	}{
 		{"bad name", []string{"instance", "create", "Bad.Name", "--owner", "alice"}, 1, `"Bad.Name"`, ""},
+		{"negative log lines", []string{"instance", "logs", "vs1", "-n", "-3"}, 2, "-n -3: must not be negative", ""},
 		{"bad name and owner", []string{"instance", "create", "Bad.Name", "--owner", "mallory"}, 1, `name "Bad.Name"`, ""},
 		{"duplicate", []string{"instance", "create", "vs1", "--owner", "alice"}, 1, `already exists: "vs1"`, ""},
 		{"port used", []string{"instance", "create", "vs3", "--owner", "alice", "--port", "41050"}, 1, `port 41050 is used by instance "vs2"`, "vs3"},

@@ -58,6 +58,16 @@ func TestOverlayCommands(t *testing.T) {
 	if code, _, _ := f.run(t, "", "overlay", "frobnicate"); code != 2 {
 		t.Errorf("unknown subcommand: exit %d", code)
 	}
+	// A negative grace is refused, not taken as "everything is due".
+	for _, args := range [][]string{{"overlay", "gc", "--grace", "-5m"}, {"install", "--gc", "--grace", "-1s"}} {
+		if code, _, errOut := f.run(t, "", args...); code != 2 || !strings.Contains(errOut, "--grace") {
+			t.Errorf("%s: exit %d, %q; want 2 naming --grace", strings.Join(args, " "), code, errOut)
+		}
+	}
+	f.env["LEFT4ME_GENERATION_GRACE"] = "-1h"
+	if code, _, errOut := f.run(t, "", "overlay", "gc"); code != 1 || !strings.Contains(errOut, "LEFT4ME_GENERATION_GRACE") {
+		t.Errorf("negative LEFT4ME_GENERATION_GRACE: exit %d, %q", code, errOut)
+	}
 }
 
 func TestInstallCommand(t *testing.T) {
