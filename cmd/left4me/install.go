@@ -96,13 +96,35 @@ func useSystemdSandbox(getenv func(string) string, cfg Config) (bool, error) {
 	}
 }
 
-// contentService builds the content service for a.
+// generationGrace reads LEFT4ME_GENERATION_GRACE; 0 (content.DefaultGrace)
+// when unset.
+func generationGrace(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(envGrace))
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", envGrace, err)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%s=%s: must not be negative", envGrace, v)
+	}
+	return d, nil
+}
+
+// contentService builds the content service for a. Its GC (the panel's
+// daily job) keeps superseded generations for LEFT4ME_GENERATION_GRACE.
 func contentService(env *cliEnv, a *app) (*content.Service, func(), error) {
 	sd, err := useSystemdSandbox(env.getenv, a.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := content.Config{Root: a.cfg.Root, Logger: a.log}
+	grace, err := generationGrace(env.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := content.Config{Root: a.cfg.Root, Logger: a.log, Grace: grace}
 	closeFn := func() {}
 	if sd {
 		ss := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
@@ -206,15 +228,9 @@ func runGC(ctx context.Context, env *cliEnv, root layout.Root, grace time.Durati
 		return fmt.Errorf("%w: --grace %s: must not be negative", errUsage, grace)
 	}
 	if grace == 0 {
-		if v := strings.TrimSpace(env.getenv(envGrace)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", envGrace, err)
-			}
-			if d < 0 {
-				return fmt.Errorf("%s=%s: must not be negative", envGrace, v)
-			}
-			grace = d
+		var err error
+		if grace, err = generationGrace(env.getenv); err != nil {
+			return err
 		}
 	}
 	removed, err := content.GC(ctx, root, content.GCOptions{Grace: grace})

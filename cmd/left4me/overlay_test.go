@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/steamcmd"
 )
 
@@ -103,5 +108,47 @@ func TestInstallCommand(t *testing.T) {
 	f.env["LEFT4ME_STEAMCMD"] = filepath.Join(t.TempDir(), "missing.sh")
 	if code, _, errOut := f.run(t, "", "install"); code != 1 || !strings.Contains(errOut, "LEFT4ME_STEAMCMD") {
 		t.Errorf("missing steamcmd: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestPanelGCGrace: the panel's daily GC (the content service's) keeps
+// superseded generations for LEFT4ME_GENERATION_GRACE, as the README says,
+// not always for the default day.
+func TestPanelGCGrace(t *testing.T) {
+	for _, tc := range []struct {
+		grace string
+		kept  bool
+	}{{"", true}, {"30m", false}, {"2h", true}} {
+		root, err := layout.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent := filepath.Join(root.Overlays(), "maps")
+		var gens []string
+		for i, age := range []time.Duration{3 * time.Hour, time.Hour} {
+			src := filepath.Join(root.Builds(), fmt.Sprint("b", i), "output")
+			if err := os.MkdirAll(src, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			g, err := content.Publish(parent, src, "", time.Now().Add(-age))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gens = append(gens, g)
+		}
+		env := &cliEnv{stdout: io.Discard, stderr: io.Discard, getenv: envFunc(map[string]string{
+			"LEFT4ME_GENERATION_GRACE": tc.grace, "LEFT4ME_BUILD_SANDBOX": "none"})}
+		svc, closeFn, err := contentService(env, &app{cfg: Config{Root: root}, log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.GC(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		closeFn()
+		_, err = os.Stat(filepath.Join(parent, gens[0]))
+		if kept := err == nil; kept != tc.kept {
+			t.Errorf("grace %q: generation superseded an hour ago kept = %v, want %v", tc.grace, kept, tc.kept)
+		}
 	}
 }
