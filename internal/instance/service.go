@@ -163,6 +163,11 @@ var managedArgs = map[string]string{
 	"+ip":       "the server always binds 0.0.0.0",
 	"+hostport": "use the port setting",
 	"-port":     "use the port setting",
+	// Ports of their own, outside the one the instance is given (and that
+	// SocketBindAllow= permits): refused rather than left to the unit,
+	// which does not enforce that line on every systemd.
+	"+tv_port":    "SourceTV would bind a port of its own",
+	"+clientport": "the client port would bind a port of its own",
 }
 
 func validateArgs(args []string) error {

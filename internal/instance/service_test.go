@@ -166,6 +166,8 @@ func TestCreateRefusesBadSpecs(t *testing.T) {
 		{"arg with newline", Spec{Name: "x11", OwnerID: f.owner, Args: []string{"+map", "c1m1\n"}}, ErrInvalid, "args"},
 		{"arg with NUL", Spec{Name: "x12", OwnerID: f.owner, Args: []string{"a\x00"}}, ErrInvalid, "args"},
 		{"managed arg", Spec{Name: "x13", OwnerID: f.owner, Args: []string{"+hostport", "1"}}, ErrInvalid, "+hostport"},
+		{"own port for SourceTV", Spec{Name: "x16", OwnerID: f.owner, Args: []string{"+tv_port", "27020"}}, ErrInvalid, "+tv_port"},
+		{"own client port", Spec{Name: "x17", OwnerID: f.owner, Args: []string{"+ClientPort", "27005"}}, ErrInvalid, "+ClientPort"},
 		{"cfg with NUL", Spec{Name: "x14", OwnerID: f.owner, ServerCfg: "hostname a\x00"}, ErrInvalid, "server.cfg"},
 		{"cfg too large", Spec{Name: "x15", OwnerID: f.owner, ServerCfg: strings.Repeat("a", MaxServerCfg+1)}, ErrInvalid, "server.cfg"},
 		{"duplicate name", Spec{Name: "taken", OwnerID: f.owner}, ErrExists, `"taken"`},
