@@ -24,7 +24,7 @@ func (s *Server) layerCreateUpload(w http.ResponseWriter, r *http.Request) {
 		f.fail("id", "A layer named "+f.ID+" already exists; upload into it from its page.")
 	}
 	if f.Errors == nil {
-		if _, err := s.upload(r, &f, true); err != nil {
+		if _, err := s.upload(r, &f); err != nil {
 			s.serverError(w, r, false, err)
 			return
 		}

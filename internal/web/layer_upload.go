@@ -17,7 +17,7 @@ func (s *Server) layerUpload(w http.ResponseWriter, r *http.Request) {
 	f.ID, f.Script = li.ID, li.Script
 	if li.Kind != store.LayerUpload {
 		f.fail("file", "Layer "+li.ID+" is a "+li.Kind+" layer; uploads go into upload layers.")
-	} else if _, err := s.upload(r, &f, false); err != nil {
+	} else if _, err := s.upload(r, &f); err != nil {
 		s.serverError(w, r, false, err)
 		return
 	}

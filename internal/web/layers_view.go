@@ -110,10 +110,9 @@ func uploadPath(dir, filename string, single bool) string {
 	return strings.TrimSuffix(dir, "/")
 }
 
-// upload publishes the request's file into layer id (created as an upload
-// layer when fresh is true). A refused upload creates nothing: a layer
-// made for it is deleted again. userMsg is set for a refusal to show.
-func (s *Server) upload(r *http.Request, f *layerForm, fresh bool) (gen string, err error) {
+// upload publishes the request's file into layer id (a new upload layer
+// when it does not exist yet). A refused upload creates nothing.
+func (s *Server) upload(r *http.Request, f *layerForm) (gen string, err error) {
 	file, fh, err := r.FormFile("file")
 	if err != nil {
 		f.fail("file", "Choose a file to upload.")
@@ -131,13 +130,8 @@ func (s *Server) upload(r *http.Request, f *layerForm, fresh bool) (gen string, 
 		R: file, Size: fh.Size, UserID: who(r).User.ID,
 	}, content.NopProgress{})
 	if err != nil {
-		if fresh {
-			// content.Upload records a missing layer before unpacking;
-			// a refused first upload must leave nothing behind.
-			if derr := s.cfg.Content.Delete(context.WithoutCancel(ctx), f.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {
-				s.log.Warn("remove the layer of a refused upload", "layer", f.ID, "err", derr)
-			}
-		}
+		// content.Upload records a new layer only once its first generation
+		// is published, so a refused upload has nothing to undo here.
 		if userError(err) {
 			f.fail("file", "Upload refused: "+err.Error())
 			return "", nil
