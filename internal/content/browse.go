@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -94,7 +95,10 @@ func OpenFile(dir, rel string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("open layer %s: %w", dir, err)
 	}
 	defer root.Close()
-	f, err := root.Open(filepath.FromSlash(c))
+	// O_NONBLOCK: opening a FIFO a layer holds must not block the caller
+	// (a panel request) before the type check below refuses it; it changes
+	// nothing for regular files.
+	f, err := root.OpenFile(filepath.FromSlash(c), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", c, err)
 	}

@@ -450,3 +450,28 @@ func TestGCKeepsRunningBuilds(t *testing.T) {
 		t.Errorf("running build's tree: %v", err)
 	}
 }
+
+// TestOpenFileRefusesFIFOWithoutBlocking: a FIFO left in a layer is refused
+// at once; a blocking open would hang the panel request that reads it.
+func TestOpenFileRefusesFIFOWithoutBlocking(t *testing.T) {
+	dir := t.TempDir()
+	if err := unix.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, _, err := OpenFile(dir, "pipe")
+		if f != nil {
+			f.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("OpenFile(fifo) = %v, want ErrInvalid", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("OpenFile blocked on a FIFO")
+	}
+}
