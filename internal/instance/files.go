@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/left4me/left4me/internal/atomicfile"
 	"github.com/left4me/left4me/internal/overlay"
 )
 
@@ -106,38 +107,9 @@ func (s *Service) mkdirOwned(dir string, perm os.FileMode) error {
 
 // writeFile replaces path atomically with data: readers see the old or the
 // new content, never a mix, and a failed write leaves the old file.
-func (s *Service) writeFile(path string, data []byte, perm os.FileMode) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if uid, gid := s.fileOwner(); uid != -1 || gid != -1 {
-		if err = tmp.Chown(uid, gid); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+func (s *Service) writeFile(path string, data []byte, perm os.FileMode) error {
+	uid, gid := s.fileOwner()
+	return atomicfile.WriteFile(path, data, atomicfile.Options{Perm: perm, UID: uid, GID: gid})
 }
 
 // ensureRuntime makes runtime/NAME/{upper,work,merged} if missing.

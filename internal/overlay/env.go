@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/left4me/left4me/internal/atomicfile"
 )
 
 // Keys of instance.env.
@@ -518,49 +520,10 @@ func readLimited(f *os.File) ([]byte, error) {
 // directory, mode 0640, owned by uid:gid (-1 keeps the writer's), synced and
 // renamed over path, then the directory synced. Readers see the old file or
 // the new one, never a mix. On error nothing is left behind.
-func WriteEnvFile(path string, env Env, uid, gid int) (err error) {
+func WriteEnvFile(path string, env Env, uid, gid int) error {
 	data, err := env.Encode()
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".instance.env.*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(0o640); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if uid != -1 || gid != -1 {
-		if err = tmp.Chown(uid, gid); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data, atomicfile.Options{Perm: 0o640, UID: uid, GID: gid})
 }
