@@ -41,12 +41,36 @@ func (s *Server) runRCON(ctx context.Context, p *principal, inst instance.Instan
 	if err != nil {
 		reply = "error: " + err.Error()
 	}
-	e, err := s.cfg.Store.AddRCON(ctx, inst.Name, p.User.ID, command, reply)
+	hcmd, hreply := forHistory(command, reply)
+	e, err := s.cfg.Store.AddRCON(ctx, inst.Name, p.User.ID, hcmd, hreply)
 	if err != nil {
 		return store.RCONEntry{}, http.StatusInternalServerError, err
 	}
-	e.UserName = p.User.Name
+	// The one who sent it sees the real reply.
+	e.Command, e.Response, e.UserName = command, reply, p.User.Name
 	return e, http.StatusOK, nil
+}
+
+// secretCvars hold passwords or tokens. The console history, which users an
+// instance is shared with can read, keeps their names but neither the value
+// set nor the reply (a bare name answers with the value).
+var secretCvars = map[string]bool{
+	"rcon_password": true, "sv_password": true, "sv_logsecret": true, "sv_setsteamaccount": true,
+}
+
+// hiddenReply stands in the history for the reply to a secret cvar.
+const hiddenReply = "(reply not kept: it may hold a secret)"
+
+// forHistory is a command and its reply as the history records them.
+func forHistory(command, reply string) (string, string) {
+	name, _, hasValue := strings.Cut(command, " ")
+	if !secretCvars[strings.ToLower(name)] {
+		return command, reply
+	}
+	if hasValue {
+		name += " <hidden>"
+	}
+	return name, hiddenReply
 }
 
 // instanceRCON sends a console command from the page. The page's script

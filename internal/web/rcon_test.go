@@ -56,6 +56,31 @@ func TestRCONConsole(t *testing.T) {
 	if _, page := c.get("/instances/alpha"); !strings.Contains(page, "reply to sv_cheats") {
 		t.Error("the instance page does not show the RCON history")
 	}
+	// A secret set from the console stays out of the history that shared
+	// users can read; the sender still sees the reply.
+	resp, body = c.do("POST", "/api/v1/instances/alpha/rcon", `{"command": "sv_password hunter2secret"}`, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "hunter2secret") {
+		t.Fatalf("RCON sv_password = %d %s", resp.StatusCode, body)
+	}
+	_, body = c.get("/api/v1/instances/alpha/rcon")
+	if strings.Contains(body, "hunter2secret") || !strings.Contains(body, `sv_password \u003chidden\u003e`) {
+		t.Errorf("history after setting a password = %s", body)
+	}
+}
+
+func TestForHistory(t *testing.T) {
+	for _, tt := range []struct{ cmd, wantCmd, wantReply string }{
+		{"rcon_password abc", "rcon_password <hidden>", hiddenReply},
+		{`RCON_Password "a b"`, "RCON_Password <hidden>", hiddenReply},
+		{"sv_password", "sv_password", hiddenReply},
+		{"sv_logsecret 42", "sv_logsecret <hidden>", hiddenReply},
+		{"status", "status", "reply"},
+		{"say rcon_password is set", "say rcon_password is set", "reply"},
+	} {
+		if c, r := forHistory(tt.cmd, "reply"); c != tt.wantCmd || r != tt.wantReply {
+			t.Errorf("forHistory(%q) = %q, %q; want %q, %q", tt.cmd, c, r, tt.wantCmd, tt.wantReply)
+		}
+	}
 }
 
 func TestEventsAndLogsAPI(t *testing.T) {
