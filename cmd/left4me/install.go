@@ -18,11 +18,6 @@ import (
 	"github.com/left4me/left4me/internal/steamcmd"
 )
 
-const installUsage = `usage:
-  left4me install [--validate] [--steamcmd PATH]   install or update the game as a new generation
-  left4me install --list                           list installation generations and their instances
-  left4me install --gc [--grace DURATION]          remove unused generations and old build directories`
-
 // Environment of the content commands (host.env).
 const (
 	envSteamCmd        = "LEFT4ME_STEAMCMD"      // steamcmd.sh on the host

@@ -419,14 +419,12 @@ func (s *Store) WorkshopLayers(ctx context.Context) ([]WorkshopLayer, error) {
 	}
 	defer rows.Close()
 	var out []WorkshopLayer
-	var ids []string
 	for rows.Next() {
 		l, err := scanWorkshopLayer(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list workshop layers: %w", err)
 		}
 		out = append(out, l)
-		ids = append(ids, l.ID)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list workshop layers: %w", err)

@@ -39,7 +39,9 @@ func TestAPITokens(t *testing.T) {
 		t.Errorf("HTML page with only a token = %d, want a redirect to login", resp.StatusCode)
 	}
 	var id string
-	e.st.DB().QueryRow(`SELECT id FROM api_tokens WHERE name = 'ci'`).Scan(&id)
+	if err := e.st.DB().QueryRow(`SELECT id FROM api_tokens WHERE name = 'ci'`).Scan(&id); err != nil {
+		t.Fatalf("token 'ci' not stored: %v", err)
+	}
 	if resp, _ := c.post("/account/tokens/"+id+"/revoke", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke = %d", resp.StatusCode)
 	}
@@ -51,8 +53,10 @@ func TestAPITokens(t *testing.T) {
 		t.Errorf("made-up token = %d, want 401", resp.StatusCode)
 	}
 	// Another user cannot revoke alice's tokens.
-	_, body = c.post("/account/tokens", url.Values{"name": {"second"}})
-	e.st.DB().QueryRow(`SELECT id FROM api_tokens WHERE name = 'second'`).Scan(&id)
+	c.post("/account/tokens", url.Values{"name": {"second"}})
+	if err := e.st.DB().QueryRow(`SELECT id FROM api_tokens WHERE name = 'second'`).Scan(&id); err != nil {
+		t.Fatalf("token 'second' not stored: %v", err)
+	}
 	bob := e.as(e.quickUser("bob", false))
 	if resp, _ := bob.post("/account/tokens/"+id+"/revoke", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("bob revoking alice's token = %d, want 404", resp.StatusCode)
