@@ -28,6 +28,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/lines"
 	"github.com/left4me/left4me/internal/overlay"
 )
 
@@ -235,7 +236,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 	go func() {
 		defer close(readerDone)
 		defer outR.Close()
-		readLines(outR, logs.add)
+		lines.Read(outR, maxLineBytes, logs.add)
 	}()
 
 	if syncR != nil {

@@ -55,15 +55,6 @@ func TestRing(t *testing.T) {
 	}
 }
 
-func TestReadLines(t *testing.T) {
-	var got []string
-	long := strings.Repeat("y", maxLineBytes*2)
-	readLines(strings.NewReader("a\r\n"+long+"\nb"), func(l string) { got = append(got, l) })
-	if len(got) != 3 || got[0] != "a" || len(got[1]) != maxLineBytes || got[2] != "b" {
-		t.Errorf("lines = %d %q…", len(got), got[0])
-	}
-}
-
 var (
 	buildOnce sync.Once
 	binPath   string

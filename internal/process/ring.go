@@ -1,12 +1,6 @@
 package process
 
-import (
-	"bufio"
-	"errors"
-	"io"
-	"strings"
-	"sync"
-)
+import "sync"
 
 // maxLineBytes is the longest console line kept whole; longer ones are cut.
 const maxLineBytes = 16 << 10
@@ -76,29 +70,5 @@ func (r *ring) subscribe() (<-chan string, func()) {
 		r.mu.Lock()
 		delete(r.subs, ch)
 		r.mu.Unlock()
-	}
-}
-
-// readLines calls fn for each line of r, cutting lines longer than
-// maxLineBytes, until r ends.
-func readLines(r io.Reader, fn func(string)) {
-	br := bufio.NewReaderSize(r, maxLineBytes)
-	skipping := false
-	for {
-		line, err := br.ReadSlice('\n')
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			if !skipping {
-				fn(string(line))
-			}
-			skipping = true
-			continue
-		case len(line) > 0 && !skipping:
-			fn(strings.TrimRight(string(line), "\r\n"))
-		}
-		skipping = false
-		if err != nil {
-			return
-		}
 	}
 }

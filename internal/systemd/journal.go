@@ -1,12 +1,10 @@
 package systemd
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/lines"
 )
 
 // MaxLineBytes is the longest journal line delivered whole; longer lines are
@@ -71,9 +70,9 @@ func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error
 	if err != nil {
 		return nil, fmt.Errorf("read journal of %s: %w%s", UnitName(name), err, stderrSuffix(stderr.String()))
 	}
-	var lines []string
-	err = readLines(bytes.NewReader(out), func(l string) { lines = append(lines, l) })
-	return lines, err
+	var tail []string
+	err = lines.Read(bytes.NewReader(out), MaxLineBytes, func(l string) { tail = append(tail, l) })
+	return tail, err
 }
 
 // Follow calls fn with each new line of the instance's log until ctx is
@@ -93,7 +92,7 @@ func (j *Journal) Follow(ctx context.Context, name string, fn func(line string))
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
 	}
-	scanErr := readLines(out, fn)
+	scanErr := lines.Read(out, MaxLineBytes, fn)
 	waitErr := cmd.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -105,33 +104,6 @@ func (j *Journal) Follow(ctx context.Context, name string, fn func(line string))
 		return fmt.Errorf("follow journal of %s: %w%s", UnitName(name), waitErr, stderrSuffix(stderr.String()))
 	}
 	return errors.New("follow journal of " + UnitName(name) + ": journalctl ended")
-}
-
-// readLines calls fn for each line of r without its newline. A line longer
-// than MaxLineBytes is cut there and the rest of it skipped.
-func readLines(r io.Reader, fn func(string)) error {
-	br := bufio.NewReaderSize(r, MaxLineBytes)
-	skipping := false
-	for {
-		line, err := br.ReadSlice('\n')
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			if !skipping {
-				fn(string(line))
-			}
-			skipping = true
-			continue
-		case len(line) > 0 && !skipping:
-			fn(strings.TrimSuffix(string(line), "\n"))
-		}
-		skipping = false
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 }
 
 func stderrSuffix(s string) string {

@@ -128,14 +128,3 @@ func TestJournalTailAndFollow(t *testing.T) {
 		t.Error("Tail with a missing journalctl succeeded")
 	}
 }
-
-func TestReadLinesCutsLongLines(t *testing.T) {
-	long := strings.Repeat("x", MaxLineBytes+100)
-	var lines []string
-	if err := readLines(strings.NewReader("a\n"+long+"\nb\n"), func(l string) { lines = append(lines, l) }); err != nil {
-		t.Fatal(err)
-	}
-	if len(lines) != 3 || lines[0] != "a" || len(lines[1]) != MaxLineBytes || lines[2] != "b" {
-		t.Errorf("got %d lines, lengths %d", len(lines), len(lines[1]))
-	}
-}
