@@ -141,18 +141,7 @@ func TestBrowserEmptyHostToStackedInstance(t *testing.T) {
 	p.steam.SetItem(workshoptest.Item{ID: 3001, Title: "Fancy Campaign", TimeUpdated: 1700000000,
 		Data: workshoptest.MakeVPK(t, "Fancy Addon", "fancy01", "fancy02")})
 	ctx := newBrowser(t)
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
-			defer dcancel()
-			loc, _ := chromedp.Run(dctx, chromedp.Location())
-			body, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("body")))
-			t.Fatalf("%s: %v\nat %s:\n%s", name, err, loc, body)
-		}
-	}
+	step := stepper(t, ctx, 90*time.Second)
 	step("log in",
 		chromedp.Navigate(p.url+"/installation"),
 		chromedp.WaitVisible(chromedp.ID("username")),

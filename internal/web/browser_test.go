@@ -164,6 +164,24 @@ func newBrowser(t *testing.T) context.Context {
 }
 
 // waitText polls the text of sel until it contains want.
+// stepper returns a function that runs one named step of browser actions
+// within timeout and, when it fails, stops the test with the page's address
+// and text.
+func stepper(t *testing.T, ctx context.Context, timeout time.Duration) func(name string, actions ...chromedp.Action[chromedp.Void]) {
+	return func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+			defer dcancel()
+			loc, _ := chromedp.Run(dctx, chromedp.Location())
+			body, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("body")))
+			t.Fatalf("%s: %v\nat %s:\n%s", name, err, loc, body)
+		}
+	}
+}
+
 func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		for {
@@ -210,18 +228,7 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 	}
 	p := startRealPanel(t)
 	ctx := newBrowser(t)
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
-			defer dcancel()
-			loc, _ := chromedp.Run(dctx, chromedp.Location())
-			body, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("body")))
-			t.Fatalf("%s: %v\nat %s:\n%s", name, err, loc, body)
-		}
-	}
+	step := stepper(t, ctx, 45*time.Second)
 	step("open the login page",
 		chromedp.Navigate(p.url+"/instances"),
 		chromedp.WaitVisible(chromedp.ID("username")),
