@@ -83,8 +83,8 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
 		return err
 	}
-	if err := s.sup.Stop(ctx, name); err != nil {
-		return fmt.Errorf("stop %s: %w", name, err)
+	if err := s.stopUnit(ctx, name); err != nil {
+		return err
 	}
 	s.log.Info("instance stopped", "instance", name)
 	return nil
@@ -104,8 +104,8 @@ func (s *Service) Restart(ctx context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	if err := s.sup.Stop(ctx, name); err != nil {
-		return fmt.Errorf("restart %s: %w", name, err)
+	if err := s.stopUnit(ctx, name); err != nil {
+		return fmt.Errorf("restart: %w", err)
 	}
 	return s.start(ctx, name)
 }
@@ -128,8 +128,8 @@ func (s *Service) Reset(ctx context.Context, name string) error {
 		return fmt.Errorf("reset %s: %w", name, err)
 	}
 	wasRunning := active(st.State)
-	if err := s.sup.Stop(ctx, name); err != nil {
-		return fmt.Errorf("reset %s: %w", name, err)
+	if err := s.stopUnit(ctx, name); err != nil {
+		return fmt.Errorf("reset: %w", err)
 	}
 	if err := s.checkUnmounted(name); err != nil {
 		return fmt.Errorf("reset %s: %w", name, err)
@@ -163,8 +163,8 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
-	if err := s.sup.Stop(ctx, name); err != nil {
-		return fmt.Errorf("delete %s: %w", name, err)
+	if err := s.stopUnit(ctx, name); err != nil {
+		return fmt.Errorf("delete: %w", err)
 	}
 	if err := s.removeTree(name, s.root.Runtime(name)); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)

@@ -25,6 +25,10 @@ type fakeSupervisor struct {
 	state    map[string]State
 	calls    []string
 	startErr error
+	// onStop, when set, runs at the end of Stop and may change the state
+	// Stop leaves (and the Result Status reports).
+	onStop func(name string) (State, string)
+	result map[string]string
 }
 
 func newFakeSupervisor() *fakeSupervisor { return &fakeSupervisor{state: map[string]State{}} }
@@ -49,6 +53,14 @@ func (f *fakeSupervisor) Stop(ctx context.Context, name string) error {
 	defer f.mu.Unlock()
 	f.record("stop", name)
 	f.state[name] = Stopped
+	if f.onStop != nil {
+		st, res := f.onStop(name)
+		f.state[name] = st
+		if f.result == nil {
+			f.result = map[string]string{}
+		}
+		f.result[name] = res
+	}
 	return nil
 }
 
@@ -67,7 +79,7 @@ func (f *fakeSupervisor) Status(ctx context.Context, name string) (Status, error
 	if st == "" {
 		st = Stopped
 	}
-	return Status{State: st, Since: time.Now()}, nil
+	return Status{State: st, Since: time.Now(), Result: f.result[name]}, nil
 }
 
 func (f *fakeSupervisor) takeCalls() []string {

@@ -39,6 +39,10 @@ func ParseState(s string) (State, error) {
 type Status struct {
 	State State
 	Since time.Time
+	// Result is the supervisor's word for how the last run ended ("success",
+	// "timeout", "exit-code", … for systemd's Result property); empty when
+	// the supervisor has none.
+	Result string
 }
 
 // Supervisor runs instances. The systemd implementation drives
@@ -87,6 +91,10 @@ var (
 	// ErrMounted: the instance's overlay is still mounted where the
 	// operation needs it unmounted (reset, delete).
 	ErrMounted = errors.New("overlay is still mounted")
+	// ErrStopFailed: the supervisor stopped the instance, but not cleanly:
+	// the unit ended failed during the stop (its ExecStopPost unmount failed
+	// or timed out) or the overlay is still mounted.
+	ErrStopFailed = errors.New("stop failed")
 )
 
 // LogReader reads an instance's console log. The systemd package reads the

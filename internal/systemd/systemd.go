@@ -174,7 +174,15 @@ func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, 
 		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
 	}
 	usec, _ := props["StateChangeTimestamp"].(uint64)
-	return instance.Status{State: state, Since: sinceUsec(usec)}, nil
+	st := instance.Status{State: state, Since: sinceUsec(usec)}
+	// Result is a property of the Service interface, not of Unit: one more
+	// call, needed only to explain a failure.
+	if state == instance.Failed {
+		if p, err := c.GetUnitTypePropertyContext(ctx, unit, "Service", "Result"); err == nil {
+			st.Result, _ = p.Value.Value().(string)
+		}
+	}
+	return st, nil
 }
 
 // errUnknownState is wrapped for ActiveState values this package does not know.

@@ -205,6 +205,10 @@ func classify(err error) (status int, field string, ok bool) {
 		return http.StatusConflict, "", true
 	case errors.Is(err, instance.ErrNotFound):
 		return http.StatusNotFound, "", true
+	case errors.Is(err, instance.ErrStopFailed):
+		// The server's failure, but one the operator must read: the unit's
+		// result and what to do (stop again to retry the unmount).
+		return http.StatusBadGateway, "", true
 	}
 	return http.StatusInternalServerError, "", false
 }
