@@ -86,6 +86,24 @@ var ErrItemTransient = errors.New("transient steamcmd failure")
 // transientReasons are steamcmd's failure reasons worth another attempt.
 var transientReasons = []string{"timeout", "no connection", "service unavailable", "busy", "rate limit", "try another cm"}
 
+// ItemError is steamcmd's own failure line for an item. It matches
+// ErrItemFailed, and ErrItemTransient when Transient.
+type ItemError struct {
+	ID        uint64
+	Reason    string // "Failure", "Timeout", ...
+	Transient bool
+}
+
+func (e *ItemError) Error() string {
+	return fmt.Sprintf("steamcmd says: ERROR! Download item %d failed (%s)", e.ID, e.Reason)
+}
+
+// Is makes errors.Is find ErrItemFailed and, for a transient reason,
+// ErrItemTransient.
+func (e *ItemError) Is(target error) bool {
+	return target == ErrItemFailed || (e.Transient && target == ErrItemTransient)
+}
+
 // Item is a Workshop item steamcmd downloaded.
 type Item struct {
 	// Dir is the item's directory (WorkshopItemDir) as the caller sees it.
@@ -129,10 +147,10 @@ func DownloadItem(ctx context.Context, r Runner, installDir string, id uint64, l
 		logf("steamcmd reported success but %v; trusting its output", runErr)
 	case ok:
 	case reason != "":
-		err := fmt.Errorf("%w: steamcmd says: download item %d failed (%s)", ErrItemFailed, id, reason)
+		err := &ItemError{ID: id, Reason: reason}
 		for _, t := range transientReasons {
 			if strings.Contains(strings.ToLower(reason), t) {
-				return res, fmt.Errorf("%w: %w", ErrItemTransient, err)
+				err.Transient = true
 			}
 		}
 		return res, err
