@@ -202,7 +202,7 @@ const (
 )
 
 // missingConfiguration is the failure reason of a first Windows pass that
-// another run cures (docs/srcds.md §8 "steamcmd Windows pass").
+// another run cures (docs/srcds.md §8 "steamcmd's Windows pass").
 const missingConfiguration = "(Missing configuration)"
 
 // Result describes a finished install.

@@ -23,9 +23,9 @@ func WorkshopArgs(id uint64) []string {
 }
 
 // WorkshopItemDir is where steamcmd puts a downloaded item below its
-// +force_install_dir: steamapps/workshop/content/550/<id>/ (docs/srcds.md
-// §8; the directory layout is reported by users of steamcmd, Valve does
-// not document it).
+// +force_install_dir: steamapps/workshop/content/550/<id>/. Valve does not
+// document this; it is the layout steamcmd's users report (and the path its
+// success line prints), unverified for Left 4 Dead 2 items in particular.
 func WorkshopItemDir(installDir string, id uint64) string {
 	return filepath.Join(installDir, "steamapps", "workshop", "content", WorkshopAppID, strconv.FormatUint(id, 10))
 }
@@ -52,9 +52,10 @@ type ItemEvent struct {
 }
 
 // ParseItemLine reads the success and failure lines of
-// workshop_download_item. The wording is the one users of steamcmd quote
-// (Valve's issue tracker, steam-for-linux #8956 and #12339; docs/srcds.md
-// §8).
+// workshop_download_item. The wording is the one steamcmd's users quote in
+// Valve's steam-for-linux issue tracker (#8956, #12339, and the
+// workshop_status report in SteamCMD-Commands-List #8); Valve documents
+// none of it.
 func ParseItemLine(line string) ItemEvent {
 	msg := strings.TrimSpace(strings.Trim(line, "\x00"))
 	if m := itemSuccessRE.FindStringSubmatch(msg); m != nil {
