@@ -23,6 +23,38 @@
 //	                      never lets an update touch a published generation
 //	FAKESTEAMCMD_FAIL     print this as an "ERROR!" line and exit 0
 //	FAKESTEAMCMD_EXIT     exit with this status after a successful run
+//	FAKESTEAMCMD_WINDOWS_FAILS
+//	                      fail the first N Windows-platform passes with
+//	                      "ERROR! Failed to install app '222860' (Missing
+//	                      configuration)" (exit 0), as a fresh install's
+//	                      first Windows pass sometimes does (docs/srcds.md
+//	                      §8); the count is kept in FAKESTEAMCMD_STATE_DIR
+//	FAKESTEAMCMD_STATE_DIR
+//	                      where the stand-in keeps state between runs, as
+//	                      the real one does in its own directory (default:
+//	                      the directory of the executable)
+//
+// It also understands
+//
+//	+workshop_download_item 550 ID [validate]
+//
+// printing "Downloading item ID ..." and then either the real success line,
+// `Success. Downloaded item ID to "DIR/steamapps/workshop/content/550/ID"
+// (N bytes)`, with a small addon VPK written there, or `ERROR! Download
+// item ID failed (REASON).` (wording as quoted by steamcmd's users; exit
+// status 0 either way). Knobs:
+//
+//	FAKESTEAMCMD_WORKSHOP_FAIL    comma-separated item ids (or "all") whose
+//	                              download fails
+//	FAKESTEAMCMD_WORKSHOP_REASON  the failure's reason (default "Failure")
+//	FAKESTEAMCMD_WORKSHOP_SOURCE  a directory holding ID.vpk files to hand
+//	                              out instead of a generated VPK (titled
+//	                              "Workshop item ID" with map ws_ID)
+//	FAKESTEAMCMD_WORKSHOP_FILE    name of the file written in the item
+//	                              directory, %d standing for the id
+//	                              (default "%d_addon.vpk": not ID.vpk, as
+//	                              the real name is not documented)
+//	FAKESTEAMCMD_WORKSHOP_CORRUPT 1: flip the file's last byte (CRC error)
 package main
 
 import (
@@ -49,6 +81,8 @@ type request struct {
 	login    string
 	app      string
 	validate bool
+	// workshop holds "APP ID" pairs of +workshop_download_item, in order.
+	workshop [][2]string
 }
 
 func parse(args []string) (request, error) {
@@ -75,6 +109,15 @@ func parse(args []string) (request, error) {
 				r.validate = true
 				i++
 			}
+		case "+workshop_download_item":
+			var app, id string
+			if app, err = next(); err == nil {
+				id, err = next()
+			}
+			if err == nil && i+1 < len(args) && args[i+1] == "validate" {
+				i++
+			}
+			r.workshop = append(r.workshop, [2]string{app, id})
 		case "+quit":
 		default:
 			err = fmt.Errorf("unknown command %q", args[i])
@@ -104,6 +147,9 @@ func run(args []string, out io.Writer, getenv func(string) string) int {
 	}
 	fmt.Fprintln(out, "Logging in user 'anonymous' to Steam Public...OK")
 	fmt.Fprintln(out, "Waiting for user info...OK")
+	for _, w := range r.workshop {
+		downloadItem(out, r.dir, w[0], w[1], getenv)
+	}
 	if r.app == "" {
 		return 0
 	}
@@ -113,6 +159,11 @@ func run(args []string, out io.Writer, getenv func(string) string) int {
 	}
 	if r.dir == "" {
 		fmt.Fprintln(out, "ERROR! Failed to install app '222860' (Missing configuration)")
+		return 0
+	}
+	if r.platform == "windows" && failWindowsPass(getenv) {
+		progress(out, "0x61", "downloading", 1)
+		fmt.Fprintf(out, "ERROR! Failed to install app '%s' (Missing configuration)\n", appID)
 		return 0
 	}
 	if msg := getenv("FAKESTEAMCMD_FAIL"); msg != "" {

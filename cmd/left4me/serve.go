@@ -101,9 +101,10 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 		closeFn()
 		return nil, nil, nil, err
 	}
-	wsvc := workshop.NewService(workshop.Config{Root: a.cfg.Root, API: workshop.NewClient(base, nil), Logger: a.log}, a.store)
-	// One sandbox (bus connection) serves every install the panel runs.
+	// One sandbox (bus connection) serves every install and Workshop
+	// steamcmd download the panel runs.
 	steamBox := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
+	wsvc := workshop.NewService(workshopConfig(env, a, base, steamBox), a.store)
 	closeSandboxes := closeFn
 	closeFn = func() { closeSandboxes(); steamBox.Close() }
 	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a, steamBox, "") }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
@@ -32,7 +33,14 @@ add, remove and refresh run in the foreground of this command and print
 their progress on stderr. With --queue, add and refresh are queued as
 background jobs for the panel's workers instead (see left4me job); a
 refresh queued while one is queued or running is a no-op. STEAM_API_BASE
-overrides the Steam Web API address (default ` + workshop.DefaultAPIBase + `).`
+overrides the Steam Web API address (default ` + workshop.DefaultAPIBase + `).
+
+Items whose details carry no downloadable file_url (SteamPipe-hosted: the
+URL is empty, the preview image, or serves an image) are downloaded with
+steamcmd (workshop_download_item 550 ID), found as for left4me install and
+run in the left4me-steamcmd@ sandbox with the systemd supervisor. When that
+fails the item is flagged: show prints the reason, and the item is not in
+the layer until a later add or refresh gets it.`
 
 func runWorkshop(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) == 0 {
@@ -81,13 +89,27 @@ func withWorkshop(ctx context.Context, env *cliEnv, fn func(a *app, svc *worksho
 		return err
 	}
 	return withApp(ctx, env, func(a *app) error {
-		svc := workshop.NewService(workshop.Config{
-			Root:   a.cfg.Root,
-			API:    workshop.NewClient(base, nil),
-			Logger: a.log,
-		}, a.store)
+		box := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
+		defer box.Close()
+		svc := workshop.NewService(workshopConfig(env, a, base, box), a.store)
 		return fn(a, svc)
 	})
+}
+
+// workshopConfig is the Workshop service's configuration for the CLI and
+// the panel. Items without a usable file_url go to steamcmd through the
+// install's runner (left4me-steamcmd@ in box with the systemd sandbox,
+// else the host's steamcmd), found or fetched only when such an item
+// comes along.
+func workshopConfig(env *cliEnv, a *app, base string, box *content.SystemdSandbox) workshop.Config {
+	return workshop.Config{
+		Root:   a.cfg.Root,
+		API:    workshop.NewClient(base, nil),
+		Logger: a.log,
+		SteamCmd: func(ctx context.Context) (steamcmd.Runner, error) {
+			return installRunner(ctx, env, a, box, "")
+		},
+	}
 }
 
 // wsProgress prints a job's log lines and its progress (when the message
@@ -369,7 +391,20 @@ func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, wsOneLine(it.Title, 40), rev, wsSize(it.FileSize),
 				wsItemStatus(it), wsOneLine(strings.Join(it.Addon.Maps, ","), 60))
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		// The table cuts errors short; the reasons in full, and which
+		// items the layer lacks.
+		for _, it := range out.Items {
+			switch {
+			case it.Error != "" && it.Revision == "":
+				fmt.Fprintf(env.stdout, "item %d is NOT IN THE LAYER: %s\n", it.ID, wsOneLine(it.Error, 1000))
+			case it.Error != "":
+				fmt.Fprintf(env.stdout, "item %d: %s\n", it.ID, wsOneLine(it.Error, 1000))
+			}
+		}
+		return nil
 	})
 }
 

@@ -153,6 +153,26 @@ func lockInstall(root layout.Root) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
+// LockSteamCmd takes the same lock as an install (builds/.install.lock),
+// waiting until ctx ends for a running install or Workshop download to
+// release it: steamcmd keeps its state in the one steam/ directory, and two
+// runs at once would fight over it. The returned function releases it.
+func LockSteamCmd(ctx context.Context, root layout.Root) (func(), error) {
+	for {
+		unlock, err := lockInstall(root)
+		if !errors.Is(err, ErrBusy) {
+			return unlock, err
+		}
+		t := time.NewTimer(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("wait for the steamcmd lock: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
 // scaled maps a sub-operation's progress into [lo, hi].
 type scaled struct {
 	p      Progress

@@ -10,7 +10,13 @@
 // Since late 2024 an anonymous Linux-only first install of 222860 fails with
 // "Invalid platform". The working recipe, which Install follows on a first
 // install, is one run forcing the Windows platform, then a Linux run with
-// validate.
+// validate. That Windows pass sometimes fails with "Missing configuration"
+// on a fresh install; Install runs it again, a bounded number of times with
+// backoff, and logs each retry (docs/srcds.md §8).
+//
+// DownloadItem fetches one Workshop item of Left 4 Dead 2
+// (+workshop_download_item 550 ID), for items the Web API gives no
+// downloadable file_url.
 package steamcmd
 
 import (
@@ -25,6 +31,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AppID is the Left 4 Dead 2 dedicated server.
@@ -179,7 +186,24 @@ type Options struct {
 	// Validate makes the Linux pass verify every file (always done on a
 	// first install).
 	Validate bool
+	// WindowsAttempts bounds the tries of a first install's Windows pass
+	// when it fails with "Missing configuration"; zero means
+	// DefaultWindowsAttempts.
+	WindowsAttempts int
+	// RetryBackoff is the wait before the second try of the Windows pass;
+	// it doubles for each further try. Zero means DefaultRetryBackoff.
+	RetryBackoff time.Duration
 }
+
+// Defaults of the Windows pass's retry.
+const (
+	DefaultWindowsAttempts = 3
+	DefaultRetryBackoff    = 5 * time.Second
+)
+
+// missingConfiguration is the failure reason of a first Windows pass that
+// another run cures (docs/srcds.md §8 "steamcmd's Windows pass").
+const missingConfiguration = "(Missing configuration)"
 
 // Result describes a finished install.
 type Result struct {
@@ -203,8 +227,7 @@ func Install(ctx context.Context, r Runner, installDir string, opts Options, p P
 		// NOTE: SRCDS.md §1 — an anonymous Linux-only first install fails
 		// with "Invalid platform"; the Windows pass makes the Linux pass work.
 		p.Logf("first install: a Windows platform pass, then the Linux pass with validate")
-		// Its result is not judged: what counts is the Linux pass.
-		if _, err := pass(ctx, r, installDir, PlatformWindows, false, p, 0, 0.3); err != nil && ctx.Err() != nil {
+		if err := windowsPass(ctx, r, installDir, opts, p); err != nil {
 			return res, err
 		}
 		opts.Validate = true
@@ -223,6 +246,47 @@ func Install(ctx context.Context, r Runner, installDir string, opts Options, p P
 	res.BuildID = id
 	p.Progress(1, "installed build "+id)
 	return res, nil
+}
+
+// windowsPass runs the Windows pass of a first install. Its result is not
+// judged (what counts is the Linux pass), except for "Missing
+// configuration": the first Windows pass of a fresh install sometimes
+// fails that way and a second run works (docs/srcds.md §8), so it is run
+// again, at most opts.WindowsAttempts times with a doubling backoff, and
+// each retry is logged. A pass still failing that way at the end is an
+// error: the Linux pass would only fail with a misleading "Invalid
+// platform".
+func windowsPass(ctx context.Context, r Runner, installDir string, opts Options, p Progress) error {
+	attempts := opts.WindowsAttempts
+	if attempts <= 0 {
+		attempts = DefaultWindowsAttempts
+	}
+	wait := opts.RetryBackoff
+	if wait <= 0 {
+		wait = DefaultRetryBackoff
+	}
+	for i := 1; ; i++ {
+		_, err := pass(ctx, r, installDir, PlatformWindows, false, p, 0, 0.3)
+		if ctx.Err() != nil {
+			return err
+		}
+		if err == nil || !strings.Contains(err.Error(), missingConfiguration) {
+			return nil
+		}
+		if i >= attempts {
+			p.Logf("steamcmd windows pass failed with Missing configuration %d times; giving up", i)
+			return fmt.Errorf("windows pass, %d attempts: %w", i, err)
+		}
+		p.Logf("steamcmd windows pass failed with Missing configuration (attempt %d of %d); retrying in %s", i, attempts, wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("steamcmd windows pass: %w (after: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		wait *= 2
+	}
 }
 
 // pass runs one steamcmd invocation, mapping its progress into [lo, hi].

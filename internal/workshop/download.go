@@ -51,7 +51,10 @@ type DownloaderConfig struct {
 	// StallTimeout aborts (and retries) a transfer that receives nothing for
 	// this long; 0 means 60 s.
 	StallTimeout time.Duration
-	Logger       *slog.Logger
+	// SteamCmd gives the steamcmd runner for items without a usable
+	// file_url (steampipe.go); nil means such items are flagged instead.
+	SteamCmd SteamCmdFunc
+	Logger   *slog.Logger
 }
 
 // Downloader fetches Workshop item files into the state root.
@@ -62,11 +65,13 @@ type Downloader struct {
 	retry    Retry
 	stall    time.Duration
 	log      *slog.Logger
+	steamCmd SteamCmdFunc
+	steamMu  sync.Mutex // one steamcmd run at a time
 }
 
 // NewDownloader returns a Downloader for cfg.
 func NewDownloader(cfg DownloaderConfig) *Downloader {
-	d := &Downloader{root: cfg.Root, hc: cfg.HTTPClient, parallel: cfg.Parallel, retry: cfg.Retry, stall: cfg.StallTimeout, log: cfg.Logger}
+	d := &Downloader{root: cfg.Root, hc: cfg.HTTPClient, parallel: cfg.Parallel, retry: cfg.Retry, stall: cfg.StallTimeout, log: cfg.Logger, steamCmd: cfg.SteamCmd}
 	if d.parallel <= 0 {
 		d.parallel = 4
 	}
@@ -142,7 +147,7 @@ func (d *Downloader) DownloadAll(ctx context.Context, items []Details, p Progres
 			}
 			defer func() { <-sem }()
 			var got int64 // only this goroutine touches it
-			results[i] = d.Download(ctx, it, func(n int64) { got += n; m.add(n) })
+			results[i] = d.download1(ctx, it, func(n int64) { got += n; m.add(n) }, p.Logf)
 			// Count what was not transferred (cached, failed) as done.
 			if rest := it.FileSize - got; rest > 0 {
 				m.add(rest)
@@ -170,7 +175,19 @@ func (d *Downloader) DownloadAll(ctx context.Context, items []Details, p Progres
 // place, is never written again; a changed item gets a new revision
 // directory. The file is assembled under dot-names in the item directory,
 // which nothing mounts.
+//
+// An item without a usable file_url goes through steamcmd instead
+// (steampipe.go), as does one whose file_url answers with an image or a
+// web page.
 func (d *Downloader) Download(ctx context.Context, it Details, received func(int64)) Result {
+	return d.download1(ctx, it, received, func(format string, args ...any) {
+		d.log.Info(fmt.Sprintf(format, args...))
+	})
+}
+
+// download1 is Download with steamcmd's output and the fallback's reason
+// going to logf.
+func (d *Downloader) download1(ctx context.Context, it Details, received func(int64), logf func(string, ...any)) Result {
 	res := Result{ID: it.ID, Revision: it.Revision()}
 	if received == nil {
 		received = func(int64) {}
@@ -182,11 +199,23 @@ func (d *Downloader) Download(ctx context.Context, it Details, received func(int
 	case it.ConsumerAppID != AppID:
 		res.Err = fmt.Errorf("%w: item %d belongs to app %d", ErrWrongApp, it.ID, it.ConsumerAppID)
 		return res
-	case it.FileURL == "":
-		res.Err = fmt.Errorf("%w: item %d has no file_url", ErrUnavailable, it.ID)
+	case !hasContent(it.FileURL, it.Filename, it.FileSize):
+		res.Err = fmt.Errorf("%w: item %d has no file (no file_url, filename or file_size)", ErrUnavailable, it.ID)
 		return res
 	}
-	res.Path, res.Size, res.Addon, res.Cached, res.Err = d.download(ctx, it, received)
+	if why := FileURLProblem(it.FileURL, it.PreviewURL); why != "" {
+		res.Path, res.Size, res.Addon, res.Cached, res.Err = d.steamCmdDownload(ctx, it, why, received, logf)
+	} else {
+		res.Path, res.Size, res.Addon, res.Cached, res.Err = d.download(ctx, it, received)
+		if errors.Is(res.Err, errNotAFile) && ctx.Err() == nil {
+			why := errNotAFile.Error()
+			var nf notAFileErr
+			if errors.As(res.Err, &nf) {
+				why = nf.Error()
+			}
+			res.Path, res.Size, res.Addon, res.Cached, res.Err = d.steamCmdDownload(ctx, it, why, received, logf)
+		}
+	}
 	if res.Err != nil {
 		res.Path = ""
 	}
@@ -324,6 +353,12 @@ func (d *Downloader) fetch(ctx context.Context, it Details, partial, validatorFi
 	}
 	defer resp.Body.Close()
 
+	if ct := resp.Header.Get("Content-Type"); (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent) && notAFile(ct) {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		received(-have)
+		restart(f, validatorFile)
+		return notAFileErr{contentType: ct}
+	}
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if have > 0 {
@@ -393,6 +428,14 @@ func (d *Downloader) fetch(ctx context.Context, it Details, partial, validatorFi
 	}
 	return nil
 }
+
+// notAFileErr is errNotAFile with the Content-Type that was served.
+type notAFileErr struct{ contentType string }
+
+func (e notAFileErr) Error() string {
+	return "file_url answers with Content-Type " + e.contentType + ", not an addon file (SteamPipe-hosted item)"
+}
+func (e notAFileErr) Unwrap() error { return errNotAFile }
 
 // restart empties the partial file and forgets its validator.
 func restart(f *os.File, validatorFile string) error {

@@ -2,8 +2,10 @@
 // details from the Steam Web API (ISteamRemoteStorage, no key needed),
 // downloads each item's .vpk once per revision into
 // workshop/<id>/<revision>/left4dead2/addons/<id>.vpk, checks it with
-// internal/vpk, and publishes workshop layers (named, ordered groups of
-// items) as generations of content layers under overlays/<layer>/.
+// internal/vpk (items without a usable file_url go through steamcmd
+// instead, or are flagged with the reason: steampipe.go), and publishes
+// workshop layers (named, ordered groups of items) as generations of
+// content layers under overlays/<layer>/.
 //
 // Long operations (Add, Refresh, Download) report through Progress, so the
 // same code runs synchronously in the CLI and as a background job.

@@ -58,6 +58,9 @@ func (s *Service) Publish(ctx context.Context, layer string) (gen string, publis
 			return "", false, err
 		}
 		if it.Revision == "" {
+			// Never downloaded: the item carries the reason (steampipe.go),
+			// which the panel, the API and the CLI show.
+			s.log.Warn("workshop item not in the layer: nothing downloaded", "layer", layer, "item", id, "reason", it.Error)
 			continue
 		}
 		entries = append(entries, store.WorkshopLayerEntry{ID: id, Revision: it.Revision})

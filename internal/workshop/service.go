@@ -41,8 +41,12 @@ type Config struct {
 	// for Root.
 	Downloader *Downloader
 	// Retry governs retries of Web API calls; zero means the default.
-	Retry  Retry
-	Logger *slog.Logger
+	Retry Retry
+	// SteamCmd gives the steamcmd runner for items without a usable
+	// file_url, when Downloader is nil (steampipe.go); nil means such items
+	// are flagged with ErrNeedsSteamCmd instead.
+	SteamCmd SteamCmdFunc
+	Logger   *slog.Logger
 }
 
 // Service adds Workshop items to layers, downloads them and publishes the
@@ -66,7 +70,7 @@ func NewService(cfg Config, st Store) *Service {
 		s.api = NewClient("", nil)
 	}
 	if s.dl == nil {
-		s.dl = NewDownloader(DownloaderConfig{Root: cfg.Root, Logger: s.log, TrustedURL: s.api.base})
+		s.dl = NewDownloader(DownloaderConfig{Root: cfg.Root, Logger: s.log, TrustedURL: s.api.base, SteamCmd: cfg.SteamCmd})
 	}
 	if s.retry.Attempts == 0 {
 		s.retry = defaultRetry()
@@ -100,7 +104,8 @@ type Resolved struct {
 	// Collections are the collections that were expanded.
 	Collections []uint64
 	// Skipped are collection members Steam does not serve (or that have no
-	// file).
+	// file at all: no file_url, filename or file_size). Members with a file
+	// but no usable file_url are items (steampipe.go).
 	Skipped []uint64
 }
 
@@ -184,9 +189,9 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 		case d.ConsumerAppID != AppID:
 			return Resolved{}, fmt.Errorf("%w: item %d %q is for app %d, not %d", ErrWrongApp, d.ID, d.Title, d.ConsumerAppID, AppID)
 		case isCollection[d.ID]:
-		case d.FileURL == "" && explicit[d.ID]:
+		case !hasContent(d.FileURL, d.Filename, d.FileSize) && explicit[d.ID]:
 			return Resolved{}, fmt.Errorf("%w: item %d %q has no file to download (an empty collection?)", ErrUnavailable, d.ID, d.Title)
-		case d.FileURL == "":
+		case !hasContent(d.FileURL, d.Filename, d.FileSize):
 			res.Skipped = append(res.Skipped, d.ID)
 		default:
 			res.Items = append(res.Items, d)
@@ -305,9 +310,10 @@ func (s *Service) checkLayerFree(ctx context.Context, layer string) error {
 }
 
 // needsDownload reports whether the item's current revision is not on disk
-// and Steam serves it.
+// and Steam serves it (by file_url or, without a usable one, through
+// steamcmd).
 func needsDownload(it store.WorkshopItem) bool {
-	return !it.Removed && it.FileURL != "" && it.Revision != strconv.FormatInt(it.TimeUpdated, 10)
+	return !it.Removed && hasContent(it.FileURL, it.Filename, it.FileSize) && it.Revision != strconv.FormatInt(it.TimeUpdated, 10)
 }
 
 func detailsOf(it store.WorkshopItem) Details {
@@ -435,7 +441,7 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 				p.Logf("item %d %q is banned on the Workshop: %s", d.ID, d.Title, d.BanReason)
 			}
 		}
-		if d.FileURL != "" && d.Revision() != old.Revision {
+		if hasContent(d.FileURL, d.Filename, d.FileSize) && d.Revision() != old.Revision {
 			pending = append(pending, d)
 		}
 	}

@@ -3,7 +3,9 @@
 // GetPublishedFileDetails and GetCollectionDetails with the documented JSON
 // shapes (reference/SRCDS.md §5) and serving the items' files from the
 // file_url it hands out. Faults can be injected: truncated transfers, no
-// Range support, corrupt files, removed and banned items.
+// Range support, corrupt files, removed and banned items, and items hosted
+// on SteamPipe, whose details carry no usable file_url (docs/srcds.md §8):
+// see Hosting.
 package workshoptest
 
 import (
@@ -38,7 +40,28 @@ type Item struct {
 	// SizeOverride, when non-zero, is reported as file_size instead of
 	// len(Data).
 	SizeOverride int64
+	// Hosting is how the file is offered; the zero value is a file_url
+	// that serves Data.
+	Hosting Hosting
 }
+
+// Hosting is how an item's file is offered.
+type Hosting int
+
+// Ways an item's file is offered. Only HostFileURL serves Data over HTTP;
+// the others are what SteamPipe-hosted items look like, whose file only
+// steamcmd (workshop_download_item) gets.
+const (
+	// HostFileURL: file_url serves the file.
+	HostFileURL Hosting = iota
+	// HostSteamPipe: file_url is empty; filename and file_size are set.
+	HostSteamPipe
+	// HostPreviewURL: file_url is the item's preview image URL.
+	HostPreviewURL
+	// HostImage: file_url looks like a file URL but answers with a JPEG
+	// (Content-Type image/jpeg).
+	HostImage
+)
 
 // Counts are the requests the server has seen.
 type Counts struct {
@@ -82,6 +105,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /ISteamRemoteStorage/GetPublishedFileDetails/v1/", s.details)
 	mux.HandleFunc("POST /ISteamRemoteStorage/GetCollectionDetails/v1/", s.collectionDetails)
 	mux.HandleFunc("GET /ugc/{id}/{rev}", s.file)
+	mux.HandleFunc("GET /preview/{name}", s.preview)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -208,9 +232,16 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 			size = it.SizeOverride
 		}
 		fileURL, filename := "", ""
+		previewURL := fmt.Sprintf("%s/preview/%d.jpg", s.srv.URL, id)
 		if _, isCol := s.collections[id]; !isCol {
 			fileURL = fmt.Sprintf("%s/ugc/%d/%d", s.srv.URL, id, it.TimeUpdated)
 			filename = fmt.Sprintf("myl4d2addons/%s.vpk", strings.ReplaceAll(strings.ToLower(it.Title), " ", "_"))
+			switch it.Hosting {
+			case HostSteamPipe:
+				fileURL = ""
+			case HostPreviewURL:
+				fileURL = previewURL
+			}
 		} else {
 			size = 0
 		}
@@ -228,7 +259,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 			"file_size":              size,
 			"file_url":               fileURL,
 			"hcontent_file":          "1234567890123456789",
-			"preview_url":            fmt.Sprintf("%s/preview/%d.jpg", s.srv.URL, id),
+			"preview_url":            previewURL,
 			"hcontent_preview":       "9876543210987654321",
 			"title":                  it.Title,
 			"description":            "A test item.\n[b]Enjoy[/b]",
@@ -330,8 +361,12 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	case fail:
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
-	case err1 != nil || err2 != nil || !ok || it.TimeUpdated != rev:
+	case err1 != nil || err2 != nil || !ok || it.TimeUpdated != rev || it.Hosting == HostSteamPipe || it.Hosting == HostPreviewURL:
 		http.NotFound(w, r)
+		return
+	case it.Hosting == HostImage:
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(jpegStandIn)
 		return
 	}
 	etag := fmt.Sprintf(`"%d-%d"`, id, rev)
@@ -352,6 +387,16 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", etag)
 	http.ServeContent(w, r, "", modTime, bytes.NewReader(it.Data))
+}
+
+// jpegStandIn is the start of a JPEG file: what a preview image URL
+// serves.
+var jpegStandIn = []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9")
+
+// preview serves every item's preview image.
+func (s *Server) preview(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Write(jpegStandIn)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
