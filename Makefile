@@ -10,6 +10,7 @@ BINDIR      = $(DESTDIR)$(PREFIX)/bin
 LIBEXECDIR  = $(DESTDIR)$(PREFIX)/libexec/left4me
 UNITDIR     = $(DESTDIR)$(PREFIX)/lib/systemd/system
 JOURNALDDIR = $(DESTDIR)$(PREFIX)/lib/systemd/journald@left4me.conf.d
+SYNCDROPIN  = $(UNITDIR)/systemd-journald-sync@left4me.service.d
 POLKITDIR   = $(DESTDIR)$(PREFIX)/share/polkit-1/rules.d
 SYSUSERSDIR = $(DESTDIR)$(PREFIX)/lib/sysusers.d
 TMPFILESDIR = $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
@@ -50,9 +51,10 @@ install-bin:
 	install -m 0755 $(BUILDDIR)/left4me-overlay $(LIBEXECDIR)/left4me-overlay
 
 install-data:
-	install -d -m 0755 $(UNITDIR) $(JOURNALDDIR) $(POLKITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(SYSCTLDIR) $(CONFDIR) $(DATADIR)/nftables
+	install -d -m 0755 $(UNITDIR) $(SYNCDROPIN) $(JOURNALDDIR) $(POLKITDIR) $(SYSUSERSDIR) $(TMPFILESDIR) $(SYSCTLDIR) $(CONFDIR) $(DATADIR)/nftables
 	for u in $(UNITS); do install -m 0644 deploy/systemd/$$u $(UNITDIR)/$$u || exit 1; done
 	install -m 0644 deploy/systemd/journald@left4me.conf $(JOURNALDDIR)/left4me.conf
+	install -m 0644 deploy/systemd/systemd-journald-sync@left4me.service.d/left4me.conf $(SYNCDROPIN)/left4me.conf
 	install -m 0644 deploy/polkit/50-left4me.rules $(POLKITDIR)/50-left4me.rules
 	install -m 0644 deploy/sysusers.d/left4me.conf $(SYSUSERSDIR)/left4me.conf
 	install -m 0644 deploy/tmpfiles.d/left4me.conf $(TMPFILESDIR)/left4me.conf

@@ -139,7 +139,7 @@ func (h *harness) unitChecks(t *testing.T) {
 			got, _ := strconv.ParseFloat(m[1], 64)
 			limit, _ := strconv.ParseFloat(u.max, 64)
 			t.Logf("systemd-analyze security %s: %s (limit %s)", u.unit, m[1], u.max)
-			h.res.measure("exposure "+u.unit, m[1])
+			h.measure("exposure "+u.unit, m[1])
 			if got > limit {
 				t.Fatalf("exposure of %s = %s, want <= %s", u.unit, m[1], u.max)
 			}
@@ -189,9 +189,9 @@ func (h *harness) stopChecks(t *testing.T) {
 			t.Fatalf("EBUSY in the journal:\n%s", strings.Join(lines, "\n"))
 		}
 		t.Logf("50 cycles: median start %s, median stop → unmounted %s", ms(median(startTimes)), ms(median(stopTimes)))
-		h.res.measure("start (CLI, median of 50)", ms(median(startTimes)))
+		h.measure("start (CLI, median of 50)", ms(median(startTimes)))
 	})
-	h.res.measure("stop → unmounted (CLI, median of all stops)", ms(median(stopTimes)))
+	h.measure("stop → unmounted (CLI, median of all stops)", ms(median(stopTimes)))
 }
 
 // helperChecks: rule 7, the helper's idempotency inside the unit.
@@ -297,7 +297,7 @@ func (h *harness) resetDeleteChecks(t *testing.T) {
 		}
 		m := median(d)
 		t.Logf("reset of a running instance (CLI as left4me, stop + empty + start): median %s of %v", ms(m), d)
-		h.res.measure("reset (CLI, median of 7)", ms(m))
+		h.measure("reset (CLI, median of 7)", ms(m))
 		// rule 11: ~0.5 s in the reference implementation once rule 2 held.
 		if m >= time.Second {
 			t.Fatalf("reset median %s, want under 1 s (rule 11)", ms(m))
@@ -546,7 +546,7 @@ func (h *harness) sandboxTimeLimitCheck(t *testing.T) {
 		if _, err := os.Stat(h.c.path(stateRoot + "/builds/" + id + "/output/finished")); err == nil {
 			t.Fatal("the script ran past its time limit")
 		}
-		h.res.measure("build killed at its 2 s limit after", took.Round(time.Millisecond).String())
+		h.measure("build killed at its 2 s limit after", took.Round(time.Millisecond).String())
 	})
 }
 
@@ -619,7 +619,12 @@ func (h *harness) finalJournalCheck(t *testing.T) {
 	h.check(t, "journal/no-ebusy-no-eacces", func(t *testing.T) {
 		text := h.journal(t)
 		var bad []string
-		bad = append(bad, matchingLines(ebusyRE, text)...)
+		for _, l := range matchingLines(ebusyRE, text) {
+			// stopFailureChecks makes this instance's unmount fail on purpose.
+			if !strings.Contains(l, busyName) {
+				bad = append(bad, l)
+			}
+		}
 		for _, l := range matchingLines(eaccesRE, text) {
 			// The build sandbox probes and the polkit refusals are expected.
 			if strings.Contains(l, "left4me-build@") || strings.Contains(l, "/build/build.sh") {

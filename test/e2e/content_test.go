@@ -55,7 +55,7 @@ test -e /steam && echo steam-visible || echo steam-hidden
 		h.contentCLI(t, []byte(script), "overlay", "create-script", builtLayer, "--script", "-")
 		start := time.Now()
 		out := h.contentCLI(t, nil, "overlay", "build", builtLayer)
-		h.res.measure("script layer build in left4me-build@ (CLI)", ms(time.Since(start)))
+		h.measure("script layer build in left4me-build@ (CLI)", ms(time.Since(start)))
 		m := regexp.MustCompile(`published ` + builtLayer + ` generation (\S+)`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("no published generation in the CLI output:\n%s", out)
@@ -138,7 +138,7 @@ FAKESTEAMCMD_BUILDID=%s exec %s "$@"
 
 		start := time.Now()
 		out := h.contentCLI(t, nil, "install")
-		h.res.measure("install update through left4me-steamcmd@ (CLI, stand-in steamcmd)", ms(time.Since(start)))
+		h.measure("install update through left4me-steamcmd@ (CLI, stand-in steamcmd)", ms(time.Since(start)))
 		m := regexp.MustCompile(`installed build (\d+) as generation (\S+)`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("no installed generation in the CLI output:\n%s", out)

@@ -35,57 +35,75 @@ func runtimeDir(name string) string { return stateRoot + "/runtime/" + name }
 func mergedDir(name string) string  { return runtimeDir(name) + "/merged" }
 func unitName(name string) string   { return "left4me-server@" + name + ".service" }
 
-// harness is one run: the booted guest (replaced by reboots) and results.
+// harness is one suite's run: the booted guest (replaced by reboots) and
+// the shared results.
 type harness struct {
-	ctx  context.Context
-	c    *container
-	res  *results
-	repo string
+	ctx   context.Context
+	c     *container
+	res   *results
+	repo  string
+	suite string // the guest's Debian suite, e.g. "bookworm"
 }
 
-// check runs one named check as a subtest and records its outcome.
+// check runs one named check as a subtest and records its outcome under
+// the suite's name.
 func (h *harness) check(t *testing.T, name string, f func(t *testing.T)) {
 	t.Helper()
 	t.Run(name, func(t *testing.T) {
-		defer func() { h.res.outcome(name, t.Failed(), t.Skipped()) }()
+		defer func() { h.res.outcome(h.suite+"/"+name, t.Failed(), t.Skipped()) }()
 		f(t)
 	})
 }
 
-// TestLifecycle boots a Debian guest with systemd, installs left4me with its
-// installer and checks every lifecycle rule of DESIGN.md §1 through the
-// shipped units, driving instances as user left4me through the CLI.
+// measure records a measurement under the suite's name.
+func (h *harness) measure(name, value string) { h.measure(h.suite+": "+name, value) }
+
+// TestLifecycle boots a Debian guest of each supported release with
+// systemd, installs left4me with its installer and checks every lifecycle
+// rule of docs/lifecycle.md through the shipped units, driving instances as
+// user left4me through the CLI. Every check runs on every suite.
 func TestLifecycle(t *testing.T) {
 	if err := canRun(); err != nil {
 		t.Skip(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	wall := time.Now()
 	repo := repoRoot(t)
-	h := &harness{ctx: ctx, repo: repo, res: newResults(filepath.Join(repo, "artifacts", "e2e-results.txt"))}
+	res := newResults(filepath.Join(repo, "artifacts", "e2e-results.txt"))
 	t.Cleanup(func() {
-		h.res.measure("harness wall time", time.Since(wall).Round(time.Second).String())
-		if err := h.res.write(); err != nil {
+		if err := res.write(); err != nil {
 			t.Errorf("write results: %v", err)
 		} else {
-			t.Logf("results written to %s", h.res.path)
+			t.Logf("results written to %s", res.path)
 		}
 	})
+	sweepStaleRuns(t)
+	work := t.TempDir()
+	for i, suite := range guestSuites() {
+		t.Run(suite, func(t *testing.T) {
+			h := &harness{repo: repo, res: res, suite: suite}
+			h.run(t, work, i == 0)
+		})
+	}
+}
+
+// run boots one suite's guest and runs every check in it.
+func (h *harness) run(t *testing.T, work string, build bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	h.ctx = ctx
+	wall := time.Now()
+	defer func() { h.measure("harness wall time", time.Since(wall).Round(time.Second).String()) }()
 
 	// Build and install.
-	work := t.TempDir()
 	step := time.Now()
-	sweepStaleRuns(t)
-	cache := cachedRootfs(ctx, t)
-	h.res.measure("rootfs cache", cache)
+	cache := cachedRootfs(ctx, t, h.suite)
+	h.measure("rootfs cache", cache)
 	root := copyRootfs(ctx, t, cache)
-	buildInstall(ctx, t, repo, work, root)
-	t.Logf("build + install into the rootfs: %s", time.Since(step).Round(time.Millisecond))
+	buildInstall(ctx, t, h.repo, work, root)
+	t.Logf("build + install into the %s rootfs: %s", h.suite, time.Since(step).Round(time.Millisecond))
 
 	// Boot.
 	step = time.Now()
-	console := filepath.Join(repo, "artifacts", "e2e-console.log")
+	console := filepath.Join(h.repo, "artifacts", "e2e-console-"+h.suite+".log")
 	if err := os.MkdirAll(filepath.Dir(console), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +113,21 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("boot guest: %v", err)
 	}
 	h.c = c
-	t.Cleanup(func() { h.c.shutdown() })
+	defer func() { h.c.shutdown() }()
 	t.Logf("guest booted in %s (console: %s)", time.Since(step).Round(time.Millisecond), console)
+	if out, err := h.c.exec(ctx, nil, "systemctl", "--version"); err == nil {
+		h.measure("systemd", strings.SplitN(out, "\n", 2)[0])
+	}
 
 	guestNetwork(t, h)
 	postInstall(t, h)
 	seedContent(t, h)
 
+	if only := os.Getenv("LEFT4ME_E2E_ONLY"); only != "" {
+		// For working on one group of checks: LEFT4ME_E2E_ONLY=scale.
+		h.runOnly(t, only)
+		return
+	}
 	h.startChecks(t)
 	h.journalChecks(t)
 	h.unitChecks(t)
@@ -116,8 +142,29 @@ func TestLifecycle(t *testing.T) {
 	h.sandboxNetworkCheck(t)
 	h.sandboxTimeLimitCheck(t)
 	h.contentChecks(t)
+	h.stopFailureChecks(t)
+	h.cycleChecks(t)
+	h.scaleChecks(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
+}
+
+// runOnly runs the named groups of checks (comma-separated).
+func (h *harness) runOnly(t *testing.T, only string) {
+	groups := map[string]func(*testing.T){
+		"scale":       h.scaleChecks,
+		"cycles":      h.cycleChecks,
+		"stopfailure": h.stopFailureChecks,
+		"crash":       h.crashChecks,
+		"journal":     h.finalJournalCheck,
+	}
+	for _, g := range strings.Split(only, ",") {
+		f, ok := groups[g]
+		if !ok {
+			t.Fatalf("LEFT4ME_E2E_ONLY: unknown group %q", g)
+		}
+		f(t)
+	}
 }
 
 // repoRoot is the module root (two levels up from test/e2e).

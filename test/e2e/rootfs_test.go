@@ -18,11 +18,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The guest: Debian bookworm with just enough to boot systemd, run the
+// The guest: Debian (each suite of guestSuites) with just enough to boot systemd, run the
 // system bus and polkit (whose Debian package needs libpam-systemd for its
 // logind dependency) and nsenter (util-linux).
 const (
-	guestSuite   = "bookworm"
 	guestVariant = "minbase"
 	cacheDir     = "/var/tmp"
 	cachePrefix  = "left4me-e2e-rootfs-"
@@ -31,12 +30,25 @@ const (
 	defaultMirror = "http://deb.debian.org/debian"
 )
 
+// defaultSuites are the Debian releases a production host may run (README):
+// Debian 12 (systemd 252) and Debian 13 (systemd 257). LEFT4ME_E2E_SUITES
+// (space-separated) picks others or fewer.
+var defaultSuites = []string{"bookworm", "trixie"}
+
+// guestSuites returns the suites to boot, in order.
+func guestSuites() []string {
+	if v := strings.Fields(os.Getenv("LEFT4ME_E2E_SUITES")); len(v) > 0 {
+		return v
+	}
+	return defaultSuites
+}
+
 var guestPackages = []string{"systemd", "systemd-sysv", "dbus", "libpam-systemd", "polkitd", "util-linux"}
 
 // cacheKey names the cached rootfs by what went into it, so a changed
 // package list builds a new cache instead of reusing a stale one.
-func cacheKey() string {
-	sum := sha256.Sum256([]byte(guestSuite + "\n" + guestVariant + "\n" + strings.Join(guestPackages, ",")))
+func cacheKey(suite string) string {
+	sum := sha256.Sum256([]byte(suite + "\n" + guestVariant + "\n" + strings.Join(guestPackages, ",")))
 	return hex.EncodeToString(sum[:])[:16]
 }
 
@@ -136,9 +148,9 @@ func mirrorFromSources(text string) string {
 // when missing. It is built in a temporary directory and renamed into place,
 // so a killed run never leaves a half-built cache; a lock file serialises
 // concurrent runs.
-func cachedRootfs(ctx context.Context, t *testing.T) string {
+func cachedRootfs(ctx context.Context, t *testing.T, suite string) string {
 	t.Helper()
-	dir := filepath.Join(cacheDir, cachePrefix+cacheKey())
+	dir := filepath.Join(cacheDir, cachePrefix+cacheKey(suite))
 	if complete(dir) {
 		return dir
 	}
@@ -161,10 +173,10 @@ func cachedRootfs(ctx context.Context, t *testing.T) string {
 	defer os.RemoveAll(tmp)
 	mirror := hostMirror()
 	start := time.Now()
-	t.Logf("debootstrap %s (%s) from %s into the cache %s (once)", guestSuite, strings.Join(guestPackages, ","), mirror, dir)
+	t.Logf("debootstrap %s (%s) from %s into the cache %s (once)", suite, strings.Join(guestPackages, ","), mirror, dir)
 	target := filepath.Join(tmp, "rootfs")
 	cmd := exec.CommandContext(ctx, "debootstrap", "--variant="+guestVariant,
-		"--include="+strings.Join(guestPackages, ","), guestSuite, target, mirror)
+		"--include="+strings.Join(guestPackages, ","), suite, target, mirror)
 	logf, err := os.Create(filepath.Join(tmp, "debootstrap.log"))
 	if err != nil {
 		t.Fatalf("create debootstrap log: %v", err)
@@ -174,7 +186,7 @@ func cachedRootfs(ctx context.Context, t *testing.T) string {
 	logf.Close()
 	if runErr != nil {
 		tail, _ := os.ReadFile(filepath.Join(tmp, "debootstrap.log"))
-		t.Fatalf("debootstrap %s from %s: %v\n%s", guestSuite, mirror, runErr, lastLines(string(tail), 30))
+		t.Fatalf("debootstrap %s from %s: %v\n%s", suite, mirror, runErr, lastLines(string(tail), 30))
 	}
 	if err := os.WriteFile(filepath.Join(target, ".left4me-e2e-complete"), []byte(mirror+"\n"), 0o644); err != nil {
 		t.Fatalf("mark rootfs complete: %v", err)
