@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 )
 
 // record reads an instance under its lock.
@@ -191,23 +192,44 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
+// AutostartConcurrency is how many instances Autostart starts at a time.
+// Starting a sandboxed unit is mostly work for PID 1 (one namespace set up
+// per unit, one mount table update per overlay), which is single-threaded:
+// a few at once keep it busy without queueing a hundred jobs behind each
+// other (docs/lifecycle.md, "Many instances on one host").
+const AutostartConcurrency = 4
+
 // Autostart starts every instance recorded as wanting to run (the boot
-// oneshot, DESIGN.md §1 rule 9). It tries them all and returns the joined
-// errors of those that failed.
+// oneshot, docs/lifecycle.md rule 9), AutostartConcurrency at a time. It
+// tries them all and returns the joined errors of those that failed.
 func (s *Service) Autostart(ctx context.Context) error {
 	list, err := s.List(ctx)
 	if err != nil {
 		return err
 	}
-	var errs []error
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	sem := make(chan struct{}, AutostartConcurrency)
 	for _, in := range list {
 		if !in.WantRunning {
 			continue
 		}
-		if err := s.Start(ctx, in.Name); err != nil {
-			s.log.Error("autostart failed", "instance", in.Name, "err", err)
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := s.Start(ctx, in.Name); err != nil {
+				s.log.Error("autostart failed", "instance", in.Name, "err", err)
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
