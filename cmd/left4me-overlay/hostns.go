@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -30,6 +31,15 @@ func hostEnv(getenv func(string) string) []string {
 	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	if v := getenv(layout.RootEnv); v != "" {
 		env = append(env, layout.RootEnv+"="+v)
+	}
+	// The unit's main process id, digits only; the next stage checks that
+	// the process is the unit's (unitMountNS).
+	pid := getenv(mainPIDEnv)
+	if pid == "" {
+		pid = getenv("MAINPID")
+	}
+	if pid != "" && strings.Trim(pid, "0123456789") == "" && len(pid) <= 10 {
+		env = append(env, mainPIDEnv+"="+pid)
 	}
 	return env
 }

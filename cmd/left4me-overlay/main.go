@@ -1,10 +1,16 @@
-// Command left4me-overlay mounts and unmounts one instance's overlay. It is
-// the only part of left4me that runs as root: systemd runs it from the
-// instance unit's ExecStartPre=/ExecStopPost= lines, in PID 1's mount
-// namespace (DESIGN.md §1 rules 2 and 7):
+// Command left4me-overlay mounts one instance's overlay into the instance
+// unit's own mount namespace, and checks that it is gone after the unit
+// stopped. It is the only part of left4me that runs as root: systemd runs it
+// from the unit's ExecStartPost=/ExecStopPost= lines (docs/lifecycle.md
+// rules 2, 3 and 7):
 //
-//	left4me-overlay mount NAME
-//	left4me-overlay umount NAME
+//	left4me-overlay mount NAME    (ExecStartPost: mount in the main process's namespace)
+//	left4me-overlay umount NAME   (ExecStopPost: check it is released, remove work/work)
+//
+// "mount" validates instance.env in PID 1's mount namespace, then re-executes
+// itself through nsenter into the namespace of the unit's main process
+// ("left4me-overlay attach NAME LAYER..." with the validated layers relative
+// to the state root), where it mounts.
 //
 // It trusts nothing but its arguments and LEFT4ME_ROOT (default
 // /var/lib/left4me): the layers come from instances/NAME/instance.env and are
@@ -36,17 +42,23 @@ import (
 const usage = "usage: left4me-overlay mount|umount NAME"
 
 func main() {
-	if err := enterHostMountNS(os.Args[1:], os.Getenv); err != nil {
-		fmt.Fprintf(os.Stderr, "left4me-overlay: %v\n", err)
-		os.Exit(1)
+	args := os.Args[1:]
+	if len(args) == 0 || args[0] != attachVerb {
+		if err := enterHostMountNS(args, os.Getenv); err != nil {
+			fmt.Fprintf(os.Stderr, "left4me-overlay: %v\n", err)
+			os.Exit(1)
+		}
 	}
-	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(run(args, os.Getenv, os.Stdout, os.Stderr, procFS{root: "/proc"}))
 }
 
-func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer, proc procFS) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "left4me-overlay: %v\n", err)
 		return 1
+	}
+	if len(args) >= 2 && args[0] == attachVerb {
+		return attach(args[1], args[2:], getenv, stderr)
 	}
 	if len(args) != 2 || (args[0] != "mount" && args[0] != "umount") {
 		fmt.Fprintf(stderr, "left4me-overlay: %s\n", usage)
@@ -71,16 +83,26 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stdout, plan.String())
 			return 0
 		}
-		res, err := overlay.Mount(plan, overlay.MountOptions{})
+		// NOTE: docs/lifecycle.md rule 7 — an earlier run's overlay must be
+		// gone before the same upper and work directories are mounted again
+		// (overlayfs only warns about a second mount of an upperdir in use,
+		// and what follows is undefined). The kernel's work/work left over
+		// from a run that ended without ExecStopPost is removed here.
+		if err := proc.checkReleased(name); err != nil {
+			return fail(fmt.Errorf("mount %w", err))
+		}
+		if err := cleanup(root, name); err != nil {
+			return fail(err)
+		}
+		mainPID := getenv(mainPIDEnv)
+		if mainPID == "" {
+			mainPID = getenv("MAINPID")
+		}
+		nsFD, err := proc.unitMountNS(name, mainPID)
 		if err != nil {
 			return fail(err)
 		}
-		if res.AlreadyMounted {
-			fmt.Fprintf(stderr, "left4me-overlay: %s: already mounted on %s, nothing to do\n", name, plan.Target)
-		} else {
-			fmt.Fprintf(stderr, "left4me-overlay: %s: mounted %d layers on %s (%s)\n", name, len(plan.Lower), plan.Target, res.Technique)
-		}
-		return 0
+		return fail(execAttach(nsFD, name, plan, getenv))
 	}
 
 	plan, err := overlay.LoadUnmount(root, name)
@@ -91,14 +113,35 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stdout, plan.String())
 		return 0
 	}
+	// NOTE: docs/lifecycle.md rules 2 and 3 — the overlay lived only in the
+	// main process's mount namespace, which the kernel tore down with the
+	// last process of the unit; ExecStopPost runs once the cgroup is empty.
+	// What is left to check is that no other process (an operator's nsenter
+	// shell, say) keeps that namespace, and so the overlay, alive.
+	if err := proc.checkReleased(name); err != nil {
+		return fail(fmt.Errorf("umount %w", err))
+	}
 	unmounted, err := overlay.Unmount(plan)
 	if err != nil {
 		return fail(err)
 	}
 	if unmounted {
-		fmt.Fprintf(stderr, "left4me-overlay: %s: unmounted %s\n", name, plan.Target)
+		// A mount in PID 1's namespace, left by a version of left4me that
+		// mounted there.
+		fmt.Fprintf(stderr, "left4me-overlay: %s: unmounted %s from PID 1's mount namespace\n", name, plan.Target)
 	} else {
-		fmt.Fprintf(stderr, "left4me-overlay: %s: nothing mounted on %s\n", name, plan.Target)
+		fmt.Fprintf(stderr, "left4me-overlay: %s: released\n", name)
 	}
 	return 0
+}
+
+// cleanup removes what an earlier run left on the host: a mount in PID 1's
+// namespace made by an older left4me, and the kernel's work/work.
+func cleanup(root layout.Root, name string) error {
+	up, err := overlay.LoadUnmount(root, name)
+	if err != nil {
+		return err
+	}
+	_, err = overlay.Unmount(up)
+	return err
 }

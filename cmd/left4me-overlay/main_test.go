@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -235,44 +238,194 @@ func TestOwnershipAsNormalUser(t *testing.T) {
 	}
 }
 
-func TestMountUmount(t *testing.T) {
-	needRoot(t)
-	r := newRoot(t)
-	env := []string{"LEFT4ME_ROOT=" + r.String()}
-	merged := r.Merged("srv")
-	t.Cleanup(func() {
-		if ok, _ := overlay.IsMounted(merged); ok {
-			unix.Unmount(merged, 0)
-		}
-	})
-	steps := []struct {
-		verb, want string
-		mounted    bool
-	}{
-		{"mount", "left4me-overlay: srv: mounted 2 layers on " + merged, true},
-		{"mount", "left4me-overlay: srv: already mounted on " + merged + ", nothing to do\n", true},
-		{"umount", "left4me-overlay: srv: unmounted " + merged + "\n", false},
-		{"umount", "left4me-overlay: srv: nothing mounted on " + merged + "\n", false},
+// cgroup2Root returns where the unified cgroup hierarchy is mounted.
+func cgroup2Root(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Skip(err)
 	}
-	for _, s := range steps {
-		got := runHelper(t, env, s.verb, "srv")
-		if got.code != 0 || !strings.HasPrefix(got.stderr, s.want) {
-			if strings.Contains(got.stderr, "overlay") && s.verb == "mount" && got.code == 1 {
-				t.Skipf("overlayfs not usable here: %s", got.stderr)
-			}
-			t.Fatalf("%s: exit %d, stderr %q; want 0 and %q", s.verb, got.code, got.stderr, s.want)
-		}
-		t.Logf("%s: %s", s.verb, strings.TrimSpace(got.stderr))
-		if ok, _ := overlay.IsMounted(merged); ok != s.mounted {
-			t.Fatalf("after %s: mounted = %v", s.verb, ok)
-		}
-		if s.mounted {
-			if _, err := os.Stat(filepath.Join(merged, "srcds_run")); err != nil {
-				t.Errorf("srcds_run not visible through merged: %v", err)
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		for i, x := range f {
+			if x == "-" && i+1 < len(f) && f[i+1] == "cgroup2" {
+				return f[4]
 			}
 		}
+	}
+	t.Skip("needs a cgroup2 (unified) hierarchy")
+	return ""
+}
+
+// fakeUnit is a stand-in for a running left4me-server@NAME.service: a cgroup
+// named like the unit and a main process in a mount namespace of its own.
+type fakeUnit struct {
+	cgroup string
+	main   *exec.Cmd
+}
+
+func startFakeUnit(t *testing.T, name string) *fakeUnit {
+	t.Helper()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("needs unshare (util-linux)")
+	}
+	parent, err := os.MkdirTemp(cgroup2Root(t), "left4me-test-")
+	if err != nil {
+		t.Skipf("cannot create a cgroup: %v", err)
+	}
+	cg := filepath.Join(parent, "left4me-server@"+name+".service")
+	if err := os.Mkdir(cg, 0o755); err != nil {
+		t.Skipf("cannot create a cgroup: %v", err)
+	}
+	u := &fakeUnit{cgroup: cg}
+	u.main = exec.Command(unshare, "--mount", "--propagation", "private", "sleep", "300")
+	u.main.SysProcAttr = u.procAttr(t)
+	if err := u.main.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		u.stop()
+		os.Remove(cg)
+		os.Remove(parent)
+	})
+	// Wait until the main process has its own namespace.
+	for range 200 {
+		if same, err := sameMountNS(fmt.Sprintf("/proc/%d/ns/mnt", u.main.Process.Pid), "/proc/self/ns/mnt"); err == nil && !same {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return u
+}
+
+func (u *fakeUnit) procAttr(t *testing.T) *syscall.SysProcAttr {
+	fd, err := unix.Open(u.cgroup, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+}
+
+func (u *fakeUnit) stop() {
+	if u.main.ProcessState == nil {
+		u.main.Process.Kill()
+		u.main.Wait()
+	}
+}
+
+// runInUnit runs the helper inside the fake unit's cgroup, as systemd runs
+// ExecStartPost= and ExecStopPost=.
+func (u *fakeUnit) runHelper(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(helperBin, args...)
+	cmd.Env = env
+	cmd.SysProcAttr = u.procAttr(t)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func mountedIn(t *testing.T, pid, name string) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + pid + "/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(b), " overlay "+overlay.MountSource(name)+" ")
+}
+
+// TestMountInUnitNamespace: the overlay is mounted in the unit's main
+// process's namespace only (docs/lifecycle.md rule 2), "umount" refuses while
+// a namespace still holds it, and after the last process is gone it
+// succeeds and removes work/work (rule 7).
+func TestMountInUnitNamespace(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat(nsenterPath); err != nil {
+		t.Skipf("needs %s", nsenterPath)
+	}
+	r := newRoot(t)
+	u := startFakeUnit(t, "srv")
+	pid := strconv.Itoa(u.main.Process.Pid)
+	env := []string{"LEFT4ME_ROOT=" + r.String(), "MAINPID=" + pid}
+
+	got := u.runHelper(t, env, "mount", "srv")
+	if got.code != 0 {
+		if strings.Contains(got.stderr, "fsopen") || strings.Contains(got.stderr, "mount(2)") {
+			t.Skipf("overlayfs not usable here: %s", got.stderr)
+		}
+		t.Fatalf("mount: exit %d, stderr %q", got.code, got.stderr)
+	}
+	t.Logf("mount: %s", strings.TrimSpace(got.stderr))
+	if !mountedIn(t, pid, "srv") {
+		t.Fatalf("the overlay is not mounted in the main process's namespace")
+	}
+	if mountedIn(t, "self", "srv") {
+		t.Fatalf("the overlay reached the helper's (the host's) namespace")
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%s/root%s/srcds_run", pid, r.Merged("srv"))); err != nil {
+		t.Errorf("srcds_run not visible through merged in the unit's namespace: %v", err)
+	}
+
+	// A second mount while the first is alive is refused.
+	if got := u.runHelper(t, env, "mount", "srv"); got.code != 1 || !strings.Contains(got.stderr, "still mounted in the mount namespace of process "+pid) {
+		t.Errorf("second mount: exit %d, stderr %q; want a refusal naming process %s", got.code, got.stderr, pid)
+	}
+	// ExecStopPost while something still holds the namespace: loud failure.
+	if got := u.runHelper(t, env, "umount", "srv"); got.code != 1 || !strings.Contains(got.stderr, "still mounted") {
+		t.Errorf("umount while held: exit %d, stderr %q", got.code, got.stderr)
+	}
+	u.stop()
+	got = u.runHelper(t, env, "umount", "srv")
+	if got.code != 0 || !strings.Contains(got.stderr, "released") {
+		t.Fatalf("umount after the last process: exit %d, stderr %q", got.code, got.stderr)
 	}
 	if _, err := os.Lstat(filepath.Join(r.Work("srv"), "work")); !os.IsNotExist(err) {
 		t.Errorf("work/work left after umount: %v", err)
+	}
+}
+
+// TestMountRefusesOutsideItsUnit: the helper mounts only for its own unit's
+// main process.
+func TestMountRefusesOutsideItsUnit(t *testing.T) {
+	needRoot(t)
+	r := newRoot(t)
+	u := startFakeUnit(t, "srv")
+	pid := strconv.Itoa(u.main.Process.Pid)
+	other := startFakeUnit(t, "other")
+	for _, tt := range []struct {
+		name string
+		run  func() result
+		want string
+	}{
+		{"helper outside the unit's cgroup", func() result {
+			return runHelper(t, []string{"LEFT4ME_ROOT=" + r.String(), "MAINPID=" + pid}, "mount", "srv")
+		}, "run only by left4me-server@srv.service"},
+		{"another unit's process", func() result {
+			return u.runHelper(t, []string{"LEFT4ME_ROOT=" + r.String(), "MAINPID=" + strconv.Itoa(other.main.Process.Pid)}, "mount", "srv")
+		}, "is not left4me-server@srv.service's"},
+		{"no main process", func() result {
+			return u.runHelper(t, []string{"LEFT4ME_ROOT=" + r.String()}, "mount", "srv")
+		}, "no main process id"},
+		{"attach run by hand", func() result {
+			return runHelper(t, []string{"LEFT4ME_ROOT=" + r.String()}, "attach", "srv", "installations/1")
+		}, "runs only inside an instance unit's mount namespace"},
+	} {
+		got := tt.run()
+		if got.code != 1 || !strings.Contains(got.stderr, tt.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", tt.name, got.code, got.stderr, tt.want)
+		}
+	}
+	if mountedIn(t, pid, "srv") || mountedIn(t, "self", "srv") {
+		t.Fatal("a refused mount mounted something")
 	}
 }

@@ -8,6 +8,7 @@
 //	left4me install              install or update the game
 //	left4me overlay ...          content layers
 //	left4me workshop ...         Steam Workshop items
+//	left4me exec-server NAME ... the main process of left4me-server@NAME.service
 package main
 
 import (
@@ -49,6 +50,8 @@ func commands() map[string]command {
 		"install":  {"install or update the game (a new installation generation)", runInstall},
 		"overlay":  {"content layers: list, seed, build, upload, show", runOverlay},
 		"workshop": {"Steam Workshop items: add, list, refresh", runWorkshop},
+		// Run by left4me-server@NAME.service, not by people.
+		"exec-server": {"(run by left4me-server@.service) wait for the overlay, then exec srcds_run", runExecServer},
 	}
 }
 

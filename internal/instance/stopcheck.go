@@ -3,6 +3,8 @@ package instance
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -13,19 +15,20 @@ import (
 // such a stop is reported as ErrStopFailed, with the unit's result, instead
 // of success.
 //
-// An instance whose overlay is still mounted although its unit is not
-// running (a previous stop failed) gets its unmount retried through the
-// unit: a start (the helper's mount is idempotent, rule 7, so the existing
-// mount is kept and instance.env is not rewritten) followed by a stop, whose
-// ExecStopPost runs the unmount again. Nothing here unmounts by itself
-// (rule 1).
+// An instance whose previous stop failed (its unit failed and the kernel's
+// work/work is still there, or an overlay left mounted in PID 1's namespace
+// by an older left4me) gets the clean-up retried through the unit: a start
+// (whose helper refuses to mount while the old overlay is still held, and
+// otherwise cleans up and mounts afresh; instance.env is not rewritten)
+// followed by a stop, whose ExecStopPost checks and cleans up again.
+// Nothing here mounts or unmounts by itself (rule 1).
 func (s *Service) stopUnit(ctx context.Context, name string) error {
 	began := time.Now()
 	before, err := s.sup.Status(ctx, name)
 	if err != nil {
 		return fmt.Errorf("stop %s: %w", name, err)
 	}
-	if !active(before.State) && before.State != Stopping && isMountPoint(s.root.Merged(name)) {
+	if !active(before.State) && before.State != Stopping && s.leftover(name, before.State) {
 		s.log.Warn("overlay still mounted after an earlier stop; retrying the unmount through the unit", "instance", name)
 		if err := s.sup.Start(ctx, name); err != nil {
 			return fmt.Errorf("stop %s: retry the unmount (start the unit so that its stop unmounts): %w", name, err)
@@ -52,4 +55,19 @@ func (s *Service) stopUnit(ctx context.Context, name string) error {
 	}
 	s.log.Error("stop failed", "instance", name, "result", after.Result, "mounted", mounted)
 	return fmt.Errorf("%w: %s: %s; see `journalctl -u left4me-server@%s`; stopping it again retries the unmount", ErrStopFailed, name, why, name)
+}
+
+// leftover reports what a failed stop leaves: an overlay mounted on merged/
+// in this process's namespace (only an older left4me mounted there), or,
+// for a failed unit, the kernel's work/work that the helper removes after a
+// clean stop (docs/lifecycle.md rule 7).
+func (s *Service) leftover(name string, st State) bool {
+	if isMountPoint(s.root.Merged(name)) {
+		return true
+	}
+	if st != Failed {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(s.root.Work(name), "work"))
+	return err == nil
 }

@@ -32,8 +32,8 @@ func (h *harness) startChecks(t *testing.T) {
 	h.check(t, "start/merged-is-mountpoint", func(t *testing.T) {
 		h.cliOK(t, "instance", "start", alpha)
 		h.mustState(t, alpha, "active")
-		// NOTE: rule 2 — the mount must live in PID 1's namespace, not in
-		// the unit's private one: read PID 1's mountinfo.
+		// NOTE: rule 2 — the mount lives in the unit's own namespace only,
+		// never in PID 1's (read from the guest's mount tables).
 		h.mustMounted(t, alpha, true)
 	})
 	h.check(t, "start/a2s-hostname-from-staged-cfg", func(t *testing.T) {
@@ -156,9 +156,8 @@ func (h *harness) stopChecks(t *testing.T) {
 		h.cliOK(t, "instance", "stop", alpha)
 		// The CLI returns once systemd's stop job is done, ExecStopPost
 		// included, so the mount must already be gone.
-		if err := within(h.ctx, 5*time.Second, "unmounted after stop", func() (bool, error) {
-			m, err := h.c.mounted(mergedDir(alpha))
-			return !m, err
+		if err := within(h.ctx, 5*time.Second, "released after stop", func() (bool, error) {
+			return len(h.overlayHolders(t)[alpha]) == 0, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +204,7 @@ func (h *harness) helperChecks(t *testing.T) {
 			h.cliOK(t, "instance", "restart", alpha)
 			h.mustState(t, alpha, "active")
 			h.mustMounted(t, alpha, true)
-			// systemd's own restart re-runs ExecStopPost and ExecStartPre.
+			// systemd's own restart re-runs ExecStopPost and ExecStartPost.
 			if out, err := h.c.asUser(h.ctx, "left4me", nil, "systemctl", "restart", unitName(alpha)); err != nil {
 				t.Fatalf("cycle %d: systemctl restart as left4me: %v\n%s", i, err, out)
 			}
@@ -214,18 +213,24 @@ func (h *harness) helperChecks(t *testing.T) {
 		}
 		h.a2s(t, alphaP)
 	})
-	h.check(t, "helper/mount-when-already-mounted", func(t *testing.T) {
+	h.check(t, "helper/refuses-outside-its-unit", func(t *testing.T) {
 		h.cliOK(t, "instance", "stop", alpha)
-		// A mount left behind (say, by an ExecStopPost that never ran):
-		// ExecStartPre's mount must accept it.
-		if out, err := helper("mount", alpha); err != nil {
-			t.Fatalf("left4me-overlay mount: %v\n%s", err, out)
+		// rule 2: run by hand (or by any unit but alpha's), the helper
+		// mounts nothing: it mounts only into its own unit's main process.
+		out, err := helper("mount", alpha)
+		if err == nil || !strings.Contains(out, "run only by "+unitName(alpha)) {
+			t.Fatalf("left4me-overlay mount by hand: err %v, output %q; want a refusal", err, out)
 		}
-		h.mustMounted(t, alpha, true)
+		out, err = h.c.exec(h.ctx, nil, "env", "LEFT4ME_ROOT="+stateRoot, "/usr/libexec/left4me/left4me-overlay", "attach", alpha, "installations/"+installGen)
+		if err == nil || !strings.Contains(out, "runs only inside an instance unit's mount namespace") {
+			t.Fatalf("left4me-overlay attach by hand: err %v, output %q; want a refusal", err, out)
+		}
+		h.mustMounted(t, alpha, false)
 		if out, err := h.c.asUser(h.ctx, "left4me", nil, "systemctl", "start", unitName(alpha)); err != nil {
-			t.Fatalf("start over an existing mount: %v\n%s\n%s", err, out, h.unitLog(alpha))
+			t.Fatalf("start after the refused mounts: %v\n%s\n%s", err, out, h.unitLog(alpha))
 		}
 		h.mustState(t, alpha, "active")
+		h.mustMounted(t, alpha, true)
 		h.a2s(t, alphaP)
 	})
 	h.check(t, "helper/double-stop", func(t *testing.T) {

@@ -338,15 +338,49 @@ func (h *harness) prop(t *testing.T, unit, name string) string {
 	return strings.TrimSpace(out)
 }
 
+// mustMounted checks where an instance's overlay is mounted. want: in the
+// mount namespace of the unit's main process; never: in PID 1's namespace
+// or anywhere else (docs/lifecycle.md rule 2). !want: in no namespace of the
+// guest at all.
 func (h *harness) mustMounted(t *testing.T, name string, want bool) {
 	t.Helper()
-	got, err := h.c.mounted(mergedDir(name))
+	inPID1, err := h.c.mounted(mergedDir(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want {
-		t.Fatalf("%s mounted in PID 1's namespace = %v, want %v", mergedDir(name), got, want)
+	if inPID1 {
+		t.Fatalf("%s is mounted in PID 1's namespace (rule 2: only in the unit's own)", mergedDir(name))
 	}
+	held := h.overlayHolders(t)[name]
+	if !want {
+		if len(held) > 0 {
+			t.Fatalf("the overlay of %s is still mounted in the namespace of process(es) %v", name, held)
+		}
+		return
+	}
+	main := h.prop(t, unitName(name), "MainPID")
+	if !slices.Contains(held, main) {
+		t.Fatalf("the overlay of %s is not mounted in the main process's (%s) namespace; holders: %v", name, main, held)
+	}
+}
+
+// overlayHolders maps each instance whose overlay is mounted somewhere in
+// the guest to the guest PIDs whose mount table has it.
+func (h *harness) overlayHolders(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := h.c.exec(h.ctx, nil, "sh", "-c",
+		`cd /proc && for p in [0-9]*; do sed -n "s/.* - overlay left4me:\([a-z0-9_-]*\) .*/$p \1/p" "$p/mountinfo" 2>/dev/null; done; true`)
+	if err != nil {
+		t.Fatalf("scan the guest's mount tables: %v", err)
+	}
+	held := map[string][]string{}
+	for _, l := range strings.Split(out, "\n") {
+		pid, name, ok := strings.Cut(strings.TrimSpace(l), " ")
+		if ok {
+			held[name] = append(held[name], pid)
+		}
+	}
+	return held
 }
 
 func (h *harness) mustState(t *testing.T, name, want string) {
