@@ -25,7 +25,9 @@ const mainPIDEnv = "LEFT4ME_MAINPID"
 // procFS is where the helper reads /proc; tests point it elsewhere.
 type procFS struct{ root string }
 
-func (p procFS) path(elem ...string) string { return filepath.Join(append([]string{p.root}, elem...)...) }
+func (p procFS) path(elem ...string) string {
+	return filepath.Join(append([]string{p.root}, elem...)...)
+}
 
 // cgroupOf returns the unified (v2) cgroup path of pid ("self" for the
 // helper), the "0::" line of /proc/PID/cgroup.
