@@ -18,10 +18,11 @@
 // validates everything, prints one line saying what it would do, and exits
 // 0 without mounting or unmounting.
 //
-// Started outside PID 1's mount namespace (by the unit's ExecStartPre=+ and
+// Started outside PID 1's mount namespace (by the unit's ExecStartPost=+ and
 // ExecStopPost=+) it re-executes itself through nsenter into that namespace
-// with an environment of PATH and LEFT4ME_ROOT only: the unit's environment
-// includes instance.env, which the unprivileged service user writes.
+// with an environment of PATH, LEFT4ME_ROOT and the main process id only: the
+// unit's environment includes instance.env, which the unprivileged service
+// user writes.
 //
 // Exit status: 0 done (or nothing to do), 1 refused or failed, 2 bad usage.
 // Messages go to stderr, prefixed "left4me-overlay: ".

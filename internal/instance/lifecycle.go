@@ -36,7 +36,7 @@ func active(st State) bool { return st == Running || st == Starting }
 // the supervisor to start it. Starting a running instance does nothing.
 //
 // NOTE: DESIGN.md §1 rule 1 — nothing is mounted here; the unit's
-// ExecStartPre mounts the overlay from the staged instance.env.
+// ExecStartPost mounts the overlay from the staged instance.env.
 func (s *Service) Start(ctx context.Context, name string) error {
 	unlock, err := s.locks.lock(ctx, name)
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 // settings and the newest layer generations) and starts it.
 //
 // NOTE: DESIGN.md §1 rules 8 and 12 — staging happens between the stop
-// (ExecStopPost unmounted the overlay) and the start (ExecStartPre mounts it
+// (the overlay ended with the unit) and the start (ExecStartPost mounts it
 // again), so upper/ is never written under a live mount and the new mount
 // sees the new lower layers. That is why this is Stop+Start and not the
 // supervisor's Restart.

@@ -3,7 +3,7 @@
 //
 // NOTE: DESIGN.md §1 rule 1 — this package never mounts anything. Start stages
 // files (instance.env, server.cfg into upper) and asks the Supervisor to start
-// the unit, whose ExecStartPre mounts the overlay. Stop, reset and delete ask
+// the unit, whose ExecStartPost mounts the overlay. Stop, reset and delete ask
 // the Supervisor to stop the unit and then act on files only.
 package instance
 

@@ -3,7 +3,7 @@
 // the same overlay code and the same instance.env as the systemd unit.
 //
 // As root the overlay is mounted in the host's mount namespace before the
-// server starts and unmounted after it exits, like the unit's ExecStartPre
+// server starts and unmounted after it exits, like the unit's ExecStartPost
 // and ExecStopPost. As an ordinary user the server runs in a new user and
 // mount namespace (the current binary is re-executed, see IsChild and
 // ChildMain), where the overlay is mounted with the userxattr option; the
@@ -201,7 +201,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		defer syncW.Close()
 	} else {
 		// NOTE: DESIGN.md §1 rule 1 — the same overlay code as the helper
-		// the unit's ExecStartPre runs, here in this process as root.
+		// the unit's ExecStartPost runs, here in this process as root.
 		plan, err := overlay.Load(root, name)
 		if err != nil {
 			return err

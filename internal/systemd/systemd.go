@@ -128,7 +128,8 @@ func jobError(verb, unit, result string) error {
 }
 
 // Start starts the instance's unit and waits until systemd's job is done
-// (for a simple service: ExecStartPre finished and the server was spawned).
+// (for the instance unit: ExecStartPost mounted the overlay and the server was
+// spawned).
 func (s *Supervisor) Start(ctx context.Context, name string) error {
 	// A unit that hit its start limit stays failed until reset; try to
 	// reset it so an operator's explicit start is not refused. polkit may
