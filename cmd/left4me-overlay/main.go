@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
@@ -89,8 +90,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, pr
 		// (overlayfs only warns about a second mount of an upperdir in use,
 		// and what follows is undefined). The kernel's work/work left over
 		// from a run that ended without ExecStopPost is removed here.
-		if err := proc.checkReleased(name); err != nil {
-			return fail(fmt.Errorf("mount %w", err))
+		// work/work exists from a mount until the clean-up after it: only
+		// then can an earlier overlay still be around.
+		if _, err := os.Lstat(filepath.Join(root.Work(name), "work")); err == nil {
+			if err := proc.checkReleased(name); err != nil {
+				return fail(fmt.Errorf("mount %w", err))
+			}
 		}
 		if err := cleanup(root, name); err != nil {
 			return fail(err)

@@ -98,7 +98,7 @@ func TestRefusedBeforeTouchingTheRoot(t *testing.T) {
 
 // newRoot builds a state root with instance "srv": a base installation,
 // one content layer, runtime dirs and instance.env.
-func newRoot(t *testing.T) layout.Root {
+func newRoot(t testing.TB) layout.Root {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {
@@ -123,7 +123,7 @@ func newRoot(t *testing.T) layout.Root {
 	return r
 }
 
-func writeEnv(t *testing.T, r layout.Root, lower ...string) {
+func writeEnv(t testing.TB, r layout.Root, lower ...string) {
 	t.Helper()
 	env := overlay.Env{LowerDirs: lower, Port: 27015, Args: []string{"+map", "c1m1_hotel"}}
 	if err := overlay.WriteEnvFile(r.InstanceEnv("srv"), env, -1, -1); err != nil {
