@@ -56,7 +56,7 @@ func (h *harness) check(t *testing.T, name string, f func(t *testing.T)) {
 }
 
 // measure records a measurement under the suite's name.
-func (h *harness) measure(name, value string) { h.measure(h.suite+": "+name, value) }
+func (h *harness) measure(name, value string) { h.res.measure(h.suite+": "+name, value) }
 
 // TestLifecycle boots a Debian guest of each supported release with
 // systemd, installs left4me with its installer and checks every lifecycle
