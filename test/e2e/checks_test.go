@@ -64,7 +64,7 @@ func (h *harness) startChecks(t *testing.T) {
 				t.Errorf("%s owned by uid %d, want left4me (%d)", p, got, uid)
 			}
 		}
-		out, err := h.c.exec(h.ctx, nil, "stat", "-c", "%U", mergedDir(alpha)+"/left4dead2/cfg/server.cfg")
+		out, err := h.c.exec(h.ctx, nil, "stat", "-c", "%U", h.inUnitNS(t, alpha, mergedDir(alpha)+"/left4dead2/cfg/server.cfg"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -132,7 +132,7 @@ FAKESTEAMCMD_BUILDID=%s exec %s "$@"
 		// delta runs on the seeded installation.
 		h.mustState(t, delta, "active")
 		buildFile := mergedDir(delta) + "/left4dead2/build-" + fakeBuildID + ".txt"
-		if h.guestExists(t, buildFile) {
+		if h.guestExists(t, h.inUnitNS(t, delta, buildFile)) {
 			t.Fatalf("%s exists before the update", buildFile)
 		}
 
@@ -171,14 +171,14 @@ FAKESTEAMCMD_BUILDID=%s exec %s "$@"
 		// rule 12: the running instance keeps what it mounted...
 		h.mustState(t, delta, "active")
 		h.mustMounted(t, delta, true)
-		if h.guestExists(t, buildFile) {
+		if h.guestExists(t, h.inUnitNS(t, delta, buildFile)) {
 			t.Fatalf("the running instance sees the new generation's %s before a restart", buildFile)
 		}
 		h.a2s(t, deltaP)
 		// ...and moves to the new generation when it restarts.
 		h.cliOK(t, "instance", "restart", delta)
 		h.mustMounted(t, delta, true)
-		if !h.guestExists(t, buildFile) {
+		if !h.guestExists(t, h.inUnitNS(t, delta, buildFile)) {
 			t.Fatalf("after restart %s is missing: the instance did not move to generation %s", buildFile, gen)
 		}
 		env, err := os.ReadFile(h.c.path(stateRoot + "/instances/" + delta + "/instance.env"))
@@ -200,7 +200,8 @@ func inUnit(prefix string) *regexp.Regexp {
 }
 
 // guestExists reports whether path exists in the guest's PID 1 mount
-// namespace (where the overlays are mounted).
+// namespace; h.inUnitNS names a path in an instance unit's namespace, where
+// its overlay is mounted.
 func (h *harness) guestExists(t *testing.T, path string) bool {
 	t.Helper()
 	out, err := h.c.exec(h.ctx, nil, "sh", "-c", `test -e "$1" && echo yes || echo no`, "sh", path)
@@ -208,4 +209,16 @@ func (h *harness) guestExists(t *testing.T, path string) bool {
 		t.Fatalf("test -e %s: %v", path, err)
 	}
 	return strings.TrimSpace(out) == "yes"
+}
+
+// inUnitNS returns the guest path under which path is seen in the mount
+// namespace of instance name's main process (docs/lifecycle.md rule 2: the
+// overlay is mounted there only): /proc/MAINPID/root/PATH.
+func (h *harness) inUnitNS(t *testing.T, name, path string) string {
+	t.Helper()
+	pid := h.prop(t, unitName(name), "MainPID")
+	if pid == "" || pid == "0" {
+		t.Fatalf("%s has no main process", unitName(name))
+	}
+	return "/proc/" + pid + "/root" + path
 }

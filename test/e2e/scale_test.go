@@ -25,18 +25,19 @@ func (h *harness) stopFailureChecks(t *testing.T) {
 		// A root process outside the unit enters the unit's mount namespace
 		// (an operator's nsenter shell, say) and stays: when the unit stops,
 		// that namespace, and the overlay in it, outlives the unit.
-		const holder = "sleep 97"
 		main := h.prop(t, unitName(busyName), "MainPID")
-		if out, err := h.c.exec(h.ctx, nil, "sh", "-c",
-			`setsid nsenter -t "$1" -m `+holder+` </dev/null >/dev/null 2>&1 &`, "sh", main); err != nil {
+		out, err := h.c.exec(h.ctx, nil, "sh", "-c",
+			`nsenter -t "$1" -m sleep 97 </dev/null >/dev/null 2>&1 & echo $!`, "sh", main)
+		if err != nil {
 			t.Fatalf("start the holder: %v\n%s", err, out)
 		}
+		holder := strings.TrimSpace(out)
 		if err := within(h.ctx, 5*time.Second, "holder in the unit's namespace", func() (bool, error) {
 			return len(h.overlayHolders(t)[busyName]) > 1, nil
 		}); err != nil {
 			t.Fatal(err)
 		}
-		out, err := h.c.cli(h.ctx, nil, "instance", "stop", busyName)
+		out, err = h.c.cli(h.ctx, nil, "instance", "stop", busyName)
 		if err == nil {
 			t.Fatalf("left4me instance stop succeeded although the overlay stayed mounted:\n%s", out)
 		}
@@ -47,14 +48,14 @@ func (h *harness) stopFailureChecks(t *testing.T) {
 		if !strings.Contains(h.unitLog(busyName), "still mounted in the mount namespace of process") {
 			t.Errorf("the unit's log does not name the process holding the overlay:\n%s", h.unitLog(busyName))
 		}
-		if _, err := h.c.exec(h.ctx, nil, "pkill", "-f", "^"+holder+"$"); err != nil {
+		if _, err := h.c.exec(h.ctx, nil, "kill", holder); err != nil {
 			t.Fatalf("stop the holder: %v", err)
 		}
 		// Stopping again retries the unmount through the unit.
 		h.cliOK(t, "instance", "stop", busyName)
 		h.mustMounted(t, busyName, false)
 		h.mustState(t, busyName, "inactive")
-		h.cliOK(t, "instance", "delete", busyName)
+		h.cliOK(t, "instance", "delete", busyName, "--yes")
 	})
 }
 
@@ -172,7 +173,7 @@ func (h *harness) cycleChecks(t *testing.T) {
 			t.Errorf("start limit or dependency failures in the journal:\n%s", strings.Join(bad, "\n"))
 		}
 		for _, n := range names {
-			h.cliOK(t, "instance", "delete", n)
+			h.cliOK(t, "instance", "delete", n, "--yes")
 		}
 	})
 }
@@ -237,6 +238,8 @@ func (h *harness) scaleChecks(t *testing.T) {
 		})
 	}
 	for _, n := range names {
-		_, _ = h.c.cli(h.ctx, nil, "instance", "delete", n)
+		if _, err := h.c.cli(h.ctx, nil, "instance", "delete", n, "--yes"); err != nil {
+			t.Errorf("delete %s: %v", n, err)
+		}
 	}
 }
