@@ -48,7 +48,7 @@ func (h *harness) stopFailureChecks(t *testing.T) {
 		if !strings.Contains(h.unitLog(busyName), "still mounted in the mount namespace of process") {
 			t.Errorf("the unit's log does not name the process holding the overlay:\n%s", h.unitLog(busyName))
 		}
-		if _, err := h.c.exec(h.ctx, nil, "kill", holder); err != nil {
+		if _, err := h.c.exec(h.ctx, nil, "sh", "-c", `kill "$1"`, "sh", holder); err != nil {
 			t.Fatalf("stop the holder: %v", err)
 		}
 		// Stopping again retries the unmount through the unit.
