@@ -360,7 +360,8 @@ func (h *harness) mustMounted(t *testing.T, name string, want bool) {
 	}
 	main := h.prop(t, unitName(name), "MainPID")
 	if !slices.Contains(held, main) {
-		t.Fatalf("the overlay of %s is not mounted in the main process's (%s) namespace; holders: %v", name, main, held)
+		st, _ := h.c.exec(h.ctx, nil, "systemctl", "status", "--no-pager", "-n", "30", unitName(name))
+		t.Fatalf("the overlay of %s is not mounted in the main process's (%s) namespace; holders: %v\n%s\n%s", name, main, held, st, h.unitLog(name))
 	}
 }
 
