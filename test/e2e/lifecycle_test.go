@@ -152,6 +152,8 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 // runOnly runs the named groups of checks (comma-separated).
 func (h *harness) runOnly(t *testing.T, only string) {
 	groups := map[string]func(*testing.T){
+		"start":       h.startChecks,
+		"stop":        h.stopChecks,
 		"scale":       h.scaleChecks,
 		"cycles":      h.cycleChecks,
 		"stopfailure": h.stopFailureChecks,
