@@ -42,7 +42,10 @@ func (s *Service) stopUnit(ctx context.Context, name string) error {
 		return fmt.Errorf("stop %s: check the result: %w", name, err)
 	}
 	mounted := isMountPoint(s.root.Merged(name))
-	failedNow := after.State == Failed && !after.Since.Before(began.Truncate(time.Second))
+	// A unit that had already failed before this stop (a crash) and was not
+	// touched by it keeps its state and time: that is not a failed stop.
+	failedBefore := before.State == Failed && !after.Since.After(before.Since)
+	failedNow := after.State == Failed && !failedBefore && !after.Since.Before(began.Truncate(time.Second))
 	if !mounted && !failedNow {
 		return nil
 	}
