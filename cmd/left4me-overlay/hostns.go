@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/left4me/left4me/internal/layout"
 )
 
 // nsenterPath is the util-linux nsenter the helper re-executes itself
@@ -18,7 +16,8 @@ const nsenterPath = "/usr/bin/nsenter"
 const printOnlyEnv = "LEFT4ME_OVERLAY_PRINT_ONLY"
 
 // hostEnv is the complete environment the helper hands to nsenter and to
-// its re-executed self: a fixed PATH and LEFT4ME_ROOT, nothing else.
+// its re-executed self: a fixed PATH and the unit's main process id, nothing
+// else (the state root comes from the settings file, rootFromConfig).
 //
 // NOTE: systemd gives every command of the server unit, the "+" ones
 // included, the variables of instances/NAME/instance.env, a file the
@@ -29,9 +28,6 @@ const printOnlyEnv = "LEFT4ME_OVERLAY_PRINT_ONLY"
 // dynamic loader.
 func hostEnv(getenv func(string) string) []string {
 	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
-	if v := getenv(layout.RootEnv); v != "" {
-		env = append(env, layout.RootEnv+"="+v)
-	}
 	// The unit's main process id, digits only; the next stage checks that
 	// the process is the unit's (unitMountNS).
 	pid := getenv(mainPIDEnv)

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestHostEnvKeepsOnlyPathAndRoot(t *testing.T) {
+func TestHostEnvKeepsOnlyPathAndMainPID(t *testing.T) {
 	unit := map[string]string{
 		"LEFT4ME_ROOT":               "/var/lib/left4me",
 		"LD_PRELOAD":                 "/var/lib/left4me/evil.so",
@@ -19,9 +19,10 @@ func TestHostEnvKeepsOnlyPathAndRoot(t *testing.T) {
 		"PATH":                       "/var/lib/left4me/bin",
 		"LEFT4ME_OVERLAY_PRINT_ONLY": "1",
 		"L4D2_LOWERDIRS":             "/etc",
+		"MAINPID":                    "4242",
 	}
 	got := hostEnv(func(k string) string { return unit[k] })
-	want := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LEFT4ME_ROOT=/var/lib/left4me"}
+	want := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LEFT4ME_MAINPID=4242"}
 	if !slices.Equal(got, want) {
 		t.Errorf("hostEnv = %q, want %q", got, want)
 	}
@@ -55,7 +56,8 @@ func TestReexecFromPrivateNamespaceDropsEnvironment(t *testing.T) {
 	// it): a missing object makes ld.so complain on stderr if nsenter gets it.
 	cmd := exec.Command(unshare, "--mount", "--propagation", "private", "--",
 		"env", "LD_PRELOAD=/nonexistent/left4me-test-preload.so", helperBin, "umount", "srv")
-	cmd.Env = []string{"LEFT4ME_ROOT=" + r.String(), "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	writeConfig(t, r.String())
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("helper from a private namespace: %v\n%s", err, out)
@@ -65,7 +67,7 @@ func TestReexecFromPrivateNamespaceDropsEnvironment(t *testing.T) {
 	}
 
 	cmd = exec.Command(unshare, "--mount", "--propagation", "private", "--", helperBin, "mount", "srv")
-	cmd.Env = []string{"LEFT4ME_ROOT=" + r.String(), "LEFT4ME_OVERLAY_PRINT_ONLY=1"}
+	cmd.Env = []string{"LEFT4ME_OVERLAY_PRINT_ONLY=1"}
 	out, err = cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "honoured only in PID 1's mount namespace") {
 		t.Errorf("PRINT_ONLY from a private namespace: err %v, output %q; want a refusal", err, out)

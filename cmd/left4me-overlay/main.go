@@ -12,15 +12,16 @@
 // ("left4me-overlay attach NAME LAYER..." with the validated layers relative
 // to the state root), where it mounts.
 //
-// It trusts nothing but its arguments and LEFT4ME_ROOT (default
-// /var/lib/left4me): the layers come from instances/NAME/instance.env and are
+// It trusts nothing but its arguments and the state root named by the
+// root-owned /etc/left4me/host.env (default /var/lib/left4me; never the
+// environment): the layers come from instances/NAME/instance.env and are
 // validated by internal/overlay. With LEFT4ME_OVERLAY_PRINT_ONLY=1 it
 // validates everything, prints one line saying what it would do, and exits
 // 0 without mounting or unmounting.
 //
 // Started outside PID 1's mount namespace (by the unit's ExecStartPost=+ and
 // ExecStopPost=+) it re-executes itself through nsenter into that namespace
-// with an environment of PATH, LEFT4ME_ROOT and the main process id only: the
+// with an environment of PATH and the main process id only: the
 // unit's environment includes instance.env, which the unprivileged service
 // user writes.
 //
@@ -70,7 +71,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, pr
 	if err := layout.ValidateName(name); err != nil {
 		return fail(err)
 	}
-	root, err := layout.FromEnv(getenv)
+	root, err := rootFromConfig(configPath)
 	if err != nil {
 		return fail(err)
 	}

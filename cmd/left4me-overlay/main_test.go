@@ -19,8 +19,9 @@ import (
 	"github.com/left4me/left4me/internal/overlay"
 )
 
-// helperBin is the left4me-overlay binary built once for all tests.
-var helperBin string
+// helperBin is the left4me-overlay binary built once for all tests, linked
+// to read its state root from testConfig (writeConfig).
+var helperBin, testConfig string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "left4me-overlay-test")
@@ -29,7 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	helperBin = filepath.Join(dir, "left4me-overlay")
-	out, err := exec.Command("go", "build", "-buildvcs=false", "-o", helperBin, ".").CombinedOutput()
+	testConfig = filepath.Join(dir, "host.env")
+	out, err := exec.Command("go", "build", "-buildvcs=false", "-ldflags=-X main.configPath="+testConfig, "-o", helperBin, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.RemoveAll(dir)
@@ -45,9 +47,35 @@ type result struct {
 	stdout, stderr string
 }
 
-// runHelper runs the binary with exactly env as its environment.
+// writeConfig writes the helper's settings file with LEFT4ME_ROOT=root, as
+// /etc/left4me/host.env does on a host.
+func writeConfig(t testing.TB, root string) {
+	t.Helper()
+	if err := os.WriteFile(testConfig, []byte("# test settings\nLEFT4ME_ROOT="+root+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// configFromEnv writes the settings file from env's LEFT4ME_ROOT (the
+// helper itself ignores that variable), or removes it.
+func configFromEnv(t *testing.T, env []string) {
+	t.Helper()
+	for _, kv := range env {
+		if root, ok := strings.CutPrefix(kv, "LEFT4ME_ROOT="); ok {
+			writeConfig(t, root)
+			return
+		}
+	}
+	if err := os.Remove(testConfig); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+}
+
+// runHelper runs the binary with exactly env as its environment; a
+// LEFT4ME_ROOT there goes into the settings file instead.
 func runHelper(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	configFromEnv(t, env)
 	cmd := exec.Command(helperBin, args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
@@ -85,12 +113,12 @@ func TestRefusedBeforeTouchingTheRoot(t *testing.T) {
 		{[]string{"mount", "../etc"}, nil, "left4me-overlay: invalid instance name \"../etc\""},
 		{[]string{"umount", "A"}, nil, "left4me-overlay: invalid instance name"},
 		{[]string{"mount", strings.Repeat("a", 65)}, nil, "left4me-overlay: invalid instance name"},
-		{[]string{"mount", "a"}, []string{"LEFT4ME_ROOT=relative/root"}, "left4me-overlay: state root \"relative/root\": must be an absolute path"},
+		{[]string{"mount", "a"}, []string{"LEFT4ME_ROOT=relative/root"}, "host.env: state root \"relative/root\": must be an absolute path"},
 		{[]string{"mount", "a"}, []string{"LEFT4ME_ROOT=/nonexistent/left4me"}, "left4me-overlay: state root /nonexistent/left4me"},
 	}
 	for _, tt := range tests {
 		r := runHelper(t, tt.env, tt.args...)
-		if r.code != 1 || !strings.HasPrefix(r.stderr, tt.want) || r.stdout != "" {
+		if r.code != 1 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
 			t.Errorf("%q: exit %d, stderr %q; want 1 and %q", tt.args, r.code, r.stderr, tt.want)
 		}
 	}
@@ -319,6 +347,7 @@ func (u *fakeUnit) stop() {
 // ExecStartPost= and ExecStopPost=.
 func (u *fakeUnit) runHelper(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	configFromEnv(t, env)
 	cmd := exec.Command(helperBin, args...)
 	cmd.Env = env
 	cmd.SysProcAttr = u.procAttr(t)
@@ -427,5 +456,41 @@ func TestMountRefusesOutsideItsUnit(t *testing.T) {
 	}
 	if mountedIn(t, pid, "srv") || mountedIn(t, "self", "srv") {
 		t.Fatal("a refused mount mounted something")
+	}
+}
+
+// TestRootComesFromSettingsNotEnvironment: a LEFT4ME_ROOT= line in
+// instance.env reaches the helper's environment under systemd; the helper
+// must take the state root from its root-owned settings file only.
+func TestRootComesFromSettingsNotEnvironment(t *testing.T) {
+	configured := newRoot(t)
+	planted := newRoot(t)
+	writeEnv(t, planted, planted.Installation("1")) // one layer, not two
+	writeConfig(t, configured.String())
+	cmd := exec.Command(helperBin, "mount", "srv")
+	cmd.Env = []string{"LEFT4ME_ROOT=" + planted.String(), "LEFT4ME_OVERLAY_PRINT_ONLY=1"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("print-only mount: %v", err)
+	}
+	if !strings.Contains(string(out), configured.Overlay("sm", "2")) || strings.Contains(string(out), planted.String()) {
+		t.Fatalf("the helper used the environment's state root:\n%s", out)
+	}
+}
+
+// TestSettingsFileMustBeTrusted: a settings file others may write is
+// refused, as root.
+func TestSettingsFileMustBeTrusted(t *testing.T) {
+	needRoot(t)
+	r := newRoot(t)
+	writeConfig(t, r.String())
+	if err := os.Chmod(testConfig, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(helperBin, "mount", "srv")
+	cmd.Env = []string{"LEFT4ME_OVERLAY_PRINT_ONLY=1"}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "writable by no one else") {
+		t.Fatalf("group/world-writable settings file: err %v, output %q; want a refusal", err, out)
 	}
 }

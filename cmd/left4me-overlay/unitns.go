@@ -221,7 +221,7 @@ func attach(name string, rel []string, getenv func(string) string, stderr io.Wri
 	if parent == 0 || self == parent || self == pid1 {
 		return fail(fmt.Errorf("attach %s: runs only inside an instance unit's mount namespace, started by \"mount\"", name))
 	}
-	root, err := layout.FromEnv(getenv)
+	root, err := rootFromConfig(configPath)
 	if err != nil {
 		return fail(err)
 	}
