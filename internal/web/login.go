@@ -31,10 +31,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, false, err)
 		return
 	}
-	if err != nil || auth.VerifyPassword(u.PasswordHash, password) != nil {
-		if err != nil {
-			auth.VerifyPassword(s.dummyHash(), password) // same cost as a real check
-		}
+	hash := s.dummyHash() // same cost for an unknown name as for a real check
+	if err == nil {
+		hash = u.PasswordHash
+	}
+	verr := s.cfg.Hasher.Verify(r.Context(), hash, password)
+	if errors.Is(verr, auth.ErrHashBusy) {
+		// Not a failed guess: the attempt does not count against the name.
+		s.cfg.Throttle.Reset(key)
+		w.Header().Set("Retry-After", "2")
+		d.Error = "The panel is busy checking other logins. Try again in a moment."
+		s.showLogin(w, r, http.StatusServiceUnavailable, d)
+		return
+	}
+	if err != nil || verr != nil {
 		d.Error = "Wrong name or password."
 		s.showLogin(w, r, http.StatusUnauthorized, d)
 		return

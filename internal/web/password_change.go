@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/left4me/left4me/internal/auth"
 )
@@ -11,8 +13,26 @@ import (
 func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
 	errs := map[string]string{}
-	if auth.VerifyPassword(p.User.PasswordHash, r.PostFormValue("current")) != nil {
+	// Throttled like the login: a stolen session must not become an
+	// unlimited password oracle, nor a way to fill memory with hashes.
+	key := "password-change|" + strconv.FormatInt(p.User.ID, 10)
+	if ok, wait := s.cfg.Throttle.Attempt(key); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		errs["current"] = "Too many wrong current passwords. Try again in " + played(wait) + "."
+		s.showAccount(w, r, http.StatusTooManyRequests, accountPage{PasswordErrors: errs})
+		return
+	}
+	switch err := s.cfg.Hasher.Verify(r.Context(), p.User.PasswordHash, r.PostFormValue("current")); {
+	case errors.Is(err, auth.ErrHashBusy):
+		s.cfg.Throttle.Reset(key)
+		w.Header().Set("Retry-After", "2")
+		errs["current"] = "The panel is busy checking other passwords. Try again in a moment."
+		s.showAccount(w, r, http.StatusServiceUnavailable, accountPage{PasswordErrors: errs})
+		return
+	case err != nil:
 		errs["current"] = "That is not your current password."
+	default:
+		s.cfg.Throttle.Reset(key)
 	}
 	if err := auth.CheckPasswordPolicy(r.PostFormValue("new")); err != nil {
 		errs["new"] = err.Error()
@@ -21,7 +41,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) {
 		s.showAccount(w, r, http.StatusUnprocessableEntity, accountPage{PasswordErrors: errs})
 		return
 	}
-	hash, err := auth.HashPassword(r.PostFormValue("new"))
+	hash, err := s.cfg.Hasher.Hash(r.Context(), r.PostFormValue("new"))
 	if err == nil {
 		err = s.cfg.Store.SetPassword(r.Context(), p.User.ID, hash)
 	}

@@ -108,6 +108,9 @@ type Config struct {
 	CookieSecure bool           // mark the session cookie Secure (behind TLS)
 	SessionTTL   time.Duration  // idle lifetime of a session; 12h when zero
 	Throttle     *auth.Throttle // failed-login limiter; 5 per 15 minutes when nil
+	// Hasher bounds concurrent password hashing (64 MiB each); two at a
+	// time, each waiting up to 3 s, when nil.
+	Hasher *auth.Hasher
 	LogLines     int            // console lines shown and kept in the page; 300 when zero
 	Now          func() time.Time
 }
@@ -138,6 +141,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Throttle == nil {
 		cfg.Throttle = auth.NewThrottle(5, 15*time.Minute)
+	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = auth.NewHasher(0, 0)
 	}
 	if cfg.LogLines == 0 {
 		cfg.LogLines = 300

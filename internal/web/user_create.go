@@ -27,7 +27,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		s.showUsers(w, r, http.StatusUnprocessableEntity, pg)
 		return
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.cfg.Hasher.Hash(r.Context(), password)
 	if err == nil {
 		_, err = s.cfg.Store.CreateUser(r.Context(), pg.Name, hash, pg.Admin)
 	}
