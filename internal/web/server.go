@@ -110,9 +110,9 @@ type Config struct {
 	Throttle     *auth.Throttle // failed-login limiter; 5 per 15 minutes when nil
 	// Hasher bounds concurrent password hashing (64 MiB each); two at a
 	// time, each waiting up to 3 s, when nil.
-	Hasher *auth.Hasher
-	LogLines     int            // console lines shown and kept in the page; 300 when zero
-	Now          func() time.Time
+	Hasher   *auth.Hasher
+	LogLines int // console lines shown and kept in the page; 300 when zero
+	Now      func() time.Time
 }
 
 // Server is the panel. It is an http.Handler.
