@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // instanceUnshare withdraws a share (admins only).
@@ -12,8 +11,8 @@ func (s *Server) instanceUnshare(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	uid, err := strconv.ParseInt(r.PathValue("user"), 10, 64)
-	if err != nil {
+	uid, ok := pathID(r, "user")
+	if !ok {
 		s.fail(w, r, false, http.StatusNotFound, "No such account.")
 		return
 	}

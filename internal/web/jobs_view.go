@@ -88,8 +88,8 @@ func (s *Server) jobFor(w http.ResponseWriter, r *http.Request, api bool) (jobs.
 		return jobs.Job{}, false
 	}
 	raw := r.PathValue("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id < 1 {
+	id, ok := pathID(r, "id")
+	if !ok {
 		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
 		return jobs.Job{}, false
 	}

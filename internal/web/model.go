@@ -232,3 +232,15 @@ func invalidField(err error) string {
 	}
 	return ""
 }
+
+// pathID reads a numeric id from the route's path parameter name: digits
+// only, no sign or leading zero, within int64. Anything else (too long,
+// signed, not a number) is "no such thing", answered 404 by the callers.
+func pathID(r *http.Request, name string) (int64, bool) {
+	raw := r.PathValue(name)
+	if raw == "" || raw[0] == '0' || strings.Trim(raw, "0123456789") != "" {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	return id, err == nil && id > 0
+}

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/left4me/left4me/internal/store"
 )
@@ -11,8 +10,8 @@ import (
 // userDelete deletes an account (admins only). Accounts that still own
 // instances, and the admin's own account, are refused.
 func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
+	id, ok := pathID(r, "id")
+	if !ok {
 		s.fail(w, r, false, http.StatusNotFound, "No such account.")
 		return
 	}
@@ -20,7 +19,7 @@ func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
 		s.showUsers(w, r, http.StatusConflict, usersPage{Error: "You cannot delete your own account."})
 		return
 	}
-	err = s.cfg.Store.DeleteUser(r.Context(), id)
+	err := s.cfg.Store.DeleteUser(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, false, http.StatusNotFound, "No such account.")
