@@ -1,0 +1,55 @@
+package process
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
+)
+
+// TestArgvMatchesUnit: the development supervisor runs the command line of
+// the unit's ExecStart=, with the variables of instance.env expanded as
+// systemd does (${VAR} as one word, $VAR split).
+func TestArgvMatchesUnit(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/systemd/left4me-server@.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var execStart string
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ExecStart="); ok {
+			execStart = v
+		}
+	}
+	if execStart == "" {
+		t.Fatal("no ExecStart= in the unit")
+	}
+	env := overlay.Env{LowerDirs: []string{"/x"}, Port: 27017, ClientPort: 27018, Args: []string{"+map", "c2m1_highway"}}
+	var unitArgv []string
+	for _, w := range strings.Fields(strings.ReplaceAll(execStart, "%i", "vs")) {
+		switch w {
+		case "${L4D2_PORT}":
+			w = "27017"
+		case "${L4D2_CLIENT_PORT}":
+			w = "27018"
+		case "$L4D2_ARGS":
+			unitArgv = append(unitArgv, env.Args...)
+			continue
+		}
+		unitArgv = append(unitArgv, w)
+	}
+	got, err := serverArgv(layout.Root("/var/lib/left4me").Merged("vs"), "0.0.0.0", env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, unitArgv) {
+		t.Errorf("supervisor runs\n  %q\nthe unit runs\n  %q", got, unitArgv)
+	}
+	env.ClientPort = 0
+	if _, err := serverArgv("/m", "0.0.0.0", env); err == nil || !strings.Contains(err.Error(), overlay.KeyClientPort) {
+		t.Errorf("no client port: %v", err)
+	}
+}
