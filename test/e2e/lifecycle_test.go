@@ -136,6 +136,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.resetDeleteChecks(t)
 	h.layerChecks(t)
 	h.crashChecks(t)
+	h.portChecks(t)
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.buildChecks(t)
