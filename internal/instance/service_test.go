@@ -274,7 +274,7 @@ func TestStartStagesFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := overlay.Env{
-		LowerDirs: []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "2"), f.root.Installation("20260301")},
+		LowerDirs:  []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "2"), f.root.Installation("20260301")},
 		Port:       in.Port,
 		ClientPort: in.Port + 1,
 		Args:       []string{"+map", "c2m1_highway", "+sv_tags", "a b"},

@@ -16,7 +16,7 @@ import (
 
 // Keys of instance.env.
 const (
-	KeyLowerDirs = "L4D2_LOWERDIRS"
+	KeyLowerDirs  = "L4D2_LOWERDIRS"
 	KeyPort       = "L4D2_PORT"
 	KeyClientPort = "L4D2_CLIENT_PORT"
 	KeyArgs       = "L4D2_ARGS"

@@ -16,7 +16,7 @@ func envEqual(a, b Env) bool {
 
 func TestEncodeGolden(t *testing.T) {
 	e := Env{
-		LowerDirs: []string{"/var/lib/left4me/overlays/sm/3", "/var/lib/left4me/installations/7"},
+		LowerDirs:  []string{"/var/lib/left4me/overlays/sm/3", "/var/lib/left4me/installations/7"},
 		Port:       27015,
 		ClientPort: 27016,
 		Args:       []string{"+map", "c1m1_hotel", "+hostname", `Tom's "best" $erver \o/`, ""},
