@@ -101,6 +101,11 @@ func (s *Service) pickPort(ctx context.Context, skip map[int]bool) (int, error) 
 // such blocks; instances created before blocks existed (one port each) may
 // sit on adjacent ports, and then only one of two neighbours can run: the
 // server binds its block with -strictportbind and would fail anyway.
+//
+// It also refuses when another program holds the client port: the engine
+// would then bind any port instead (docs/srcds.md §8), outside the block,
+// where systemd does not enforce SocketBindAllow=. A taken game port needs
+// no check here: -strictportbind makes the server fail visibly.
 func (s *Service) checkBlockAtStart(ctx context.Context, in Instance) error {
 	used, err := s.st.UsedPorts(ctx)
 	if err != nil {
@@ -115,6 +120,9 @@ func (s *Service) checkBlockAtStart(ctx context.Context, in Instance) error {
 			return fmt.Errorf("%w: start %s: its port block %s overlaps the block %s of instance %q, which is %s; stop %q or give one of them another port",
 				ErrPortUsed, in.Name, blockText(in.Port), blockText(o.port), o.name, st.State, o.name)
 		}
+	}
+	if !s.udpFree(ClientPort(in.Port)) {
+		return fmt.Errorf("%w: start %s: its client port %d (port block %s) is in use on this host by another program", ErrPortUsed, in.Name, ClientPort(in.Port), blockText(in.Port))
 	}
 	return nil
 }

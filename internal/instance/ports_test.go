@@ -114,3 +114,28 @@ func TestStartRefusesOverlapWithRunningNeighbour(t *testing.T) {
 		t.Errorf("start old after legacy stopped: %v", err)
 	}
 }
+
+// TestStartRefusesTakenClientPort: a client port another program took after
+// the instance was created stops the start with a clear error, instead of
+// the engine moving to any port outside the block.
+func TestStartRefusesTakenClientPort(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in, err := f.svc.Create(ctx, Spec{Name: "a", OwnerID: f.owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sup.takeCalls()
+	f.busy[in.Port+1] = true
+	err = f.svc.Start(ctx, "a")
+	if want := fmt.Sprintf("its client port %d (port block %d-%d) is in use on this host", in.Port+1, in.Port, in.Port+1); !errors.Is(err, ErrPortUsed) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("start with a taken client port: %v, want %q", err, want)
+	}
+	if c := f.sup.takeCalls(); len(c) != 0 {
+		t.Errorf("supervisor called despite the refusal: %v", c)
+	}
+	delete(f.busy, in.Port+1)
+	if err := f.svc.Start(ctx, "a"); err != nil {
+		t.Errorf("start once the port is free: %v", err)
+	}
+}
