@@ -159,6 +159,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"cycles":      h.cycleChecks,
 		"stopfailure": h.stopFailureChecks,
 		"crash":       h.crashChecks,
+		"ports":       h.portChecks,
 		"journal":     h.finalJournalCheck,
 	}
 	for _, g := range strings.Split(only, ",") {
