@@ -15,7 +15,8 @@ import (
 const LaunchCfg = "left4me_launch.cfg"
 
 // serverArgv is the server's command line for an instance whose merged view
-// is merged: the same as the ExecStart= of deploy/systemd/left4me-server@.service
+// is merged: the srcds_run command line that the ExecStart= of
+// deploy/systemd/left4me-server@.service runs through `left4me exec-server`
 // (TestArgvMatchesUnit compares them), with ip in place of 0.0.0.0.
 //
 // -norestart makes a crash end srcds_run, so the supervisor sees it;
