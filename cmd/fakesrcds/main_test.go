@@ -115,6 +115,8 @@ func startProc(t *testing.T, script, cwd string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(script, args...)
 	cmd.Dir = cwd
+	// srcds_run runs the engine as its child: the cleanup kills both.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +145,7 @@ func startProc(t *testing.T, script, cwd string, args ...string) *proc {
 		select {
 		case <-p.done:
 		default:
-			_ = cmd.Process.Kill()
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-p.done
 		}
 	})
@@ -260,7 +262,7 @@ func TestCrashOnStartExitsNonZero(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := installTree(t, map[string]string{"server.cfg": tt.cfg})
-			p := startProc(t, filepath.Join(a, "srcds_run"), "/", append(baseArgs(), tt.args...)...)
+			p := startProc(t, filepath.Join(a, "srcds_run"), "/", append(baseArgs(), append(tt.args, "-norestart")...)...)
 			if code := p.wait(t); code == 0 {
 				t.Errorf("exit code 0 for a crash:\n%s", p.output())
 			}

@@ -195,6 +195,9 @@ type instanceJSON struct {
 	RCONPassword string     `json:"rcon_password,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// LastLines are the last console lines of a failed instance (show only).
+	LastLines      []string `json:"last_lines,omitempty"`
+	LastLinesError string   `json:"last_lines_error,omitempty"`
 }
 
 // describe builds the JSON view of in with its live state.
@@ -294,6 +297,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		j := describe(ctx, a, in, owners, *secret)
+		addLastLines(ctx, a.logs, &j)
 		if *asJSON {
 			return writeJSON(env.stdout, j)
 		}
@@ -313,7 +317,11 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
 		fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		printLastLines(env.stdout, j)
+		return nil
 	})
 }
 

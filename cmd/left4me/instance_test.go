@@ -134,7 +134,7 @@ func TestInstanceCommands(t *testing.T) {
 		{"negative log lines", []string{"instance", "logs", "vs1", "-n", "-3"}, 2, "-n -3: must not be negative", ""},
 		{"bad name and owner", []string{"instance", "create", "Bad.Name", "--owner", "mallory"}, 1, `name "Bad.Name"`, ""},
 		{"duplicate", []string{"instance", "create", "vs1", "--owner", "alice"}, 1, `already exists: "vs1"`, ""},
-		{"port used", []string{"instance", "create", "vs3", "--owner", "alice", "--port", "41050"}, 1, `port 41050 is used by instance "vs2"`, "vs3"},
+		{"port used", []string{"instance", "create", "vs3", "--owner", "alice", "--port", "41050"}, 1, `port 41050: the instance's block 41050-41051 overlaps instance "vs2"`, "vs3"},
 		{"missing layer", []string{"instance", "create", "vs4", "--owner", "alice", "--layer", "nosuch"}, 1, `layer "nosuch"`, "vs4"},
 		{"unknown owner", []string{"instance", "create", "vs5", "--owner", "mallory"}, 1, `no user "mallory"`, "vs5"},
 		{"no owner", []string{"instance", "create", "vs6"}, 2, "--owner is required", "vs6"},

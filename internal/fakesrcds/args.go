@@ -17,6 +17,15 @@ type Options struct {
 	// StrictPortBind (-strictportbind) fails when the port is taken instead
 	// of moving to the next free one, as srcds does without it.
 	StrictPortBind bool
+	// ClientPort (+clientport) is where the client socket's search starts;
+	// 0 means the engine's default (27005, or any port when Port is 0).
+	ClientPort int
+	// TVPort (+tv_port) is where the SourceTV (HLTV) socket's search
+	// starts; 0 means the engine's default (27020, or any port when Port
+	// is 0).
+	TVPort int
+	// NoHLTV (-nohltv) opens no SourceTV socket.
+	NoHLTV bool
 
 	// Commands are the other "+name args" pairs as console text, executed
 	// before the first map's server.cfg (so a cfg overrides them, as in srcds).
@@ -88,6 +97,16 @@ func ParseArgs(args []string) (Options, error) {
 					return o, fmt.Errorf("argument +%s: %q is not a port number", name, first)
 				}
 				o.Port = n
+			case "clientport", "tv_port":
+				n, err := strconv.Atoi(first)
+				if err != nil || n < 0 || n > 65535 {
+					return o, fmt.Errorf("argument +%s: %q is not a port number", name, first)
+				}
+				if strings.EqualFold(name, "clientport") {
+					o.ClientPort = n
+				} else {
+					o.TVPort = n
+				}
 			case "map":
 				if first == "" {
 					return o, fmt.Errorf("argument +map: missing map name")
@@ -147,6 +166,10 @@ func ParseArgs(args []string) (Options, error) {
 			i++
 		case a == "-strictportbind":
 			o.StrictPortBind = true
+		case a == "-nohltv":
+			o.NoHLTV = true
+		case a == "-norestart":
+			// srcds_run's switch; the engine ignores it.
 		case a == "-allowloopbacklog":
 			o.AllowLoopbackLog = true
 		}

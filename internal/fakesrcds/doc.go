@@ -8,7 +8,8 @@
 // WriteInstallation(dir, binaryPath) — or `fakesrcds -write-install DIR`
 // from a shell — is the one canonical way to make a stand-in installation:
 //
-//	srcds_run                          sh: cd "$(dirname "$0")" && exec ./srcds_linux "$@"
+//	srcds_run                          sh like Valve's script (install.go): cd to its own
+//	                                   dir, run ./srcds_linux $*, restart it after a crash
 //	srcds_linux                        copy of the fakesrcds binary
 //	left4dead2/cfg/                    server.cfg and other cfgs (none written)
 //	left4dead2/addons/                 .vpk addons
@@ -16,6 +17,12 @@
 //
 // As with the real script, srcds_run changes to its own directory, so a
 // server started from an overlay's merged/srcds_run reads merged/'s cfgs.
+// It re-splits its arguments on whitespace (PARAMS=$*) and, unless given
+// -norestart, runs the engine as a child and restarts it after a non-zero
+// exit ("<date>: Server restart in 10 seconds"), for ever. The environment
+// variable FAKESRCDS_RESTART_DELAY (seconds, default 10) shortens the
+// sleep for tests. SIGINT or SIGTERM to the script is forwarded to the
+// engine and ends the loop.
 // Started elsewhere without a left4dead2/ directory the binary exits 1.
 // Build(ctx, out) compiles the binary for tests and harnesses.
 //
@@ -27,7 +34,15 @@
 //	                       0 picks a free port, printed in the "Network:" line;
 //	                       a taken port moves to the next free one (up to +9)
 //	                       with a WARNING line, as srcds does
-//	-strictportbind        fail (exit 1) instead when the port is taken
+//	-strictportbind        fail (exit 1) instead when the port is taken; the
+//	                       client and HLTV sockets try only their first port
+//	+clientport N          client UDP socket from N (27005) up to +9, then any
+//	                       port; with +hostport 0 any port
+//	+tv_port N             SourceTV (HLTV) UDP socket from N (27020) up to +9,
+//	                       fatal (exit 1) when none is free; with +hostport 0
+//	                       any port
+//	-nohltv                no SourceTV socket
+//	-norestart             srcds_run's switch, ignored by the engine
 //	+map NAME              first map (c1m1_hotel)
 //	+maxplayers N          1–32 (8)
 //	-tickrate N            accepted and printed, not simulated
@@ -105,7 +120,8 @@
 // # Console (stdout)
 //
 // Engine-like lines: "Network: IP 127.0.0.1, mode MP, dedicated Yes, ports
-// N SV / 27005 CL", "---- Host_NewGame ----", "Host_NewGame on map NAME",
+// N SV / C CL" (C the bound client port), "SourceTV (HLTV) socket on port
+// T", "Couldn't allocate any HLTV IP port" (fatal), "---- Host_NewGame ----", "Host_NewGame on map NAME",
 // "Executing dedicated server config file server.cfg", "exec: couldn't exec
 // NAME.cfg", "Connection to Steam servers successful." (start-up complete),
 // `Client "NAME" connected (ADDR).`, `rcon from "ip:port": command "..."`,

@@ -13,14 +13,91 @@ import (
 // relative to an installation root.
 const ManifestName = "steamapps/appmanifest_222860.acf"
 
-// srcdsRun is the stand-in's srcds_run. Like Valve's it changes to its own
-// directory before starting the engine, so the server reads the cfgs of the
-// tree it was started from (for left4me: the instance's merged overlay).
+// srcdsRun is the stand-in's srcds_run, written to behave like Valve's
+// script (docs/srcds.md §1 and §8):
+//
+//   - it changes to its own directory, so the engine reads the cfgs of the
+//     tree it was started from (for left4me: the instance's merged overlay);
+//   - it keeps its arguments as one string (PARAMS=$*) and runs the engine
+//     with that string unquoted, so an argument with spaces is split and
+//     one with * ? [ may be glob-expanded in that directory;
+//   - without -norestart it runs ./srcds_linux as a child and, when the
+//     child exits non-zero, prints "<date>: Server restart in 10 seconds",
+//     sleeps and runs it again, for ever; exit status 0 ends the loop;
+//   - with -norestart it runs the engine once and exits with its status.
+//
+// FAKESRCDS_RESTART_DELAY (seconds, default 10) shortens the sleep for
+// tests; the real script has no such variable.
+//
+// Unlike Valve's script, which leaves signals to its caller (systemd sends
+// KillSignal= to the whole cgroup; left4me's process supervisor signals the
+// process group), this one also forwards SIGINT and SIGTERM to the engine,
+// so a signal to the script alone still stops the server; it then exits
+// with the engine's status instead of restarting it.
 const srcdsRun = `#!/bin/sh
-# srcds_run stand-in written by left4me's fakesrcds: like Valve's script it
-# changes to its own directory, then runs the engine binary found there.
+# srcds_run stand-in written by left4me's fakesrcds; it behaves like Valve's
+# script (see internal/fakesrcds/install.go).
 cd "$(dirname "$0")" || exit 1
-exec ./srcds_linux "$@"
+PARAMS=$*
+RESTART=yes
+for arg in "$@"; do
+	if [ "$arg" = "-norestart" ]; then
+		RESTART=
+	fi
+done
+DELAY=${FAKESRCDS_RESTART_DELAY:-10}
+case $DELAY in
+'' | *[!0-9]*) DELAY=10 ;;
+esac
+HL=./srcds_linux
+if [ ! -x "$HL" ]; then
+	echo "ERROR: Cannot find $HL in $(pwd)"
+	exit 1
+fi
+HL_CMD="$HL $PARAMS"
+
+caught=
+child=
+forward() {
+	caught=$1
+	if [ -n "$child" ]; then
+		kill "-$1" "$child" 2>/dev/null
+	fi
+}
+trap 'forward INT' INT
+trap 'forward TERM' TERM
+
+while :; do
+	# The engine runs in the background only so that a trapped signal
+	# interrupts the wait below; the script is still its parent.
+	$HL_CMD &
+	child=$!
+	wait "$child"
+	status=$?
+	# A trapped signal interrupts wait with a status over 128 while the
+	# engine may still run: wait until its own status comes back.
+	while [ -n "$caught" ] && [ "$status" -gt 128 ]; do
+		wait "$child"
+		s=$?
+		if [ "$s" -eq 127 ]; then
+			break
+		fi
+		status=$s
+	done
+	child=
+	if [ -n "$caught" ] || [ -z "$RESTART" ] || [ "$status" -eq 0 ]; then
+		exit "$status"
+	fi
+	echo "$(date): Server restart in $DELAY seconds"
+	sleep "$DELAY" &
+	child=$!
+	wait "$child"
+	kill "$child" 2>/dev/null
+	child=
+	if [ -n "$caught" ]; then
+		exit 0
+	fi
+done
 `
 
 const manifest = `"AppState"
@@ -43,7 +120,7 @@ const manifest = `"AppState"
 // WriteInstallation writes a stand-in game installation into dir (created
 // when missing; existing files of the same names are replaced):
 //
-//	srcds_run                          sh script: cd to its own dir, exec ./srcds_linux "$@"
+//	srcds_run                          sh script like Valve's: cd to its own dir, run ./srcds_linux, restart it after a crash unless -norestart
 //	srcds_linux                        a copy of the fakesrcds binary at binaryPath
 //	left4dead2/cfg/                    where server.cfg and other cfgs go
 //	left4dead2/addons/                 where .vpk addons go

@@ -59,6 +59,10 @@ type Server struct {
 
 	udp *net.UDPConn
 	tcp *net.TCPListener
+	// clientUDP and tvUDP are the engine's extra sockets (ports.go);
+	// nothing is served on them.
+	clientUDP *net.UDPConn
+	tvUDP     *net.UDPConn
 
 	challengeKey [16]byte
 	splitID      uint32
@@ -148,7 +152,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.bind(); err != nil {
 		return nil, err
 	}
-	s.out.printf("Network: IP %s, mode MP, dedicated Yes, ports %d SV / 27005 CL", opts.IP, s.Port())
+	if err := s.bindExtra(net.ParseIP(opts.IP)); err != nil {
+		s.closeSockets()
+		return nil, err
+	}
+	s.out.printf("Network: IP %s, mode MP, dedicated Yes, ports %d SV / %d CL", opts.IP, s.Port(), s.ClientPort())
 	if opts.Tickrate != 30 {
 		s.out.printf("Tickrate set to %d", opts.Tickrate)
 	}
@@ -306,6 +314,11 @@ func (s *Server) closeSockets() {
 	}
 	if s.tcp != nil {
 		_ = s.tcp.Close()
+	}
+	for _, c := range []*net.UDPConn{s.clientUDP, s.tvUDP} {
+		if c != nil {
+			_ = c.Close()
+		}
 	}
 }
 

@@ -180,7 +180,7 @@ func (s *Service) stage(in Instance) error {
 	if inst == "" {
 		return fmt.Errorf("stage %s: %w under %s", in.Name, ErrNoInstallation, s.root.Installations())
 	}
-	env := overlay.Env{Port: in.Port, Args: in.Args}
+	env := overlay.Env{Port: in.Port, ClientPort: ClientPort(in.Port), Args: in.Args}
 	for _, id := range in.Layers {
 		gen, err := newestGeneration(s.root.Overlays(), id)
 		if err != nil {

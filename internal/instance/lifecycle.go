@@ -59,6 +59,9 @@ func (s *Service) start(ctx context.Context, name string) error {
 		// Staging now would write into upper/ under a live mount.
 		return s.st.SetWantRunning(ctx, name, true)
 	}
+	if err := s.checkBlockAtStart(ctx, in); err != nil {
+		return err
+	}
 	if err := s.stage(in); err != nil {
 		return err
 	}

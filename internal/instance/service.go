@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 
 	"github.com/left4me/left4me/internal/layout"
@@ -32,8 +30,9 @@ const MaxServerCfg = 256 << 10
 // Config configures a Service.
 type Config struct {
 	Root layout.Root
-	// PortMin and PortMax bound the ports picked automatically (inclusive);
-	// zero values mean DefaultPortMin and DefaultPortMax.
+	// PortMin and PortMax bound every port of every instance's block
+	// (inclusive; see BlockSize); zero values mean DefaultPortMin and
+	// DefaultPortMax.
 	PortMin, PortMax int
 	// LogAddress, when set, is announced to every started server with
 	// `log on` and `logaddress_add` (LOG_LISTENER_ADDR).
@@ -63,9 +62,11 @@ type Service struct {
 	sup   Supervisor
 	log   *slog.Logger
 	locks *locker
-	// portFree reports whether a port can be bound on the host; tests
-	// replace it.
+	// portFree reports whether a game port can be bound on the host (UDP
+	// and TCP), udpFree whether a client port can (UDP); tests replace
+	// them.
 	portFree func(port int) bool
+	udpFree  func(port int) bool
 }
 
 // NewService returns a Service over st and sup.
@@ -80,7 +81,7 @@ func NewService(cfg Config, st Store, sup Supervisor) *Service {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, portFree: hostPortFree}
+	s := &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, portFree: hostPortFree, udpFree: hostUDPFree}
 	// NOTE: the panel and CLI commands are separate processes working on
 	// the same instances; the lock files under instances/ serialise them.
 	s.locks = newLocker(cfg.Root.Instances(), s.chown)
@@ -163,11 +164,11 @@ var managedArgs = map[string]string{
 	"+ip":       "the server always binds 0.0.0.0",
 	"+hostport": "use the port setting",
 	"-port":     "use the port setting",
-	// Ports of their own, outside the one the instance is given (and that
+	// Ports of their own, outside the instance's block (and what
 	// SocketBindAllow= permits): refused rather than left to the unit,
 	// which does not enforce that line on every systemd.
-	"+tv_port":    "SourceTV would bind a port of its own",
-	"+clientport": "the client port would bind a port of its own",
+	"+tv_port":    "SourceTV is off (-nohltv); its port would lie outside the instance's port block",
+	"+clientport": "the client port is always the instance's port + 1, inside its port block",
 }
 
 func validateArgs(args []string) error {
@@ -216,66 +217,6 @@ func (s *Service) checkLayers(layers []string) error {
 		}
 	}
 	return nil
-}
-
-// checkPort validates an explicitly given port for instance name.
-func (s *Service) checkPort(ctx context.Context, name string, port int) error {
-	// NOTE: the server unit may bind only the configured range
-	// (SocketBindAllow=), so a port outside it could never start.
-	if port < s.cfg.PortMin || port > s.cfg.PortMax {
-		return invalid("port %d: must be within the port range %d-%d (LEFT4ME_PORT_RANGE_START/END)", port, s.cfg.PortMin, s.cfg.PortMax)
-	}
-	used, err := s.st.UsedPorts(ctx)
-	if err != nil {
-		return err
-	}
-	if other, ok := used[port]; ok && other != name {
-		return fmt.Errorf("%w: port %d is used by instance %q", ErrPortUsed, port, other)
-	}
-	if !s.portFree(port) {
-		return fmt.Errorf("%w: port %d is in use on this host by another program", ErrPortUsed, port)
-	}
-	return nil
-}
-
-// pickPort returns the lowest port of the range that no instance uses and
-// that is free on the host.
-func (s *Service) pickPort(ctx context.Context, skip map[int]bool) (int, error) {
-	used, err := s.st.UsedPorts(ctx)
-	if err != nil {
-		return 0, err
-	}
-	for p := s.cfg.PortMin; p <= s.cfg.PortMax; p++ {
-		if _, ok := used[p]; ok || skip[p] {
-			continue
-		}
-		if s.portFree(p) {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: no free port in %d-%d", ErrPortUsed, s.cfg.PortMin, s.cfg.PortMax)
-}
-
-// hostPortFree reports whether both UDP and TCP can be bound on port. Only
-// "address in use" counts as taken: a sandbox that forbids binding (EPERM)
-// says nothing about other programs.
-func hostPortFree(port int) bool {
-	addr := fmt.Sprintf(":%d", port)
-	if l, err := net.Listen("tcp", addr); err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return false
-		}
-	} else {
-		l.Close()
-	}
-	if c, err := net.ListenPacket("udp", addr); err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return false
-		}
-	} else {
-		c.Close()
-	}
-	return true
 }
 
 func randomPassword() (string, error) {

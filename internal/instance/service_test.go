@@ -122,6 +122,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{root: root, st: st, sup: newFakeSupervisor(), owner: u.ID, busy: map[int]bool{}}
 	f.svc = NewService(Config{Root: root, PortMin: 27015, PortMax: 27020, LogAddress: "192.0.2.1:28000"}, st, f.sup)
 	f.svc.portFree = func(p int) bool { return !f.busy[p] }
+	f.svc.udpFree = func(p int) bool { return !f.busy[p] }
 	// A base installation and two layers, one with two generations.
 	for _, dir := range []string{
 		root.Installation("20260101"), root.Installation("20260301"),
@@ -227,7 +228,7 @@ func TestCreatePicksPorts(t *testing.T) {
 	ctx := context.Background()
 	f.busy[27016] = true
 	var got []int
-	for _, name := range []string{"a", "b", "c"} {
+	for _, name := range []string{"a", "b"} {
 		in, err := f.svc.Create(ctx, Spec{Name: name, OwnerID: f.owner})
 		if err != nil {
 			t.Fatal(err)
@@ -237,7 +238,8 @@ func TestCreatePicksPorts(t *testing.T) {
 			t.Errorf("RCON password %q too short", in.RCONPassword)
 		}
 	}
-	if want := []int{27015, 27017, 27018}; !reflect.DeepEqual(got, want) {
+	// Blocks of two ports: 27015's block holds the busy 27016.
+	if want := []int{27017, 27019}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ports = %v, want %v", got, want)
 	}
 	// Explicit ports must be in the range the server unit may bind.
@@ -245,9 +247,6 @@ func TestCreatePicksPorts(t *testing.T) {
 		t.Fatalf("explicit port outside the range: %v", err)
 	}
 	f.assertAbsent(t, "d")
-	for _, p := range []int{27019, 27020} {
-		f.busy[p] = true
-	}
 	if _, err := f.svc.Create(ctx, Spec{Name: "e", OwnerID: f.owner}); !errors.Is(err, ErrPortUsed) || !strings.Contains(err.Error(), "27015-27020") {
 		t.Errorf("full range: err = %v", err)
 	}
@@ -275,9 +274,10 @@ func TestStartStagesFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := overlay.Env{
-		LowerDirs: []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "2"), f.root.Installation("20260301")},
-		Port:      in.Port,
-		Args:      []string{"+map", "c2m1_highway", "+sv_tags", "a b"},
+		LowerDirs:  []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "2"), f.root.Installation("20260301")},
+		Port:       in.Port,
+		ClientPort: in.Port + 1,
+		Args:       []string{"+map", "c2m1_highway", "+sv_tags", "a b"},
 	}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("instance.env = %+v, want %+v", env, want)
@@ -453,18 +453,19 @@ func TestUpdate(t *testing.T) {
 	if _, err := f.svc.Create(ctx, Spec{Name: "a", OwnerID: f.owner, Port: 27015}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Create(ctx, Spec{Name: "b", OwnerID: f.owner, Port: 27016}); err != nil {
+	if _, err := f.svc.Create(ctx, Spec{Name: "b", OwnerID: f.owner, Port: 27017}); err != nil {
 		t.Fatal(err)
 	}
-	used := 27016
-	if _, err := f.svc.Update(ctx, "a", Update{Port: &used}); !errors.Is(err, ErrPortUsed) {
-		t.Errorf("Update to a used port: %v", err)
+	for _, used := range []int{27017, 27018} {
+		if _, err := f.svc.Update(ctx, "a", Update{Port: &used}); !errors.Is(err, ErrPortUsed) || !strings.Contains(err.Error(), `instance "b"`) {
+			t.Errorf("Update to port %d in b's block: %v", used, err)
+		}
 	}
 	bad := []string{"nosuch"}
 	if _, err := f.svc.Update(ctx, "a", Update{Layers: &bad}); !errors.Is(err, ErrNoLayer) {
 		t.Errorf("Update to a missing layer: %v", err)
 	}
-	port, layers, args := 27020, []string{"zonemod"}, []string{"+map", "c5m1_waterfront"}
+	port, layers, args := 27019, []string{"zonemod"}, []string{"+map", "c5m1_waterfront"}
 	in, err := f.svc.Update(ctx, "a", Update{Port: &port, Layers: &layers, Args: &args})
 	if err != nil {
 		t.Fatal(err)

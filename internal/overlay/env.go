@@ -16,9 +16,10 @@ import (
 
 // Keys of instance.env.
 const (
-	KeyLowerDirs = "L4D2_LOWERDIRS"
-	KeyPort      = "L4D2_PORT"
-	KeyArgs      = "L4D2_ARGS"
+	KeyLowerDirs  = "L4D2_LOWERDIRS"
+	KeyPort       = "L4D2_PORT"
+	KeyClientPort = "L4D2_CLIENT_PORT"
+	KeyArgs       = "L4D2_ARGS"
 )
 
 // MaxLayers is the deepest stack overlayfs accepts (OVL_MAX_STACK).
@@ -31,7 +32,8 @@ const maxEnvFileSize = 4 << 20
 // Env is the content of an instance's instance.env, the EnvironmentFile= of
 // its unit. The unit runs
 //
-//	ExecStart=…/srcds_run -game left4dead2 +ip 0.0.0.0 +hostport ${L4D2_PORT} $L4D2_ARGS
+//	ExecStart=…/srcds_run -game left4dead2 -norestart -strictportbind -nohltv +ip 0.0.0.0
+//	  +hostport ${L4D2_PORT} +clientport ${L4D2_CLIENT_PORT} +exec left4me_launch.cfg $L4D2_ARGS
 //
 // so Args are the extra srcds arguments exactly as srcds_run receives them.
 type Env struct {
@@ -40,6 +42,11 @@ type Env struct {
 	LowerDirs []string
 	// Port is the game port (L4D2_PORT).
 	Port int
+	// ClientPort is the engine's client port (L4D2_CLIENT_PORT), the second
+	// port of the instance's block (docs/srcds.md §8). 0 means absent: a
+	// file written before port blocks; when present it is 1–65535 and not
+	// Port.
+	ClientPort int
 	// Args are the extra srcds arguments (L4D2_ARGS); nil or empty for none.
 	Args []string
 }
@@ -64,6 +71,12 @@ func (e Env) Validate() error {
 	}
 	if e.Port < 1 || e.Port > 65535 {
 		return envErr("%s %d: must be between 1 and 65535", KeyPort, e.Port)
+	}
+	if e.ClientPort != 0 && (e.ClientPort < 1 || e.ClientPort > 65535) {
+		return envErr("%s %d: must be between 1 and 65535", KeyClientPort, e.ClientPort)
+	}
+	if e.ClientPort == e.Port {
+		return envErr("%s %d: must differ from %s", KeyClientPort, e.ClientPort, KeyPort)
 	}
 	for i, a := range e.Args {
 		if err := checkText(a); err != nil {
@@ -135,6 +148,9 @@ func (e Env) Encode() ([]byte, error) {
 	b.WriteString("# Written by left4me; edit through left4me, not by hand.\n")
 	writeAssignment(&b, KeyLowerDirs, strings.Join(e.LowerDirs, ":"))
 	writeAssignment(&b, KeyPort, strconv.Itoa(e.Port))
+	if e.ClientPort != 0 {
+		writeAssignment(&b, KeyClientPort, strconv.Itoa(e.ClientPort))
+	}
 	writeAssignment(&b, KeyArgs, JoinArgs(e.Args))
 	return b.Bytes(), nil
 }
@@ -255,8 +271,13 @@ func ParseEnv(data []byte) (Env, error) {
 	if !ok {
 		return Env{}, envErr("%s is missing", KeyPort)
 	}
-	if e.Port, err = parsePort(port); err != nil {
+	if e.Port, err = parsePort(KeyPort, port); err != nil {
 		return Env{}, err
+	}
+	if cp, ok := vals[KeyClientPort]; ok {
+		if e.ClientPort, err = parsePort(KeyClientPort, cp); err != nil {
+			return Env{}, err
+		}
 	}
 	if args := vals[KeyArgs]; args != "" {
 		if e.Args, err = SplitArgs(args); err != nil {
@@ -272,13 +293,13 @@ func ParseEnv(data []byte) (Env, error) {
 	return e, nil
 }
 
-func parsePort(s string) (int, error) {
+func parsePort(key, s string) (int, error) {
 	if s == "" || len(s) > 5 || s[0] == '0' || strings.Trim(s, "0123456789") != "" {
-		return 0, envErr("%s %q: want a decimal number between 1 and 65535", KeyPort, s)
+		return 0, envErr("%s %q: want a decimal number between 1 and 65535", key, s)
 	}
 	n, _ := strconv.Atoi(s)
 	if n > 65535 {
-		return 0, envErr("%s %q: want a decimal number between 1 and 65535", KeyPort, s)
+		return 0, envErr("%s %q: want a decimal number between 1 and 65535", key, s)
 	}
 	return n, nil
 }
@@ -331,7 +352,7 @@ func parseAssignments(data []byte) (map[string]string, error) {
 		}
 		v := string(valBuf)
 		switch k {
-		case KeyLowerDirs, KeyPort, KeyArgs:
+		case KeyLowerDirs, KeyPort, KeyClientPort, KeyArgs:
 		default:
 			return envErr("line %d: unknown key %q", line, k)
 		}

@@ -11,14 +11,15 @@ import (
 )
 
 func envEqual(a, b Env) bool {
-	return slices.Equal(a.LowerDirs, b.LowerDirs) && a.Port == b.Port && slices.Equal(a.Args, b.Args)
+	return slices.Equal(a.LowerDirs, b.LowerDirs) && a.Port == b.Port && a.ClientPort == b.ClientPort && slices.Equal(a.Args, b.Args)
 }
 
 func TestEncodeGolden(t *testing.T) {
 	e := Env{
-		LowerDirs: []string{"/var/lib/left4me/overlays/sm/3", "/var/lib/left4me/installations/7"},
-		Port:      27015,
-		Args:      []string{"+map", "c1m1_hotel", "+hostname", `Tom's "best" $erver \o/`, ""},
+		LowerDirs:  []string{"/var/lib/left4me/overlays/sm/3", "/var/lib/left4me/installations/7"},
+		Port:       27015,
+		ClientPort: 27016,
+		Args:       []string{"+map", "c1m1_hotel", "+hostname", `Tom's "best" $erver \o/`, ""},
 	}
 	got, err := e.Encode()
 	if err != nil {
@@ -27,6 +28,7 @@ func TestEncodeGolden(t *testing.T) {
 	want := "# Written by left4me; edit through left4me, not by hand.\n" +
 		`L4D2_LOWERDIRS="/var/lib/left4me/overlays/sm/3:/var/lib/left4me/installations/7"` + "\n" +
 		`L4D2_PORT="27015"` + "\n" +
+		`L4D2_CLIENT_PORT="27016"` + "\n" +
 		`L4D2_ARGS="+map c1m1_hotel +hostname \"Tom's \\\"best\\\" \$erver \\\\o/\" \"\""` + "\n"
 	if string(got) != want {
 		t.Errorf("Encode:\ngot  %s\nwant %s", got, want)
@@ -41,6 +43,8 @@ func TestEncodeParseRoundTrip(t *testing.T) {
 	}{
 		{"minimal", Env{LowerDirs: base, Port: 1}},
 		{"max port", Env{LowerDirs: base, Port: 65535}},
+		{"client port", Env{LowerDirs: base, Port: 27015, ClientPort: 27016}},
+		{"max client port", Env{LowerDirs: base, Port: 1, ClientPort: 65535}},
 		{"plain args", Env{LowerDirs: base, Port: 27015, Args: []string{"+map", "c2m1_highway", "-tickrate", "100"}}},
 		{"spaces", Env{LowerDirs: base, Port: 27015, Args: []string{"+hostname", "My Server  Two"}}},
 		{"quotes", Env{LowerDirs: base, Port: 27015, Args: []string{`it's`, `"quoted"`, `'single'`}}},
@@ -194,6 +198,14 @@ func TestParseEnvRefusals(t *testing.T) {
 		{"port sign", lower + "L4D2_PORT=+27015\n", "L4D2_PORT"},
 		{"port empty", lower + "L4D2_PORT=\n", "L4D2_PORT"},
 		{"port words", lower + "L4D2_PORT=27015 1\n", "L4D2_PORT"},
+		{"client port zero", l + "L4D2_CLIENT_PORT=0\n", "L4D2_CLIENT_PORT \"0\""},
+		{"client port too big", l + "L4D2_CLIENT_PORT=65536\n", "L4D2_CLIENT_PORT"},
+		{"client port leading zero", l + "L4D2_CLIENT_PORT=027016\n", "L4D2_CLIENT_PORT"},
+		{"client port sign", l + "L4D2_CLIENT_PORT=-1\n", "L4D2_CLIENT_PORT"},
+		{"client port empty", l + "L4D2_CLIENT_PORT=\n", "L4D2_CLIENT_PORT"},
+		{"client port words", l + "L4D2_CLIENT_PORT=27016 27017\n", "L4D2_CLIENT_PORT"},
+		{"client port twice", l + "L4D2_CLIENT_PORT=27016\nL4D2_CLIENT_PORT=27017\n", "already set"},
+		{"client port is game port", l + "L4D2_CLIENT_PORT=27015\n", "must differ from L4D2_PORT"},
 		{"comment ending in backslash", "# x \\\n" + l, "comment ends in a backslash"},
 		{"unknown escape in double quotes", l + `L4D2_ARGS="\a"` + "\n", "backslash before 'a'"},
 		{"lowerdirs empty", "L4D2_LOWERDIRS=\n" + port, "L4D2_LOWERDIRS entry 1 is empty"},
@@ -234,6 +246,9 @@ func TestEncodeRefusals(t *testing.T) {
 		{"newline in layer", Env{LowerDirs: []string{"/r/a\nb"}, Port: 1}, "newline"},
 		{"port zero", Env{LowerDirs: base}, "between 1 and 65535"},
 		{"port negative", Env{LowerDirs: base, Port: -5}, "between 1 and 65535"},
+		{"client port negative", Env{LowerDirs: base, Port: 1, ClientPort: -1}, "L4D2_CLIENT_PORT -1: must be between 1 and 65535"},
+		{"client port too big", Env{LowerDirs: base, Port: 1, ClientPort: 65536}, "L4D2_CLIENT_PORT 65536"},
+		{"client port is game port", Env{LowerDirs: base, Port: 7, ClientPort: 7}, "must differ"},
 		{"newline in arg", Env{LowerDirs: base, Port: 1, Args: []string{"a\nb"}}, "argument 1 \"a\\nb\": contains a newline"},
 		{"NUL in arg", Env{LowerDirs: base, Port: 1, Args: []string{"ok", "a\x00"}}, "argument 2"},
 		{"tab in arg", Env{LowerDirs: base, Port: 1, Args: []string{"a\tb"}}, "control character"},
@@ -308,6 +323,8 @@ func FuzzParseEnv(f *testing.F) {
 	f.Add([]byte("L4D2_LOWERDIRS=/r/installations/1\nL4D2_PORT=27015\nL4D2_ARGS=+map c1m1_hotel\n"))
 	f.Add([]byte("# c\nL4D2_LOWERDIRS=\"/r/overlays/a/1:/r/installations/1\"\nL4D2_PORT='1'\nL4D2_ARGS='\"a b\" c\\'d'\n"))
 	f.Add([]byte("L4D2_PORT=2\nL4D2_LOWERDIRS=/x\\\n/y\nL4D2_ARGS=\"\\$\\`\\\\\"\n"))
+	f.Add([]byte("L4D2_LOWERDIRS=/r/installations/1\nL4D2_PORT=27015\nL4D2_CLIENT_PORT=\"27016\"\n"))
+	f.Add([]byte("L4D2_LOWERDIRS=/r/installations/1\nL4D2_PORT=27015\nL4D2_CLIENT_PORT=27015\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := ParseEnv(data)
 		if err != nil {

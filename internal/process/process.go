@@ -20,7 +20,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -127,10 +126,9 @@ func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, 
 	return instance.Status{State: p.state, Since: p.since}, nil
 }
 
-// Start mounts the instance's overlay and starts
-// merged/srcds_run -game left4dead2 +ip IP +hostport PORT ARGS... from
-// merged/left4dead2, reading port and arguments from instance.env as the
-// unit does. It returns once the server process runs. Starting a running
+// Start mounts the instance's overlay and starts merged/srcds_run with the
+// unit's command line (serverArgv) from merged/left4dead2, reading ports and
+// arguments from instance.env as the unit does. It returns once the server process runs. Starting a running
 // instance does nothing.
 func (s *Supervisor) Start(ctx context.Context, name string) error {
 	if err := layout.ValidateName(name); err != nil {
@@ -177,10 +175,10 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 	if err != nil {
 		return err
 	}
-	argv := append([]string{
-		filepath.Join(root.Merged(name), "srcds_run"),
-		"-game", "left4dead2", "+ip", s.cfg.IP, "+hostport", strconv.Itoa(env.Port),
-	}, env.Args...)
+	argv, err := serverArgv(root.Merged(name), s.cfg.IP, env)
+	if err != nil {
+		return err
+	}
 	dir := filepath.Join(root.Merged(name), "left4dead2")
 
 	var cmd *exec.Cmd

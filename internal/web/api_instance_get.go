@@ -13,5 +13,5 @@ func (s *Server) apiInstanceGet(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, true, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.describe(r.Context(), inst, rl, owners))
+	writeJSON(w, http.StatusOK, s.withLastLines(r.Context(), s.describe(r.Context(), inst, rl, owners)))
 }

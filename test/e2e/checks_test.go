@@ -12,18 +12,19 @@ import (
 	"time"
 )
 
-// The instances the checks drive, each on its own game port.
+// The instances the checks drive, each on its own port block (the game
+// port and the next, see internal/instance.BlockSize).
 const (
 	alpha    = "alpha" // the main instance
 	alphaP   = 27015
 	crashy   = "crashy" // crashes on start (fakesrcds -fakecrash)
-	crashyP  = 27016
+	crashyP  = 27017
 	partial  = "partial" // loses its instance.env while running
-	partialP = 27017
+	partialP = 27019
 	gamma    = "gamma" // deleted while running
-	gammaP   = 27019
+	gammaP   = 27021
 	zeta     = "zeta" // stopped across the reboot
-	zetaP    = 27020
+	zetaP    = 27023
 )
 
 // startChecks: rules 1, 5 and 8 on a fresh start.
@@ -492,7 +493,8 @@ func (h *harness) sandboxNetworkCheck(t *testing.T) {
 		inst := stateRoot + "/installations/" + installGen
 		if out, err := h.c.exec(h.ctx, nil, "systemd-run", "--unit=e2e-probe-target", "--uid=left4me",
 			"-p", "WorkingDirectory="+inst, inst+"/srcds_run", "-game", "left4dead2",
-			"+ip", "0.0.0.0", "+hostport", strconv.Itoa(probeTargetPort), "-strictportbind"); err != nil {
+			"+ip", "0.0.0.0", "+hostport", strconv.Itoa(probeTargetPort), "+clientport", strconv.Itoa(probeTargetPort+1),
+			"-strictportbind", "-nohltv", "-norestart"); err != nil {
 			t.Fatalf("start probe target: %v\n%s", err, out)
 		}
 		defer h.c.exec(h.ctx, nil, "systemctl", "stop", "e2e-probe-target.service")

@@ -136,6 +136,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.resetDeleteChecks(t)
 	h.layerChecks(t)
 	h.crashChecks(t)
+	h.portChecks(t)
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.buildChecks(t)
@@ -158,6 +159,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"cycles":      h.cycleChecks,
 		"stopfailure": h.stopFailureChecks,
 		"crash":       h.crashChecks,
+		"ports":       h.portChecks,
 		"journal":     h.finalJournalCheck,
 	}
 	for _, g := range strings.Split(only, ",") {
