@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/left4me/left4me/internal/layout"
@@ -173,6 +174,14 @@ var managedArgs = map[string]string{
 
 func validateArgs(args []string) error {
 	for i, a := range args {
+		// NOTE: srcds_run re-splits its arguments on whitespace and lets the
+		// shell expand wildcards (docs/srcds.md §8): "+hostport " or
+		// "x +hostport 27001" would reach the engine as a port of its own.
+		if strings.ContainsFunc(a, func(r rune) bool {
+			return unicode.IsSpace(r) || unicode.IsControl(r) || r == '*' || r == '?' || r == '['
+		}) {
+			return invalid("args: argument %d %q contains whitespace, a control character or one of * ? [: srcds_run splits its arguments on whitespace and expands wildcards, so pass each word as an argument of its own (a hostname with spaces belongs in server.cfg)", i+1, a)
+		}
 		if why, ok := managedArgs[strings.ToLower(a)]; ok {
 			return invalid("args: argument %d %q is set by left4me (%s)", i+1, a, why)
 		}

@@ -258,7 +258,7 @@ func TestStartStagesFiles(t *testing.T) {
 	ctx := context.Background()
 	in, err := f.svc.Create(ctx, Spec{
 		Name: "vs", OwnerID: f.owner, Layers: []string{"maps", "zonemod"},
-		Args: []string{"+map", "c2m1_highway", "+sv_tags", "a b"}, ServerCfg: "hostname \"Versus\"",
+		Args: []string{"+map", "c2m1_highway", "+sv_tags", "a,b"}, ServerCfg: "hostname \"Versus\"",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +277,7 @@ func TestStartStagesFiles(t *testing.T) {
 		LowerDirs:  []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "2"), f.root.Installation("20260301")},
 		Port:       in.Port,
 		ClientPort: in.Port + 1,
-		Args:       []string{"+map", "c2m1_highway", "+sv_tags", "a b"},
+		Args:       []string{"+map", "c2m1_highway", "+sv_tags", "a,b"},
 	}
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("instance.env = %+v, want %+v", env, want)
