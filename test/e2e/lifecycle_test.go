@@ -157,7 +157,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"stop":        h.stopChecks,
 		"scale":       h.scaleChecks,
 		"cycles":      h.cycleChecks,
-		"stopfailure": h.stopFailureChecks,
+		"stopfailure": func(t *testing.T) { h.create(t, alpha, alphaP); h.stopFailureChecks(t) },
 		"crash":       h.crashChecks,
 		"ports":       h.portChecks,
 		"journal":     h.finalJournalCheck,

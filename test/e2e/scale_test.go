@@ -51,8 +51,15 @@ func (h *harness) stopFailureChecks(t *testing.T) {
 		if _, err := h.c.exec(h.ctx, nil, "sh", "-c", `kill "$1"`, "sh", holder); err != nil {
 			t.Fatalf("stop the holder: %v", err)
 		}
-		// Stopping again retries the unmount through the unit.
-		h.cliOK(t, "instance", "stop", busyName)
+		if err := within(h.ctx, 5*time.Second, "holder gone", func() (bool, error) {
+			return len(h.overlayHolders(t)[busyName]) == 0, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Stopping again retries the clean-up through the unit.
+		if out, err := h.c.cli(h.ctx, nil, "instance", "stop", busyName); err != nil {
+			t.Fatalf("second stop: %v\n%s\n%s", err, out, h.unitLog(busyName))
+		}
 		h.mustMounted(t, busyName, false)
 		h.mustState(t, busyName, "inactive")
 		h.cliOK(t, "instance", "delete", busyName, "--yes")
