@@ -166,3 +166,22 @@ func TestStrictPortBindExitsWithErrorLine(t *testing.T) {
 		t.Errorf("no error line:\n%s", p.output())
 	}
 }
+
+// TestSrcdsRunEarlySIGINTToGroupStopsEngine: systemd sends KillSignal=SIGINT
+// to every process of the unit, possibly right after the start, before the
+// engine has set up its own signal handling. The script must not leave the
+// engine running with SIGINT ignored (what a shell does to background
+// commands) nor lose a signal caught before the engine's pid was known.
+func TestSrcdsRunEarlySIGINTToGroupStopsEngine(t *testing.T) {
+	t.Setenv("FAKESRCDS_RESTART_DELAY", "0")
+	a := installTree(t, nil)
+	for i := range 15 {
+		p := startProc(t, filepath.Join(a, "srcds_run"), "/", append(baseArgs(), "+hostport", "0")...)
+		// The delay grows from nothing to past the engine's start-up.
+		time.Sleep(time.Duration(i) * 3 * time.Millisecond)
+		if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		p.wait(t)
+	}
+}

@@ -61,17 +61,31 @@ child=
 forward() {
 	caught=$1
 	if [ -n "$child" ]; then
-		kill "-$1" "$child" 2>/dev/null
+		pass "$1"
 	fi
+}
+# pass sends the signal to the engine now and once more a little later: one
+# that arrives while the engine is still starting, with SIGINT still ignored
+# as in every background command of a shell, would be lost.
+pass() {
+	kill "-$1" "$child" 2>/dev/null
+	(sleep 0.5; kill "-$1" "$child" 2>/dev/null) &
 }
 trap 'forward INT' INT
 trap 'forward TERM' TERM
 
 while :; do
 	# The engine runs in the background only so that a trapped signal
-	# interrupts the wait below; the script is still its parent.
-	$HL_CMD &
+	# interrupts the wait below; the script is still its parent. A shell
+	# starts background commands with SIGINT ignored: the subshell restores
+	# the default, so the engine stops on the SIGINT systemd sends to the
+	# whole unit even before it has set up its own handling.
+	(trap - INT TERM; exec $HL_CMD) &
 	child=$!
+	# A signal caught before child was set has not been passed on yet.
+	if [ -n "$caught" ]; then
+		pass "$caught"
+	fi
 	wait "$child"
 	status=$?
 	# A trapped signal interrupts wait with a status over 128 while the
