@@ -11,7 +11,7 @@ import (
 func BenchmarkHolders(b *testing.B) {
 	p := procFS{root: "/proc"}
 	for b.Loop() {
-		if _, err := p.holders("benchmark"); err != nil {
+		if _, err := p.holders("benchmark", ""); err != nil {
 			b.Fatal(err)
 		}
 	}

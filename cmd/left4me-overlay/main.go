@@ -94,7 +94,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, pr
 		// work/work exists from a mount until the clean-up after it: only
 		// then can an earlier overlay still be around.
 		if _, err := os.Lstat(filepath.Join(root.Work(name), "work")); err == nil {
-			if err := proc.checkReleased(name); err != nil {
+			if err := proc.checkReleased(name, false); err != nil {
 				return fail(fmt.Errorf("mount %w", err))
 			}
 		}
@@ -123,9 +123,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, pr
 	// NOTE: docs/lifecycle.md rules 2 and 3 — the overlay lived only in the
 	// main process's mount namespace, which the kernel tore down with the
 	// last process of the unit; ExecStopPost runs once the cgroup is empty.
-	// What is left to check is that no other process (an operator's nsenter
-	// shell, say) keeps that namespace, and so the overlay, alive.
-	if err := proc.checkReleased(name); err != nil {
+	// What is left to check is that no process outside the unit (an
+	// operator's nsenter shell, say) keeps that namespace, and so the
+	// overlay, alive.
+	if err := proc.checkReleased(name, true); err != nil {
 		return fail(fmt.Errorf("umount %w", err))
 	}
 	unmounted, err := overlay.Unmount(plan)

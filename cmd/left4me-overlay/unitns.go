@@ -115,8 +115,9 @@ func (p procFS) unitMountNS(name, mainPID string) (fd int, err error) {
 }
 
 // holders lists the processes (one per mount namespace) whose namespace
-// still has the instance's overlay mounted, as "PID (COMMAND)".
-func (p procFS) holders(name string) ([]string, error) {
+// still has the instance's overlay mounted, as "PID (COMMAND)". Processes in
+// the cgroup skip (when not empty) are left out.
+func (p procFS) holders(name, skip string) ([]string, error) {
 	needle := " overlay " + overlay.MountSource(name) + " "
 	entries, err := os.ReadDir(p.root)
 	if err != nil {
@@ -132,6 +133,11 @@ func (p procFS) holders(name string) ([]string, error) {
 		ino, err := nsInode(p.path(pid, "ns", "mnt"))
 		if err != nil || seen[ino] {
 			continue // gone, or a namespace already read
+		}
+		if skip != "" {
+			if cg, err := p.cgroupOf(pid); err != nil || cg == skip {
+				continue
+			}
 		}
 		seen[ino] = true
 		b, err := os.ReadFile(p.path(pid, "mountinfo"))
@@ -150,8 +156,21 @@ func (p procFS) holders(name string) ([]string, error) {
 var errHeld = errors.New("the overlay is still mounted")
 
 // checkReleased fails when a namespace still holds the instance's overlay.
-func (p procFS) checkReleased(name string) error {
-	held, err := p.holders(name)
+// With ownUnit, processes of the helper's own unit are not counted.
+//
+// NOTE: docs/lifecycle.md rule 3 — systemd runs ExecStopPost once the main
+// process has exited; processes of the unit that outlived the KillSignal are
+// killed (SIGKILL) only after ExecStopPost, and the unit becomes inactive
+// only when its cgroup is empty. Such a process still holds the namespace
+// here, but it is gone before the instance can start again.
+func (p procFS) checkReleased(name string, ownUnit bool) error {
+	skip := ""
+	if ownUnit {
+		if cg, err := p.cgroupOf("self"); err == nil && filepath.Base(cg) == "left4me-server@"+name+".service" {
+			skip = cg
+		}
+	}
+	held, err := p.holders(name, skip)
 	if err != nil {
 		return err
 	}

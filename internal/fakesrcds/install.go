@@ -69,7 +69,7 @@ forward() {
 # as in every background command of a shell, would be lost.
 pass() {
 	kill "-$1" "$child" 2>/dev/null
-	(sleep 0.5; kill "-$1" "$child" 2>/dev/null) &
+	(trap - INT TERM; sleep 0.5; kill "-$1" "$child" 2>/dev/null) &
 }
 trap 'forward INT' INT
 trap 'forward TERM' TERM
