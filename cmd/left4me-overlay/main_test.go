@@ -75,9 +75,16 @@ func configFromEnv(t *testing.T, env []string) {
 // LEFT4ME_ROOT there goes into the settings file instead.
 func runHelper(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runHelperWith(t, nil, env, args...)
+}
+
+// runHelperWith is runHelper with the process attributes attr.
+func runHelperWith(t *testing.T, attr *syscall.SysProcAttr, env []string, args ...string) result {
+	t.Helper()
 	configFromEnv(t, env)
 	cmd := exec.Command(helperBin, args...)
 	cmd.Env = env
+	cmd.SysProcAttr = attr
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -343,25 +350,11 @@ func (u *fakeUnit) stop() {
 	}
 }
 
-// runInUnit runs the helper inside the fake unit's cgroup, as systemd runs
+// runHelper runs the helper inside the fake unit's cgroup, as systemd runs
 // ExecStartPost= and ExecStopPost=.
 func (u *fakeUnit) runHelper(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	configFromEnv(t, env)
-	cmd := exec.Command(helperBin, args...)
-	cmd.Env = env
-	cmd.SysProcAttr = u.procAttr(t)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errb.String()}
+	return runHelperWith(t, u.procAttr(t), env, args...)
 }
 
 func mountedIn(t *testing.T, pid, name string) bool {
