@@ -9,6 +9,7 @@
 //	left4me overlay ...          content layers
 //	left4me workshop ...         Steam Workshop items
 //	left4me exec-server NAME ... the main process of left4me-server@NAME.service
+//	left4me doctor [--probe]     check this host
 package main
 
 import (
@@ -52,6 +53,7 @@ func commands() map[string]command {
 		"workshop": {"Steam Workshop items: add, list, refresh", runWorkshop},
 		// Run by left4me-server@NAME.service, not by people.
 		"exec-server": {"(run by left4me-server@.service) wait for the overlay, then exec srcds_run", runExecServer},
+		"doctor":      {"check this host (--probe: start a temporary instance; --json)", runDoctor},
 	}
 }
 
@@ -94,7 +96,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 
 func printUsage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: left4me COMMAND [ARGS]")
-	for _, name := range []string{"demo", "serve", "user", "instance", "job", "install", "overlay", "workshop"} {
+	for _, name := range []string{"demo", "serve", "user", "instance", "job", "install", "overlay", "workshop", "doctor"} {
 		if c, ok := cmds[name]; ok {
 			fmt.Fprintf(w, "  %-10s %s\n", name, c.summary)
 		}

@@ -89,8 +89,7 @@ func (d *Doctor) CheckSteamClient(ctx context.Context) Result {
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrPermission) && !d.Identity.root() && !d.Identity.service():
-		return Result{Name: name, Status: Skip, Found: "not checked: " + home + " is not readable by " + d.Identity.who(),
-			Fix: "run the doctor as root or " + ServiceUser, Unchecked: path}
+		return d.skipped(name, home)
 	case err != nil:
 		where := path
 		if target, lerr := os.Readlink(link); lerr == nil {
@@ -146,8 +145,7 @@ func (d *Doctor) CheckInstallation(ctx context.Context) Result {
 	gen, err := newestGeneration(dir)
 	switch {
 	case errors.Is(err, os.ErrPermission) && !d.Identity.root() && !d.Identity.service():
-		return Result{Name: name, Status: Skip, Found: "not checked: " + dir + " is not readable by " + d.Identity.who(),
-			Fix: "run the doctor as root or " + ServiceUser, Unchecked: dir}
+		return d.skipped(name, dir)
 	case err != nil:
 		return fail(name, fmt.Sprintf("%s: %v", dir, unwrapPath(err)), fix)
 	case gen == "":

@@ -71,11 +71,20 @@ func kernelAtLeast(release string, major, minor int) bool {
 		return false
 	}
 	ma, err1 := strconv.Atoi(parts[0])
-	mi, err2 := strconv.Atoi(strings.TrimRightFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
+	mi, err2 := strconv.Atoi(leadingDigits(parts[1]))
 	if err1 != nil || err2 != nil {
 		return false
 	}
 	return ma > major || (ma == major && mi >= minor)
+}
+
+// leadingDigits returns the digits s starts with ("10" of "10rc1").
+func leadingDigits(s string) string {
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	return s[:end]
 }
 
 func readString(path string) string {

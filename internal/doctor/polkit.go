@@ -52,6 +52,16 @@ func denied(out string) bool {
 	return false
 }
 
+// skipped is the line of a check only root or the service user can make.
+func (d *Doctor) skipped(name, what string) Result {
+	found := "not checked as " + d.Identity.who() + ": " + what + " is only visible to " + ServiceUser
+	if d.Identity.root() && d.Identity.ServiceErr != nil {
+		found = "not checked: " + d.Identity.ServiceErr.Error()
+		return Result{Name: name, Status: Skip, Found: found, Fix: "systemd-sysusers (deploy/sysusers.d/left4me.conf)"}
+	}
+	return Result{Name: name, Status: Skip, Found: found, Fix: "run the doctor as root or " + ServiceUser}
+}
+
 // CheckPolkit: the rule deploy/polkit/50-left4me.rules is effective: the
 // service user may reset-failed a left4me-server@ unit (a harmless call
 // on a unit that is not running) and may not do the same on another unit.
@@ -59,8 +69,7 @@ func (d *Doctor) CheckPolkit(ctx context.Context) Result {
 	const name = "polkit"
 	as, can := d.asService()
 	if !can {
-		return Result{Name: name, Status: Skip, Found: "not checked: polkit decides for " + ServiceUser + " only",
-			Fix: "run the doctor as root or " + ServiceUser, Unchecked: "the polkit rule (as root or " + ServiceUser + ")"}
+		return d.skipped(name, "what polkit allows")
 	}
 	unit := "left4me-server@" + ProbeUnitName + ".service"
 	out, err := d.Cmd.Run(ctx, as, resetFailedArgv(unit)...)
@@ -88,8 +97,7 @@ func (d *Doctor) CheckJournal(ctx context.Context) Result {
 	const name = "journal"
 	as, can := d.asService()
 	if !can {
-		return Result{Name: name, Status: Skip, Found: "not checked: the namespace is readable by " + ServiceUser + " only",
-			Fix: "run the doctor as root or " + ServiceUser, Unchecked: "the journal namespace (as root or " + ServiceUser + ")"}
+		return d.skipped(name, "the journal namespace")
 	}
 	ns := d.namespace()
 	out, err := d.Cmd.Run(ctx, as, "journalctl", "--namespace="+ns, "-n", "1", "--no-pager", "-o", "short-iso")

@@ -52,6 +52,10 @@ func (d *Doctor) CheckUnits(ctx context.Context) Result {
 	var fails, warns, good []string
 	for _, w := range wantedUnits() {
 		p, err := d.Units.UnitProps(ctx, w.unit)
+		if err != nil && len(good) == 0 && len(fails) == 0 {
+			// The first unit: most likely the bus itself is not there.
+			return fail(name, fmt.Sprintf("cannot read %s over the system bus: %v", w.unit, err), "run the doctor on the host; is dbus running?")
+		}
 		if err != nil {
 			fails = append(fails, fmt.Sprintf("%s: %v", w.unit, err))
 			continue
@@ -186,11 +190,7 @@ func listOrNone(l []string) string {
 
 // systemdMajor returns the leading number of a Version like "252.39-1~deb12u2".
 func systemdMajor(v string) int {
-	end := 0
-	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
-		end++
-	}
-	n, _ := strconv.Atoi(v[:end])
+	n, _ := strconv.Atoi(leadingDigits(v))
 	return n
 }
 
