@@ -211,13 +211,10 @@ func (p *Probe) Run(ctx context.Context) (results []Result) {
 	case sayErr != nil:
 		add(warn(udpName, fmt.Sprintf("logaddress_add %s / say: %v", logs.addr, sayErr), udpFix))
 	default:
-		select {
-		case l := <-logs.lines:
+		if l := waitLogLine(ctx, logs.lines, token, min(p.wait(), 15*time.Second)); l != "" {
 			add(ok(udpName, fmt.Sprintf("a UDP log line reached %s: %s", logs.addr, l)))
-		case <-time.After(min(p.wait(), 15*time.Second)):
+		} else {
 			add(warn(udpName, fmt.Sprintf("no UDP log line reached %s (unverified behaviour of the real server)", logs.addr), udpFix))
-		case <-ctx.Done():
-			add(warn(udpName, "interrupted", udpFix))
 		}
 	}
 	if rc != nil {
@@ -300,6 +297,32 @@ func (p *Probe) lastLines(ctx context.Context, name string) string {
 		return ""
 	}
 	return "; last console lines: " + strings.Join(lines, " | ")
+}
+
+// waitLogLine returns the first log line with token, or, when only other
+// lines came within wait (another line proves the path too), the first of
+// them; "" when none came.
+func waitLogLine(ctx context.Context, lines <-chan string, token string, wait time.Duration) string {
+	timeout := time.NewTimer(wait)
+	defer timeout.Stop()
+	first := ""
+	for {
+		select {
+		case l := <-lines:
+			if strings.Contains(l, token) {
+				return l
+			}
+			if first == "" {
+				first = l
+				// Some line arrived: give the token's line a little longer.
+				timeout.Reset(min(wait, 5*time.Second))
+			}
+		case <-timeout.C:
+			return first
+		case <-ctx.Done():
+			return first
+		}
+	}
 }
 
 // logLines receives the probe's UDP log lines.
