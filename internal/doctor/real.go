@@ -188,4 +188,3 @@ func (b *BusUnits) ActiveUnits(ctx context.Context, pattern string) ([]string, e
 	}
 	return out, nil
 }
-
