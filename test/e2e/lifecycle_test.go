@@ -146,6 +146,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.stopFailureChecks(t)
 	h.cycleChecks(t)
 	h.scaleChecks(t)
+	h.doctorChecks(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
 }
