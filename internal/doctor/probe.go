@@ -158,7 +158,6 @@ func (p *Probe) Run(ctx context.Context) (results []Result) {
 	if err != nil {
 		add(fail("probe-rcon", fmt.Sprintf("RCON on %s: %v", addr, err), "check the server's console (left4me instance logs "+name+")"))
 	} else {
-		defer rc.Close()
 		first := strings.TrimSpace(status)
 		if i := strings.IndexByte(first, '\n'); i >= 0 {
 			first = first[:i]
