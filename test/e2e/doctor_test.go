@@ -72,7 +72,7 @@ func (h *harness) doctorChecks(t *testing.T) {
 		if rep.Failed != (err != nil) {
 			t.Errorf("report failed = %v but exit error %v", rep.Failed, err)
 		}
-		h.res.measure("doctor (root)", summary(rep))
+		h.measure("doctor (root)", summary(rep))
 	})
 	h.check(t, "doctor/probe-as-left4me", func(t *testing.T) {
 		out, err := h.c.asUser(h.ctx, "left4me", nil, "sh", "-c", doctorScript, "left4me", "--probe", "--json")
@@ -104,7 +104,7 @@ func (h *harness) doctorChecks(t *testing.T) {
 		if out, _ := h.c.exec(h.ctx, nil, "sh", "-c", "ls -d "+stateRoot+"/instances/doctor-probe* "+stateRoot+"/runtime/doctor-probe* 2>/dev/null; grep doctor-probe /proc/1/mountinfo"); strings.TrimSpace(out) != "" {
 			t.Errorf("probe leftovers in the guest:\n%s", out)
 		}
-		h.res.measure("doctor --probe (left4me)", summary(rep))
+		h.measure("doctor --probe (left4me)", summary(rep))
 	})
 }
 

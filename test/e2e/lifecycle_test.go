@@ -162,6 +162,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"crash":       h.crashChecks,
 		"ports":       h.portChecks,
 		"journal":     h.finalJournalCheck,
+		"doctor":      h.doctorChecks,
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
