@@ -64,10 +64,15 @@ func (h *harness) doctorChecks(t *testing.T) {
 			}
 		}
 		// What the harness installed must be found healthy.
-		for _, name := range []string{"kernel-overlay", "helper", "units", "polkit", "journal", "installation", "web"} {
+		for _, name := range []string{"kernel-overlay", "helper", "units", "polkit", "installation", "web"} {
 			if c := byName[name]; c.Status != doctor.OK {
 				t.Errorf("check %s on the installed guest: %s %s (fix: %s)", name, c.Status, c.Found, c.Fix)
 			}
+		}
+		// Before any instance ran (LEFT4ME_E2E_ONLY=doctor) the namespace
+		// has no journal files yet: a warning, not a failure.
+		if c := byName["journal"]; c.Status == doctor.Fail {
+			t.Errorf("check journal on the installed guest: %s %s (fix: %s)", c.Status, c.Found, c.Fix)
 		}
 		if rep.Failed != (err != nil) {
 			t.Errorf("report failed = %v but exit error %v", rep.Failed, err)
