@@ -32,10 +32,13 @@ func (d *Doctor) asService() (as *Account, ok bool) {
 // exist, so even a too-generous rule changes nothing by resetting it.
 const negativeUnit = "doctor-probe-not-left4me.service"
 
-// resetFailedArgv calls ResetFailed on the unit's object. Unlike the
-// Manager's ResetFailedUnit (which answers "not loaded" before asking
-// polkit), the unit object is loaded by the call itself, so polkit always
-// decides. Interactive authorization is off: only a rule can allow it.
+// resetFailedArgv calls ResetFailed on the unit's object.
+//
+// NOTE: systemd's Manager.ResetFailedUnit answers "Unit … not loaded" for
+// a unit that is not loaded before it asks polkit, so it proves nothing
+// about the rule; a call on the unit's object path loads the unit first,
+// and then polkit always decides. Interactive authorization is off: only a
+// rule can allow it.
 func resetFailedArgv(unit string) []string {
 	return []string{"busctl", "--system", "--allow-interactive-authorization=no", "call",
 		"org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/" + sddbus.PathBusEscape(unit),
