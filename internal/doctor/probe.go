@@ -232,7 +232,7 @@ func (p *Probe) Run(ctx context.Context) (results []Result) {
 	if m, err := p.Mounted(name); err != nil {
 		add(fail("probe-unmount", fmt.Sprintf("read the mount table: %v", err), "run the doctor on the host"))
 	} else if m {
-		add(fail("probe-unmount", p.Root.Merged(name)+" is still mounted after the stop", "/usr/libexec/left4me/left4me-overlay umount "+name+" (as root), then look at ExecStopPost in the journal"))
+		add(fail("probe-unmount", "the overlay of "+name+" is still mounted after the stop", "a process outside the unit holds its mount namespace: see ExecStopPost in journalctl -u left4me-server@"+name+".service, end that process, then stop the instance again"))
 	} else {
 		add(ok("probe-unmount", "the overlay is unmounted"))
 	}
@@ -356,16 +356,38 @@ func listenLogs(ctx context.Context, host netip.Addr, token string) (*logLines, 
 	return out, func() { cancel(); <-done }, nil
 }
 
-// mountedFromMountinfo reports whether an overlay of the instance is in
-// this process's mount table (the helper mounts in PID 1's namespace, which
-// the doctor shares when run on the host).
+// mountedFromMountinfo reports whether an overlay of the instance is
+// mounted in any mount namespace the doctor can read: the helper mounts it
+// in the unit's own namespace only (docs/lifecycle.md rule 2), so after a
+// stop no process may have it in its mount table. One table is read per
+// namespace.
 func mountedFromMountinfo(name string) (bool, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return false, fmt.Errorf("read mount table: %w", err)
+		return false, fmt.Errorf("list processes: %w", err)
 	}
-	defer f.Close()
-	return mountinfoHas(bufio.NewScanner(f), overlay.MountSource(name))
+	seen := map[string]bool{}
+	for _, e := range entries {
+		pid := e.Name()
+		if pid == "" || pid[0] < '1' || pid[0] > '9' {
+			continue
+		}
+		ns, err := os.Readlink("/proc/" + pid + "/ns/mnt")
+		if err != nil || seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		f, err := os.Open("/proc/" + pid + "/mountinfo")
+		if err != nil {
+			continue
+		}
+		found, err := mountinfoHas(bufio.NewScanner(f), overlay.MountSource(name))
+		f.Close()
+		if err == nil && found {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // mountinfoHas reports whether a mountinfo line has source as its mount

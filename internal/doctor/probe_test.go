@@ -301,7 +301,7 @@ func TestProbeLeftoversAreReported(t *testing.T) {
 	for _, r := range rs {
 		byName[r.Name] = r
 	}
-	expect(t, byName["probe-unmount"], "probe-unmount", Fail, "still mounted", "left4me-overlay umount")
+	expect(t, byName["probe-unmount"], "probe-unmount", Fail, "still mounted", "stop the instance again")
 	expect(t, byName["probe-delete"], "probe-delete", Fail, "left behind: a mount of")
 }
 
