@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // execLocked runs console text (one or more commands).
@@ -150,31 +149,17 @@ func (s *Server) cmdLog(c command, out io.Writer) {
 	}
 	switch strings.ToLower(c.args[1]) {
 	case "on", "1":
-		if s.logging {
-			s.reply(out, "Server logging data to file logs/%s", s.logFileName())
-			return
-		}
+		// Every "log on" starts a new file, also when logging is on.
 		s.logging = true
 		s.reply(out, "Server logging enabled.")
-		s.logStartedLocked()
+		s.startLogFileLocked()
 	case "off", "0":
-		if s.logging {
-			s.logLocked("Log file closed")
-		}
+		s.stopLogFileLocked()
 		s.logging = false
 		s.reply(out, "Server logging disabled.")
 	default:
 		s.reply(out, "log:  unknown parameter %s, 'on' and 'off' are valid", c.args[1])
 	}
-}
-
-func (s *Server) logFileName() string {
-	now := time.Now()
-	return fmt.Sprintf("L%02d%02d000.log", now.Month(), now.Day())
-}
-
-func (s *Server) logStartedLocked() {
-	s.logLocked(fmt.Sprintf("Log file started (file \"logs/%s\") (game \"%s\") (version \"%s\")", s.logFileName(), s.gameDir, BuildID))
 }
 
 // parseLogAddress reads "HOST:PORT"; the engine's tokenizer splits on ':'

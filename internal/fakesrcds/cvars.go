@@ -34,6 +34,8 @@ var knownCvars = []cvar{
 	{name: "sv_region", def: "-1", help: "Region the server is in."},
 	{name: "sv_consistency", def: "1", flags: []string{"replicated"}, help: "Whether the server enforces file consistency."},
 	{name: "sv_logecho", def: "1", help: "Echo log information to the console."},
+	{name: "sv_logfile", def: "1", help: "Log server information in the log file."},
+	{name: "sv_log_onefile", def: "0", help: "Log server information to only one file."},
 	{name: "sv_logsecret", def: "0", help: "If set, include this secret in UDP log packets (type 'S' instead of 'R')."},
 	{name: "sv_contact", def: "", flags: []string{"notify"}, help: "Contact email for the server sysop."},
 	{name: "rcon_password", def: "", flags: []string{"dontrecord"}, help: "Remote console password."},

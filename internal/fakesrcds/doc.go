@@ -106,8 +106,11 @@
 // addon .vpk), say, echo, exec, log on|off, logaddress_add|del|delall|list,
 // cvarlist [prefix], users, kick/kickid, version, quit.
 //
-// Logs: with "log on", each line "L MM/DD/YYYY - HH:MM:SS: ..." goes to the
-// console (sv_logecho) and as FF FF FF FF 'R' line "\n\0" (or 'S' + secret
+// Logs: every "log on", and every map start while logging (unless
+// sv_log_onefile 1), starts a new file left4dead2/logs/LMMDDNNN.log (the
+// first free counter of the day; sv_logfile 0: none). With logging on each
+// line "L MM/DD/YYYY - HH:MM:SS: ..." goes to that file, to the
+// console (sv_logecho, default 1) and as FF FF FF FF 'R' line "\n\0" (or 'S' + secret
 // with sv_logsecret) from the game port to each logaddress: log file
 // started/closed, Loading map, Started map, player connected / STEAM USERID
 // validated / entered the game / disconnected (reason), say / say_team,

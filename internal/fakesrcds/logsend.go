@@ -7,7 +7,7 @@ import (
 )
 
 // logLocked emits one log line when logging is on: "L MM/DD/YYYY - HH:MM:SS: msg".
-// It goes to the console (sv_logecho) and, as one UDP packet each, to every
+// It goes to the open log file (logfile.go), to the console (sv_logecho) and, as one UDP packet each, to every
 // logaddress: FF FF FF FF 'R' line "\n\0", or 'S' + sv_logsecret in place of
 // 'R' when a secret is set. Packets leave from the game port, as the
 // engine's do.
@@ -16,6 +16,7 @@ func (s *Server) logLocked(msg string) {
 		return
 	}
 	line := fmt.Sprintf("L %s: %s", time.Now().Format("01/02/2006 - 15:04:05"), msg)
+	s.file.write(line)
 	if s.cvars.int("sv_logecho") != 0 {
 		s.out.printf("%s", line)
 	}

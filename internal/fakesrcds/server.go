@@ -75,6 +75,7 @@ type Server struct {
 	nextSimIdx map[bool]int
 	joinTimer  *time.Timer
 	logging    bool
+	file       logFile // the open log file (logfile.go)
 	logDests   []netip.AddrPort
 	conns      map[net.Conn]struct{}
 
@@ -296,9 +297,7 @@ func (s *Server) shutdown() {
 	if s.joinTimer != nil {
 		s.joinTimer.Stop()
 	}
-	if s.logging {
-		s.logLocked("Log file closed")
-	}
+	s.stopLogFileLocked()
 	for c := range s.conns {
 		_ = c.Close()
 	}
@@ -371,9 +370,8 @@ func (s *Server) loadMapLocked(name string, change bool) {
 		s.out.printf("Warning: map %s not found under %s; loading it anyway", name, s.gameDir)
 	}
 	s.out.printf("Host_NewGame on map %s", name)
-	if s.logging && change {
-		s.logLocked("Log file closed")
-		s.logStartedLocked()
+	if change {
+		s.mapLogFileLocked()
 	}
 	s.logLocked(fmt.Sprintf("Loading map %q", name))
 	s.mapName = name
