@@ -1,7 +1,8 @@
-// Package events turns the game servers' UDP log streams into a
-// per-instance event feed: connects, disconnects, chat, map changes and
-// RCON commands. A Recorder receives the packets (internal/srcds's
-// LogListener), stores the events (internal/store, which keeps the newest
+// Package events turns the game servers' logs into a per-instance event
+// feed: connects, disconnects, chat, map changes and RCON commands. A
+// Recorder receives the log lines — as UDP packets (internal/srcds's
+// LogListener), from each running instance's console log (FollowConsoles),
+// or both, one event per line either way (dedup.go) — stores the events (internal/store, which keeps the newest
 // store.EventRetention per instance) and fans them out to live subscribers
 // such as the panel's server-sent-event streams.
 package events
@@ -13,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,7 +59,8 @@ func (f SourcesFunc) LogSource(ctx context.Context, port int) (srcds.LogSource, 
 // Config configures a Recorder.
 type Config struct {
 	// Bind is the UDP address to listen on (LOG_LISTENER_BIND), e.g.
-	// "0.0.0.0:27500"; port 0 picks one.
+	// "0.0.0.0:27500"; port 0 picks one. Empty: no UDP listener, events
+	// come from the consoles only (FollowConsoles).
 	Bind string
 	// KeepOther also stores log lines of no known kind (as KindOther).
 	KeepOther bool
@@ -97,6 +98,9 @@ type Recorder struct {
 	subMu sync.Mutex
 	subs  map[*subscriber]struct{}
 
+	dedup   *dedup    // one event per line, whichever way it came
+	started time.Time // console lines older than this were some earlier recorder's
+
 	dropped atomic.Int64 // events dropped because the queue was full
 }
 
@@ -125,14 +129,20 @@ func NewRecorder(cfg Config, sources Sources, st Store, logger *slog.Logger) *Re
 		queue:   make(chan Event, queueSize),
 		cache:   make(map[int]cachedSource),
 		subs:    make(map[*subscriber]struct{}),
+		dedup:   newDedup(dedupWindow, dedupMax),
+		started: time.Now(),
 	}
 }
 
 // Listen binds the UDP socket (Config.Bind). Run calls it when it has not
-// been called; calling it first lets a caller learn Addr before Run.
+// been called and Bind is set; calling it first lets a caller learn Addr
+// before Run.
 func (r *Recorder) Listen() error {
 	if r.listener != nil {
 		return nil
+	}
+	if r.cfg.Bind == "" {
+		return errors.New("event recorder: no UDP address to listen on (LOG_LISTENER_BIND)")
 	}
 	l, err := srcds.ListenLog(r.cfg.Bind, srcds.LogListenerConfig{
 		Resolve: r.resolve,
@@ -154,10 +164,13 @@ func (r *Recorder) Addr() netip.AddrPort {
 	return r.listener.Addr()
 }
 
-// Run receives and stores events until ctx is done.
+// Run receives (over UDP when Config.Bind is set) and stores events until
+// ctx is done.
 func (r *Recorder) Run(ctx context.Context) error {
-	if err := r.Listen(); err != nil {
-		return err
+	if r.cfg.Bind != "" {
+		if err := r.Listen(); err != nil {
+			return err
+		}
 	}
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -166,7 +179,12 @@ func (r *Recorder) Run(ctx context.Context) error {
 		defer wg.Done()
 		r.write(wctx)
 	}()
-	err := r.listener.Run(ctx)
+	var err error
+	if r.listener != nil {
+		err = r.listener.Run(ctx)
+	} else {
+		<-ctx.Done()
+	}
 	stop() // also when the socket failed before ctx ended
 	wg.Wait()
 	if err != nil {
@@ -232,12 +250,23 @@ func hostAddrs() map[netip.Addr]bool {
 
 // handle runs on the listener's goroutine: convert and queue, never block.
 func (r *Recorder) handle(instance string, ev srcds.Event) {
+	r.ingest(instance, ev, fromUDP)
+}
+
+// ingest converts a log line of instance that arrived from src and queues
+// it, unless it is noise or another source already delivered it. It never
+// blocks.
+func (r *Recorder) ingest(instance string, ev srcds.Event, src source) {
 	e, ok := Convert(ev, r.cfg.KeepOther)
 	if !ok {
 		return
 	}
+	now := time.Now()
+	if !r.dedup.first(instance, ev, src, now) {
+		return
+	}
 	e.Instance = instance
-	e.At = time.Now()
+	e.At = now
 	select {
 	case r.queue <- e:
 	default:
@@ -344,7 +373,7 @@ func Convert(ev srcds.Event, keepOther bool) (Event, bool) {
 		if ev.BadAuth {
 			return Event{Kind: KindRCON, Text: "bad password from " + ev.Address}, true
 		}
-		if strings.EqualFold(strings.TrimSpace(ev.Text), "status") {
+		if srcds.IsPollCommand(ev.Text) {
 			return Event{}, false // the live-state poller, every few seconds
 		}
 		return Event{Kind: KindRCON, Text: ev.Text}, true

@@ -145,21 +145,8 @@ func classify(ev *Event) {
 			ev.Type, ev.Map = EventMapStarted, v
 		}
 	case strings.HasPrefix(m, "rcon from "):
-		rest := strings.TrimPrefix(m, "rcon from ")
-		addr, ok := quoted(rest)
-		if !ok {
-			return
-		}
-		rest = strings.TrimPrefix(rest[len(addr)+2:], ":")
-		rest = strings.TrimSpace(rest)
-		switch {
-		case strings.HasPrefix(rest, "command "):
-			cmd := strings.TrimPrefix(rest, "command ")
-			if len(cmd) >= 2 && cmd[0] == '"' && cmd[len(cmd)-1] == '"' {
-				ev.Type, ev.Address, ev.Text = EventRCON, addr, cmd[1:len(cmd)-1]
-			}
-		case strings.HasPrefix(rest, "Bad Password"):
-			ev.Type, ev.Address, ev.BadAuth = EventRCON, addr, true
+		if addr, cmd, bad, ok := parseRCONLog(m); ok {
+			ev.Type, ev.Address, ev.Text, ev.BadAuth = EventRCON, addr, cmd, bad
 		}
 	case strings.HasPrefix(m, "server_cvar: "):
 		rest := strings.TrimPrefix(m, "server_cvar: ")
@@ -267,4 +254,54 @@ func quoted(s string) (string, bool) {
 		return "", false
 	}
 	return s[1 : 1+j], true
+}
+
+// parseRCONLog reads `rcon from "ADDR": command "CMD"` and
+// `rcon from "ADDR": Bad Password`.
+func parseRCONLog(m string) (addr, cmd string, bad, ok bool) {
+	rest, found := strings.CutPrefix(m, "rcon from ")
+	if !found {
+		return "", "", false, false
+	}
+	addr, ok = quoted(rest)
+	if !ok {
+		return "", "", false, false
+	}
+	rest = strings.TrimSpace(strings.TrimPrefix(rest[len(addr)+2:], ":"))
+	switch {
+	case strings.HasPrefix(rest, "command "):
+		c := strings.TrimPrefix(rest, "command ")
+		if len(c) >= 2 && c[0] == '"' && c[len(c)-1] == '"' {
+			return addr, c[1 : len(c)-1], false, true
+		}
+	case strings.HasPrefix(rest, "Bad Password"):
+		return addr, "", true, true
+	}
+	return "", "", false, false
+}
+
+// IsPollCommand reports whether cmd is one the panel sends by itself, on a
+// timer, rather than for a person: the live-state poller's "status"
+// (internal/live). The server logs each one (docs/srcds.md §8 "Log files"),
+// every few seconds per instance.
+func IsPollCommand(cmd string) bool {
+	switch strings.ToLower(strings.TrimSpace(cmd)) {
+	case "status":
+		return true
+	}
+	return false
+}
+
+// IsPollNoise reports whether a console or log line is the server's record
+// of one of the panel's own polls, `rcon from "ADDR": command "status"`
+// (see IsPollCommand), with or without the log line's "L MM/DD/YYYY -
+// HH:MM:SS: " prefix (the console shows it bare while logging is off).
+// The events feed and the panel's console view both drop these lines.
+func IsPollNoise(line string) bool {
+	m := strings.TrimRight(line, "\x00\r\n")
+	if loc := lineStart.FindStringIndex(m); loc != nil && loc[0] == 0 {
+		m = m[loc[1]:]
+	}
+	_, cmd, bad, ok := parseRCONLog(m)
+	return ok && !bad && IsPollCommand(cmd)
 }

@@ -1,0 +1,315 @@
+package events
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/left4me/left4me/internal/srcds"
+)
+
+// Events from the console log. Whether a real Left 4 Dead 2 server sends
+// its UDP log to a non-loopback address is unverified (docs/srcds.md §8
+// "UDP logs"), but with sv_logecho 1 (the default) every log line is also
+// printed to the console, which the unit's journal keeps. FollowConsoles
+// reads those lines for each running instance and feeds them through the
+// same conversion and de-duplication as the UDP packets, so the feed works
+// with either source alone or with both.
+
+// LogReader reads an instance's console log; instance.LogReader (the
+// journal, or a child process's output) is one.
+type LogReader interface {
+	// Tail returns up to the last n lines, oldest first.
+	Tail(ctx context.Context, name string, n int) ([]string, error)
+	// Follow calls fn for each new line until ctx is done.
+	Follow(ctx context.Context, name string, fn func(line string)) error
+}
+
+// Running is an instance whose server runs, and since when (zero when
+// unknown).
+type Running struct {
+	Name  string
+	Since time.Time
+}
+
+// RunningFunc lists the instances whose servers run now.
+type RunningFunc func(ctx context.Context) ([]Running, error)
+
+// ConsoleConfig tunes FollowConsoles; zero values take the defaults.
+type ConsoleConfig struct {
+	// Interval is how often the running instances are listed, and how long
+	// a follower waits before reading again after its reader failed (2 s).
+	Interval time.Duration
+	// Backlog is how many console lines a new follower reads back, so that
+	// what a server logged before its follower started (players joining
+	// right after the start) is not lost (500).
+	Backlog int
+	// Settle is how long a follower waits after subscribing before it
+	// reads the backlog (the readers follow only lines written after they
+	// subscribe; see internal/web's log stream) (100 ms).
+	Settle time.Duration
+}
+
+func (c ConsoleConfig) withDefaults() ConsoleConfig {
+	if c.Interval <= 0 {
+		c.Interval = 2 * time.Second
+	}
+	if c.Backlog <= 0 {
+		c.Backlog = 500
+	}
+	if c.Settle <= 0 {
+		c.Settle = 100 * time.Millisecond
+	}
+	return c
+}
+
+// consoleBuffer is how many followed lines may wait while a follower reads
+// its backlog; the reader waits (it is not dropped) when it is full.
+const consoleBuffer = 1024
+
+// missedPolls is how many consecutive listings may miss an instance before
+// its follower stops: a follower outlives the last poll that saw its
+// server by one interval, so that the lines of a shutdown are read too.
+const missedPolls = 2
+
+type consoleFollower struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	missed int
+}
+
+// FollowConsoles reads the console log of every running instance until ctx
+// is done: one follower per instance, started when running lists it and
+// stopped once it no longer does. Lines older than the instance's start or
+// than the recorder (stored by an earlier panel) are skipped. Run must run
+// too, to store what the followers find.
+func (r *Recorder) FollowConsoles(ctx context.Context, logs LogReader, running RunningFunc, cfg ConsoleConfig) {
+	cfg = cfg.withDefaults()
+	followers := map[string]*consoleFollower{}
+	defer func() {
+		for _, f := range followers {
+			f.cancel()
+		}
+		for _, f := range followers {
+			<-f.done
+		}
+	}()
+	tick := time.NewTicker(cfg.Interval)
+	defer tick.Stop()
+	for {
+		list, err := running(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("event recorder: list running instances", "err", err)
+			}
+		} else {
+			seen := make(map[string]bool, len(list))
+			for _, run := range list {
+				seen[run.Name] = true
+				if f := followers[run.Name]; f != nil {
+					f.missed = 0
+					continue
+				}
+				since := r.started
+				if run.Since.After(since) {
+					since = run.Since
+				}
+				fctx, cancel := context.WithCancel(ctx)
+				f := &consoleFollower{cancel: cancel, done: make(chan struct{})}
+				followers[run.Name] = f
+				go func(name string) {
+					defer close(f.done)
+					r.followConsole(fctx, logs, name, since, cfg)
+				}(run.Name)
+			}
+			for name, f := range followers {
+				if seen[name] {
+					continue
+				}
+				if f.missed++; f.missed >= missedPolls {
+					f.cancel()
+					<-f.done
+					delete(followers, name)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// followConsole feeds one instance's console lines to the recorder until
+// ctx is done, reading again after an interval when its reader fails
+// (journalctl ended, say).
+func (r *Recorder) followConsole(ctx context.Context, logs LogReader, name string, since time.Time, cfg ConsoleConfig) {
+	c := consoleLines{r: r, name: name, since: since.Truncate(time.Second)}
+	for {
+		err := c.follow(ctx, logs, cfg)
+		if ctx.Err() != nil {
+			return
+		}
+		r.log.Warn("event recorder: follow console log", "instance", name, "err", err)
+		// Lines read again after a failure are those after the last one
+		// taken; lines of that same second are not taken twice (nor, if
+		// the reader lost them, at all).
+		if c.last.After(c.since) {
+			c.since = c.last.Add(time.Second)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(cfg.Interval):
+		}
+	}
+}
+
+// consoleLines turns one instance's console lines into recorder input.
+type consoleLines struct {
+	r     *Recorder
+	name  string
+	since time.Time // lines stamped before this are skipped
+	last  time.Time // the newest stamp taken
+}
+
+// follow subscribes, reads the backlog, then the followed lines, dropping
+// the followed lines the backlog already held.
+//
+// The reader delivers followed lines asynchronously, so which of them the
+// backlog holds too is known only from their text: followed lines are held
+// back while they could still be the continuation of the backlog's end
+// (see catchUp), then the ones that are not are taken.
+func (c *consoleLines) follow(ctx context.Context, logs LogReader, cfg ConsoleConfig) error {
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines := make(chan string, consoleBuffer)
+	done := make(chan error, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		done <- logs.Follow(fctx, c.name, func(line string) {
+			select {
+			case lines <- line:
+			case <-fctx.Done():
+			}
+		})
+	})
+	defer wg.Wait()
+	defer cancel() // before wg.Wait: a blocked Follow sees it
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(cfg.Settle):
+	}
+	tail, err := logs.Tail(ctx, c.name, cfg.Backlog)
+	if err != nil {
+		c.r.log.Warn("event recorder: read console backlog", "instance", c.name, "err", err)
+	}
+	for _, line := range tail {
+		c.take(line)
+	}
+	cu := catchUp{tail: tail}
+	quiet := time.NewTimer(cfg.Settle)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-done:
+			for n := len(lines); n > 0; n-- {
+				c.takeAll(cu.add(<-lines))
+			}
+			c.takeAll(cu.flush())
+			return err
+		case line := <-lines:
+			c.takeAll(cu.add(line))
+			if cu.waiting() {
+				quiet.Reset(cfg.Settle)
+			}
+		case <-quiet.C:
+			// Nothing more came: what is held back is what it matched.
+			c.takeAll(cu.flush())
+		}
+	}
+}
+
+// catchUp sorts the first followed lines into those the backlog (tail)
+// already held and new ones.
+type catchUp struct {
+	tail []string
+	held []string
+	done bool
+}
+
+// add takes the next followed line and returns the lines now known to be
+// new.
+func (u *catchUp) add(line string) []string {
+	if u.done {
+		return []string{line}
+	}
+	u.held = append(u.held, line)
+	if u.couldContinue() {
+		return nil
+	}
+	return u.flush()
+}
+
+// waiting reports whether lines are held back.
+func (u *catchUp) waiting() bool { return !u.done && len(u.held) > 0 }
+
+// couldContinue reports whether the held lines are the start of some
+// suffix of the tail at least as long as them: more followed lines could
+// then still be backlog.
+func (u *catchUp) couldContinue() bool {
+	for m := len(u.held); m <= len(u.tail); m++ {
+		start := len(u.tail) - m
+		if slices.Equal(u.held, u.tail[start:start+len(u.held)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// flush ends the catching up: the held lines after the longest prefix of
+// them that ends the tail are new.
+func (u *catchUp) flush() []string {
+	if u.done {
+		return nil
+	}
+	u.done = true
+	out := u.held[overlap(u.tail, u.held):]
+	u.held = nil
+	return out
+}
+
+func (c *consoleLines) takeAll(lines []string) {
+	for _, l := range lines {
+		c.take(l)
+	}
+}
+
+// take hands a console line to the recorder when it is a log line
+// ("L MM/DD/YYYY - HH:MM:SS: ...", echoed by sv_logecho) of this run.
+func (c *consoleLines) take(line string) {
+	ev, err := srcds.ParseLogLine([]byte(line))
+	if err != nil || ev.Time.Before(c.since) {
+		return
+	}
+	if ev.Time.After(c.last) {
+		c.last = ev.Time
+	}
+	c.r.ingest(c.name, ev, fromConsole)
+}
+
+// overlap is the length of the longest prefix of early that is also a
+// suffix of tail: those lines were followed and are in the tail too.
+func overlap(tail, early []string) int {
+	for m := min(len(early), len(tail)); m > 0; m-- {
+		if slices.Equal(early[:m], tail[len(tail)-m:]) {
+			return m
+		}
+	}
+	return 0
+}
