@@ -157,8 +157,11 @@ func (s *Service) managedBlock(rconPassword string) string {
 	var b strings.Builder
 	b.WriteString("\n// --- added by left4me when the server starts; edit the settings in left4me ---\n")
 	fmt.Fprintf(&b, "rcon_password \"%s\"\n", rconPassword)
+	// Logging is on even without a UDP listener: with sv_logecho 1 the log
+	// lines reach the console, where the events feed reads them
+	// (docs/srcds.md §8 "UDP logs").
+	b.WriteString("log on\n")
 	if s.cfg.LogAddress != "" {
-		b.WriteString("log on\n")
 		fmt.Fprintf(&b, "logaddress_add %s\n", s.cfg.LogAddress)
 	}
 	return b.String()
@@ -205,6 +208,7 @@ func (s *Service) stage(in Instance) error {
 		// unit still stopping) is reported instead.
 		return fmt.Errorf("stage %s: %w: %s (the unit's ExecStopPost has not unmounted it; wait for the stop to finish, or `left4me-overlay umount %s` as root)", in.Name, ErrMounted, s.root.Merged(in.Name), in.Name)
 	}
+	s.pruneStagedLogs(in.Name)
 	uid, gid := s.fileOwner()
 	if err := overlay.WriteEnvFile(s.root.InstanceEnv(in.Name), env, uid, gid); err != nil {
 		return fmt.Errorf("stage %s: %w", in.Name, err)

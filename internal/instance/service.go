@@ -36,8 +36,11 @@ type Config struct {
 	// DefaultPortMax.
 	PortMin, PortMax int
 	// LogAddress, when set, is announced to every started server with
-	// `log on` and `logaddress_add` (LOG_LISTENER_ADDR).
+	// `logaddress_add` (LOG_LISTENER_ADDR); `log on` is staged always.
 	LogAddress string
+	// LogCap bounds each instance's log files (logcap.go); zero values
+	// are the defaults.
+	LogCap LogCap
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
 }
