@@ -157,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 2 << 30
 	}
+	if cfg.Logs != nil {
+		cfg.Logs = quietLogs{cfg.Logs} // no poll noise in any console view (logfilter.go)
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
