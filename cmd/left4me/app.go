@@ -73,6 +73,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		PortMin:    cfg.PortMin,
 		PortMax:    cfg.PortMax,
 		LogAddress: cfg.LogListenerAddr,
+		LogCap:     cfg.LogCap,
 		Logger:     lg,
 	}, st, a.sup)
 	return a, nil

@@ -40,6 +40,9 @@ type Config struct {
 	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
 	// Jobs tunes background jobs: JOB_WORKER_THREADS, WORKSHOP_REFRESH_AT.
 	Jobs jobs.Config
+	// LogCap bounds each instance's log files: LEFT4ME_LOG_FILES,
+	// LEFT4ME_LOG_MIB (events.go).
+	LogCap instance.LogCap
 
 	// Logger receives operational messages; not from the environment. Nil
 	// discards them.
@@ -94,6 +97,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if err := addGCSchedule(&c.Jobs, getenv("LEFT4ME_GC_AT")); err != nil {
+		return Config{}, err
+	}
+	if c.LogCap, err = parseLogCap(getenv); err != nil {
 		return Config{}, err
 	}
 	return c, nil

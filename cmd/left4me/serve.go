@@ -207,17 +207,10 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	}
 	poller := live.NewPoller(live.Config{}, web.LiveTargets(a.svc, a.sup), personas, lg)
 	wg.Go(func() { poller.Run(ctx) })
-	if cfg.LogListenerBind != "" {
-		rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
-		if err := rec.Listen(); err != nil {
-			return fmt.Errorf("log listener %s: %w", cfg.LogListenerBind, err)
-		}
-		wg.Go(func() {
-			if err := rec.Run(ctx); err != nil && ctx.Err() == nil {
-				lg.Error("log listener stopped", "err", err)
-			}
-		})
+	if err := startEvents(ctx, &wg, cfg, a, lg); err != nil {
+		return err
 	}
+	wg.Go(func() { capLogsPeriodically(ctx, a.svc, lg) })
 	wg.Go(func() { sweepSessions(ctx, a, lg) })
 
 	panel, err := web.New(web.Config{
