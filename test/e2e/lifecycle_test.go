@@ -139,6 +139,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.portChecks(t)
 	h.polkitChecks(t)
 	h.webChecks(t)
+	h.eventChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
 	h.sandboxTimeLimitCheck(t)
