@@ -269,8 +269,13 @@ func TestBrowserInstanceLifecycle(t *testing.T) {
 	step("read the followed log",
 		waitText("#log", "Network: IP"),
 		waitText("#log-status", "following live"),
-		// The command just sent is logged by the server and arrives over the stream.
-		waitText("#log", `command "status"`),
+		// A command sent now is logged by the server and arrives over the
+		// stream. ("status" would not: the console views hide it, as the
+		// panel's poller sends it every few seconds; logfilter.go.)
+		chromedp.SendKeys(chromedp.ID("command"), "users"),
+		chromedp.Click(chromedp.CSS(`#rcon-form button[type=submit]`)),
+		waitText("#rcon-out", "users"),
+		waitText("#log", `command "users"`),
 	)
 	if p.events {
 		step("see the events feed", waitText("#events", "entered"))
