@@ -162,6 +162,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"stopfailure": func(t *testing.T) { h.create(t, alpha, alphaP); h.stopFailureChecks(t) },
 		"crash":       h.crashChecks,
 		"ports":       h.portChecks,
+		"events":      h.eventChecks,
 		"journal":     h.finalJournalCheck,
 		"doctor":      h.doctorChecks,
 	}
