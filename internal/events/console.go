@@ -292,6 +292,9 @@ func (c *consoleLines) takeAll(lines []string) {
 
 // take hands a console line to the recorder when it is a log line
 // ("L MM/DD/YYYY - HH:MM:SS: ...", echoed by sv_logecho) of this run.
+//
+// NOTE: the stamps are the server's local time, read in the panel's zone;
+// both run on this host with its /etc/localtime (the server unit binds it).
 func (c *consoleLines) take(line string) {
 	ev, err := srcds.ParseLogLine([]byte(line))
 	if err != nil || ev.Time.Before(c.since) {
