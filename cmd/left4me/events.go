@@ -15,7 +15,8 @@ import (
 )
 
 // logCapInterval is how often the log files of running instances are
-// capped (stopped ones are capped when they start).
+// capped where the panel sees their overlay (see
+// instance.Service.CapRunningLogs); every instance is capped when it starts.
 const logCapInterval = time.Hour
 
 // startEvents runs the events recorder beside the panel until ctx is done:

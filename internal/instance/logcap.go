@@ -157,10 +157,16 @@ func (s *Service) pruneStagedLogs(name string) {
 	}
 }
 
-// CapRunningLogs caps the log files of every mounted instance through its
-// merged view (docs/lifecycle.md rule 12: upper/ is not touched under a
-// mount); instances not mounted are capped when they are next staged. An
-// instance busy with another operation is skipped until the next call.
+// CapRunningLogs caps the log files of every instance whose overlay this
+// process can see mounted, through its merged view (docs/lifecycle.md rule
+// 8: nothing writes into upper/ under a live mount); the others are capped
+// when they are next staged. An instance busy with another operation is
+// skipped until the next call.
+//
+// NOTE: under systemd the overlay exists only in the unit's own mount
+// namespace (docs/lifecycle.md rule 2), so the panel sees no mount there
+// and a running instance's files wait for its next start; this reaches the
+// process supervisor's mounts (left4me demo).
 func (s *Service) CapRunningLogs(ctx context.Context) error {
 	all, err := s.st.ListInstances(ctx)
 	if err != nil {
