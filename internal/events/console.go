@@ -73,6 +73,12 @@ const consoleBuffer = 1024
 // server by one interval, so that the lines of a shutdown are read too.
 const missedPolls = 2
 
+// startSlack is how much earlier than the instance's recorded start its
+// lines are taken: the supervisor may record the start a moment after the
+// server printed its first lines (systemd marks the unit active once
+// ExecStartPost is done, and the log stamps have whole seconds).
+const startSlack = 2 * time.Second
+
 type consoleFollower struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -112,8 +118,8 @@ func (r *Recorder) FollowConsoles(ctx context.Context, logs LogReader, running R
 					continue
 				}
 				since := r.started
-				if run.Since.After(since) {
-					since = run.Since
+				if s := run.Since.Add(-startSlack); s.After(since) {
+					since = s
 				}
 				fctx, cancel := context.WithCancel(ctx)
 				f := &consoleFollower{cancel: cancel, done: make(chan struct{})}
