@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +17,15 @@ import (
 const (
 	epsilon  = "epsilon"
 	epsilonP = 27040
+	logcap   = "logcap"
+	logcapP  = 27043
 )
 
 // webEnvPath is the panel's settings file in the guest.
 const webEnvPath = "/etc/left4me/web.env"
 
-// eventChecks: the events feed without UDP logs. Whether a real L4D2 server
+// eventChecks: the events feed without UDP logs, and the cap on the
+// server's log files. Whether a real L4D2 server
 // sends its UDP log anywhere is unverified (docs/srcds.md §8), so the
 // panel also reads the log lines the server echoes to its console, i.e.
 // the journal.
@@ -74,6 +79,53 @@ func (h *harness) eventChecks(t *testing.T) {
 		}
 		t.Logf("events: %d (%v)", len(evs), seen)
 	})
+	h.check(t, "logs/capped-at-start", func(t *testing.T) {
+		// The server writes log files into upper/ (log on at every map
+		// start); the next start keeps only the newest of them.
+		h.create(t, logcap, logcapP)
+		defer func() {
+			_, _ = h.c.cli(h.ctx, nil, "instance", "stop", logcap)
+			_, _ = h.c.cli(h.ctx, nil, "instance", "delete", logcap, "--yes")
+		}()
+		h.cliOK(t, "instance", "start", logcap)
+		h.mustState(t, logcap, "active")
+		logs := runtimeDir(logcap) + "/upper/left4dead2/logs"
+		if err := within(h.ctx, 20*time.Second, "a log file in "+logs, func() (bool, error) {
+			return len(h.logFiles(t, logs)) > 0, nil
+		}); err != nil {
+			t.Fatalf("%v\n%s", err, h.unitLog(logcap))
+		}
+		h.cliOK(t, "instance", "stop", logcap)
+		if out, err := h.c.asUser(h.ctx, "left4me", nil, "sh", "-c",
+			`cd "$1" && for i in $(seq 100 139); do touch -d "2 days ago" "L0101$i.log"; done`, "sh", logs); err != nil {
+			t.Fatalf("write old log files: %v\n%s", err, out)
+		}
+		h.cliOK(t, "instance", "start", logcap)
+		h.mustState(t, logcap, "active")
+		files := h.logFiles(t, logs)
+		if len(files) > 20 || slices.Contains(files, "L0101100.log") {
+			t.Errorf("after a start: %d log files %v, want at most 20 and the oldest gone", len(files), files)
+		}
+	})
+}
+
+// logFiles lists the LMMDDNNN.log files in a guest directory.
+func (h *harness) logFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(h.c.path(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if regexp.MustCompile(`^L\d{7}\.log$`).MatchString(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }
 
 type e2eEvent struct {
