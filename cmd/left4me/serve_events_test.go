@@ -20,9 +20,9 @@ import (
 )
 
 // TestServeEventsWithoutUDP runs the panel as `left4me serve` does, with no
-// UDP log listener (LOG_LISTENER_BIND empty), and a stand-in server whose
-// simulated player joins as it starts: the events API shows the join, read
-// from the server's console.
+// UDP log listener (LOG_LISTENER_BIND empty), and starts a stand-in server
+// whose simulated player joins as it starts: the events API shows the join,
+// read from the server's console.
 func TestServeEventsWithoutUDP(t *testing.T) {
 	if err := process.CanMount(); err != nil {
 		t.Skipf("needs overlay mounts (root or user namespaces): %v", err)
@@ -48,7 +48,9 @@ func TestServeEventsWithoutUDP(t *testing.T) {
 	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 42100, PortMax: 42199,
 		Supervisor: supervisorProcess, Logger: slog.New(slog.DiscardHandler)}
 	var cookie string
+	var started *app
 	setup := func(ctx context.Context, a *app) error {
+		started = a
 		u, err := a.store.CreateUser(ctx, "alice", "unused", false)
 		if err != nil {
 			return err
@@ -58,11 +60,8 @@ func TestServeEventsWithoutUDP(t *testing.T) {
 		if err := a.store.CreateSession(ctx, store.Session{IDHash: auth.HashSecret(id), UserID: u.ID, CSRFToken: "x", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 			return err
 		}
-		if _, err := a.svc.Create(ctx, instance.Spec{Name: "ev", OwnerID: u.ID, Args: []string{"-fakeplayers", "1"}}); err != nil {
-			return err
-		}
-		// Started before the panel follows it: the join is read back.
-		return a.svc.Start(ctx, "ev")
+		_, err = a.svc.Create(ctx, instance.Spec{Name: "ev", OwnerID: u.ID, Args: []string{"-fakeplayers", "1"}})
+		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -76,6 +75,11 @@ func TestServeEventsWithoutUDP(t *testing.T) {
 	case url = <-ready:
 	case err := <-done:
 		t.Fatalf("servePanel ended before listening: %v", err)
+	}
+	// The player joins as the server starts, before the panel's follower
+	// of this instance runs: it is read back from the console.
+	if err := started.svc.Start(ctx, "ev"); err != nil {
+		t.Fatal(err)
 	}
 	var got struct {
 		Events []struct{ Kind, Player string }
