@@ -2,6 +2,8 @@ package events
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -49,6 +51,11 @@ type ConsoleConfig struct {
 	// reads the backlog (the readers follow only lines written after they
 	// subscribe; see internal/web's log stream) (100 ms).
 	Settle time.Duration
+	// Resync is how often a follower subscribes again and reads the
+	// backlog, taking what the reader did not deliver (15 s): a journal
+	// follower has been seen to stop delivering without ending (Debian
+	// 12's journalctl with a journal namespace, in the e2e harness).
+	Resync time.Duration
 }
 
 func (c ConsoleConfig) withDefaults() ConsoleConfig {
@@ -60,6 +67,9 @@ func (c ConsoleConfig) withDefaults() ConsoleConfig {
 	}
 	if c.Settle <= 0 {
 		c.Settle = 100 * time.Millisecond
+	}
+	if c.Resync <= 0 {
+		c.Resync = 15 * time.Second
 	}
 	return c
 }
@@ -158,13 +168,13 @@ func (r *Recorder) followConsole(ctx context.Context, logs LogReader, name strin
 		if ctx.Err() != nil {
 			return
 		}
-		r.log.Warn("event recorder: follow console log", "instance", name, "err", err)
-		// Lines read again after a failure are those after the last one
-		// taken; lines of that same second are not taken twice (nor, if
-		// the reader lost them, at all).
-		if c.last.After(c.since) {
-			c.since = c.last.Add(time.Second)
+		// The next round reads the backlog again: lines stamped before the
+		// last one taken are skipped, and of that second those taken.
+		c.resume()
+		if errors.Is(err, errResync) {
+			continue
 		}
+		r.log.Warn("event recorder: follow console log", "instance", name, "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -173,12 +183,29 @@ func (r *Recorder) followConsole(ctx context.Context, logs LogReader, name strin
 	}
 }
 
+// errResync ends a round of following to read the backlog again.
+var errResync = errors.New("resync")
+
 // consoleLines turns one instance's console lines into recorder input.
 type consoleLines struct {
 	r     *Recorder
 	name  string
 	since time.Time // lines stamped before this are skipped
 	last  time.Time // the newest stamp taken
+	// lastLines counts the lines taken with stamp last; skip, those of
+	// them a new round must not take again.
+	lastLines map[string]int
+	skip      map[string]int
+}
+
+// resume prepares a new round: the backlog it reads holds lines already
+// taken, up to and including some of the last second.
+func (c *consoleLines) resume() {
+	if c.last.IsZero() {
+		return
+	}
+	c.since = c.last
+	c.skip = maps.Clone(c.lastLines)
 }
 
 // follow subscribes, reads the backlog, then the followed lines, dropping
@@ -219,10 +246,14 @@ func (c *consoleLines) follow(ctx context.Context, logs LogReader, cfg ConsoleCo
 	cu := catchUp{tail: tail}
 	quiet := time.NewTimer(cfg.Settle)
 	defer quiet.Stop()
+	resync := time.NewTimer(cfg.Resync)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-resync.C:
+			return errResync
 		case err := <-done:
 			for n := len(lines); n > 0; n-- {
 				c.takeAll(cu.add(<-lines))
@@ -306,8 +337,19 @@ func (c *consoleLines) take(line string) {
 	if err != nil || ev.Time.Before(c.since) {
 		return
 	}
+	if ev.Time.Equal(c.since) && c.skip[line] > 0 {
+		c.skip[line]-- // taken in an earlier round
+		return
+	}
 	if ev.Time.After(c.last) {
 		c.last = ev.Time
+		c.lastLines = map[string]int{}
+	}
+	if ev.Time.Equal(c.last) {
+		if c.lastLines == nil {
+			c.lastLines = map[string]int{}
+		}
+		c.lastLines[line]++
 	}
 	c.r.ingest(c.name, ev, fromConsole)
 }

@@ -113,7 +113,11 @@ func runRecorder(t *testing.T, r *Recorder, logs LogReader, running ...string) {
 			}
 			return out, nil
 		}
-		wg.Go(func() { r.FollowConsoles(ctx, logs, list, ConsoleConfig{Interval: 20 * time.Millisecond}) })
+		// Resyncs every 50 ms: reading the backlog again and again must not
+		// take a line twice.
+		wg.Go(func() {
+			r.FollowConsoles(ctx, logs, list, ConsoleConfig{Interval: 20 * time.Millisecond, Resync: 50 * time.Millisecond})
+		})
 	}
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
@@ -312,5 +316,38 @@ func TestCatchUpDropsWhatTheBacklogHeld(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("tail %q, followed %q: new %q, want %q", tc.tail, tc.followed, got, tc.want)
 		}
+	}
+}
+
+// deafLog is a console whose Follow never delivers a line nor ends, as a
+// journal follower was seen to do.
+type deafLog struct{ *consoleLog }
+
+func (deafLog) Follow(ctx context.Context, _ string, _ func(string)) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestConsoleResyncsADeafFollower: lines the reader never delivers are
+// still taken, from the backlog, once each.
+func TestConsoleResyncsADeafFollower(t *testing.T) {
+	st := openStore(t, "alpha")
+	r := NewRecorder(Config{}, nil, st, nil)
+	console := newConsoleLog()
+	sub, unsubscribe := r.Subscribe("")
+	defer unsubscribe()
+	runRecorder(t, r, deafLog{console}, "alpha")
+	stamp := "L " + time.Now().Add(time.Minute).Format("01/02/2006 - 15:04:05") + ": "
+	for _, text := range []string{"one", "one", "two"} {
+		fmt.Fprintf(console, "%s\"Ellie<2><STEAM_1:0:1><>\" say \"%s\"\n", stamp, text)
+	}
+	got := summary(collect(t, sub, func(e Event) bool { return e.Text == "two" }))
+	// A few more rounds: nothing is taken again.
+	time.Sleep(200 * time.Millisecond)
+	fmt.Fprintf(console, "%s\"Ellie<2><STEAM_1:0:1><>\" say \"three\"\n", stamp)
+	got = append(got, summary(collect(t, sub, func(e Event) bool { return e.Text == "three" }))...)
+	want := []string{"alpha chat Ellie one", "alpha chat Ellie one", "alpha chat Ellie two", "alpha chat Ellie three"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }
