@@ -104,13 +104,25 @@ func (s *Server) serveA2S() {
 			continue
 		}
 		req, err := decodeA2SRequest(buf[:n])
-		if err != nil {
+		if err != nil || s.ignoreA2S(src) {
 			continue
 		}
 		for _, pkt := range s.answerA2S(req, src) {
 			_, _ = s.udp.WriteToUDPAddrPort(pkt, src)
 		}
 	}
+}
+
+// ignoreA2S reports whether a query goes unanswered: one from loopback
+// (127.0.0.0/8, ::1), which the real L4D2 server ignores (docs/srcds.md §8)
+// unless -a2sloopback, and any during a map load.
+func (s *Server) ignoreA2S(src netip.AddrPort) bool {
+	if src.Addr().Unmap().IsLoopback() && !s.opts.A2SLoopback {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadingLocked()
 }
 
 // answerA2S builds the reply datagrams for a request: a challenge when the

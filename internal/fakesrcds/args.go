@@ -36,11 +36,23 @@ type Options struct {
 	FakePlayers      int  // -fakeplayers N: sets fakesrcds_players
 	FakeBots         int  // -fakebots N: sets fakesrcds_bots
 	AllowLoopbackLog bool // -allowloopbacklog: sets fakesrcds_allow_loopback_log 1
+	// A2SLoopback (-a2sloopback) answers A2S queries from 127.0.0.0/8 and
+	// ::1, which the real server ignores (docs/srcds.md §8); only for tests
+	// that need the old kindness.
+	A2SLoopback bool
+	// FakeMapLoad (-fakemapload SECONDS, default 3, 0 disables) is how long
+	// a changelevel or map leaves the server answering neither A2S nor RCON,
+	// as a real chapter load does (10–30 s, unverified in detail).
+	FakeMapLoad float64
 }
+
+// DefaultFakeMapLoad is the default length of a simulated map load in
+// seconds (-fakemapload).
+const DefaultFakeMapLoad = 3
 
 // DefaultOptions are srcds's defaults for everything the stand-in models.
 func DefaultOptions() Options {
-	return Options{Game: "left4dead2", IP: "0.0.0.0", Port: 27015, Map: "c1m1_hotel", MaxPlayers: 8, Tickrate: 30}
+	return Options{Game: "left4dead2", IP: "0.0.0.0", Port: 27015, Map: "c1m1_hotel", MaxPlayers: 8, Tickrate: 30, FakeMapLoad: DefaultFakeMapLoad}
 }
 
 // ParseArgs reads a srcds command line (without the program name).
@@ -172,6 +184,18 @@ func ParseArgs(args []string) (Options, error) {
 			// srcds_run's switch; the engine ignores it.
 		case a == "-allowloopbacklog":
 			o.AllowLoopbackLog = true
+		case a == "-a2sloopback":
+			o.A2SLoopback = true
+		case a == "-fakemapload":
+			if i+1 >= len(args) {
+				return o, fmt.Errorf("argument -fakemapload: missing seconds")
+			}
+			f, err := strconv.ParseFloat(args[i+1], 64)
+			if err != nil || f < 0 || f > 3600 {
+				return o, fmt.Errorf("argument -fakemapload: %q is not a number of seconds from 0 to 3600", args[i+1])
+			}
+			o.FakeMapLoad = f
+			i++
 		}
 	}
 	if strings.ContainsAny(o.Game, "/\\") || o.Game == "." || o.Game == ".." {

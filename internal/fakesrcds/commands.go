@@ -42,8 +42,7 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 		if len(c.args) > 2 && name == "map" {
 			s.cvars.set("mp_gamemode", c.args[2])
 		}
-		s.loadMapLocked(c.args[1], true)
-		s.reconcilePlayersLocked()
+		s.beginMapLoadLocked(c.args[1])
 	case "say":
 		if c.argS == "" {
 			return
@@ -131,7 +130,11 @@ func (s *Server) cvarCommandLocked(c command, out io.Writer) {
 		s.logLocked(fmt.Sprintf("server_cvar: \"%s\" \"%s\"", cv.name, value))
 	}
 	switch strings.ToLower(name) {
-	case cvarPlayers, cvarBots, cvarJoinInterval:
+	case "rcon_password":
+		// Setting it, even to the same value, closes every RCON
+		// connection (docs/srcds.md §8; rconguard.go).
+		s.rconCloseAllLocked()
+	case cvarPlayers, cvarBots, cvarJoinInterval, cvarHibernate:
 		s.reconcilePlayersLocked()
 	case cvarAllowLoopbackLog:
 		s.allowLB = atoi(value) != 0

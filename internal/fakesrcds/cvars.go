@@ -39,6 +39,9 @@ var knownCvars = []cvar{
 	{name: "sv_logsecret", def: "0", help: "If set, include this secret in UDP log packets (type 'S' instead of 'R')."},
 	{name: "sv_contact", def: "", flags: []string{"notify"}, help: "Contact email for the server sysop."},
 	{name: "rcon_password", def: "", flags: []string{"dontrecord"}, help: "Remote console password."},
+	{name: "sv_rcon_maxfailures", def: "5", help: "Failed RCON auths from one address before it is banned."},
+	{name: "sv_rcon_banpenalty", def: "0", help: "Minutes an address stays banned after too many failed RCON auths (0: until restart)."},
+	{name: cvarHibernate, def: "1", help: "Hibernate (no bots, no simulation) while no human is connected."},
 	{name: "servercfgfile", def: "server.cfg", help: "Config file executed at each map start."},
 	{name: "motd_enabled", def: "1", flags: []string{"game"}, help: "Show the message of the day."},
 	{name: "sv_steamgroup", def: "", flags: []string{"notify"}, help: "Steam group ids for the server browser."},
@@ -58,6 +61,8 @@ const (
 	cvarJoinInterval     = "fakesrcds_join_interval"
 	cvarCrash            = "fakesrcds_crash"
 	cvarAllowLoopbackLog = "fakesrcds_allow_loopback_log"
+	// cvarHibernate is the engine's; the stand-in reacts to changes of it.
+	cvarHibernate = "sv_hibernate_when_empty"
 )
 
 // cvarSet is the server's console variables by lower-case name.

@@ -52,6 +52,10 @@
 //	-fakeplayers N         same as fakesrcds_players N
 //	-fakebots N            same as fakesrcds_bots N
 //	-allowloopbacklog      same as fakesrcds_allow_loopback_log 1
+//	-a2sloopback           answer A2S from 127.0.0.0/8 and ::1, which the
+//	                       real server ignores (for tests that need it)
+//	-fakemapload SECONDS   how long changelevel/map stalls the server (3;
+//	                       0 loads at once)
 //
 // Other "-switch" arguments are ignored. The binary also honours the
 // environment variable FAKESRCDS_ALLOW_LOOPBACK_LOG=1.
@@ -87,16 +91,33 @@
 // "fakesrcds_chat USERID TEXT" makes a simulated player say TEXT (say_team
 // when TEXT starts with "(team)").
 //
+// # Where it is as unkind as the real server (docs/srcds.md §8)
+//
+//   - A2S queries from loopback get no answer (unless -a2sloopback); RCON
+//     on loopback works.
+//   - Setting rcon_password (console, cfg, RCON; even to the same value)
+//     closes every RCON connection. server.cfg runs at every map start.
+//   - changelevel and map print "---- Host_Changelevel ----" at once, then
+//     stall for -fakemapload seconds: A2S packets are dropped, RCON packets
+//     (and new connections' auths) wait; then the map loads (server.cfg).
+//   - With no humans and sv_hibernate_when_empty 1 (default) the server
+//     hibernates: status says "(hibernating)" and there are no bots.
+//   - sv_rcon_maxfailures (5) failed auths from one address ban it for
+//     sv_rcon_banpenalty minutes (0: until restart): "Banning ADDR for rcon
+//     hacking attempts", its connections are closed, new ones at once.
+//     Every auth is logged: `rcon from "IP:PORT": password accepted` (the
+//     stand-in's own line) or `rcon from "IP:PORT": Bad Password`.
+//
 // # Network surfaces
 //
-// UDP: A2S_INFO (a 0x41 challenge first, the 'I' reply when the request
+// UDP (not from loopback): A2S_INFO (a 0x41 challenge first, the 'I' reply when the request
 // carries it; protocol 17, folder left4dead2, game "Left 4 Dead 2", app 550,
 // extra data with port, SteamID, keywords "MODE[,sv_tags][,empty],secure"
 // and game id), A2S_PLAYER and A2S_RULES (notify cvars), each behind the
 // challenge round; replies over 1400 bytes are split in the Source format.
 //
 // TCP: RCON. Auth answers an empty RESPONSE_VALUE, then AUTH_RESPONSE with
-// the request id (or -1 on failure; 5 failures close the connection). A
+// the request id (or -1 on failure; see the ban above). A
 // command before auth closes the connection. Output is split into
 // RESPONSE_VALUE packets of at most 4096 bytes (one empty packet when there
 // is none). An empty RESPONSE_VALUE from the client is mirrored, followed

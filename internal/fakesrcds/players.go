@@ -91,17 +91,9 @@ func (s *Server) reconcilePlayersLocked() {
 	wantHumans = min(wantHumans, maxp-wantBots)
 
 	humans, bots := s.counts()
-	for bots > wantBots {
-		s.removePlayerLocked(s.lastSim(true), "Kicked by Console")
-		bots--
-	}
 	for humans > wantHumans {
 		s.removePlayerLocked(s.lastSim(false), "Disconnect by user.")
 		humans--
-	}
-	for bots < wantBots {
-		s.addPlayerLocked(true)
-		bots++
 	}
 	interval := s.cvars.float(cvarJoinInterval)
 	if humans < wantHumans {
@@ -122,6 +114,27 @@ func (s *Server) reconcilePlayersLocked() {
 			})
 		}
 	}
+	// NOTE: with no humans and sv_hibernate_when_empty 1 (the default) the
+	// server hibernates and kicks its bots (docs/srcds.md §8); they come
+	// back with the first human.
+	if s.hibernatingLocked() {
+		wantBots = 0
+	}
+	for bots > wantBots {
+		s.removePlayerLocked(s.lastSim(true), "Kicked by Console")
+		bots--
+	}
+	for bots < wantBots {
+		s.addPlayerLocked(true)
+		bots++
+	}
+}
+
+// hibernatingLocked reports whether the server hibernates: no humans and
+// sv_hibernate_when_empty set.
+func (s *Server) hibernatingLocked() bool {
+	humans, _ := s.counts()
+	return humans == 0 && s.cvars.int(cvarHibernate) != 0
 }
 
 func (s *Server) isStopping() bool {
@@ -226,7 +239,7 @@ func (s *Server) statusLocked() string {
 	fmt.Fprintf(&b, "os      : Linux Dedicated\n")
 	fmt.Fprintf(&b, "map     : %s at: 0 x, 0 y, 0 z\n", s.mapName)
 	hib := "(not hibernating)"
-	if humans == 0 {
+	if s.hibernatingLocked() {
 		hib = "(hibernating)"
 	}
 	fmt.Fprintf(&b, "players : %d humans, %d bots (%d max) %s (unreserved)\n", humans, bots, s.opts.MaxPlayers, hib)

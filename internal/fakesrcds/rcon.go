@@ -25,9 +25,6 @@ const (
 	// rconMaxPacket bounds the size field of a request: anything larger
 	// closes the connection, as the engine does with oversized requests.
 	rconMaxPacket = rconMaxBody + 10
-	// rconMaxFailures is how many failed auths one connection may make
-	// before it is closed (the engine bans the address; this only hangs up).
-	rconMaxFailures = 5
 )
 
 // rconPacket is one decoded RCON packet.
@@ -97,7 +94,8 @@ func (s *Server) serveRCON() {
 			continue
 		}
 		s.mu.Lock()
-		if s.isStopping() {
+		if s.isStopping() || s.rconBannedLocked(rconAddr(conn)) {
+			// A banned address is hung up on at once (rconguard.go).
 			s.mu.Unlock()
 			_ = conn.Close()
 			continue
@@ -121,10 +119,15 @@ func (s *Server) handleRCON(conn net.Conn) {
 	r := bufio.NewReader(conn)
 	from := conn.RemoteAddr().String()
 	authed := false
-	failures := 0
+	banned := false
 	for {
 		p, err := readRCONPacket(r)
 		if err != nil {
+			return
+		}
+		// During a map load the server reads nothing (mapload.go): the
+		// request waits, the connection stays open.
+		if (p.typ == rconAuth || p.typ == rconExecCommand) && !s.waitLoaded() {
 			return
 		}
 		var out []byte
@@ -133,20 +136,22 @@ func (s *Server) handleRCON(conn net.Conn) {
 			// The engine answers an auth request with an empty
 			// RESPONSE_VALUE first, then AUTH_RESPONSE: the request's id
 			// on success, -1 on failure. No rcon_password means RCON is
-			// disabled: every attempt fails.
+			// disabled: every attempt fails. Failures count per address
+			// and lead to a ban (rconguard.go).
 			s.mu.Lock()
 			pw := s.cvars.str("rcon_password")
 			ok := pw != "" && subtle.ConstantTimeCompare([]byte(pw), []byte(p.body)) == 1
-			if !ok {
-				s.rconLogLocked(from, "Bad Password", nil)
+			if ok {
+				s.rconAuthOKLocked(conn)
+			} else {
+				banned = s.rconAuthFailedLocked(conn)
 			}
 			s.mu.Unlock()
 			out = append(out, encodeRCONPacket(p.id, rconResponseValue, "")...)
+			authed = ok
 			if ok {
-				authed = true
 				out = append(out, encodeRCONPacket(p.id, rconAuthResponse, "")...)
 			} else {
-				failures++
 				out = append(out, encodeRCONPacket(-1, rconAuthResponse, "")...)
 			}
 		case rconExecCommand:
@@ -178,7 +183,10 @@ func (s *Server) handleRCON(conn net.Conn) {
 		if _, err := conn.Write(out); err != nil {
 			return
 		}
-		if failures >= rconMaxFailures {
+		if banned {
+			s.mu.Lock()
+			s.rconCloseFromLocked(rconAddr(conn))
+			s.mu.Unlock()
 			return
 		}
 	}

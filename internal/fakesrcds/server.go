@@ -78,6 +78,8 @@ type Server struct {
 	file       logFile // the open log file (logfile.go)
 	logDests   []netip.AddrPort
 	conns      map[net.Conn]struct{}
+	load       mapLoad   // a changelevel in progress (mapload.go)
+	rconState  rconGuard // RCON auth failures and bans (rconguard.go)
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the server has stopped
@@ -297,6 +299,7 @@ func (s *Server) shutdown() {
 	if s.joinTimer != nil {
 		s.joinTimer.Stop()
 	}
+	s.stopMapLoadLocked()
 	s.stopLogFileLocked()
 	for c := range s.conns {
 		_ = c.Close()
@@ -361,11 +364,9 @@ func (s *Server) mapExists(name string) bool {
 // of a new map, and server.cfg (servercfgfile) executed as at every map
 // start.
 func (s *Server) loadMapLocked(name string, change bool) {
-	if change {
-		s.out.printf("---- Host_Changelevel ----")
-	} else {
+	if !change {
 		s.out.printf("---- Host_NewGame ----")
-	}
+	} // a changelevel printed its header when the load began (mapload.go)
 	if !s.mapExists(name) {
 		s.out.printf("Warning: map %s not found under %s; loading it anyway", name, s.gameDir)
 	}

@@ -140,8 +140,11 @@ func TestRCONWireSequence(t *testing.T) {
 		r.expectClosed()
 	})
 	t.Run("repeated failures close", func(t *testing.T) {
+		// Its own server: failures count per address, and the one above
+		// already failed once from 127.0.0.1.
+		s := start(t, install(t, map[string]string{"server.cfg": "rcon_password pw\n"}), nil)
 		r := dialRaw(t, s)
-		for i := range rconMaxFailures {
+		for i := range 5 {
 			r.send(int32(i), rconAuth, "bad")
 			r.expect(int32(i), rconResponseValue, "")
 			r.expect(-1, rconAuthResponse, "")
