@@ -18,8 +18,8 @@ import (
 // socket. That copy bans on the failure after the limit; the stand-in bans
 // on reaching it, one failure earlier, to be the stricter of the two.
 type rconGuard struct {
-	fails  map[netip.Addr]int
-	bans   map[netip.Addr]time.Time // ban end; zero time: until restart
+	fails map[netip.Addr]int
+	bans  map[netip.Addr]time.Time // ban end; zero time: until restart
 }
 
 // rconAddr is the IP a connection comes from.
