@@ -183,7 +183,9 @@ func ctx10(t *testing.T) context.Context {
 }
 
 func baseArgs() []string {
-	return []string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0", "+map", "c1m1_hotel", "+maxplayers", "8", "-tickrate", "60"}
+	// -a2sloopback: these tests query A2S on loopback, which the real
+	// server (and the stand-in by default) ignores.
+	return []string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0", "+map", "c1m1_hotel", "+maxplayers", "8", "-tickrate", "60", "-a2sloopback"}
 }
 
 // TestSrcdsRunUsesItsOwnTree starts tree A's srcds_run from inside tree B:

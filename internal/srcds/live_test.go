@@ -38,7 +38,9 @@ func startServer(t *testing.T, cfgs map[string]string, args ...string) *fakesrcd
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	full := append([]string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0"}, args...)
+	// -a2sloopback: these tests exercise the A2S client on loopback, which
+	// the real server (and the stand-in by default) ignores.
+	full := append([]string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0", "-a2sloopback"}, args...)
 	s, err := fakesrcds.Start(ctx, fakesrcds.Config{Dir: dir, Args: full, AllowLoopbackLog: true})
 	if err != nil {
 		cancel()
@@ -56,6 +58,14 @@ func testCtx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// launchPassword sets the RCON password once on the command line, as
+// left4me does, instead of in server.cfg: a server.cfg that sets it closes
+// every RCON connection at each map start (docs/srcds.md §8).
+var launchPassword = []string{"+rcon_password", "s3cret"}
+
+// cfgWithoutPassword is baseCfg without its rcon_password line.
+var cfgWithoutPassword = strings.Replace(baseCfg, "rcon_password \"s3cret\"\n", "", 1)
 
 const baseCfg = `// a server.cfg as an operator writes it
 hostname "Test Server One"
@@ -306,7 +316,7 @@ func TestRCONPlainGorconClient(t *testing.T) {
 }
 
 func TestRCONChangelevel(t *testing.T) {
-	s := startServer(t, map[string]string{"server.cfg": baseCfg, "gamemode/versus.cfg": ""})
+	s := startServer(t, map[string]string{"server.cfg": cfgWithoutPassword, "gamemode/versus.cfg": ""}, launchPassword...)
 	c := dial(t, s)
 	if out, err := c.Exec(testCtx(t), "changelevel c5m1_waterfront"); err != nil {
 		t.Fatalf("changelevel: %v %q", err, out)
@@ -397,11 +407,11 @@ func startListener(t *testing.T, bind string, srv *fakesrcds.Server, secret stri
 func TestLogListenerReceivesEvents(t *testing.T) {
 	for _, secret := range []string{"", "91827"} {
 		t.Run("secret="+secret, func(t *testing.T) {
-			cfg := baseCfg
+			cfg := cfgWithoutPassword
 			if secret != "" {
 				cfg += "sv_logsecret " + secret + "\n"
 			}
-			s := startServer(t, map[string]string{"server.cfg": cfg, "gamemode/versus.cfg": ""})
+			s := startServer(t, map[string]string{"server.cfg": cfg, "gamemode/versus.cfg": ""}, launchPassword...)
 			col := newCollector()
 			l := startListener(t, "127.0.0.1:0", s, secret, col)
 			c := dial(t, s)
