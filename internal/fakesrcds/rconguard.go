@@ -90,15 +90,26 @@ func (s *Server) rconAuthFailedLocked(c net.Conn) bool {
 func (s *Server) rconCloseFromLocked(addr netip.Addr) {
 	for c := range s.conns {
 		if rconAddr(c) == addr {
-			_ = c.Close()
+			hangUp(c)
 		}
 	}
+}
+
+// hangUp closes a connection whose handler may be blocked reading it.
+// Close alone releases the socket only once that read returns; shutting
+// the write side first sends the FIN at once, so the client sees the
+// connection closed as soon as the server has decided so.
+func hangUp(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_ = c.Close()
 }
 
 // rconCloseAllLocked closes every RCON connection, as the engine does
 // whenever rcon_password is set, even to the same value.
 func (s *Server) rconCloseAllLocked() {
 	for c := range s.conns {
-		_ = c.Close()
+		hangUp(c)
 	}
 }
