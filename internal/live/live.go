@@ -34,24 +34,38 @@ type Player struct {
 
 // Snapshot is the last known state of one server.
 type Snapshot struct {
-	Name       string // the target's name (the instance name)
-	Online     bool   // false only after Config.OfflineAfter consecutive failed polls
-	Hostname   string
-	Map        string
-	Players    []Player // humans first, then bots, each in status order
-	Humans     int
-	Bots       int
-	MaxPlayers int
-	UpdatedAt  time.Time // when the server last answered
-	Err        string    // the last poll's error, empty when it succeeded
-	Failures   int       // consecutive failed polls
+	Name string // the target's name (the instance name)
+	// Online is false only after Config.OfflineAfter consecutive failed
+	// polls spanning more than Config.OfflineSpan (a map load is not an
+	// outage), and before the server first answered.
+	Online bool
+	// NotAnswering says the last poll failed while the server still counts
+	// as online: the snapshot keeps the last state it answered with.
+	NotAnswering bool
+	// Hibernating says status reported "(hibernating)": no humans, no bots,
+	// the server idles until someone joins (docs/srcds.md §8).
+	Hibernating bool
+	Hostname    string
+	Map         string
+	Players     []Player // humans first, then bots, each in status order
+	Humans      int
+	Bots        int
+	MaxPlayers  int
+	UpdatedAt   time.Time // when the server last answered
+	Err         string    // the last poll's error, empty when it succeeded
+	Failures    int       // consecutive failed polls
 }
 
 // Target is a server to poll. RCONPassword is a secret: it is never logged
 // and never appears in a Snapshot.
+//
+// NOTE: the real server does not answer A2S sent to loopback but RCON on
+// loopback works with +ip 0.0.0.0 (docs/srcds.md §8), so the two have
+// separate addresses: RCON on 127.0.0.1, A2S on the host's address.
 type Target struct {
 	Name         string
-	Addr         string // host:port of the game port (UDP A2S and TCP RCON)
+	RCONAddr     string // host:port of the game port for RCON (TCP)
+	A2SAddr      string // host:port of the game port for A2S (UDP); not loopback
 	RCONPassword string
 }
 
@@ -80,7 +94,14 @@ type Config struct {
 	Timeout      time.Duration // for one server's poll (default 3s)
 	Concurrency  int           // servers polled at once (default 32)
 	OfflineAfter int           // consecutive failures before Online=false (default 3)
+	// OfflineSpan is how long polls must keep failing, too, before
+	// Online=false (default 45s): longer than a map load, during which the
+	// server answers nothing (docs/srcds.md §8; 10–30 s on real hardware).
+	OfflineSpan time.Duration
 }
+
+// DefaultOfflineSpan is Config.OfflineSpan's default.
+const DefaultOfflineSpan = 45 * time.Second
 
 func (c Config) withDefaults() Config {
 	if c.Interval <= 0 {
@@ -94,6 +115,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OfflineAfter <= 0 {
 		c.OfflineAfter = 3
+	}
+	if c.OfflineSpan <= 0 {
+		c.OfflineSpan = DefaultOfflineSpan
 	}
 	return c
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Poller keeps a Snapshot per target, refreshed every Config.Interval. One
-// RCON connection is kept per target and dialled again after an error.
+// RCON connection is kept per target (an srcds.Session: dialled again when
+// the server closed it, kept through map loads).
 // It is safe for concurrent use.
 type Poller struct {
 	cfg      Config
@@ -120,14 +121,20 @@ func (p *Poller) reconcile(targets []Target) {
 	}
 	for name, t := range want {
 		if _, ok := p.servers[name]; !ok {
-			p.servers[name] = &server{target: t, snap: Snapshot{Name: name}}
+			p.servers[name] = newServer(t)
 		}
 	}
 }
 
 // poll asks one server for its state and folds the answer (or the failure)
 // into its snapshot.
+//
+// NOTE: a map load stalls the server (no A2S, no RCON) for 10–30 s
+// (docs/srcds.md §8). A failed poll keeps the last state, marked
+// NotAnswering; only failures in a row spanning more than OfflineSpan make
+// the server offline.
 func (p *Poller) poll(ctx context.Context, srv *server) {
+	started := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	st, err := srv.query(pctx)
@@ -138,7 +145,8 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 		st.Online = true
 		st.UpdatedAt = now
 		srv.snap = st
-		if prev.Failures >= p.cfg.OfflineAfter {
+		srv.failingSince = time.Time{}
+		if !prev.Online && prev.Failures > 0 {
 			p.log.Info("server answers again", "instance", srv.target.Name, "after_failures", prev.Failures)
 		}
 		return
@@ -146,15 +154,20 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 	if ctx.Err() != nil {
 		return // shutting down: not the server's fault
 	}
+	if srv.failingSince.IsZero() {
+		srv.failingSince = started
+	}
 	next := prev
 	next.Failures++
 	next.Err = err.Error()
-	if next.Failures >= p.cfg.OfflineAfter {
-		if next.Failures == p.cfg.OfflineAfter {
-			p.log.Warn("server offline", "instance", srv.target.Name, "failures", next.Failures, "err", err)
-		}
+	next.NotAnswering = true
+	if next.Online && next.Failures >= p.cfg.OfflineAfter && now.Sub(srv.failingSince) > p.cfg.OfflineSpan {
+		p.log.Warn("server offline", "instance", srv.target.Name, "failures", next.Failures,
+			"since", srv.failingSince.Format(time.RFC3339), "err", err)
 		next.Online = false
-		next.Players, next.Humans, next.Bots = nil, 0, 0
+	}
+	if !next.Online {
+		next.Players, next.Humans, next.Bots, next.Hibernating = nil, 0, 0, false
 	}
 	srv.snap = next
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,29 +18,36 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/fakesrcds"
+	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/steam"
 )
 
 const steamBase = 76561197960265728
 
-// testServer is a fakesrcds running in-process on 127.0.0.1.
+// testServer is a fakesrcds running in-process, bound to every address
+// (+ip 0.0.0.0, as left4me's units run it): RCON on 127.0.0.1, A2S on the
+// host's address, since the stand-in, like the real server, ignores A2S
+// from loopback.
 type testServer struct {
 	*fakesrcds.Server
 	dir      string
 	password string
+	host     string // the host's address, for A2S
 	cancel   context.CancelFunc
 }
 
 // startServer writes a stand-in installation whose server.cfg sets the
-// hostname and RCON password, and starts fakesrcds on it (port 0 picks a
-// free port) with the extra command-line args.
+// hostname, and starts fakesrcds on it (port 0 picks a free port) with the
+// RCON password set once on the command line (as left4me does: a server.cfg
+// that sets it closes every RCON connection at each map start) and the
+// extra command-line args.
 func startServer(tb testing.TB, hostname, password string, port int, args ...string) *testServer {
 	tb.Helper()
 	dir := tb.TempDir()
 	if err := fakesrcds.WriteInstallation(dir, ""); err != nil {
 		tb.Fatal(err)
 	}
-	cfg := fmt.Sprintf("hostname %q\nrcon_password %q\n", hostname, password)
+	cfg := fmt.Sprintf("hostname %q\n", hostname)
 	if err := os.WriteFile(filepath.Join(dir, "left4dead2", "cfg", "server.cfg"), []byte(cfg), 0o644); err != nil {
 		tb.Fatal(err)
 	}
@@ -50,13 +58,18 @@ func startServer(tb testing.TB, hostname, password string, port int, args ...str
 func restartServer(tb testing.TB, dir, password string, port int, args ...string) *testServer {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	full := append([]string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", strconv.Itoa(port)}, args...)
+	full := append([]string{"-game", "left4dead2", "+ip", "0.0.0.0", "+hostport", strconv.Itoa(port), "+rcon_password", password}, args...)
 	s, err := fakesrcds.Start(ctx, fakesrcds.Config{Dir: dir, Args: full})
 	if err != nil {
 		cancel()
 		tb.Fatalf("start fakesrcds: %v", err)
 	}
-	ts := &testServer{Server: s, dir: dir, password: password, cancel: cancel}
+	host, err := hostaddr.Primary()
+	if err != nil {
+		cancel()
+		tb.Skipf("no non-loopback address to send A2S to: %v", err)
+	}
+	ts := &testServer{Server: s, dir: dir, password: password, cancel: cancel, host: host.String()}
 	tb.Cleanup(ts.stop)
 	return ts
 }
@@ -67,7 +80,7 @@ func (ts *testServer) stop() {
 }
 
 func (ts *testServer) target(name string) Target {
-	return Target{Name: name, Addr: ts.Addr(), RCONPassword: ts.password}
+	return Target{Name: name, RCONAddr: ts.Addr(), A2SAddr: net.JoinHostPort(ts.host, strconv.Itoa(ts.Port())), RCONPassword: ts.password}
 }
 
 // targetList is a TargetLister whose list a test can change.
@@ -205,8 +218,14 @@ func TestPollerReportsEachServer(t *testing.T) {
 		}
 	}
 
+	if s := snapshot(t, p, "hotel"); s.Hibernating {
+		t.Errorf("hotel has humans but hibernates")
+	}
+	if s := snapshot(t, p, "highway"); !s.Hibernating || s.Bots != 0 {
+		t.Errorf("highway has no humans: want it hibernating, got %+v", s)
+	}
+
 	// A map change shows at the next refresh, over the same connection.
-	conn := p.servers["hotel"].rcon
 	hotel.Exec("changelevel c3m1_plankcountry")
 	highway.Exec("fakesrcds_players 2")
 	if err := p.Refresh(ctx); err != nil {
@@ -217,8 +236,8 @@ func TestPollerReportsEachServer(t *testing.T) {
 	if s := snapshot(t, p, "locked"); !s.Online || !strings.Contains(s.Err, "not retried") {
 		t.Errorf("locked after a second poll: online %v, err %q", s.Online, s.Err)
 	}
-	if conn == nil || p.servers["hotel"].rcon != conn {
-		t.Errorf("the RCON connection was not kept between polls")
+	if n := p.servers["hotel"].rcon.Dials(); n != 1 {
+		t.Errorf("%d RCON connections to hotel, want 1 kept between polls", n)
 	}
 	if s := snapshot(t, p, "hotel"); s.Map != "c3m1_plankcountry" || s.Humans != 3 {
 		t.Errorf("after changelevel: map %q, %d humans", s.Map, s.Humans)
@@ -243,7 +262,8 @@ func TestPollerOfflineOnlyAfterConsecutiveFailures(t *testing.T) {
 	port := srv.Port()
 	targets := &targetList{}
 	targets.set(srv.target("flaky"))
-	p := NewPoller(Config{Timeout: 2 * time.Second, OfflineAfter: 3}, targets, nil, nil)
+	// A span too short to matter: three failures suffice.
+	p := NewPoller(Config{Timeout: 2 * time.Second, OfflineAfter: 3, OfflineSpan: time.Nanosecond}, targets, nil, nil)
 	notes, cancel := p.Subscribe()
 	defer cancel()
 	refresh := func() Snapshot {
@@ -268,7 +288,7 @@ func TestPollerOfflineOnlyAfterConsecutiveFailures(t *testing.T) {
 		if s.Online != wantOnline || s.Failures != i || s.Err == "" {
 			t.Errorf("after %d failed polls: online %v failures %d err %q; want online %v", i, s.Online, s.Failures, s.Err, wantOnline)
 		}
-		if wantOnline && (s.Humans != 2 || s.Map != "c1m1_hotel") {
+		if wantOnline && (s.Humans != 2 || s.Map != "c1m1_hotel" || !s.NotAnswering) {
 			t.Errorf("after %d failed polls the last state is gone: %+v", i, s)
 		}
 		if !wantOnline && (len(s.Players) != 0 || s.Humans != 0) {
@@ -337,5 +357,52 @@ func TestPollerWithoutSteam(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPollerMapLoadsAreNotOutages changes the map three times in a row on
+// a server whose map loads stall it (no A2S, no RCON) for longer than a
+// poll's timeout: the server never shows offline, the snapshot keeps the
+// last state while it does not answer, and the RCON connection is kept.
+func TestPollerMapLoadsAreNotOutages(t *testing.T) {
+	ctx := ctxFor(t)
+	srv := startServer(t, "Loader", "pw", 0, "-fakemapload", "1.5", "-fakeplayers", "2")
+	targets := &targetList{}
+	targets.set(srv.target("loader"))
+	p := NewPoller(Config{Timeout: 300 * time.Millisecond, OfflineAfter: 2}, targets, nil, nil)
+	if err := p.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := snapshot(t, p, "loader"); !s.Online || s.NotAnswering || s.Humans != 2 {
+		t.Fatalf("first poll: %+v", s)
+	}
+	stalled := 0
+	for _, m := range []string{"c2m1_highway", "c3m1_plankcountry", "c4m1_milltown_a"} {
+		srv.Exec("changelevel " + m)
+		for {
+			if err := p.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := snapshot(t, p, "loader")
+			if !s.Online {
+				t.Fatalf("offline during the load of %s: %+v", m, s)
+			}
+			if s.NotAnswering {
+				stalled++
+				if s.Humans != 2 || len(s.Players) != 2 {
+					t.Errorf("not answering but the last state is gone: %+v", s)
+				}
+				continue
+			}
+			if s.Map == m {
+				break
+			}
+		}
+	}
+	if stalled == 0 {
+		t.Errorf("no poll fell into a map load; the test proves nothing")
+	}
+	if n := p.servers["loader"].rcon.Dials(); n != 1 {
+		t.Errorf("%d RCON connections over three map loads, want 1", n)
 	}
 }

@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -11,15 +10,12 @@ import (
 )
 
 // Back-off periods. Polling every few seconds must not turn into an attack
-// on a misconfigured server.
+// on a misconfigured server. (A refused RCON password backs off inside
+// srcds.Session: srcds bans an address after repeated failures.)
 const (
-	// authBackoff: srcds bans an address after repeated bad RCON passwords
-	// (sv_rcon_maxfailures), which would also lock the panel's console out,
-	// so a refused password is not tried again for this long.
-	authBackoff = time.Minute
-	// a2sBackoff: srcds may ignore A2S sent to 127.0.0.1 (SRCDS.md §2); after
-	// a2sMaxMisses misses in a row while RCON answers, A2S is skipped for
-	// this long so that each poll does not wait out its timeout.
+	// a2sBackoff: after a2sMaxMisses misses in a row while RCON answers,
+	// A2S is skipped for this long so that each poll does not wait out its
+	// timeout (a host address the server does not answer on, say).
 	a2sBackoff   = time.Minute
 	a2sMaxMisses = 2
 	// a2sTimeout bounds the A2S round trips of one poll.
@@ -32,11 +28,14 @@ type server struct {
 	target Target
 	snap   Snapshot
 
-	rcon          *srcds.RCON // nil until dialled, and after an error
-	authFailUntil time.Time   // no RCON dial before this after a refused password
-	authErr       error
-	a2sMisses     int
-	a2sSkipUntil  time.Time
+	rcon         *srcds.Session // the kept RCON connection
+	failingSince time.Time      // start of the first failed poll in a row
+	a2sMisses    int
+	a2sSkipUntil time.Time
+}
+
+func newServer(t Target) *server {
+	return &server{target: t, snap: Snapshot{Name: t.Name}, rcon: srcds.NewSession(t.RCONAddr, t.RCONPassword)}
 }
 
 type a2sResult struct {
@@ -51,12 +50,12 @@ type a2sResult struct {
 func (s *server) query(ctx context.Context) (Snapshot, error) {
 	now := time.Now()
 	var a2sCh chan a2sResult
-	if now.After(s.a2sSkipUntil) {
+	if now.After(s.a2sSkipUntil) && s.target.A2SAddr != "" {
 		a2sCh = make(chan a2sResult, 1)
 		go func() {
 			actx, cancel := context.WithTimeout(ctx, a2sTimeout)
 			defer cancel()
-			info, players, err := srcds.Query(actx, s.target.Addr)
+			info, players, err := srcds.Query(actx, s.target.A2SAddr)
 			a2sCh <- a2sResult{info, players, err}
 		}()
 	}
@@ -96,58 +95,30 @@ func (s *server) query(ctx context.Context) (Snapshot, error) {
 	}
 }
 
-// status runs "status" over the kept connection, dialling when there is
-// none. A failure on an old connection (the server restarted, say) gets one
-// fresh dial before it counts.
+// status runs "status" over the kept connection. The session dials when
+// there is none and retries once on a fresh connection when the kept one
+// was closed (status is idempotent); a timeout (a map load) keeps it.
 func (s *server) status(ctx context.Context) (srcds.Status, error) {
-	for attempt := 0; ; attempt++ {
-		fresh := s.rcon == nil
-		if fresh {
-			if time.Now().Before(s.authFailUntil) {
-				return srcds.Status{}, s.authErr
-			}
-			c, err := srcds.Dial(ctx, s.target.Addr, s.target.RCONPassword)
-			if err != nil {
-				if errors.Is(err, srcds.ErrAuth) {
-					s.authFailUntil = time.Now().Add(authBackoff)
-					s.authErr = fmt.Errorf("%w (not retried for %s)", err, authBackoff)
-				}
-				return srcds.Status{}, err
-			}
-			s.rcon = c
-		}
-		out, err := s.rcon.Exec(ctx, "status")
-		if err == nil {
-			st, perr := srcds.ParseStatus(out)
-			if perr == nil {
-				return st, nil
-			}
-			err = perr
-		}
-		s.close()
-		if fresh || attempt > 0 || ctx.Err() != nil {
-			return srcds.Status{}, err
-		}
+	out, err := s.rcon.Exec(ctx, "status", true)
+	if err != nil {
+		return srcds.Status{}, err
 	}
+	return srcds.ParseStatus(out)
 }
 
-func (s *server) close() {
-	if s.rcon != nil {
-		_ = s.rcon.Close()
-		s.rcon = nil
-	}
-}
+func (s *server) close() { _ = s.rcon.Close() }
 
 // fromStatus turns parsed status output into a snapshot: humans first,
 // then bots.
 func fromStatus(st srcds.Status) Snapshot {
 	snap := Snapshot{
-		Hostname:   st.Hostname,
-		Map:        st.Map,
-		Humans:     st.Humans,
-		Bots:       st.Bots,
-		MaxPlayers: st.MaxPlayers,
-		Players:    make([]Player, 0, len(st.Players)),
+		Hostname:    st.Hostname,
+		Map:         st.Map,
+		Humans:      st.Humans,
+		Bots:        st.Bots,
+		MaxPlayers:  st.MaxPlayers,
+		Hibernating: st.Hibernating,
+		Players:     make([]Player, 0, len(st.Players)),
 	}
 	for _, p := range st.Players {
 		snap.Players = append(snap.Players, Player{
