@@ -11,10 +11,26 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
 )
+
+// queryHost resolves LEFT4ME_QUERY_HOST: the configured address, else the
+// host's primary address. Without either it falls back to 127.0.0.1 with a
+// warning: the real game server ignores A2S there (docs/srcds.md §8), so
+// players then show without scores (RCON status still lists them).
+func (c Config) queryHost() netip.Addr {
+	a, err := hostaddr.Resolve(envQueryHost, c.QueryHost)
+	if err != nil {
+		if c.Logger != nil {
+			c.Logger.Warn("no address for A2S queries; using 127.0.0.1, which the game server ignores (players show without scores)", "err", err)
+		}
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	return a
+}
 
 // Supervisor backends (LEFT4ME_SUPERVISOR).
 const (
@@ -33,7 +49,11 @@ type Config struct {
 	// (LOG_LISTENER_ADDR, host:port, not loopback); empty disables it.
 	LogListenerAddr string
 	// LogListenerBind is where the UDP log listener binds (LOG_LISTENER_BIND).
-	LogListenerBind     string
+	LogListenerBind string
+	// QueryHost is the address of this host the panel sends A2S queries to
+	// (LEFT4ME_QUERY_HOST; not loopback, which the game server ignores).
+	// Empty: the host's primary address, found when the panel starts.
+	QueryHost           string
 	SteamWebAPIKey      string // STEAM_WEB_API_KEY
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
@@ -75,6 +95,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.LogListenerBind != "" {
 		if _, _, err := net.SplitHostPort(c.LogListenerBind); err != nil {
 			return Config{}, fmt.Errorf("LOG_LISTENER_BIND %q: want host:port: %w", c.LogListenerBind, err)
+		}
+	}
+	if c.QueryHost = strings.TrimSpace(getenv(envQueryHost)); c.QueryHost != "" {
+		if _, err := hostaddr.Resolve(envQueryHost, c.QueryHost); err != nil {
+			return Config{}, err
 		}
 	}
 	c.SteamWebAPIKey = strings.TrimSpace(getenv("STEAM_WEB_API_KEY"))

@@ -427,6 +427,9 @@ func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.stderr, "server.cfg of %s replaced; it is staged at the next start\n", pos[0])
+		for _, w := range instance.CfgWarnings(text) {
+			fmt.Fprintf(env.stderr, "warning: %s\n", w)
+		}
 		return nil
 	})
 }

@@ -150,25 +150,8 @@ func (s *Service) removeTree(name, dir string) error {
 	return nil
 }
 
-// managedBlock is appended to the operator's server.cfg when staged: the
-// last assignment of a cvar wins, so these cannot be overridden by the
-// operator's text.
-func (s *Service) managedBlock(rconPassword string) string {
-	var b strings.Builder
-	b.WriteString("\n// --- added by left4me when the server starts; edit the settings in left4me ---\n")
-	fmt.Fprintf(&b, "rcon_password \"%s\"\n", rconPassword)
-	// Logging is on even without a UDP listener: with sv_logecho 1 the log
-	// lines reach the console, where the events feed reads them
-	// (docs/srcds.md §8 "UDP logs").
-	b.WriteString("log on\n")
-	if s.cfg.LogAddress != "" {
-		fmt.Fprintf(&b, "logaddress_add %s\n", s.cfg.LogAddress)
-	}
-	return b.String()
-}
-
-// stage writes what the unit and the server read at start: instance.env and
-// the staged server.cfg in upper.
+// stage writes what the unit and the server read at start: instance.env,
+// the staged server.cfg and the launch cfg (launchcfg.go) in upper.
 //
 // NOTE: DESIGN.md §1 rule 8 — files are staged on the host file system into
 // upper/ before the overlay is mounted, as the service user, so overlayfs
@@ -217,16 +200,20 @@ func (s *Service) stage(in Instance) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}
-	text := string(cfg)
-	if text != "" && !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
-	text += s.managedBlock(in.RCONPassword)
+	// NOTE: the RCON password goes into the launch cfg, run once, not into
+	// server.cfg, which runs at every map start: setting it closes every
+	// RCON connection (docs/srcds.md §8). An operator's own rcon_password
+	// lines are commented out for the same reason.
+	text := neutraliseRCONPassword(string(cfg))
 	staged := s.root.UpperServerCfg(in.Name)
 	if err := s.mkdirOwned(filepath.Dir(staged), 0o755); err != nil {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}
 	if err := s.writeFile(staged, []byte(text), 0o640); err != nil {
+		return fmt.Errorf("stage %s: %w", in.Name, err)
+	}
+	launch := filepath.Join(filepath.Dir(staged), LaunchCfgName)
+	if err := s.writeFile(launch, []byte(s.launchCfg(in.RCONPassword)), 0o640); err != nil {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}
 	return nil

@@ -258,7 +258,7 @@ func TestStartStagesFiles(t *testing.T) {
 	ctx := context.Background()
 	in, err := f.svc.Create(ctx, Spec{
 		Name: "vs", OwnerID: f.owner, Layers: []string{"maps", "zonemod"},
-		Args: []string{"+map", "c2m1_highway", "+sv_tags", "a,b"}, ServerCfg: "hostname \"Versus\"",
+		Args: []string{"+map", "c2m1_highway", "+sv_tags", "a,b"}, ServerCfg: "hostname \"Versus\"\nrcon_password \"mine\"",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -286,13 +286,30 @@ func TestStartStagesFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"hostname \"Versus\"\n", `rcon_password "` + in.RCONPassword + `"`, "log on\n", "logaddress_add 192.0.2.1:28000\n"} {
-		if !strings.Contains(string(staged), line) {
-			t.Errorf("staged server.cfg lacks %q:\n%s", line, staged)
+	// server.cfg runs at every map start: it must not set the RCON password
+	// (that closes every RCON connection); the launch cfg, run once, does.
+	if !strings.Contains(string(staged), "hostname \"Versus\"\n") || !strings.Contains(string(staged), "\n// rcon_password \"mine\"") {
+		t.Errorf("staged server.cfg:\n%s", staged)
+	}
+	for _, l := range strings.Split(string(staged), "\n") {
+		if setsRCONPassword(l) {
+			t.Errorf("staged server.cfg sets the RCON password: %q", l)
 		}
 	}
-	if fi, err := os.Stat(f.root.UpperServerCfg("vs")); err != nil || fi.Mode().Perm() != 0o640 {
-		t.Errorf("staged server.cfg mode = %v, %v; want 0640", fi.Mode(), err)
+	launchPath := filepath.Join(filepath.Dir(f.root.UpperServerCfg("vs")), LaunchCfgName)
+	launch, err := os.ReadFile(launchPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{`rcon_password "` + in.RCONPassword + `"` + "\n", "log on\n", "logaddress_add 192.0.2.1:28000\n"} {
+		if !strings.Contains(string(launch), line) {
+			t.Errorf("staged %s lacks %q:\n%s", LaunchCfgName, line, launch)
+		}
+	}
+	for _, p := range []string{f.root.UpperServerCfg("vs"), launchPath} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s mode = %v, %v; want 0640", p, fi.Mode(), err)
+		}
 	}
 	got, _ := f.svc.Get(ctx, "vs")
 	if !got.WantRunning {

@@ -1,10 +1,16 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// cfgBody is the JSON form of server.cfg.
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// cfgBody is the JSON form of server.cfg. Warnings (in answers only) say
+// what left4me changes when it stages the text.
 type cfgBody struct {
-	ServerCfg string `json:"server_cfg"`
+	ServerCfg string   `json:"server_cfg"`
+	Warnings  []string `json:"warnings,omitempty"`
 }
 
 // apiCfgGet answers GET /api/v1/instances/{name}/cfg.
@@ -18,5 +24,5 @@ func (s *Server) apiCfgGet(w http.ResponseWriter, r *http.Request) {
 		s.apiFailErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cfgBody{ServerCfg: text})
+	writeJSON(w, http.StatusOK, cfgBody{ServerCfg: text, Warnings: instance.CfgWarnings(text)})
 }

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/instance"
+)
 
 // apiCfgPut replaces server.cfg from {"server_cfg": "..."}.
 func (s *Server) apiCfgPut(w http.ResponseWriter, r *http.Request) {
@@ -17,5 +21,6 @@ func (s *Server) apiCfgPut(w http.ResponseWriter, r *http.Request) {
 		s.apiFailErr(w, r, err)
 		return
 	}
+	body.Warnings = instance.CfgWarnings(body.ServerCfg)
 	writeJSON(w, http.StatusOK, body)
 }

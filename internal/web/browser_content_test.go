@@ -82,7 +82,7 @@ func startContentPanel(t *testing.T) *contentPanel {
 		sup.Shutdown(sctx)
 	})
 	svc := instance.NewService(instance.Config{Root: root, PortMin: 42000, PortMax: 42999}, st, sup)
-	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup), nil, lg)
+	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 
 	steam := workshoptest.New(t)

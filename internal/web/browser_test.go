@@ -113,7 +113,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	}
 	go rec.Run(ctx)
 	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr}, st, sup)
-	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup), nil, lg)
+	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
 		Console: RCONConsole(5 * time.Second), Logger: lg})

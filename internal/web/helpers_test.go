@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
@@ -286,3 +288,13 @@ func (c *client) login(name, password string) *http.Response {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// testQueryHost is the address live-state tests send A2S to: the host's
+// primary address (the stand-in, like srcds, ignores A2S from loopback),
+// or loopback on a host without one (players then show without scores).
+func testQueryHost() netip.Addr {
+	if a, err := hostaddr.Primary(); err == nil {
+		return a
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}

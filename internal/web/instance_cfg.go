@@ -1,12 +1,20 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/left4me/left4me/internal/instance"
+)
 
 // cfgPage is the server.cfg editor.
 type cfgPage struct {
 	Name  string
 	Text  string
 	Error string
+	// Warnings say what left4me changes when it stages the text (an
+	// rcon_password line is commented out: instance.CfgWarnings).
+	Warnings []string
+	Saved    bool // shown after a save that has warnings
 }
 
 // instanceCfg shows the server.cfg editor.
@@ -20,5 +28,5 @@ func (s *Server) instanceCfg(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, false, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text})
+	s.render(w, r, http.StatusOK, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Warnings: instance.CfgWarnings(text)})
 }

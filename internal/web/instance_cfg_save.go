@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/left4me/left4me/internal/instance"
 )
 
 // instanceCfgSave replaces server.cfg; it is staged at the next start.
@@ -19,7 +21,12 @@ func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, false, err)
 			return
 		}
-		s.render(w, r, status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: err.Error()})
+		s.render(w, r, status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: err.Error(), Warnings: instance.CfgWarnings(text)})
+		return
+	}
+	if warn := instance.CfgWarnings(text); len(warn) > 0 {
+		// Saved, but the operator should read what left4me will change.
+		s.render(w, r, http.StatusOK, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Saved: true, Warnings: warn})
 		return
 	}
 	http.Redirect(w, r, "/instances/"+url.PathEscape(inst.Name)+"?done=cfg", http.StatusSeeOther)

@@ -23,6 +23,22 @@ type LiveState struct {
 	MaxPlayers int          `json:"max_players"`
 	Players    []LivePlayer `json:"players"`
 	UpdatedAt  time.Time    `json:"updated_at"`
+	// Hibernating: nobody is playing and the server idles (no bots) until
+	// someone joins; shown as "empty (hibernating)", not as offline.
+	Hibernating bool `json:"hibernating"`
+	// NotAnswering: the last polls failed (a map change, say) but not yet
+	// for long enough to call the server offline; the rest is the last
+	// state it answered with.
+	NotAnswering bool `json:"not_answering"`
+}
+
+// Summary is the one-line state of the server's players for lists:
+// "empty (hibernating)" or "humans/max".
+func (l LiveState) Summary() string {
+	if l.Hibernating && l.Humans == 0 {
+		return "empty (hibernating)"
+	}
+	return fmt.Sprintf("%d/%d", l.Humans, l.MaxPlayers)
 }
 
 // LivePlayer is one player on a server.

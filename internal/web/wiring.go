@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -28,7 +30,8 @@ func (l pollerLive) Live(name string) (LiveState, bool) {
 		return LiveState{}, false
 	}
 	st := LiveState{Online: snap.Online, Hostname: snap.Hostname, Map: snap.Map, Humans: snap.Humans,
-		MaxPlayers: snap.MaxPlayers, UpdatedAt: snap.UpdatedAt, Players: make([]LivePlayer, 0, len(snap.Players))}
+		MaxPlayers: snap.MaxPlayers, UpdatedAt: snap.UpdatedAt, Players: make([]LivePlayer, 0, len(snap.Players)),
+		Hibernating: snap.Hibernating, NotAnswering: snap.NotAnswering}
 	for _, pl := range snap.Players {
 		name := pl.Name
 		if pl.PersonaName != "" {
@@ -40,12 +43,18 @@ func (l pollerLive) Live(name string) (LiveState, bool) {
 	return st, true
 }
 
-// gameAddr is where an instance's server answers on this host.
-func gameAddr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+// rconAddr is where an instance's server takes RCON on this host: loopback
+// works for RCON with +ip 0.0.0.0.
+func rconAddr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 // LiveTargets lists the running instances for the live poller; states
 // (the supervisor) says which are running. A nil states asks svc.
-func LiveTargets(svc Instances, states StatusReader) live.TargetFunc {
+// queryHost is the host address A2S queries go to.
+//
+// NOTE: the real server does not answer A2S sent to 127.0.0.1
+// (docs/srcds.md §8): A2S goes to a non-loopback address of the host
+// (LEFT4ME_QUERY_HOST, default its primary address), RCON to loopback.
+func LiveTargets(svc Instances, states StatusReader, queryHost netip.Addr) live.TargetFunc {
 	if states == nil {
 		states = svc
 	}
@@ -60,25 +69,60 @@ func LiveTargets(svc Instances, states StatusReader) live.TargetFunc {
 			if err != nil || st.State != instance.Running {
 				continue
 			}
-			out = append(out, live.Target{Name: in.Name, Addr: gameAddr(in.Port), RCONPassword: in.RCONPassword})
+			out = append(out, live.Target{
+				Name:         in.Name,
+				RCONAddr:     rconAddr(in.Port),
+				A2SAddr:      netip.AddrPortFrom(queryHost, uint16(in.Port)).String(),
+				RCONPassword: in.RCONPassword,
+			})
 		}
 		return out, nil
 	}
 }
 
-// RCONConsole sends console commands over a fresh RCON connection to the
-// instance's port on this host.
+// RCONConsole sends console commands over one kept RCON connection per
+// instance (an srcds.Session), so that the console does not authenticate
+// anew for every command. A connection the server closed (a ban, a new
+// rcon_password, a restart) is dialled again; a command is sent again
+// only when it did not reach the server or is idempotent (srcds.Idempotent).
+// Each command is bounded by timeout.
 func RCONConsole(timeout time.Duration) Console {
-	return ConsoleFunc(func(ctx context.Context, inst instance.Instance, command string) (string, error) {
-		ctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		c, err := srcds.Dial(ctx, gameAddr(inst.Port), inst.RCONPassword)
-		if err != nil {
-			return "", fmt.Errorf("connect to %s: %w", inst.Name, err)
-		}
-		defer c.Close()
-		return c.Exec(ctx, command)
-	})
+	c := &consoleSessions{timeout: timeout, sessions: map[string]*srcds.Session{}}
+	return ConsoleFunc(c.exec)
+}
+
+type consoleSessions struct {
+	timeout  time.Duration
+	mu       sync.Mutex
+	sessions map[string]*srcds.Session // by instance name
+	keys     map[string]string         // address and password each was made for
+}
+
+func (c *consoleSessions) session(inst instance.Instance) *srcds.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil {
+		c.keys = map[string]string{}
+	}
+	key := rconAddr(inst.Port) + "\x00" + inst.RCONPassword
+	if s, ok := c.sessions[inst.Name]; ok && c.keys[inst.Name] == key {
+		return s
+	} else if ok {
+		_ = s.Close() // the port or password changed
+	}
+	s := srcds.NewSession(rconAddr(inst.Port), inst.RCONPassword)
+	c.sessions[inst.Name], c.keys[inst.Name] = s, key
+	return s
+}
+
+func (c *consoleSessions) exec(ctx context.Context, inst instance.Instance, command string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	out, err := c.session(inst).Exec(ctx, command, srcds.Idempotent(command))
+	if err != nil {
+		return "", fmt.Errorf("send to %s: %w", inst.Name, err)
+	}
+	return out, nil
 }
 
 // LogSources tells the events recorder which instance sends from a port.

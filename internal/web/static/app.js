@@ -46,6 +46,12 @@
     setInterval(tick, ms);
   }
 
+  // "empty (hibernating)" for a hibernating server, else "humans/max".
+  function playersSummary(live) {
+    if (live.hibernating && live.humans === 0) return "empty (hibernating)";
+    return live.humans + "/" + live.max_players;
+  }
+
   // Instance list: refresh state, map and players of every row.
   const list = document.querySelector("[data-live-list]");
   if (list) {
@@ -58,7 +64,7 @@
         const t = el("time", { datetime: inst.since || "" }, ago(inst.since));
         row.querySelector(".c-since").replaceChildren(t);
         row.querySelector(".c-map").textContent = inst.live ? inst.live.map : "–";
-        row.querySelector(".c-players").textContent = inst.live ? inst.live.humans + "/" + inst.live.max_players : "–";
+        row.querySelector(".c-players").textContent = inst.live ? playersSummary(inst.live) : "–";
       }
     });
   }
@@ -92,13 +98,14 @@
     }
     if (rows.length === 0) {
       const tr = el("tr", { class: "empty" });
-      tr.append(el("td", { colspan: "5" }, running ? (live && live.online ? "Nobody is playing." : "Waiting for the server to answer…") : "The server is not running."));
+      const nobody = live && live.hibernating ? "Nobody is playing: the server hibernates until someone joins." : "Nobody is playing.";
+      tr.append(el("td", { colspan: "5" }, running ? (live && live.online ? nobody : "Waiting for the server to answer…") : "The server is not running."));
       rows.push(tr);
     }
     tbody.replaceChildren(...rows);
     const sum = document.getElementById("live-summary");
     if (live && live.online && running) {
-      sum.replaceChildren(el("span", { class: "map" }, live.map), " · " + live.humans + "/" + live.max_players);
+      sum.replaceChildren(el("span", { class: "map" }, live.map), " · " + playersSummary(live) + (live.not_answering ? " · not answering (a map change?)" : ""));
     } else {
       sum.textContent = running ? "waiting for the server…" : "not running";
     }
