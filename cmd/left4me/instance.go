@@ -198,6 +198,8 @@ type instanceJSON struct {
 	// LastLines are the last console lines of a failed instance (show only).
 	LastLines      []string `json:"last_lines,omitempty"`
 	LastLinesError string   `json:"last_lines_error,omitempty"`
+	// Live is set by `instance show` for a running instance.
+	Live *instanceLive `json:"live,omitempty"`
 }
 
 // describe builds the JSON view of in with its live state.
@@ -298,6 +300,9 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		j := describe(ctx, a, in, owners, *secret)
 		addLastLines(ctx, a.logs, &j)
+		if j.State == string(instance.Running) {
+			j.Live = askLive(ctx, in)
+		}
 		if *asJSON {
 			return writeJSON(env.stdout, j)
 		}
@@ -308,6 +313,9 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
 		if j.StateError != "" {
 			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
+		}
+		if j.Live != nil {
+			fmt.Fprintf(tw, "players:\t%s\n", j.Live.playersText())
 		}
 		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
 		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
