@@ -18,11 +18,18 @@ import (
 )
 
 // queryHost resolves LEFT4ME_QUERY_HOST: the configured address, else the
-// host's primary address. Without either it falls back to 127.0.0.1 with a
+// host's primary address, else that of LOG_LISTENER_ADDR. Without any it falls back to 127.0.0.1 with a
 // warning: the real game server ignores A2S there (docs/srcds.md §8), so
 // players then show without scores (RCON status still lists them).
 func (c Config) queryHost() netip.Addr {
 	a, err := hostaddr.Resolve(envQueryHost, c.QueryHost)
+	if err != nil && c.QueryHost == "" && c.LogListenerAddr != "" {
+		// The address announced for UDP logs is a non-loopback address of
+		// this host too (events.AnnounceAddr also finds one on lo).
+		if ap, perr := netip.ParseAddrPort(c.LogListenerAddr); perr == nil {
+			return ap.Addr()
+		}
+	}
 	if err != nil {
 		if c.Logger != nil {
 			c.Logger.Warn("no address for A2S queries; using 127.0.0.1, which the game server ignores (players show without scores)", "err", err)

@@ -98,3 +98,38 @@ func TestGCSchedule(t *testing.T) {
 		t.Errorf("periodic jobs with both off = %v", kinds(c))
 	}
 }
+
+func TestQueryHostSetting(t *testing.T) {
+	for _, tt := range []struct {
+		value   string
+		wantErr bool
+	}{
+		{"", false},
+		{"192.0.2.5", false},
+		{"127.0.0.1", true},
+		{"0.0.0.0", true},
+		{"example.org", true},
+	} {
+		env := map[string]string{"LEFT4ME_ROOT": t.TempDir(), envQueryHost: tt.value}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if tt.wantErr {
+			if err == nil || !strings.Contains(err.Error(), envQueryHost) {
+				t.Errorf("%s=%q: %v, want an error naming the setting", envQueryHost, tt.value, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s=%q: %v", envQueryHost, tt.value, err)
+			continue
+		}
+		if tt.value != "" && c.queryHost().String() != tt.value {
+			t.Errorf("%s=%q: queryHost %s", envQueryHost, tt.value, c.queryHost())
+		}
+	}
+	// Without a setting or a primary address, the log listener's address
+	// (also non-loopback) serves.
+	c := Config{QueryHost: "", LogListenerAddr: "10.77.0.1:28000"}
+	if a := c.queryHost(); a.IsLoopback() {
+		t.Errorf("queryHost fell back to %s", a)
+	}
+}

@@ -56,7 +56,7 @@ func (h *harness) startChecks(t *testing.T) {
 		// rule 8: staged on the host filesystem as the service user before
 		// the mount, so no copy-up changes its owner.
 		uid := h.guestUID(t, "left4me")
-		for _, p := range []string{runtimeDir(alpha) + "/upper/left4dead2/cfg/server.cfg"} {
+		for _, p := range []string{runtimeDir(alpha) + "/upper/left4dead2/cfg/server.cfg", runtimeDir(alpha) + "/upper/left4dead2/cfg/left4me_launch.cfg"} {
 			fi, err := os.Stat(h.c.path(p))
 			if err != nil {
 				t.Fatal(err)

@@ -140,6 +140,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.eventChecks(t)
+	h.rconChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
 	h.sandboxTimeLimitCheck(t)
@@ -406,24 +407,25 @@ func (h *harness) unitLog(name string) string {
 	return "--- system journal:\n" + a + "--- left4me journal:\n" + b
 }
 
-// rconPassword reads the password staged into the instance's server.cfg
-// (the managed block the CLI appends), from the host side of the rootfs.
+// rconPassword reads the password staged into the instance's launch cfg
+// (left4me_launch.cfg, run once at launch), from the host side of the rootfs.
 func (h *harness) rconPassword(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(h.c.path(runtimeDir(name) + "/upper/left4dead2/cfg/server.cfg"))
+	b, err := os.ReadFile(h.c.path(runtimeDir(name) + "/upper/left4dead2/cfg/left4me_launch.cfg"))
 	if err != nil {
-		t.Fatalf("read staged server.cfg: %v", err)
+		t.Fatalf("read staged launch cfg: %v", err)
 	}
 	re := regexp.MustCompile(`(?m)^\s*rcon_password\s+"?([^"\s]+)"?`)
 	m := re.FindAllStringSubmatch(string(b), -1)
 	if len(m) == 0 {
-		t.Fatalf("no rcon_password in the staged server.cfg:\n%s", b)
+		t.Fatalf("no rcon_password in the staged launch cfg:\n%s", b)
 	}
 	return m[len(m)-1][1]
 }
 
-// a2s queries an instance from inside the guest's network namespace,
-// retrying while the server comes up.
+// a2s queries an instance from inside the guest's network namespace on the
+// guest's LAN address (the stand-in, like srcds, ignores A2S from
+// loopback), retrying while the server comes up.
 func (h *harness) a2s(t *testing.T, port int) srcds.Info {
 	t.Helper()
 	var info srcds.Info
@@ -432,7 +434,7 @@ func (h *harness) a2s(t *testing.T, port int) srcds.Info {
 			ctx, cancel := context.WithTimeout(h.ctx, time.Second)
 			defer cancel()
 			var err error
-			info, _, err = srcds.Query(ctx, fmt.Sprintf("127.0.0.1:%d", port))
+			info, _, err = srcds.Query(ctx, fmt.Sprintf("%s:%d", guestLANAddr, port))
 			return err
 		})
 		return err == nil, err
