@@ -38,9 +38,10 @@ const defaultQueryTimeout = 3 * time.Second
 // Query asks a server for A2S_INFO and A2S_PLAYER (each with the challenge
 // round when the server asks for one). addr is "host:port" of the game port.
 //
-// NOTE: srcds may not answer A2S sent to 127.0.0.1 and rate-limits per
-// source (SRCDS.md §2): query the address the server is bound to, poll
-// modestly, and treat one missed reply as no verdict.
+// NOTE: a real L4D2 server does not answer A2S sent to 127.0.0.1 and
+// rate-limits per source (docs/srcds.md §2, §8): query a non-loopback
+// address of the host, poll modestly, and treat one missed reply as no
+// verdict (a map load stalls the server for 10–30 s).
 func Query(ctx context.Context, addr string) (Info, []Player, error) {
 	timeout := defaultQueryTimeout
 	if dl, ok := ctx.Deadline(); ok {
