@@ -87,7 +87,9 @@ func (h *harness) rconChecks(t *testing.T) {
 	}()
 
 	h.check(t, "live/players-scores-without-loopback-a2s", func(t *testing.T) {
-		// The stand-in ignores A2S from loopback, as the real server does...
+		// The stand-in answers A2S on the guest's LAN address but ignores
+		// it from loopback, as the real server does...
+		h.a2s(t, rconInstP)
 		err := h.c.inNetNS(func() error {
 			ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
 			defer cancel()
