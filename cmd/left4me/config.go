@@ -60,7 +60,11 @@ type Config struct {
 	// QueryHost is the address of this host the panel sends A2S queries to
 	// (LEFT4ME_QUERY_HOST; not loopback, which the game server ignores).
 	// Empty: the host's primary address, found when the panel starts.
-	QueryHost           string
+	QueryHost string
+	// OfflineSpan is how long a server must fail every poll before the
+	// panel shows it offline (LEFT4ME_OFFLINE_AFTER, a duration, default
+	// 45s): longer than a map load, which stalls the server.
+	OfflineSpan         time.Duration
 	SteamWebAPIKey      string // STEAM_WEB_API_KEY
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
@@ -108,6 +112,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if _, err := hostaddr.Resolve(envQueryHost, c.QueryHost); err != nil {
 			return Config{}, err
 		}
+	}
+	if v := strings.TrimSpace(getenv("LEFT4ME_OFFLINE_AFTER")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour {
+			return Config{}, fmt.Errorf("LEFT4ME_OFFLINE_AFTER %q: want a duration from 1s to 1h, such as 45s (longer than a map load)", v)
+		}
+		c.OfflineSpan = d
 	}
 	c.SteamWebAPIKey = strings.TrimSpace(getenv("STEAM_WEB_API_KEY"))
 	if c.SessionCookieSecure, err = envBool(getenv, "SESSION_COOKIE_SECURE", true); err != nil {

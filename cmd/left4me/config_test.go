@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func envFunc(m map[string]string) func(string) string {
@@ -131,5 +132,21 @@ func TestQueryHostSetting(t *testing.T) {
 	c := Config{QueryHost: "", LogListenerAddr: "10.77.0.1:28000"}
 	if a := c.queryHost(); a.IsLoopback() {
 		t.Errorf("queryHost fell back to %s", a)
+	}
+}
+
+func TestOfflineAfterSetting(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 0, "45s": 45 * time.Second, "2m": 2 * time.Minute, "0": -1, "x": -1, "2h": -1} {
+		env := map[string]string{"LEFT4ME_ROOT": t.TempDir(), "LEFT4ME_OFFLINE_AFTER": v}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if want < 0 {
+			if err == nil || !strings.Contains(err.Error(), "LEFT4ME_OFFLINE_AFTER") {
+				t.Errorf("LEFT4ME_OFFLINE_AFTER=%q: %v, want an error naming it", v, err)
+			}
+			continue
+		}
+		if err != nil || c.OfflineSpan != want {
+			t.Errorf("LEFT4ME_OFFLINE_AFTER=%q: %v, %v; want %v", v, c.OfflineSpan, err, want)
+		}
 	}
 }

@@ -205,7 +205,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if cfg.SteamWebAPIKey != "" {
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
-	poller := live.NewPoller(live.Config{}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
+	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
 	wg.Go(func() { poller.Run(ctx) })
 	if err := startEvents(ctx, &wg, cfg, a, lg); err != nil {
 		return err
