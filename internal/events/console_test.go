@@ -85,7 +85,7 @@ func startLoggingServer(t *testing.T, out *consoleLog) *fakesrcds.Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := fakesrcds.Start(ctx, fakesrcds.Config{Dir: dir, AllowLoopbackLog: true, Stdout: out,
-		Args: []string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0"}})
+		Args: []string{"-game", "left4dead2", "+ip", "127.0.0.1", "+hostport", "0", "-fakemapload", "0"}})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func TestMapChangeStartsANewLogFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := install(t, nil)
-			s := start(t, dir, nil)
+			s := start(t, dir, nil, "-fakemapload", "0") // the map loads at once
 			s.Exec("sv_log_onefile " + tc.onefile)
 			s.Exec("log on")
 			s.Exec("changelevel c2m1_highway")

@@ -228,11 +228,12 @@ func TestStageTurnsLoggingOnWithoutListener(t *testing.T) {
 	if err := f.svc.Start(ctx, "quiet"); err != nil {
 		t.Fatal(err)
 	}
-	staged, err := os.ReadFile(f.root.UpperServerCfg("quiet"))
+	// Logging is set in the launch cfg, run once (launchcfg.go).
+	staged, err := os.ReadFile(filepath.Join(filepath.Dir(f.root.UpperServerCfg("quiet")), LaunchCfgName))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(staged), "\nlog on\n") || strings.Contains(string(staged), "logaddress_add") {
-		t.Errorf("staged server.cfg without a listener:\n%s", staged)
+		t.Errorf("staged %s without a listener:\n%s", LaunchCfgName, staged)
 	}
 }
