@@ -202,6 +202,16 @@ func TestInstanceCommands(t *testing.T) {
 		t.Errorf("layers = %q", out)
 	}
 
+	// Several names: each is stopped, a failure is named and makes the
+	// exit status non-zero without stopping the others.
+	code, out, errOut := f.run(t, "", "instance", "stop", "vs2", "nosuch")
+	if code != 1 || !strings.Contains(out, "stopped vs2") || !strings.Contains(errOut, "1 of 2 failed") || !strings.Contains(errOut, "nosuch") {
+		t.Errorf("stop vs2 nosuch: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if out := f.must(t, "", "instance", "stop", "vs1", "vs2"); !strings.Contains(out, "stopped vs1") || !strings.Contains(out, "stopped vs2") {
+		t.Errorf("stop vs1 vs2: %q", out)
+	}
+
 	// Stop and delete work with the process supervisor; delete is idempotent
 	// over a partial delete.
 	f.must(t, "", "instance", "stop", "vs1")

@@ -92,6 +92,10 @@ func newFlags(name, usage string, env *cliEnv) *flag.FlagSet {
 // parseFlags parses args with flags and positional arguments in any order.
 // Everything after a "--" is returned as rest, unparsed. want is the exact
 // number of positional arguments.
+// oneOrMore as parseFlags' want accepts any number of positional arguments
+// but none.
+const oneOrMore = -1
+
 func parseFlags(fs *flag.FlagSet, args []string, want int) (pos, rest []string, err error) {
 	for i, a := range args {
 		if a == "--" {
@@ -110,7 +114,11 @@ func parseFlags(fs *flag.FlagSet, args []string, want int) (pos, rest []string, 
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if len(pos) != want {
+	if want == oneOrMore && len(pos) == 0 {
+		fs.Usage()
+		return nil, nil, fmt.Errorf("%w: want at least one argument", errUsage)
+	}
+	if want != oneOrMore && len(pos) != want {
 		fs.Usage()
 		return nil, nil, fmt.Errorf("%w: want %d argument(s), got %d", errUsage, want, len(pos))
 	}

@@ -195,15 +195,15 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 	return st, nil
 }
 
-// AutostartConcurrency is how many instances Autostart starts at a time.
-// Starting a sandboxed unit is mostly work for PID 1 (one namespace set up
-// per unit, one mount table update per overlay), which is single-threaded:
-// a few at once keep it busy without queueing a hundred jobs behind each
-// other (docs/lifecycle.md, "Many instances on one host").
-const AutostartConcurrency = 4
+// ParallelOps is how many instances Autostart (and the CLI, given several
+// names) starts or stops at a time. Starting a sandboxed unit is mostly work
+// for PID 1, which is single-threaded: a few at once keep it busy without
+// queueing a hundred jobs behind each other (docs/lifecycle.md, "Many
+// instances on one host").
+const ParallelOps = 4
 
 // Autostart starts every instance recorded as wanting to run (the boot
-// oneshot, docs/lifecycle.md rule 9), AutostartConcurrency at a time. It
+// oneshot, docs/lifecycle.md rule 9), ParallelOps at a time. It
 // tries them all and returns the joined errors of those that failed.
 func (s *Service) Autostart(ctx context.Context) error {
 	list, err := s.List(ctx)
@@ -215,7 +215,7 @@ func (s *Service) Autostart(ctx context.Context) error {
 		errs []error
 		wg   sync.WaitGroup
 	)
-	sem := make(chan struct{}, AutostartConcurrency)
+	sem := make(chan struct{}, ParallelOps)
 	for _, in := range list {
 		if !in.WantRunning {
 			continue

@@ -237,9 +237,28 @@ func (h *harness) scaleChecks(t *testing.T) {
 				t.Errorf("in the journal:\n%s", strings.Join(bad[:min(len(bad), 10)], "\n"))
 			}
 			per := func(d time.Duration) string { return ms(d / time.Duration(n)) }
-			h.measure(fmt.Sprintf("scale %d: start all at once / stop all at once", n),
+			h.measure(fmt.Sprintf("scale %d: start all at once / stop all at once (one CLI process each)", n),
 				fmt.Sprintf("%s / %s (per instance %s / %s)", ms(startD), ms(stopD), per(startD), per(stopD)))
 			t.Logf("%d instances: start %s, stop %s", n, startD.Round(time.Millisecond), stopD.Round(time.Millisecond))
+
+			// The same through one CLI call naming them all (four at a time).
+			one := func(verb string) time.Duration {
+				s := time.Now()
+				if out, err := h.c.cli(h.ctx, nil, append([]string{"instance", verb}, set...)...); err != nil {
+					t.Errorf("left4me instance %s (%d names): %v\n%.2000s", verb, n, err, out)
+				}
+				return time.Since(s)
+			}
+			startOne := one("start")
+			if st := h.unitStates(t, set); st["active"] != n {
+				t.Errorf("after one start call for %d: unit states %v", n, st)
+			}
+			stopOne := one("stop")
+			if st, m := h.unitStates(t, set), h.mountedCount(t, set); st["inactive"] != n || m != 0 {
+				t.Errorf("after one stop call for %d: unit states %v, %d overlays still mounted", n, st, m)
+			}
+			h.measure(fmt.Sprintf("scale %d: start / stop through one CLI call", n),
+				fmt.Sprintf("%s / %s (per instance %s / %s)", ms(startOne), ms(stopOne), per(startOne), per(stopOne)))
 			// Failed units of this round must not hide the next round's.
 			_, _ = h.c.exec(h.ctx, nil, "systemctl", "reset-failed", "left4me-server@s*")
 		})
