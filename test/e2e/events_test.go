@@ -50,12 +50,14 @@ func (h *harness) eventChecks(t *testing.T) {
 		base := "/api/v1/instances/" + epsilon
 		p.api(t, "POST", base+"/start")
 		h.mustState(t, epsilon, "active")
-		staged, err := os.ReadFile(h.c.path(runtimeDir(epsilon) + "/upper/left4dead2/cfg/server.cfg"))
+		// The launch cfg (run once at launch) turns logging on; with no
+		// listener it names no log address.
+		staged, err := os.ReadFile(h.c.path(runtimeDir(epsilon) + "/upper/left4dead2/cfg/left4me_launch.cfg"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(string(staged), "logaddress_add") || !regexp.MustCompile(`(?m)^log on$`).Match(staged) {
-			t.Fatalf("staged server.cfg without a listener: want log on and no logaddress_add:\n%s", staged)
+			t.Fatalf("staged launch cfg without a listener: want log on and no logaddress_add:\n%s", staged)
 		}
 		h.mustEvents(t, p, base, []string{"connect Ellie", "entered Ellie"})
 
