@@ -16,7 +16,10 @@ const LaunchCfgName = "left4me_launch.cfg"
 // NOTE: setting rcon_password, even to the same value, closes every RCON
 // connection, and server.cfg runs at every map start (docs/srcds.md §8):
 // a password set there would drop the panel's connection at each chapter
-// change. So it is set here, once, and not in server.cfg.
+// change. So it is set here, once, and not in server.cfg. That the real
+// engine runs a command-line +exec once, before the first map's server.cfg,
+// is unverified (srcds-based panels use +exec on the command line; the
+// stand-in runs + commands in order before the first map).
 func (s *Service) launchCfg(rconPassword string) string {
 	var b strings.Builder
 	b.WriteString("// written by left4me at every start and run once at launch (+exec " + LaunchCfgName + ");\n")

@@ -5,14 +5,9 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/overlay"
 )
-
-// LaunchCfg is the cfg the server executes once at launch (+exec), staged
-// into the instance's upper directory by left4me; it sets the RCON password
-// there rather than in server.cfg, which runs again at every map start
-// (docs/srcds.md §8). A missing cfg only prints a console line.
-const LaunchCfg = "left4me_launch.cfg"
 
 // serverArgv is the server's command line for an instance whose merged view
 // is merged: the srcds_run command line that the ExecStart= of
@@ -33,7 +28,7 @@ func serverArgv(merged, ip string, env overlay.Env) ([]string, error) {
 		"+ip", ip,
 		"+hostport", strconv.Itoa(env.Port),
 		"+clientport", strconv.Itoa(env.ClientPort),
-		"+exec", LaunchCfg,
+		"+exec", instance.LaunchCfgName,
 	}
 	return append(argv, env.Args...), nil
 }
