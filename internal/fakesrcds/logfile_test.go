@@ -108,7 +108,7 @@ func TestMapChangeStartsANewLogFile(t *testing.T) {
 }
 
 func TestLogEchoToConsole(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	dir := install(t, nil)
 	s := start(t, dir, &out)
 	s.Exec("log on")
@@ -130,7 +130,7 @@ func TestLogEchoToConsole(t *testing.T) {
 }
 
 func TestRCONCommandsAreLogged(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	dir := install(t, map[string]string{"server.cfg": "rcon_password pw\nlog on\n"})
 	s := start(t, dir, &out)
 	r := dialRaw(t, s)

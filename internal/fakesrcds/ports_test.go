@@ -61,7 +61,7 @@ func udpFree(p int) bool {
 	return true
 }
 
-func startPorts(t *testing.T, out *syncBuffer, args ...string) (*Server, error) {
+func startPorts(t *testing.T, out *Console, args ...string) (*Server, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := Start(ctx, Config{Dir: install(t, nil), Stdout: out, Args: append([]string{"+ip", "127.0.0.1"}, args...)})
@@ -80,7 +80,7 @@ func TestExtraPortsSearchUpwards(t *testing.T) {
 	game, client, tv := base, base+5, base+15
 	holdUDP(t, client, client+1)
 	holdUDP(t, tv, tv)
-	var out syncBuffer
+	var out Console
 	s, err := startPorts(t, &out, "+hostport", strconv.Itoa(game), "+clientport", strconv.Itoa(client), "+tv_port", strconv.Itoa(tv))
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -113,7 +113,7 @@ func TestExtraPortsSearchUpwards(t *testing.T) {
 // search from 27005 and 27020.
 func TestExtraPortsDefaults(t *testing.T) {
 	game := freeBlock(t, 1)
-	var out syncBuffer
+	var out Console
 	s, err := startPorts(t, &out, "+hostport", strconv.Itoa(game))
 	if err != nil {
 		if strings.Contains(err.Error(), "SourceTV") {
@@ -137,7 +137,7 @@ func TestExtraPortsDefaults(t *testing.T) {
 func TestClientPortFallsBackToAny(t *testing.T) {
 	base := freeBlock(t, 12)
 	holdUDP(t, base+1, base+10)
-	var out syncBuffer
+	var out Console
 	s, err := startPorts(t, &out, "+hostport", strconv.Itoa(base), "+clientport", strconv.Itoa(base+1), "-nohltv")
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -152,7 +152,7 @@ func TestClientPortFallsBackToAny(t *testing.T) {
 func TestHLTVFatalWhenNoPortFree(t *testing.T) {
 	base := freeBlock(t, 13)
 	holdUDP(t, base+3, base+12)
-	var out syncBuffer
+	var out Console
 	_, err := startPorts(t, &out, "+hostport", strconv.Itoa(base), "+clientport", strconv.Itoa(base+1), "+tv_port", strconv.Itoa(base+3))
 	if err == nil {
 		t.Fatalf("started with every HLTV port taken:\n%s", out.String())
@@ -173,7 +173,7 @@ func TestHLTVFatalWhenNoPortFree(t *testing.T) {
 func TestNoHLTV(t *testing.T) {
 	base := freeBlock(t, 13)
 	holdUDP(t, base+3, base+12)
-	var out syncBuffer
+	var out Console
 	s, err := startPorts(t, &out, "+hostport", strconv.Itoa(base), "+clientport", strconv.Itoa(base+1), "+tv_port", strconv.Itoa(base+3), "-nohltv")
 	if err != nil {
 		t.Fatalf("Start with -nohltv: %v\n%s", err, out.String())
@@ -198,7 +198,7 @@ func TestStrictPortBindEverySocket(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			base := freeBlock(t, 5)
 			holdUDP(t, base+tt.hold, base+tt.hold)
-			var out syncBuffer
+			var out Console
 			_, err := startPorts(t, &out, "+hostport", strconv.Itoa(base), "+clientport", strconv.Itoa(base+1), "+tv_port", strconv.Itoa(base+3), "-strictportbind")
 			if err == nil {
 				t.Fatalf("started on a taken %s with -strictportbind:\n%s", tt.name, out.String())
@@ -214,7 +214,7 @@ func TestStrictPortBindEverySocket(t *testing.T) {
 // many servers) binds the extra sockets on any port, never the defaults'
 // fatal search.
 func TestPortZeroTakesAnyExtraPorts(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	s, err := startPorts(t, &out, "+hostport", "0")
 	if err != nil {
 		t.Fatalf("Start: %v", err)

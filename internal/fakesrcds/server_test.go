@@ -2,7 +2,6 @@ package fakesrcds
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,28 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a goroutine-safe bytes.Buffer for the console log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func install(t *testing.T, cfgs map[string]string) string {
 	t.Helper()
@@ -189,7 +169,7 @@ func itoa3(i int) string {
 }
 
 func TestConsoleLog(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	s := start(t, install(t, map[string]string{
 		"server.cfg": "rcon_password pw\nexec missing\n",
 	}), &out, "-tickrate", "60")
@@ -308,7 +288,7 @@ func TestLogAddressCommands(t *testing.T) {
 func TestTakenPortMovesUnlessStrict(t *testing.T) {
 	first := start(t, install(t, nil), nil)
 	taken := strconv.Itoa(first.Port())
-	var out syncBuffer
+	var out Console
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	second, err := Start(ctx, Config{Dir: install(t, nil), Stdout: &out, Args: []string{"+ip", "127.0.0.1", "+hostport", taken}})

@@ -116,7 +116,7 @@ func TestRCONPasswordClosesSessions(t *testing.T) {
 }
 
 func TestMapLoadStalls(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	s := startAny(t, install(t, map[string]string{"server.cfg": "sv_tags loaded\n"}), &out, "-fakemapload", "2", "-a2sloopback")
 	a2sAddr := "127.0.0.1:" + strconv.Itoa(s.Port())
 	if _, err := queryInfo(a2sAddr, 5*time.Second); err != nil {
@@ -193,7 +193,7 @@ func TestHibernation(t *testing.T) {
 }
 
 func TestRCONBan(t *testing.T) {
-	var out syncBuffer
+	var out Console
 	s := start(t, install(t, map[string]string{"server.cfg": "rcon_password pw\n"}), &out)
 	kept := authRaw(t, s, "pw")
 	bad := dialRaw(t, s)

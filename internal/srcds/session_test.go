@@ -1,13 +1,9 @@
 package srcds_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,47 +11,22 @@ import (
 	"github.com/left4me/left4me/internal/srcds"
 )
 
-// lockedBuffer collects the stand-in's console log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// settle waits until the server has logged what it was doing when the
-// client saw the result (it logs a command after running it).
-func (l *lockedBuffer) settle(s string) {
-	for deadline := time.Now().Add(5 * time.Second); l.count(s) == 0 && time.Now().Before(deadline); {
+// settle waits until the server has logged s (it logs a command after
+// running it, so after the client saw the result).
+func settle(c *fakesrcds.Console, s string) {
+	for deadline := time.Now().Add(5 * time.Second); c.Count(s) == 0 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // startConsole starts fakesrcds with the RCON password set once at launch
 // (as left4me does) and a console log to count auths in.
-func startConsole(t *testing.T, serverCfg string, args ...string) (*fakesrcds.Server, *lockedBuffer) {
+func startConsole(t *testing.T, serverCfg string, args ...string) (*fakesrcds.Server, *fakesrcds.Console) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := fakesrcds.WriteInstallation(dir, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "left4dead2", "cfg", "server.cfg"), []byte(serverCfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out lockedBuffer
+	var out fakesrcds.Console
 	ctx, cancel := context.WithCancel(context.Background())
 	full := append([]string{"+ip", "127.0.0.1", "+hostport", "0", "+rcon_password", "s3cret"}, args...)
-	s, err := fakesrcds.Start(ctx, fakesrcds.Config{Dir: dir, Args: full, Stdout: &out})
+	s, err := fakesrcds.StartInTree(ctx, t.TempDir(), serverCfg, full, &out)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -78,10 +49,10 @@ func TestSessionRedialsWhenClosedBeforeSending(t *testing.T) {
 			t.Fatalf("%s after the connection was closed: %v", cmd, err)
 		}
 	}
-	if n := out.count(`": password accepted`); n != 3 || sess.Dials() != 3 {
+	if n := out.Count(`": password accepted`); n != 3 || sess.Dials() != 3 {
 		t.Errorf("%d auths logged, %d dials; want 3 of each", n, sess.Dials())
 	}
-	if n := out.count(`command "say after the password was set"`); n != 1 {
+	if n := out.Count(`command "say after the password was set"`); n != 1 {
 		t.Errorf("the say command ran %d times, want once", n)
 	}
 }
@@ -99,8 +70,8 @@ func TestSessionDoesNotResendAfterBreakingMidCommand(t *testing.T) {
 	if err == nil || errors.Is(err, srcds.ErrClosed) || !strings.Contains(err.Error(), "not sent again") {
 		t.Errorf("error %v, want a broken connection reported and the command not resent", err)
 	}
-	out.settle(`command "rcon_password s3cret"`)
-	if n := out.count(`command "rcon_password s3cret"`); n != 1 {
+	settle(out, `command "rcon_password s3cret"`)
+	if n := out.Count(`command "rcon_password s3cret"`); n != 1 {
 		t.Errorf("the command ran %d times, want once", n)
 	}
 	if _, err := sess.Exec(ctx, "status", true); err != nil {
@@ -133,7 +104,7 @@ func TestSessionKeepsConnectionThroughMapLoads(t *testing.T) {
 			t.Errorf("status after the load of %s: %+v, %v", m, st, err)
 		}
 	}
-	if n := out.count(`": password accepted`); n != 1 || sess.Dials() != 1 {
+	if n := out.Count(`": password accepted`); n != 1 || sess.Dials() != 1 {
 		t.Errorf("%d auths logged, %d dials over three map loads; want 1", n, sess.Dials())
 	}
 }
@@ -147,7 +118,7 @@ func TestSessionBacksOffAfterRefusedPassword(t *testing.T) {
 			t.Fatalf("attempt %d: %v, want ErrAuth", i, err)
 		}
 	}
-	if n := out.count(`": Bad Password`); n != 1 || sess.Dials() != 1 {
+	if n := out.Count(`": Bad Password`); n != 1 || sess.Dials() != 1 {
 		t.Errorf("%d failed auths logged, %d dials; want 1 (the server bans after 5)", n, sess.Dials())
 	}
 }

@@ -1,12 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,39 +12,14 @@ import (
 	"github.com/left4me/left4me/internal/live"
 )
 
-// consoleLog collects a stand-in server's console output.
-type consoleLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (c *consoleLog) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.b.Write(p)
-}
-
-func (c *consoleLog) count(s string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Count(c.b.String(), s)
-}
-
 // startGame starts fakesrcds in-process bound to every address, as the
 // unit runs it, with the RCON password set once at launch.
-func startGame(t *testing.T, serverCfg string, args ...string) (*fakesrcds.Server, *consoleLog) {
+func startGame(t *testing.T, serverCfg string, args ...string) (*fakesrcds.Server, *fakesrcds.Console) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := fakesrcds.WriteInstallation(dir, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "left4dead2", "cfg", "server.cfg"), []byte(serverCfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var out consoleLog
+	var out fakesrcds.Console
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := fakesrcds.Start(ctx, fakesrcds.Config{Dir: dir, Stdout: &out,
-		Args: append([]string{"+ip", "0.0.0.0", "+hostport", "0", "+rcon_password", "pw"}, args...)})
+	full := append([]string{"+ip", "0.0.0.0", "+hostport", "0", "+rcon_password", "pw"}, args...)
+	s, err := fakesrcds.StartInTree(ctx, t.TempDir(), serverCfg, full, &out)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -75,17 +46,17 @@ func TestRCONConsoleKeepsItsConnection(t *testing.T) {
 	if err != nil || !strings.Contains(got, "c4m1_milltown_a") {
 		t.Fatalf("status after three changelevels: %q, %v", got, err)
 	}
-	if n := out.count(`": password accepted`); n != 1 {
+	if n := out.Count(`": password accepted`); n != 1 {
 		t.Errorf("%d RCON auths for four commands and three map loads, want 1", n)
 	}
 	s.Exec("rcon_password pw") // closes every RCON connection
 	if _, err := con.Exec(ctx, inst, "say once"); err != nil {
 		t.Fatalf("say after the connection was closed: %v", err)
 	}
-	if n := out.count(`command "say once"`); n != 1 {
+	if n := out.Count(`command "say once"`); n != 1 {
 		t.Errorf("say ran %d times, want once", n)
 	}
-	if n := out.count(`": password accepted`); n != 2 {
+	if n := out.Count(`": password accepted`); n != 2 {
 		t.Errorf("%d RCON auths after the server closed the connection, want 2", n)
 	}
 }
