@@ -219,18 +219,5 @@ func (h *harness) restartPanel(t *testing.T) {
 	if out, err := h.c.exec(h.ctx, nil, "systemctl", "restart", "left4me-web.service"); err != nil {
 		t.Fatalf("restart the panel: %v\n%s", err, out)
 	}
-	if err := within(h.ctx, 20*time.Second, "the panel answering /health", func() (bool, error) {
-		resp, err := h.newPanelClient().Get(panelBase + "/health")
-		if err != nil {
-			return false, err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return false, fmt.Errorf("/health: %s", resp.Status)
-		}
-		return true, nil
-	}); err != nil {
-		out, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "30", "-u", "left4me-web.service")
-		t.Fatalf("%v\n%s", err, out)
-	}
+	h.waitPanel(t)
 }

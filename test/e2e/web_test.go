@@ -122,27 +122,31 @@ func (p *panel) api(t *testing.T, method, path string) string {
 
 // webChecks: the production path, through the sandboxed web unit: its D-Bus
 // calls (authorised by polkit), its file operations and its journal reads.
-func (h *harness) webChecks(t *testing.T) {
-	h.check(t, "web/health-through-sandboxed-unit", func(t *testing.T) {
-		if err := within(h.ctx, 20*time.Second, "left4me-web.service active and answering /health", func() (bool, error) {
-			out, err := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", "ActiveState", "--value", "left4me-web.service")
-			if err != nil || strings.TrimSpace(out) != "active" {
-				return false, fmt.Errorf("left4me-web.service %s", strings.TrimSpace(out))
-			}
-			resp, err := h.newPanelClient().Get(panelBase + "/health")
-			if err != nil {
-				return false, err
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				return false, fmt.Errorf("/health: %s", resp.Status)
-			}
-			return true, nil
-		}); err != nil {
-			out, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "30", "-u", "left4me-web.service")
-			t.Fatalf("%v\n%s", err, out)
+// waitPanel waits until left4me-web.service is active and answers /health.
+func (h *harness) waitPanel(t *testing.T) {
+	t.Helper()
+	if err := within(h.ctx, 20*time.Second, "left4me-web.service active and answering /health", func() (bool, error) {
+		out, err := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", "ActiveState", "--value", "left4me-web.service")
+		if err != nil || strings.TrimSpace(out) != "active" {
+			return false, fmt.Errorf("left4me-web.service %s", strings.TrimSpace(out))
 		}
-	})
+		resp, err := h.newPanelClient().Get(panelBase + "/health")
+		if err != nil {
+			return false, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return false, fmt.Errorf("/health: %s", resp.Status)
+		}
+		return true, nil
+	}); err != nil {
+		out, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "30", "-u", "left4me-web.service")
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+func (h *harness) webChecks(t *testing.T) {
+	h.check(t, "web/health-through-sandboxed-unit", h.waitPanel)
 	h.check(t, "web/api-start-reset-logs-stop", func(t *testing.T) {
 		p := h.login(t)
 		base := "/api/v1/instances/" + alpha
