@@ -64,12 +64,23 @@ forward() {
 		pass "$1"
 	fi
 }
-# pass sends the signal to the engine now and once more a little later: one
-# that arrives while the engine is still starting, with SIGINT still ignored
-# as in every background command of a shell, would be lost.
+# pass sends the signal to the engine now and again at growing intervals for
+# as long as the engine lives: one that arrives while the engine is still
+# starting, with SIGINT still ignored as in every background command of a
+# shell, would be lost. The re-sender itself ignores SIGINT (dash gives that
+# to every background command and a trap cannot undo it), so it must end on
+# its own soon after the engine: it checks before every re-send and gives up
+# after about a second, well inside the unit's stop timeout.
 pass() {
 	kill "-$1" "$child" 2>/dev/null
-	(trap - INT TERM; sleep 0.5; kill "-$1" "$child" 2>/dev/null) &
+	(
+		c=$child
+		for d in 0.02 0.05 0.1 0.2 0.5; do
+			sleep "$d"
+			kill -0 "$c" 2>/dev/null || exit 0
+			kill "-$1" "$c" 2>/dev/null
+		done
+	) &
 }
 trap 'forward INT' INT
 trap 'forward TERM' TERM
