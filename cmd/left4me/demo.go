@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -48,13 +47,12 @@ sv_region 3
 // account and two instances (one started) served by the process supervisor.
 // Running it again reuses the directory and gives admin a new password.
 func runDemo(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env)
 	dir := fs.String("dir", "left4me-demo", "state root of the demo (created when missing)")
 	listen := fs.String("listen", DefaultListen, "address to listen on; a free port is picked when it is busy")
 	verbose := fs.Bool("v", false, "log every request")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
 	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {

@@ -22,7 +22,7 @@ var errDoctorFailed = errors.New("at least one check failed (see the lines marke
 // host"); with --probe it also starts a temporary instance and checks it
 // from outside.
 func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("doctor", "[--probe] [--json]", env)
+	fs := newFlags(env)
 	probe := fs.Bool("probe", false, "also create, start, check and delete a temporary instance on the real installation")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {

@@ -137,7 +137,7 @@ func contentService(env *cliEnv, a *app) (*content.Service, func(), error) {
 }
 
 func runInstall(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("install", "[--validate] [--steamcmd PATH] | --list | --gc [--grace DURATION]", env)
+	fs := newFlags(env)
 	validate := fs.Bool("validate", false, "verify every file of the game (publishes a new generation even without an update)")
 	path := fs.String("steamcmd", "", "steamcmd.sh to run (default: $"+envSteamCmd+", ROOT/steam/steamcmd.sh, steamcmd on PATH)")
 	list := fs.Bool("list", false, "list installation generations")
@@ -238,7 +238,9 @@ func runGC(ctx context.Context, env *cliEnv, root layout.Root, grace time.Durati
 	return err
 }
 
-// cliProgress prints log lines to out and progress changes to errw.
+// cliProgress is the progress printer of every command that runs a job in
+// the foreground: log lines go to out, progress to errw when the message
+// changes, every five points and at 100%.
 type cliProgress struct {
 	mu       sync.Mutex
 	out, err io.Writer

@@ -18,53 +18,6 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-const instanceUsage = `usage:
-  left4me instance create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]
-  left4me instance update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [-- SRCDS-ARGS...]
-  left4me instance list [--json]
-  left4me instance show NAME [--json] [--show-secret]
-  left4me instance start|stop|restart|reset NAME...   (several: four at a time)
-  left4me instance delete NAME [--yes]
-  left4me instance cfg NAME [--set FILE|-]
-  left4me instance logs NAME [-n LINES] [--follow]
-  left4me instance layers
-  left4me instance autostart`
-
-func runInstance(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, instanceUsage)
-		return fmt.Errorf("%w: missing subcommand", errUsage)
-	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "create":
-		return instanceCreate(ctx, env, rest)
-	case "update":
-		return instanceUpdate(ctx, env, rest)
-	case "list":
-		return instanceList(ctx, env, rest)
-	case "show":
-		return instanceShow(ctx, env, rest)
-	case "start", "stop", "restart", "reset":
-		return instanceLifecycle(ctx, env, sub, rest)
-	case "delete":
-		return instanceDelete(ctx, env, rest)
-	case "cfg":
-		return instanceCfg(ctx, env, rest)
-	case "logs":
-		return instanceLogs(ctx, env, rest)
-	case "layers":
-		return instanceLayers(ctx, env, rest)
-	case "autostart":
-		return instanceAutostart(ctx, env, rest)
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.stdout, instanceUsage)
-		return nil
-	}
-	fmt.Fprintln(env.stderr, instanceUsage)
-	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
-}
-
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -92,7 +45,7 @@ func readInput(env *cliEnv, path string) (string, error) {
 }
 
 func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance create", "NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]", env)
+	fs := newFlags(env)
 	owner := fs.String("owner", "", "the user who owns the instance (required)")
 	port := fs.Int("port", 0, "game port (UDP) and RCON port (TCP); 0 picks a free one from the range")
 	var layers stringList
@@ -135,7 +88,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance update", "NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [-- SRCDS-ARGS...]", env)
+	fs := newFlags(env)
 	port := fs.Int("port", 0, "new port")
 	var layers stringList
 	fs.Var(&layers, "layer", "replace the layers with these, uppermost first; repeat for more")
@@ -245,8 +198,9 @@ func ownerNames(ctx context.Context, st *store.Store) (map[int64]string, error) 
 }
 
 func instanceList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance list", "[--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
+	names := fs.Bool("names", false, "print only the names, one a line (for shell completion)")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -254,6 +208,12 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 		list, err := a.svc.List(ctx)
 		if err != nil {
 			return err
+		}
+		if *names {
+			for _, in := range list {
+				fmt.Fprintln(env.stdout, in.Name)
+			}
+			return nil
 		}
 		owners, err := ownerNames(ctx, a.store)
 		if err != nil {
@@ -283,7 +243,7 @@ func sinceText(t *time.Time) string {
 }
 
 func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance show", "NAME [--json] [--show-secret]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	secret := fs.Bool("show-secret", false, "include the RCON password")
 	pos, _, err := parseFlags(fs, args, 1)
@@ -350,7 +310,7 @@ func quoteArgs(args []string) []string {
 var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them: start them there")
 
 func instanceLifecycle(ctx context.Context, env *cliEnv, verb string, args []string) error {
-	fs := newFlags("instance "+verb, "NAME...", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, oneOrMore)
 	if err != nil {
 		return err
@@ -403,7 +363,7 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, verb string, args []str
 }
 
 func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance delete", "NAME [--yes]", env)
+	fs := newFlags(env)
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -433,7 +393,7 @@ func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance cfg", "NAME [--set FILE|-]", env)
+	fs := newFlags(env)
 	set := fs.String("set", "", "replace server.cfg with this file, or - for stdin")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -466,7 +426,7 @@ func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance logs", "NAME [-n LINES] [--follow]", env)
+	fs := newFlags(env)
 	n := fs.Int("n", 100, "how many past lines")
 	follow := fs.Bool("follow", false, "keep printing new lines")
 	pos, _, err := parseFlags(fs, args, 1)
@@ -499,7 +459,7 @@ func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func instanceLayers(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance layers", "", env)
+	fs := newFlags(env)
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -518,7 +478,7 @@ func instanceLayers(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func instanceAutostart(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("instance autostart", "", env)
+	fs := newFlags(env)
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}

@@ -13,38 +13,8 @@ import (
 	"github.com/left4me/left4me/internal/jobs"
 )
 
-const jobUsage = `usage:
-  left4me job list [--state STATE] [--kind KIND] [--limit N] [--json]
-  left4me job show ID [--json]
-  left4me job cancel ID
-
-STATE is one of queued, running, retrying, succeeded, failed, cancelled.`
-
-// runJob lists, shows and cancels background jobs. It works on the
-// database directly: the panel's workers see a cancel within a second.
-func runJob(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, jobUsage)
-		return fmt.Errorf("%w: missing subcommand", errUsage)
-	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "list":
-		return jobList(ctx, env, rest)
-	case "show":
-		return jobShow(ctx, env, rest)
-	case "cancel":
-		return jobCancel(ctx, env, rest)
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.stdout, jobUsage)
-		return nil
-	}
-	fmt.Fprintln(env.stderr, jobUsage)
-	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
-}
-
 func jobList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("job list", "[--state STATE] [--kind KIND] [--limit N] [--json]", env)
+	fs := newFlags(env)
 	state := fs.String("state", "", "only jobs in this state: queued, running, retrying, succeeded, failed, cancelled")
 	kind := fs.String("kind", "", "only jobs of this kind")
 	limit := fs.Int("limit", 100, "at most this many jobs, newest first")
@@ -87,7 +57,7 @@ func jobList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func jobShow(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("job show", "ID [--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON (with the log)")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -111,7 +81,7 @@ func jobShow(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func jobCancel(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("job cancel", "ID", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -135,22 +105,6 @@ func jobCancel(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return nil
 	})
-}
-
-// registerJobHandlers registers every job kind's handler on a.jobs. Each
-// content package adds its registration here (e.g. workshop.RegisterJobs).
-func registerJobHandlers(ctx context.Context, a *app) error {
-	return nil
-}
-
-// startJobs registers the handlers and starts the job workers (serve and
-// demo); a.Close stops them, cancelling running jobs, which run again on the
-// next start.
-func startJobs(ctx context.Context, a *app) error {
-	if err := registerJobHandlers(ctx, a); err != nil {
-		return fmt.Errorf("register job handlers: %w", err)
-	}
-	return a.jobs.Start(ctx)
 }
 
 func parseJobID(s string) (int64, error) {

@@ -16,63 +16,19 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-const overlayUsage = `usage:
-  left4me overlay list [--json]
-  left4me overlay show ID [--json] [--tree]
-  left4me overlay create-script ID --script FILE|- [--name NAME] [--description TEXT] [--incremental]
-  left4me overlay set-script ID --script FILE|-
-  left4me overlay build ID [--timeout DURATION]
-  left4me overlay upload ID --path left4dead2/DIR FILE [--as-file] [--name NAME]
-  left4me overlay seed DIR
-  left4me overlay delete ID
-  left4me overlay gc [--grace DURATION]
-
-Script builds run in left4me-build@ units (LEFT4ME_BUILD_SANDBOX=systemd,
-the default with the systemd supervisor) or, with LEFT4ME_BUILD_SANDBOX=none,
-as plain child processes WITHOUT any sandbox (development and the demo only).
-An upload that is a zip, tar or tar.gz archive is unpacked into --path; any
-other file is stored as --path/NAME (or exactly at --path with --as-file).`
-
-func runOverlay(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, overlayUsage)
-		return fmt.Errorf("%w: missing subcommand", errUsage)
+// overlayGC removes superseded generations of the installation and of
+// every layer, as install --gc does.
+func overlayGC(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env)
+	grace := fs.Duration("grace", 0, "keep superseded generations this long (default $"+envGrace+" or 24h)")
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
 	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "list":
-		return overlayList(ctx, env, rest)
-	case "show":
-		return overlayShow(ctx, env, rest)
-	case "create-script":
-		return overlayCreateScript(ctx, env, rest)
-	case "set-script":
-		return overlaySetScript(ctx, env, rest)
-	case "build":
-		return overlayBuild(ctx, env, rest)
-	case "upload":
-		return overlayUpload(ctx, env, rest)
-	case "seed":
-		return overlaySeed(ctx, env, rest)
-	case "delete":
-		return overlayDelete(ctx, env, rest)
-	case "gc":
-		fs := newFlags("overlay gc", "[--grace DURATION]", env)
-		grace := fs.Duration("grace", 0, "keep superseded generations this long (default $"+envGrace+" or 24h)")
-		if _, _, err := parseFlags(fs, rest, 0); err != nil {
-			return err
-		}
-		cfg, err := loadConfig(env.getenv)
-		if err != nil {
-			return err
-		}
-		return runGC(ctx, env, cfg.Root, *grace)
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.stdout, overlayUsage)
-		return nil
+	cfg, err := loadConfig(env.getenv)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(env.stderr, overlayUsage)
-	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
+	return runGC(ctx, env, cfg.Root, *grace)
 }
 
 // withContent runs fn with the app and its content service.
@@ -135,7 +91,7 @@ func toLayerJSON(l content.LayerInfo, withScript bool) layerJSON {
 }
 
 func overlayList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay list", "[--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -170,7 +126,7 @@ func overlayList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlayShow(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay show", "ID [--json] [--tree]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	tree := fs.Bool("tree", false, "list the files of the newest generation")
 	pos, _, err := parseFlags(fs, args, 1)
@@ -244,7 +200,7 @@ func overlayShow(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlayCreateScript(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay create-script", "ID --script FILE|- [--name NAME] [--description TEXT] [--incremental]", env)
+	fs := newFlags(env)
 	scriptPath := fs.String("script", "", "the bash script: a file, or - for stdin (required)")
 	name := fs.String("name", "", "display name (default: the id)")
 	desc := fs.String("description", "", "what the layer holds")
@@ -268,7 +224,7 @@ func overlayCreateScript(ctx context.Context, env *cliEnv, args []string) error 
 }
 
 func overlaySetScript(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay set-script", "ID --script FILE|-", env)
+	fs := newFlags(env)
 	scriptPath := fs.String("script", "", "the bash script: a file, or - for stdin (required)")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -288,7 +244,7 @@ func overlaySetScript(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlayBuild(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay build", "ID [--timeout DURATION]", env)
+	fs := newFlags(env)
 	timeout := fs.Duration("timeout", content.DefaultBuildTimeout, "kill the script after this long")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -313,7 +269,7 @@ func overlayBuild(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlayUpload(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay upload", "ID --path left4dead2/DIR FILE [--as-file] [--name NAME]", env)
+	fs := newFlags(env)
 	dest := fs.String("path", "", "where the upload goes, inside left4dead2/ (required)")
 	asFile := fs.Bool("as-file", false, "store FILE exactly at --path, without unpacking")
 	name := fs.String("name", "", "display name when the layer is created")
@@ -359,7 +315,7 @@ func overlayUpload(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlaySeed(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay seed", "DIR", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -378,7 +334,7 @@ func overlaySeed(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func overlayDelete(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("overlay delete", "ID", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err

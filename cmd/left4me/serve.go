@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -31,14 +30,10 @@ const shutdownTimeout = 10 * time.Second
 
 // runServe serves the web panel and JSON API until SIGINT or SIGTERM.
 func runServe(ctx context.Context, env *cliEnv, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env)
 	listen := fs.String("listen", envOr(env.getenv, "LEFT4ME_LISTEN", DefaultListen), "address to listen on (env LEFT4ME_LISTEN)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	if _, _, err := parseFlags(fs, args, 0); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(env.getenv)
 	if err != nil {
@@ -191,8 +186,9 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		err = errors.Join(err, a.jobs.Stop(sctx))
 		closeContent()
 	}()
-	// Background jobs run here; a.Close stops them.
-	if err := startJobs(ctx, a); err != nil {
+	// Background jobs run here, with every kind panelContent registered;
+	// a.Close stops them.
+	if err := a.jobs.Start(ctx); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -21,12 +21,6 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-const userUsage = `usage:
-  left4me user create NAME [--admin]   password from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin
-  left4me user passwd NAME
-  left4me user delete NAME
-  left4me user list [--json]`
-
 // adminPasswordEnv supplies the password to user create and user passwd.
 const adminPasswordEnv = "LEFT4ME_ADMIN_PASSWORD"
 
@@ -37,28 +31,6 @@ func validateUserName(name string) error {
 		return fmt.Errorf("invalid user name %q: use 1-64 characters A-Z, a-z, 0-9, '_', '.', '@' or '-', starting with a letter or digit", name)
 	}
 	return nil
-}
-
-func runUser(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, userUsage)
-		return fmt.Errorf("%w: missing subcommand", errUsage)
-	}
-	switch args[0] {
-	case "create":
-		return userCreate(ctx, env, args[1:])
-	case "passwd":
-		return userPasswd(ctx, env, args[1:])
-	case "delete":
-		return userDelete(ctx, env, args[1:])
-	case "list":
-		return userList(ctx, env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.stdout, userUsage)
-		return nil
-	}
-	fmt.Fprintln(env.stderr, userUsage)
-	return fmt.Errorf("%w: unknown subcommand %q", errUsage, args[0])
 }
 
 // withApp loads the configuration, opens the app, runs fn and closes it.
@@ -78,24 +50,13 @@ func withApp(ctx context.Context, env *cliEnv, fn func(a *app) error) error {
 	return errors.Join(ferr, a.Close(cctx))
 }
 
-// newFlags returns a FlagSet that reports errors instead of exiting.
-func newFlags(name, usage string, env *cliEnv) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: left4me "+name+" "+usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args with flags and positional arguments in any order.
-// Everything after a "--" is returned as rest, unparsed. want is the exact
-// number of positional arguments.
 // oneOrMore as parseFlags' want accepts any number of positional arguments
 // but none.
 const oneOrMore = -1
 
+// parseFlags parses args with flags and positional arguments in any order.
+// Everything after a "--" is returned as rest, unparsed. want is the exact
+// number of positional arguments, or oneOrMore.
 func parseFlags(fs *flag.FlagSet, args []string, want int) (pos, rest []string, err error) {
 	for i, a := range args {
 		if a == "--" {
@@ -105,7 +66,7 @@ func parseFlags(fs *flag.FlagSet, args []string, want int) (pos, rest []string, 
 	}
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+			return nil, nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -202,7 +163,7 @@ func readPassword(env *cliEnv, user string) (string, error) {
 }
 
 func userCreate(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("user create", "NAME [--admin]", env)
+	fs := newFlags(env)
 	admin := fs.Bool("admin", false, "the user administers everything")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -240,7 +201,7 @@ func userCreate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func userPasswd(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("user passwd", "NAME", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -274,7 +235,7 @@ func userErr(name string, err error) error {
 }
 
 func userDelete(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("user delete", "NAME", env)
+	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -307,7 +268,7 @@ type userJSON struct {
 }
 
 func userList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("user list", "[--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err

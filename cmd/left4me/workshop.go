@@ -10,64 +10,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/left4me/left4me/internal/bytesize"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
-
-const workshopUsage = `usage:
-  left4me workshop add [--queue] LAYER ID|URL...  add items (collections expand) to a workshop layer
-  left4me workshop remove LAYER ID|URL...         take items out of a layer
-  left4me workshop list [--json]                  list workshop layers
-  left4me workshop show LAYER [--json]            show a layer's items
-  left4me workshop refresh [--queue] [--json]     re-check every item and publish changed layers
-  left4me workshop gc [--grace DURATION]          remove superseded downloads no instance names
-
-add, remove and refresh run in the foreground of this command and print
-their progress on stderr. With --queue, add and refresh are queued as
-background jobs for the panel's workers instead (see left4me job); a
-refresh queued while one is queued or running is a no-op. STEAM_API_BASE
-overrides the Steam Web API address (default ` + workshop.DefaultAPIBase + `).
-
-Items whose details carry no downloadable file_url (SteamPipe-hosted: the
-URL is empty, the preview image, or serves an image) are downloaded with
-steamcmd (workshop_download_item 550 ID), found as for left4me install and
-run in the left4me-steamcmd@ sandbox with the systemd supervisor. When that
-fails the item is flagged: show prints the reason, and the item is not in
-the layer until a later add or refresh gets it.`
-
-func runWorkshop(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.stderr, workshopUsage)
-		return fmt.Errorf("%w: missing subcommand", errUsage)
-	}
-	sub, rest := args[0], args[1:]
-	switch sub {
-	case "add":
-		return workshopAdd(ctx, env, rest)
-	case "remove":
-		return workshopRemove(ctx, env, rest)
-	case "list":
-		return workshopList(ctx, env, rest)
-	case "show":
-		return workshopShow(ctx, env, rest)
-	case "refresh":
-		return workshopRefresh(ctx, env, rest)
-	case "gc":
-		return workshopGC(ctx, env, rest)
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.stdout, workshopUsage)
-		return nil
-	}
-	fmt.Fprintln(env.stderr, workshopUsage)
-	return fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
-}
 
 // steamAPIBase reads STEAM_API_BASE: an http(s) URL, or empty for Steam's.
 func steamAPIBase(getenv func(string) string) (string, error) {
@@ -112,43 +64,17 @@ func workshopConfig(env *cliEnv, a *app, base string, box *content.SystemdSandbo
 	}
 }
 
-// wsProgress prints a job's log lines and its progress (when the message
-// changes or another tenth is done) on stderr.
-type wsProgress struct {
-	mu      sync.Mutex
-	w       io.Writer
-	lastMsg string
-	lastPct int
-}
-
-func (p *wsProgress) Progress(fraction float64, msg string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pct := int(fraction * 100)
-	if msg == p.lastMsg && pct/10 == p.lastPct/10 {
-		return
-	}
-	p.lastMsg, p.lastPct = msg, pct
-	fmt.Fprintf(p.w, "[%3d%%] %s\n", pct, msg)
-}
-
-func (p *wsProgress) Logf(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format+"\n", args...)
-}
-
 // wsLayerAndRefs parses "[--queue] LAYER REF..."; queue is nil when the
 // command has no --queue flag.
-func wsLayerAndRefs(name string, env *cliEnv, args []string, queue *bool) (string, []string, error) {
-	fs := newFlags("workshop "+name, "LAYER ID|URL...", env)
+func wsLayerAndRefs(env *cliEnv, args []string, queue *bool) (string, []string, error) {
+	fs := newFlags(env)
 	if queue != nil {
 		fs.BoolVar(queue, "queue", false, "queue a background job instead of running here")
 	}
-	if err := fs.Parse(args); err != nil {
-		return "", nil, fmt.Errorf("%w: %v", errUsage, err)
+	pos, _, err := parseFlags(fs, args, oneOrMore)
+	if err != nil {
+		return "", nil, err
 	}
-	pos := fs.Args()
 	if len(pos) < 2 {
 		fs.Usage()
 		return "", nil, fmt.Errorf("%w: want a layer and at least one item id or URL", errUsage)
@@ -180,7 +106,7 @@ func withJobQueue(ctx context.Context, env *cliEnv, fn func(m *jobs.Manager) err
 
 func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {
 	var queue bool
-	layer, refs, err := wsLayerAndRefs("add", env, args, &queue)
+	layer, refs, err := wsLayerAndRefs(env, args, &queue)
 	if err != nil {
 		return err
 	}
@@ -195,7 +121,7 @@ func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	}
 	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
-		res, err := svc.Add(ctx, layer, refs, &wsProgress{w: env.stderr})
+		res, err := svc.Add(ctx, layer, refs, newCLIProgress(env.stderr, env.stderr))
 		if err != nil {
 			return err
 		}
@@ -226,7 +152,7 @@ func wsReportDownloads(w io.Writer, results []workshop.Result) (failed int) {
 			fmt.Fprintf(w, "item %d: FAILED: %v\n", r.ID, r.Err)
 		case r.Cached:
 		default:
-			fmt.Fprintf(w, "item %d: downloaded revision %s (%s)\n", r.ID, r.Revision, wsSize(r.Size))
+			fmt.Fprintf(w, "item %d: downloaded revision %s (%s)\n", r.ID, r.Revision, bytesize.Format(r.Size))
 		}
 	}
 	return failed
@@ -241,7 +167,7 @@ func wsReportGeneration(w io.Writer, layer, gen string, published bool) {
 }
 
 func workshopRemove(ctx context.Context, env *cliEnv, args []string) error {
-	layer, refs, err := wsLayerAndRefs("remove", env, args, nil)
+	layer, refs, err := wsLayerAndRefs(env, args, nil)
 	if err != nil {
 		return err
 	}
@@ -323,7 +249,7 @@ func wsLayerJSON(v workshop.LayerView, withItems bool) workshopLayerJSON {
 }
 
 func workshopList(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("workshop list", "[--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -358,7 +284,7 @@ func workshopList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("workshop show", "LAYER [--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
@@ -388,8 +314,8 @@ func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
 			if rev == "" {
 				rev = "-"
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, wsOneLine(it.Title, 40), rev, wsSize(it.FileSize),
-				wsItemStatus(it), wsOneLine(strings.Join(it.Addon.Maps, ","), 60))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", it.ID, oneLine(it.Title, 40), rev, bytesize.Format(it.FileSize),
+				wsItemStatus(it), oneLine(strings.Join(it.Addon.Maps, ","), 60))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -399,9 +325,9 @@ func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
 		for _, it := range out.Items {
 			switch {
 			case it.Error != "" && it.Revision == "":
-				fmt.Fprintf(env.stdout, "item %d is NOT IN THE LAYER: %s\n", it.ID, wsOneLine(it.Error, 1000))
+				fmt.Fprintf(env.stdout, "item %d is NOT IN THE LAYER: %s\n", it.ID, oneLine(it.Error, 1000))
 			case it.Error != "":
-				fmt.Fprintf(env.stdout, "item %d: %s\n", it.ID, wsOneLine(it.Error, 1000))
+				fmt.Fprintf(env.stdout, "item %d: %s\n", it.ID, oneLine(it.Error, 1000))
 			}
 		}
 		return nil
@@ -417,7 +343,7 @@ func wsItemStatus(it workshopItemJSON) string {
 		s = append(s, "BANNED")
 	}
 	if it.Error != "" {
-		s = append(s, "ERROR: "+wsOneLine(it.Error, 80))
+		s = append(s, "ERROR: "+oneLine(it.Error, 80))
 	}
 	if it.UpdatePending {
 		s = append(s, "update pending")
@@ -426,26 +352,6 @@ func wsItemStatus(it workshopItemJSON) string {
 		return "ok"
 	}
 	return strings.Join(s, "; ")
-}
-
-func wsOneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
-
-func wsSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " B"
 }
 
 // workshopRefreshJSON is refresh's summary.
@@ -459,7 +365,7 @@ type workshopRefreshJSON struct {
 }
 
 func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("workshop refresh", "[--queue] [--json]", env)
+	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print a JSON summary")
 	queue := fs.Bool("queue", false, "queue a background job instead of running here")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
@@ -480,7 +386,7 @@ func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	}
 	return withWorkshop(ctx, env, func(a *app, svc *workshop.Service) error {
-		res, rerr := svc.Refresh(ctx, &wsProgress{w: env.stderr})
+		res, rerr := svc.Refresh(ctx, newCLIProgress(env.stderr, env.stderr))
 		if rerr != nil && res.Published == nil {
 			return rerr
 		}
@@ -527,7 +433,7 @@ func workshopRefresh(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func workshopGC(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlags("workshop gc", "[--grace DURATION]", env)
+	fs := newFlags(env)
 	grace := fs.Duration("grace", content.DefaultGrace, "keep a superseded revision at least this long")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err

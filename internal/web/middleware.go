@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/bytesize"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if err := r.ParseMultipartForm(32 << 20); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					s.fail(w, r, rt.api, http.StatusRequestEntityTooLarge, "The upload is larger than the panel accepts ("+humanBytes(s.cfg.MaxUpload)+").")
+					s.fail(w, r, rt.api, http.StatusRequestEntityTooLarge, "The upload is larger than the panel accepts ("+bytesize.Format(s.cfg.MaxUpload)+").")
 					return
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/left4me/left4me/internal/bytesize"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -42,27 +43,13 @@ var templateFuncs = template.FuncMap{
 	"list":      func(s ...string) []string { return s },
 	"initial":   initial,
 	"argGroups": argGroups,
-	"bytes":     humanBytes,
+	"bytes":     bytesize.Format,
 	"depth": func(d int) int {
 		if d > 9 {
 			return 9
 		}
 		return d
 	},
-}
-
-// humanBytes renders a size for people ("1.4 MiB").
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
 
 // argGroups groups a command line for display: each +cvar or -switch with
