@@ -162,7 +162,7 @@ func commandTable() *Command {
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},
 		}},
 		{UsageLine: "job", Short: "inspect and cancel background jobs",
-			Long: "STATE is one of queued, running, retrying, succeeded, failed, cancelled.",
+			Long: "STATE is one of queued, running, retrying, succeeded, failed, cancelled.\nThese verbs work on the database: the panel's workers see a cancel within a second.",
 			Commands: []*Command{
 				{UsageLine: "list [--state STATE] [--kind KIND] [--limit N] [--json]", Short: "list jobs, newest first", Run: jobList},
 				{UsageLine: "show ID [--json]", Short: "show a job with its log", Run: jobShow},
@@ -307,6 +307,9 @@ func wantsHelp(c *Command, args []string) bool {
 func runHelp(env *cliEnv, root *Command, names []string) error {
 	c := root
 	for _, name := range names {
+		if isHelpFlag(name) {
+			continue
+		}
 		sub := c.Lookup(name)
 		if sub == nil {
 			c.printHelp(env.stderr)

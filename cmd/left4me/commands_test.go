@@ -113,6 +113,8 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{args: []string{"instance", "create", "--help"}, code: 0, stdout: "  --owner string  the user who owns the instance (required)\n"},
 		{args: []string{"instance", "create", "vs1", "-h", "--owner", "x"}, code: 0, stdout: "usage: left4me instance create NAME"},
 		{args: []string{"instance", "help", "logs"}, code: 0, stdout: "  -n int    how many past lines (default 100)\n"},
+		{args: []string{"help", "instance", "--help"}, code: 0, stdout: "  left4me instance autostart\n"},
+		{args: []string{"help", "--help"}, code: 0, stdout: "usage: left4me help [COMMAND [VERB]]"},
 		{args: []string{"job", "--help"}, code: 0, stdout: "STATE is one of queued"},
 		{args: []string{"exec-server", "--help"}, code: 0, stdout: "usage: left4me exec-server NAME [SRCDS-ARGS...]"},
 		{args: []string{"completion", "bash", "--help"}, code: 0, stdout: "usage: left4me completion bash"},

@@ -186,8 +186,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		err = errors.Join(err, a.jobs.Stop(sctx))
 		closeContent()
 	}()
-	// Background jobs run here, with every kind panelContent registered;
-	// a.Close stops them.
+	// Background jobs run here, every kind registered by panelContent; the
+	// deferred Stop cancels running jobs, which run again at the next start.
 	if err := a.jobs.Start(ctx); err != nil {
 		return err
 	}
