@@ -430,6 +430,9 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fs.VisitAll(func(f *flag.Flag) {
 		kind, usage := flag.UnquoteUsage(f)
+		if kind == "value" { // a flag.Value of its own: name the value by the flag
+			kind = strings.ToUpper(f.Name)
+		}
 		name := flagName(f)
 		if !isBoolFlag(f) {
 			name += " " + kind

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,5 +75,30 @@ echo "${COMPREPLY[*]}"
 				t.Errorf("COMPREPLY = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestInstanceListNames checks the names the completion offers: one a
+// line, from the real database, with flags after or before the verb.
+func TestInstanceListNames(t *testing.T) {
+	f := newCLIFixture(t)
+	// Without a database it fails and creates nothing.
+	if code, out, _ := f.run(t, "", "instance", "list", "--names"); code != 1 || out != "" {
+		t.Errorf("instance list --names without a database: exit %d, stdout %q", code, out)
+	}
+	if _, err := os.Stat(f.root.String()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("instance list --names created the state root: %v", err)
+	}
+	f.must(t, "password-one\n", "user", "create", "alice")
+	if out := f.must(t, "", "instance", "list", "--names"); out != "" {
+		t.Errorf("no instances: %q", out)
+	}
+	if err := os.MkdirAll(f.root.Installation("1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f.must(t, "", "instance", "create", "vs2", "--owner", "alice")
+	f.must(t, "", "instance", "create", "--owner", "alice", "coop")
+	if out := f.must(t, "", "instance", "list", "--names"); out != "coop\nvs2\n" {
+		t.Errorf("instance list --names = %q, want \"coop\\nvs2\\n\"", out)
 	}
 }
