@@ -216,7 +216,7 @@ func TestSrcdsRunUsesItsOwnTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cv, err := srcds.ParseCvar(out); err != nil || cv.Value != "from a layer" {
+	if cv, err := fakesrcds.ParseCvar(out); err != nil || cv.Value != "from a layer" {
 		t.Errorf("nested cfg cvar: %q, %v", out, err)
 	}
 	out, err = c.Exec(ctx10(t), "status")

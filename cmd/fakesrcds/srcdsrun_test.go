@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/srcds"
 )
 
@@ -114,7 +115,7 @@ func TestSrcdsRunResplitsArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cv, err := srcds.ParseCvar(out); err != nil || cv.Value != "srcds_run" {
+	if cv, err := fakesrcds.ParseCvar(out); err != nil || cv.Value != "srcds_run" {
 		t.Errorf("l4m_glob = %q (%v), want the glob expanded to srcds_run", out, err)
 	}
 	p.cmd.Process.Signal(os.Interrupt)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
 )
 
 // overlayWait bounds how long exec-server waits for the unit's
@@ -76,18 +77,12 @@ func waitMounted(ctx context.Context, dir string, limit time.Duration) error {
 	}
 }
 
-// isMountRoot reports whether dir is a mount root: its device differs from
-// its parent's.
+// isMountRoot reports whether dir is a mount root; a dir that does not
+// exist yet is not.
 func isMountRoot(dir string) (bool, error) {
-	var st, parent syscall.Stat_t
-	if err := syscall.Stat(dir, &st); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return false, nil
-		}
-		return false, err
+	ok, err := overlay.IsMounted(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
 	}
-	if err := syscall.Stat(filepath.Dir(dir), &parent); err != nil {
-		return false, err
-	}
-	return st.Dev != parent.Dev, nil
+	return ok, err
 }

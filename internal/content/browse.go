@@ -3,7 +3,6 @@ package content
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -112,27 +111,6 @@ func OpenFile(dir, rel string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("%w path %q: not a regular file", ErrInvalid, c)
 	}
 	return f, fi, nil
-}
-
-// ReadFile reads at most max bytes of the file rel of layer dir (see
-// OpenFile); a larger file is an error.
-func ReadFile(dir, rel string, max int64) ([]byte, error) {
-	f, fi, err := OpenFile(dir, rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%w path %q: %d bytes, more than %d", ErrInvalid, rel, fi.Size(), max)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", rel, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%w path %q: more than %d bytes", ErrInvalid, rel, max)
-	}
-	return data, nil
 }
 
 // Conflicts computes, for a stack of layer directories given uppermost

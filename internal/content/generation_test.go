@@ -357,16 +357,20 @@ func TestTreeAndOpenFile(t *testing.T) {
 	if part, err := Tree(dir, 3); !errors.Is(err, ErrTruncated) || len(part) != 3 {
 		t.Errorf("Tree(3) = %d entries, %v", len(part), err)
 	}
-	if b, err := ReadFile(dir, "left4dead2/cfg/server.cfg", 1024); err != nil || string(b) != "hostname x\n" {
-		t.Errorf("ReadFile = %q, %v", b, err)
+	f, fi, err := OpenFile(dir, "left4dead2/cfg/server.cfg")
+	if err != nil {
+		t.Fatalf("OpenFile: %v", err)
+	}
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil || string(b) != "hostname x\n" || fi.Size() != int64(len(b)) {
+		t.Errorf("OpenFile read %q (size %d), %v", b, fi.Size(), err)
 	}
 	for _, bad := range []string{"../secret", "/etc/passwd", "left4dead2/escape", "left4dead2/up/etc/passwd", "left4dead2/cfg", "", "."} {
-		if _, err := ReadFile(dir, bad, 1024); err == nil {
-			t.Errorf("ReadFile(%q) succeeded", bad)
+		if f, _, err := OpenFile(dir, bad); err == nil {
+			f.Close()
+			t.Errorf("OpenFile(%q) succeeded", bad)
 		}
-	}
-	if _, err := ReadFile(dir, "left4dead2/addons/m.vpk", 2); err == nil {
-		t.Error("ReadFile over the limit succeeded")
 	}
 }
 

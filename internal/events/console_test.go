@@ -178,8 +178,6 @@ func TestEventsFromEitherSourceOnce(t *testing.T) {
 			if cfg.Bind != "" {
 				server.Exec("logaddress_add " + r.Addr().String())
 			}
-			sub, unsubscribe := r.Subscribe("alpha")
-			defer unsubscribe()
 			var logs LogReader
 			if mode != "udp" {
 				logs = console
@@ -201,7 +199,7 @@ func TestEventsFromEitherSourceOnce(t *testing.T) {
 			server.Exec("changelevel c2m1_highway")
 			server.Exec("fakesrcds_players 0")
 			server.Exec("say the end")
-			collect(t, sub, func(e Event) bool { return e.Text == "the end" })
+			collect(t, st, 0, func(e Event) bool { return e.Text == "the end" }, "alpha")
 			if mode == "both" {
 				// Wait until the slower source has delivered its copies too.
 				deadline := time.After(20 * time.Second)
@@ -216,7 +214,7 @@ func TestEventsFromEitherSourceOnce(t *testing.T) {
 			// Everything queued before this sentinel is stored before it.
 			r.ingest("alpha", srcds.Event{Type: srcds.EventChat, Time: time.Now(), Message: "sentinel", Text: "sentinel",
 				Player: srcds.LogPlayer{Name: "Test"}}, fromConsole)
-			collect(t, sub, func(e Event) bool { return e.Text == "sentinel" })
+			collect(t, st, 0, func(e Event) bool { return e.Text == "sentinel" }, "alpha")
 			stored, err := st.ListEvents(ctx, "alpha", 0, 0)
 			if len(stored) > 0 {
 				stored = stored[:len(stored)-1]
@@ -257,11 +255,9 @@ func TestConsoleSkipsEarlierLines(t *testing.T) {
 		stamp(time.Hour)+`"Ellie<2><STEAM_1:0:1><>" say "from the backlog"`,
 		stamp(time.Hour)+`rcon from "127.0.0.1:5": command "status"`,
 	)
-	sub, unsubscribe := r.Subscribe("")
-	defer unsubscribe()
 	runRecorder(t, r, console, "alpha")
 	fmt.Fprintf(console, "%s\"Ellie<2><STEAM_1:0:1><>\" say \"followed\"\n", stamp(time.Hour))
-	got := summary(collect(t, sub, func(e Event) bool { return e.Text == "followed" }))
+	got := summary(collect(t, st, 0, func(e Event) bool { return e.Text == "followed" }, "alpha"))
 	if want := []string{"alpha chat Ellie from the backlog", "alpha chat Ellie followed"}; !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
 	}
@@ -334,20 +330,26 @@ func TestConsoleResyncsADeafFollower(t *testing.T) {
 	st := openStore(t, "alpha")
 	r := NewRecorder(Config{}, nil, st, nil)
 	console := newConsoleLog()
-	sub, unsubscribe := r.Subscribe("")
-	defer unsubscribe()
 	runRecorder(t, r, deafLog{console}, "alpha")
 	stamp := "L " + time.Now().Add(time.Minute).Format("01/02/2006 - 15:04:05") + ": "
 	for _, text := range []string{"one", "one", "two"} {
 		fmt.Fprintf(console, "%s\"Ellie<2><STEAM_1:0:1><>\" say \"%s\"\n", stamp, text)
 	}
-	got := summary(collect(t, sub, func(e Event) bool { return e.Text == "two" }))
+	first := collect(t, st, 0, func(e Event) bool { return e.Text == "two" }, "alpha")
+	got := summary(first)
 	// A few more rounds: nothing is taken again.
 	time.Sleep(200 * time.Millisecond)
 	fmt.Fprintf(console, "%s\"Ellie<2><STEAM_1:0:1><>\" say \"three\"\n", stamp)
-	got = append(got, summary(collect(t, sub, func(e Event) bool { return e.Text == "three" }))...)
+	got = append(got, summary(collect(t, st, first[len(first)-1].ID, func(e Event) bool { return e.Text == "three" }, "alpha"))...)
 	want := []string{"alpha chat Ellie one", "alpha chat Ellie one", "alpha chat Ellie two", "alpha chat Ellie three"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
 	}
+}
+
+// size is how many lines d remembers.
+func (d *dedup) size() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.seen)
 }

@@ -92,10 +92,3 @@ func (d *dedup) expireLocked(now time.Time) {
 	// once the shrinking capacity runs out, leaving the dropped part behind.
 	d.order = d.order[drop:]
 }
-
-// size is how many lines are remembered (for tests).
-func (d *dedup) size() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.seen)
-}

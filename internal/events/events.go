@@ -2,9 +2,9 @@
 // feed: connects, disconnects, chat, map changes and RCON commands. A
 // Recorder receives the log lines — as UDP packets (internal/srcds's
 // LogListener), from each running instance's console log (FollowConsoles),
-// or both, one event per line either way (dedup.go) — stores the events (internal/store, which keeps the newest
-// store.EventRetention per instance) and fans them out to live subscribers
-// such as the panel's server-sent-event streams.
+// or both, one event per line either way (dedup.go) — and stores the events
+// (internal/store, which keeps the newest store.EventRetention per instance);
+// the panel and the API read them from the store.
 package events
 
 import (
@@ -71,16 +71,14 @@ type Config struct {
 
 const (
 	queueSize     = 1024            // events waiting to be stored
-	subBuffer     = 64              // events waiting for one subscriber
 	sourceTTL     = 5 * time.Second // how long a port lookup is trusted
 	localAddrsTTL = time.Minute     // how long the host's address list is trusted
 	storeTimeout  = 10 * time.Second
 )
 
-// Recorder receives log packets, stores the events they carry and hands
-// them to subscribers. Slow subscribers lose their oldest events; neither
-// they nor the database can stall the receiving socket (a full queue drops
-// new events and says so in the log).
+// Recorder receives log packets and stores the events they carry. The
+// database cannot stall the receiving socket (a full queue drops new events
+// and says so in the log).
 type Recorder struct {
 	cfg     Config
 	sources Sources
@@ -95,9 +93,6 @@ type Recorder struct {
 	localAddrs map[netip.Addr]bool
 	localAt    time.Time
 
-	subMu sync.Mutex
-	subs  map[*subscriber]struct{}
-
 	dedup   *dedup    // one event per line, whichever way it came
 	started time.Time // console lines older than this were some earlier recorder's
 
@@ -108,11 +103,6 @@ type cachedSource struct {
 	src     srcds.LogSource
 	ok      bool
 	expires time.Time
-}
-
-type subscriber struct {
-	instance string // "" for all instances
-	ch       chan Event
 }
 
 // NewRecorder returns a recorder; Listen (or Run) binds its socket. A nil
@@ -128,7 +118,6 @@ func NewRecorder(cfg Config, sources Sources, st Store, logger *slog.Logger) *Re
 		log:     logger,
 		queue:   make(chan Event, queueSize),
 		cache:   make(map[int]cachedSource),
-		subs:    make(map[*subscriber]struct{}),
 		dedup:   newDedup(dedupWindow, dedupMax),
 		started: time.Now(),
 	}
@@ -276,7 +265,7 @@ func (r *Recorder) ingest(instance string, ev srcds.Event, src source) {
 	}
 }
 
-// write stores queued events and publishes them with their ids.
+// write stores queued events.
 func (r *Recorder) write(ctx context.Context) {
 	for {
 		select {
@@ -284,7 +273,7 @@ func (r *Recorder) write(ctx context.Context) {
 			return
 		case e := <-r.queue:
 			sctx, cancel := context.WithTimeout(ctx, storeTimeout)
-			stored, err := r.store.AddEvent(sctx, e)
+			_, err := r.store.AddEvent(sctx, e)
 			cancel()
 			if err != nil {
 				if errors.Is(err, store.ErrNotFound) {
@@ -293,51 +282,7 @@ func (r *Recorder) write(ctx context.Context) {
 				} else if ctx.Err() == nil {
 					r.log.Warn("event recorder: store event", "instance", e.Instance, "err", err)
 				}
-				continue
 			}
-			r.publish(stored)
-		}
-	}
-}
-
-// Subscribe returns a channel of newly stored events of instance ("" for
-// every instance) and a function that ends the subscription. A subscriber
-// that falls behind loses its oldest undelivered events.
-func (r *Recorder) Subscribe(instance string) (<-chan Event, func()) {
-	s := &subscriber{instance: instance, ch: make(chan Event, subBuffer)}
-	r.subMu.Lock()
-	r.subs[s] = struct{}{}
-	r.subMu.Unlock()
-	var once sync.Once
-	return s.ch, func() {
-		once.Do(func() {
-			r.subMu.Lock()
-			delete(r.subs, s)
-			r.subMu.Unlock()
-		})
-	}
-}
-
-func (r *Recorder) publish(e Event) {
-	r.subMu.Lock()
-	defer r.subMu.Unlock()
-	for s := range r.subs {
-		if s.instance != "" && s.instance != e.Instance {
-			continue
-		}
-		for {
-			select {
-			case s.ch <- e:
-			default:
-				// Full: drop the oldest and try again. Only publish sends,
-				// under subMu, so this ends.
-				select {
-				case <-s.ch:
-				default:
-				}
-				continue
-			}
-			break
 		}
 	}
 }
@@ -383,15 +328,6 @@ func Convert(ev srcds.Event, keepOther bool) (Event, bool) {
 		}
 	}
 	return Event{}, false
-}
-
-// LaunchArgs are the srcds command-line arguments that make a server send
-// its log to addr: "+log on +logaddress_add addr".
-//
-// NOTE: srcds silently drops log destinations in 127.0.0.0/8 (SRCDS.md §4);
-// pass a non-loopback address of the host (see AnnounceAddr).
-func LaunchArgs(addr netip.AddrPort) []string {
-	return []string{"+log", "on", "+logaddress_add", addr.String()}
 }
 
 // AnnounceAddr is the address to give servers for a listener bound to

@@ -49,17 +49,11 @@ func newestGeneration(overlays, id string) (string, error) {
 	return gen, nil
 }
 
-// isMountPoint reports whether path is the root of a mounted file system
-// other than its parent's (an overlay mount has its own device number).
+// isMountPoint reports whether path is the root of a mount; a path that
+// cannot be examined counts as not mounted.
 func isMountPoint(path string) bool {
-	var st, parent syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
-		return false
-	}
-	if err := syscall.Stat(filepath.Dir(path), &parent); err != nil {
-		return false
-	}
-	return st.Dev != parent.Dev || st.Ino == parent.Ino
+	ok, err := overlay.IsMounted(path)
+	return err == nil && ok
 }
 
 // fileOwner returns the uid and gid files under the state root should have.

@@ -10,7 +10,6 @@ package instance
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -25,15 +24,6 @@ const (
 	Stopping State = "stopping"
 	Failed   State = "failed"
 )
-
-// ParseState validates a state name.
-func ParseState(s string) (State, error) {
-	switch st := State(s); st {
-	case Stopped, Starting, Running, Stopping, Failed:
-		return st, nil
-	}
-	return "", fmt.Errorf("unknown instance state %q", s)
-}
 
 // Status is a state and when it was entered (zero when unknown).
 type Status struct {

@@ -433,7 +433,8 @@ func removeAllAt(dirFD int, name string) error {
 }
 
 // IsMounted reports whether path (not followed if it is a symlink) is the
-// root of a mount.
+// root of a mount: exec-server waits for it on merged/, and the instance
+// service asks it before touching upper/ and work/.
 func IsMounted(path string) (bool, error) {
 	var stx unix.Statx_t
 	if err := unix.Statx(unix.AT_FDCWD, path, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_TYPE, &stx); err != nil {

@@ -6,12 +6,10 @@
 //     handshake and packet codec) with multi-packet replies collected by the
 //     empty-RESPONSE_VALUE end marker.
 //   - ParseStatus: the "status" command's output.
-//   - ParseCvar: the reply to a cvar's bare name ("\"name\" = \"value\" ...").
-//   - MergePlayers: status rows joined with A2S scores for the live view.
 //   - RCON.AddLogAddress: "logaddress_add" + "log on", refusing loopback.
-//   - SteamID64 and friends: STEAM_X:Y:Z, [U:1:N] and 64-bit ids.
+//   - SteamID64: a STEAM_X:Y:Z, [U:1:N] or decimal id as a 64-bit SteamID.
 //   - ParseLogLine / ParseLogPacket and LogListener: the engine's UDP log
 //     stream ("logaddress_add"), turned into typed events per instance.
 //
-// Protocol facts are in shared/reference/SRCDS.md §2–4.
+// Protocol facts are in docs/srcds.md §2–4.
 package srcds

@@ -43,15 +43,3 @@ func FuzzParseStatus(f *testing.F) {
 		}
 	})
 }
-
-// FuzzParseCvar checks the cvar reply parser never panics.
-// Seeds: testdata/fuzz/FuzzParseCvar.
-func FuzzParseCvar(f *testing.F) {
-	f.Add("\"mp_gamemode\" = \"versus\" ( def. \"coop\" )\n game notify replicated\n - help\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseCvar(s)
-		if err == nil && !strings.Contains(s, c.Name) {
-			t.Fatalf("name %q not in input", c.Name)
-		}
-	})
-}

@@ -108,25 +108,6 @@ func TestQueryInfoAndPlayers(t *testing.T) {
 	}
 }
 
-func TestQueryRules(t *testing.T) {
-	s := startServer(t, map[string]string{
-		"server.cfg":          baseCfg + "sv_password letmein\n",
-		"gamemode/versus.cfg": "mp_gamemode versus\n",
-	})
-	rules, err := srcds.QueryRules(testCtx(t), s.Addr())
-	if err != nil {
-		t.Fatalf("QueryRules: %v", err)
-	}
-	for k, v := range map[string]string{"mp_gamemode": "versus", "sv_tags": "left4me", "sv_cheats": "0", "sv_password": "1"} {
-		if rules[k] != v {
-			t.Errorf("rule %s = %q, want %q (all: %v)", k, rules[k], v, rules)
-		}
-	}
-	if _, ok := rules["rcon_password"]; ok {
-		t.Errorf("rcon_password must not be a rule")
-	}
-}
-
 func TestQueryTimesOutOnSilentServer(t *testing.T) {
 	// A UDP socket that never answers: Query must give up by ctx.
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -242,9 +223,9 @@ func TestRCONCvarFromNestedCfg(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cv, err := srcds.ParseCvar(out)
+			cv, err := fakesrcds.ParseCvar(out)
 			if tt.wantUnknown {
-				if !errors.Is(err, srcds.ErrUnknownCvar) {
+				if !errors.Is(err, fakesrcds.ErrUnknownCvar) {
 					t.Fatalf("ParseCvar(%q): got %v, want ErrUnknownCvar", out, err)
 				}
 				return
@@ -560,39 +541,6 @@ func nonLoopbackIPv4(t *testing.T) netip.Addr {
 	}
 	t.Skip("needs a non-loopback IPv4 address on this host (the engine drops 127.0.0.0/8 log destinations)")
 	return netip.Addr{}
-}
-
-func TestMergePlayersLive(t *testing.T) {
-	s := startServer(t, map[string]string{"server.cfg": baseCfg + "fakesrcds_players 3\nfakesrcds_bots 1\n", "gamemode/versus.cfg": ""})
-	c := dial(t, s)
-	out, err := c.Exec(testCtx(t), "status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := srcds.ParseStatus(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, players, err := srcds.Query(testCtx(t), s.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	merged := srcds.MergePlayers(st, players)
-	if len(merged) != 4 {
-		t.Fatalf("merged %d players, want 4: %+v", len(merged), merged)
-	}
-	for _, p := range merged {
-		if !p.HasScore {
-			t.Errorf("%s: no A2S score matched", p.Name)
-		}
-		if !p.Bot && (p.SteamID64 == 0 || p.Ping == 0) {
-			t.Errorf("%s: status fields missing: %+v", p.Name, p)
-		}
-	}
-	// Without A2S (as on loopback with the real engine) players remain.
-	if got := srcds.MergePlayers(st, nil); len(got) != 4 || got[0].HasScore {
-		t.Errorf("merge without A2S: %+v", got)
-	}
 }
 
 func TestAddLogAddress(t *testing.T) {

@@ -66,9 +66,6 @@ func (l *LogListener) Addr() netip.AddrPort {
 	return l.conn.LocalAddr().(*net.UDPAddr).AddrPort()
 }
 
-// Close releases the socket; Run then returns.
-func (l *LogListener) Close() error { return l.conn.Close() }
-
 // Run receives packets until ctx is cancelled (then it closes the socket
 // and returns nil) or the socket fails.
 func (l *LogListener) Run(ctx context.Context) error {

@@ -101,50 +101,6 @@ func Query(ctx context.Context, addr string) (Info, []Player, error) {
 	}
 }
 
-// QueryRules asks a server for A2S_RULES (its notify cvars).
-func QueryRules(ctx context.Context, addr string) (map[string]string, error) {
-	timeout := defaultQueryTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = time.Until(dl)
-		if timeout <= 0 {
-			return nil, fmt.Errorf("a2s rules %s: %w", addr, context.DeadlineExceeded)
-		}
-	}
-	client, err := a2s.NewClient(addr, a2s.TimeoutOption(timeout))
-	if err != nil {
-		return nil, fmt.Errorf("a2s rules %s: %w", addr, err)
-	}
-	type result struct {
-		rules map[string]string
-		err   error
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r = result{err: fmt.Errorf("a2s rules %s: malformed reply: %v", addr, p)}
-			}
-			done <- r
-		}()
-		ri, err := client.QueryRules()
-		if err != nil {
-			r.err = fmt.Errorf("a2s rules %s: %w", addr, err)
-			return
-		}
-		r.rules = ri.Rules
-	}()
-	select {
-	case r := <-done:
-		_ = client.Close()
-		return r.rules, r.err
-	case <-ctx.Done():
-		_ = client.Close()
-		<-done
-		return nil, fmt.Errorf("a2s rules %s: %w", addr, ctx.Err())
-	}
-}
-
 func infoFrom(si *a2s.ServerInfo) Info {
 	in := Info{
 		Name:       si.Name,

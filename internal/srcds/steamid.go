@@ -50,14 +50,3 @@ func SteamID64(id string) (uint64, error) {
 	}
 	return n, nil
 }
-
-// SteamID2 formats a 64-bit SteamID as STEAM_1:Y:Z, the form L4D2 prints.
-func SteamID2(id64 uint64) string {
-	n := id64 - steamID64Base
-	return fmt.Sprintf("STEAM_1:%d:%d", n%2, n/2)
-}
-
-// SteamID3 formats a 64-bit SteamID as [U:1:N].
-func SteamID3(id64 uint64) string {
-	return fmt.Sprintf("[U:1:%d]", id64-steamID64Base)
-}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/srcds"
 )
 
@@ -462,7 +463,7 @@ func (h *harness) rconCvar(t *testing.T, port int, password, cvar string) string
 			if err != nil {
 				return err
 			}
-			cv, err := srcds.ParseCvar(reply)
+			cv, err := fakesrcds.ParseCvar(reply)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package srcds
+package fakesrcds
 
 import (
 	"errors"
@@ -7,7 +7,8 @@ import (
 )
 
 // Cvar is a console variable as the engine describes it when asked for it by
-// its bare name.
+// its bare name. Tests read a server's cvars over RCON with ParseCvar: the
+// stand-in answers in the engine's format, so the same parser reads both.
 type Cvar struct {
 	Name       string
 	Value      string
@@ -67,10 +68,10 @@ func ParseCvar(reply string) (Cvar, error) {
 		}
 		return c, nil
 	}
-	return Cvar{}, fmt.Errorf("parse cvar reply: no \"name\" = \"value\" line in %q", truncate(reply, 80))
+	return Cvar{}, fmt.Errorf("parse cvar reply: no \"name\" = \"value\" line in %q", truncateReply(reply, 80))
 }
 
-func truncate(s string, n int) string {
+func truncateReply(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
