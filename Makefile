@@ -21,7 +21,7 @@ DATADIR     = $(DESTDIR)$(PREFIX)/share/left4me
 UNITS = left4me-server@.service left4me-web.service left4me-build@.service \
 	left4me-steamcmd@.service left4me-autostart.service l4d2-game.slice l4d2-build.slice
 
-.PHONY: all build test vet install install-bin install-data
+.PHONY: all build test vet lint install install-bin install-data
 
 all: build
 
@@ -32,9 +32,16 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 
+# staticcheck at a fixed version, fetched through the Go module proxy by
+# "go run" (nothing to install beforehand; cached after the first run).
+STATICCHECK = honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint:
+	$(GO) run $(STATICCHECK) ./...
+
 # The README's test command. Root-only tests (overlay mounts, the systemd
 # harness) skip with a reason when they cannot run.
-test: vet
+test: vet lint
 	$(GO) test -count=1 -timeout 60m ./...
 
 # Install everything a host needs under DESTDIR (see README, "Install on a

@@ -198,8 +198,7 @@ func TestExampleMapPack(t *testing.T) {
 	archives := map[string][]byte{}
 	var csv strings.Builder
 	csv.WriteString("Name;Size;MD5;DownloadLink\n")
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/index.csv" {
 			fmt.Fprint(w, csv.String())
 			return

@@ -51,6 +51,8 @@ var ErrWrongApp = errors.New("not a Left 4 Dead 2 Workshop item")
 
 // ErrUnavailable is returned (wrapped) for an item Steam does not serve
 // (removed, hidden or never existed: result != 1).
+//
+//lint:ignore ST1005 "Workshop" is a name, and the message is shown as it is.
 var ErrUnavailable = errors.New("Workshop item unavailable")
 
 // ErrBadReply is returned (wrapped) when a Web API reply does not have the

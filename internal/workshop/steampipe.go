@@ -49,6 +49,8 @@ import (
 // ErrNeedsSteamCmd is returned (wrapped) for an item that has no usable
 // file_url and that steamcmd could not download (or that could not be
 // handed to steamcmd). The message says why.
+//
+//lint:ignore ST1005 "Workshop" is a name, and the message is shown as it is.
 var ErrNeedsSteamCmd = errors.New("Workshop item has no downloadable file_url and needs steamcmd")
 
 // errNotAFile is the cause of a file_url that answered with something that
