@@ -5,7 +5,7 @@
 //	+login anonymous +app_update 222860 [validate] +quit
 //
 // and behaves like the real one on every surface left4me relies on
-// (SRCDS.md §1): progress lines in the real format, the success line, an app
+// (docs/srcds.md §1): progress lines in the real format, the success line, an app
 // manifest with a buildid, and the platform quirk — a Linux-only anonymous
 // first install prints "ERROR! Failed to install app '222860' (Invalid
 // platform)" and still exits 0; after a Windows pass into the same

@@ -55,7 +55,7 @@ func sameMountNS(a, b string) (bool, error) {
 
 // enterHostMountNS re-executes the helper through nsenter in PID 1's mount
 // namespace, with the environment cut down to hostEnv, unless it already
-// runs there (DESIGN.md §1 rule 2). It returns only when no re-execution is
+// runs there (docs/lifecycle.md rule 2). It returns only when no re-execution is
 // needed or possible: when PID 1's namespace cannot even be inspected (not
 // root) the helper goes on where it is, and its mount fails there if it must.
 func enterHostMountNS(args []string, getenv func(string) string) error {

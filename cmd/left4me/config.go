@@ -45,8 +45,8 @@ const (
 	supervisorProcess = "process"
 )
 
-// Config is left4me's configuration, read from the environment (the names
-// of the reference deployment's host.env and web.env, HOSTING.md).
+// Config is left4me's configuration, read from the environment (the
+// variables of /etc/left4me/host.env and web.env, docs/operations.md §2).
 type Config struct {
 	Root         layout.Root // LEFT4ME_ROOT
 	DatabasePath string      // DATABASE_URL: a path or sqlite:///path; default ROOT/left4me.db
@@ -220,7 +220,7 @@ func envBool(getenv func(string) string, name string, def bool) (bool, error) {
 }
 
 // parseLogAddr checks LOG_LISTENER_ADDR: an IP and port that srcds will
-// send to. The engine drops log destinations in 127.0.0.0/8 (SRCDS.md §4).
+// send to. The engine drops log destinations in 127.0.0.0/8 (docs/srcds.md §4).
 func parseLogAddr(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {

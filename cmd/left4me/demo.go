@@ -62,7 +62,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	// NOTE: DESIGN.md §1 rule 1 — the demo mounts only through the process
+	// NOTE: docs/lifecycle.md rule 1 — the demo mounts only through the process
 	// supervisor, with the same overlay code as the unit's helper. Say in one
 	// line why that cannot work here before creating anything.
 	if err := process.CanMount(); err != nil {

@@ -110,7 +110,7 @@ func realPath(p string) string {
 // It also removes build directories older than the grace period (and than
 // a day, as builds may be running there). It returns the paths removed.
 //
-// NOTE: DESIGN.md §1 rule 12 — a generation an instance has mounted is
+// NOTE: docs/lifecycle.md rule 12 — a generation an instance has mounted is
 // named in its instance.env (the unit mounts exactly what that file says),
 // so never removing a named generation never pulls a lower layer from
 // under a running server.

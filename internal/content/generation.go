@@ -3,7 +3,7 @@
 // in the build sandbox) and uploaded layers (archives or single files), and
 // lets the panel browse them.
 //
-// Everything here follows DESIGN.md §1 rule 12: a published generation is
+// Everything here follows docs/lifecycle.md rule 12: a published generation is
 // never modified. A build writes into builds/<build-id>/output, and
 // publishing renames that directory into installations/<gen> or
 // overlays/<id>/<gen> in one step (same file system), after making the tree

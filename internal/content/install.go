@@ -50,7 +50,7 @@ type InstallResult struct {
 
 // Install installs or updates the game as a new installation generation.
 //
-// NOTE: DESIGN.md §1 rule 12 — steamcmd never writes into a published
+// NOTE: docs/lifecycle.md rule 12 — steamcmd never writes into a published
 // generation: the newest one is first copied (reflinked where the file
 // system can) into builds/<id>/output, steamcmd updates that private copy,
 // and the result is published as a new generation. Instances keep the

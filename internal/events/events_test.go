@@ -42,7 +42,7 @@ func openStore(t *testing.T, names ...string) *store.Store {
 }
 
 // startServer runs fakesrcds in-process on 127.0.0.1. Its loopback opt-out
-// is on: the engine would drop a 127.0.0.1 log destination (SRCDS.md §4).
+// is on: the engine would drop a 127.0.0.1 log destination (docs/srcds.md §4).
 func startServer(t *testing.T) *fakesrcds.Server {
 	t.Helper()
 	dir := t.TempDir()

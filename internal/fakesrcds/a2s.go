@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// A2S request and reply header bytes (SRCDS.md §2).
+// A2S request and reply header bytes (docs/srcds.md §2).
 const (
 	a2sInfo          = 0x54 // 'T'
 	a2sPlayer        = 0x55 // 'U'

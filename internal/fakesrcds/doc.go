@@ -1,6 +1,6 @@
 // Package fakesrcds is a stand-in for the Left 4 Dead 2 dedicated server
 // (srcds_linux) that behaves like it on every surface left4me touches
-// (shared/reference/SRCDS.md §1–4). cmd/fakesrcds is its thin binary; tests
+// (docs/srcds.md §1–4). cmd/fakesrcds is its thin binary; tests
 // may also start it in-process with Start.
 //
 // # Installation tree
@@ -122,7 +122,7 @@
 // RESPONSE_VALUE packets of at most 4096 bytes (one empty packet when there
 // is none). An empty RESPONSE_VALUE from the client is mirrored, followed
 // by a packet with body 00 01 00 00 — the end-marker trick. Commands:
-// status (SRCDS.md §3 layout; bots as `#%2d "name" BOT active`), changelevel
+// status (docs/srcds.md §3 layout; bots as `#%2d "name" BOT active`), changelevel
 // and map (official names, left4dead2/maps/NAME.bsp, or a name inside an
 // addon .vpk), say, echo, exec, log on|off, logaddress_add|del|delall|list,
 // cvarlist [prefix], users, kick/kickid, version, quit.

@@ -41,7 +41,7 @@ func (s *Server) logLocked(msg string) {
 
 // logDestAllowed reports whether log packets go to d.
 //
-// NOTE: srcds silently drops log destinations in 127.0.0.0/8 (SRCDS.md §4),
+// NOTE: srcds silently drops log destinations in 127.0.0.0/8 (docs/srcds.md §4),
 // so the panel must announce a non-loopback address; the stand-in does the
 // same unless told otherwise (-allowloopbacklog and friends), for tests on
 // hosts without a non-loopback address.

@@ -228,7 +228,7 @@ func formatSeconds(sec int) string {
 }
 
 // statusLocked renders the "status" command in the engine's layout
-// (SRCDS.md §3). Human rows are "# %2d %d \"name\" uniqueid connected ping
+// (docs/srcds.md §3). Human rows are "# %2d %d \"name\" uniqueid connected ping
 // loss state rate adr"; bot rows "#%2d \"name\" BOT active".
 func (s *Server) statusLocked() string {
 	var b strings.Builder

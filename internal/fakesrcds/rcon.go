@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// RCON packet types (SRCDS.md §3).
+// RCON packet types (docs/srcds.md §3).
 const (
 	rconAuth          = 3
 	rconAuthResponse  = 2

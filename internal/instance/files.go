@@ -60,7 +60,7 @@ func isMountPoint(path string) bool {
 // An unprivileged service creates files as itself (-1, -1: keep). When run as
 // root (the CLI on a production host), files get the owner of the state root
 // so that the service user and the server unit can still use them
-// (DESIGN.md §1 rule 8: staged files belong to the service user).
+// (docs/lifecycle.md rule 8: staged files belong to the service user).
 func (s *Service) fileOwner() (uid, gid int) {
 	if os.Geteuid() != 0 {
 		return -1, -1
@@ -122,7 +122,7 @@ func (s *Service) checkUnmounted(name string) error {
 	if isMountPoint(s.root.Merged(name)) {
 		return fmt.Errorf("%w: %s (the unit's ExecStopPost should have unmounted it)", ErrMounted, s.root.Merged(name))
 	}
-	// NOTE: DESIGN.md §1 rule 7 — the kernel creates work/work root-owned
+	// NOTE: docs/lifecycle.md rule 7 — the kernel creates work/work root-owned
 	// with mode 000; the helper removes it after unmounting. If it is still
 	// there an unprivileged remove fails with EACCES deep in the tree: say
 	// what is wrong instead.
@@ -147,7 +147,7 @@ func (s *Service) removeTree(name, dir string) error {
 // stage writes what the unit and the server read at start: instance.env,
 // the staged server.cfg and the launch cfg (launchcfg.go) in upper.
 //
-// NOTE: DESIGN.md §1 rule 8 — files are staged on the host file system into
+// NOTE: docs/lifecycle.md rule 8 — files are staged on the host file system into
 // upper/ before the overlay is mounted, as the service user, so overlayfs
 // never copies them up as another owner. Rule 12 — the newest generation of
 // every layer is chosen here, so a rebuilt layer reaches an instance only

@@ -35,7 +35,7 @@ func active(st State) bool { return st == Running || st == Starting }
 // Start stages the instance's files, records that it should run and asks
 // the supervisor to start it. Starting a running instance does nothing.
 //
-// NOTE: DESIGN.md §1 rule 1 — nothing is mounted here; the unit's
+// NOTE: docs/lifecycle.md rule 1 — nothing is mounted here; the unit's
 // ExecStartPost mounts the overlay from the staged instance.env.
 func (s *Service) Start(ctx context.Context, name string) error {
 	unlock, err := s.locks.lock(ctx, name)
@@ -97,7 +97,7 @@ func (s *Service) Stop(ctx context.Context, name string) error {
 // Restart stops the instance, stages its files again (picking up changed
 // settings and the newest layer generations) and starts it.
 //
-// NOTE: DESIGN.md §1 rules 8 and 12 — staging happens between the stop
+// NOTE: docs/lifecycle.md rules 8 and 12 — staging happens between the stop
 // (the overlay ended with the unit) and the start (ExecStartPost mounts it
 // again), so upper/ is never written under a live mount and the new mount
 // sees the new lower layers. That is why this is Stop+Start and not the
@@ -118,7 +118,7 @@ func (s *Service) Restart(ctx context.Context, name string) error {
 // and starts it again if it was running: everything the server wrote is gone,
 // the configuration is staged afresh.
 //
-// NOTE: DESIGN.md §1 rule 11 — only a stop, a remove and a start: no
+// NOTE: docs/lifecycle.md rule 11 — only a stop, a remove and a start: no
 // retries, no lazy unmount. Rule 7 — the helper removed work/work when it
 // unmounted, so the unprivileged remove succeeds.
 func (s *Service) Reset(ctx context.Context, name string) error {
@@ -163,7 +163,7 @@ func (s *Service) Delete(ctx context.Context, name string) error {
 	defer unlock()
 	// First of all: a delete interrupted after this point (killed, a
 	// failed remove) must not have the boot autostart bring back the
-	// half-deleted instance (DESIGN.md §1 rule 9).
+	// half-deleted instance (docs/lifecycle.md rule 9).
 	if err := s.st.SetWantRunning(ctx, name, false); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}

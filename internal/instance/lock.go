@@ -16,7 +16,7 @@ import (
 
 // lockWait is how long an operation waits for another one on the same
 // instance before giving up with ErrBusy. It is longer than a server's stop
-// timeout (15 s, DESIGN.md §1 rule 10) so that a second click queues behind a
+// timeout (15 s, docs/lifecycle.md rule 10) so that a second click queues behind a
 // stop instead of failing.
 const lockWait = 20 * time.Second
 

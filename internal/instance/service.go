@@ -19,7 +19,8 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-// Default port range (HOSTING.md uses 27000–27999; 27015 is srcds' default).
+// Default port range (27000–27999, as SocketBindAllow= in the server unit,
+// docs/architecture.md §5; 27015 is srcds' default).
 const (
 	DefaultPortMin = 27015
 	DefaultPortMax = 27999

@@ -1,7 +1,7 @@
 // Package instance is the lifecycle service: create, start, stop, restart,
 // reset and delete game-server instances over a Supervisor.
 //
-// NOTE: DESIGN.md §1 rule 1 — this package never mounts anything. Start stages
+// NOTE: docs/lifecycle.md rule 1 — this package never mounts anything. Start stages
 // files (instance.env, server.cfg into upper) and asks the Supervisor to start
 // the unit, whose ExecStartPost mounts the overlay. Stop, reset and delete ask
 // the Supervisor to stop the unit and then act on files only.
@@ -53,7 +53,7 @@ type Instance struct {
 	Layers       []string // content layer ids, uppermost first; the base installation is implied
 	Args         []string // extra srcds arguments, e.g. "+map", "c1m1_hotel"
 	RCONPassword string
-	WantRunning  bool // started again at boot (DESIGN.md §1 rule 9)
+	WantRunning  bool // started again at boot (docs/lifecycle.md rule 9)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }

@@ -1,6 +1,6 @@
 // Package layout names every path of the left4me state root in one place.
 //
-// The tree (DESIGN.md §2):
+// The tree (docs/architecture.md §3):
 //
 //	installations/<generation>/     base game trees
 //	overlays/<id>/<generation>/     content layers

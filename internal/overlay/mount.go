@@ -40,7 +40,7 @@ type MountOptions struct {
 // MountResult says what Mount did.
 type MountResult struct {
 	// AlreadyMounted is true when an overlay was already mounted on the
-	// target and nothing was done (DESIGN.md §1 rule 7).
+	// target and nothing was done: a repeated mount is not an error.
 	AlreadyMounted bool
 	// Technique is the technique that mounted the overlay ("" when
 	// AlreadyMounted).
@@ -312,9 +312,9 @@ func mountLegacy(source string, lower []int, upper, work, target int) error {
 // that the unprivileged service can delete the runtime tree. It reports
 // whether something was unmounted. Nothing mounted is not an error.
 //
-// NOTE: DESIGN.md §1 rule 2: a plain umount, no MNT_DETACH and no retry;
-// EBUSY means something still uses the overlay (or the caller is not in PID
-// 1's mount namespace) and is reported as the error it is.
+// NOTE: docs/lifecycle.md rule 2: a plain umount, no MNT_DETACH and no
+// retry; EBUSY means something still uses the overlay and is reported as the
+// error it is.
 func Unmount(p UnmountPlan) (unmounted bool, err error) {
 	if err := layout.ValidateName(p.Name); err != nil {
 		return false, err

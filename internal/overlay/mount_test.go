@@ -109,7 +109,7 @@ func TestMountRoundTrip(t *testing.T) {
 				t.Errorf("mount flags %#x lack nosuid/nodev", sfs.Flags)
 			}
 
-			// Idempotent mount (DESIGN.md §1 rule 7).
+			// Idempotent mount: a second Mount does nothing.
 			again, err := Mount(p, MountOptions{Technique: tq})
 			if err != nil || !again.AlreadyMounted {
 				t.Fatalf("second Mount = %+v, %v; want AlreadyMounted", again, err)
@@ -293,8 +293,9 @@ func TestMountNonOverlayTarget(t *testing.T) {
 	}
 }
 
-// TestUnmountBusy: an EBUSY is reported, not retried or detached (DESIGN.md
-// §1 rule 2); the overlay stays mounted and unmounts once released.
+// TestUnmountBusy: an EBUSY is reported, not retried or detached
+// (docs/lifecycle.md rule 2); the overlay stays mounted and unmounts once
+// released.
 func TestUnmountBusy(t *testing.T) {
 	requireOverlay(t)
 	tr := newTestRoot(t, 1, 0)

@@ -35,7 +35,7 @@ import (
 const (
 	DefaultIP          = "0.0.0.0"
 	DefaultLogLines    = 2000
-	DefaultStopTimeout = 15 * time.Second // as the unit's TimeoutStopSec (DESIGN.md §1 rule 10)
+	DefaultStopTimeout = 15 * time.Second // as the unit's TimeoutStopSec (docs/lifecycle.md rule 10)
 )
 
 // Config configures a Supervisor.
@@ -198,7 +198,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		cmd.ExtraFiles = []*os.File{syncW}
 		defer syncW.Close()
 	} else {
-		// NOTE: DESIGN.md §1 rule 1 — the same overlay code as the helper
+		// NOTE: docs/lifecycle.md rule 1 — the same overlay code as the helper
 		// the unit's ExecStartPost runs, here in this process as root.
 		plan, err := overlay.Load(root, name)
 		if err != nil {
@@ -323,7 +323,7 @@ func (s *Supervisor) unmount(name string) error {
 
 // removeWorkWork removes the work/work directory the kernel created inside
 // the namespace (owned by us, mode 000), as the helper does after umount
-// (DESIGN.md §1 rule 7), so that reset and delete can remove the tree.
+// (docs/lifecycle.md rule 7), so that reset and delete can remove the tree.
 func removeWorkWork(work string) error {
 	ww := filepath.Join(work, "work")
 	if _, err := os.Lstat(ww); errors.Is(err, os.ErrNotExist) {

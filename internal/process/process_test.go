@@ -149,7 +149,7 @@ func newTestEnv(tb testing.TB, userns bool) *testEnv {
 	if err := fakesrcds.WriteInstallation(root.Installation("1"), bin); err != nil {
 		tb.Fatal(err)
 	}
-	// A layer holding a cfg that only it provides (DESIGN.md §1 rule 5: the
+	// A layer holding a cfg that only it provides (docs/lifecycle.md rule 5: the
 	// server must read the merged tree, not the base installation).
 	layerCfg := filepath.Join(root.Overlay("extra", "1"), "left4dead2", "cfg", "extra.cfg")
 	if err := os.MkdirAll(filepath.Dir(layerCfg), 0o755); err != nil {
@@ -304,7 +304,7 @@ func waitState(t *testing.T, svc *instance.Service, name string, want instance.S
 
 // BenchmarkResetRunning measures a reset of a running instance through the
 // service (stop, empty upper and work, stage, start) with the stand-in
-// server; DESIGN.md §1 rule 11 wants it fast.
+// server; docs/lifecycle.md rule 11 wants it fast.
 func BenchmarkResetRunning(b *testing.B) {
 	userns := os.Geteuid() != 0
 	if userns {

@@ -10,8 +10,8 @@ import (
 // AddLogAddress makes the server send its log to addr: "logaddress_add
 // addr" then "log on". An address already in the server's list is fine.
 //
-// NOTE: srcds drops destinations in 127.0.0.0/8 without a word (SRCDS.md
-// §4); addr must be a non-loopback address of the host. AddLogAddress
+// NOTE: srcds drops destinations in 127.0.0.0/8 without a word
+// (docs/srcds.md §4); addr must be a non-loopback address of the host. AddLogAddress
 // refuses a loopback addr so that mistake shows up as an error.
 func (c *RCON) AddLogAddress(ctx context.Context, addr netip.AddrPort) error {
 	if !addr.IsValid() || addr.Port() == 0 {

@@ -65,7 +65,7 @@ const logTimeLayout = "01/02/2006 - 15:04:05"
 
 var logHeader = []byte{0xFF, 0xFF, 0xFF, 0xFF}
 
-// ParseLogPacket validates a UDP log packet (SRCDS.md §4) and parses its
+// ParseLogPacket validates a UDP log packet (docs/srcds.md §4) and parses its
 // line: FF FF FF FF, then 'R' and the line, or 'S', the secret and the line.
 // When secret is non-empty (and not "0", the engine's "no secret"), only an
 // 'S' packet carrying exactly that secret is accepted.

@@ -35,7 +35,7 @@ type LogListenerConfig struct {
 // them into events per instance.
 //
 // NOTE: the engine silently drops log destinations in 127.0.0.0/8
-// (SRCDS.md §4): the address announced to servers must be a non-loopback
+// (docs/srcds.md §4): the address announced to servers must be a non-loopback
 // address of the host, even though the listener may be bound to 0.0.0.0.
 type LogListener struct {
 	conn *net.UDPConn

@@ -43,7 +43,7 @@ var ErrNotStatus = errors.New("not status output")
 
 var playersLine = regexp.MustCompile(`^(\d+) humans?, (\d+) bots? \((\d+)(?:/\d+)? max\)`)
 
-// ParseStatus parses "status" output as srcds prints it (SRCDS.md §3):
+// ParseStatus parses "status" output as srcds prints it (docs/srcds.md §3):
 //
 //	hostname: My Server
 //	map     : c1m1_hotel at: 0 x, 0 y, 0 z

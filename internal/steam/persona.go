@@ -20,7 +20,7 @@ import (
 const DefaultAPIBase = "https://api.steampowered.com"
 
 // maxSummaryIDs is how many SteamIDs GetPlayerSummaries accepts per request
-// (reference/SRCDS.md §5).
+// (docs/srcds.md §5).
 const maxSummaryIDs = 100
 
 // Persona is a Steam account's public profile as GetPlayerSummaries

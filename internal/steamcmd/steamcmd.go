@@ -2,7 +2,7 @@
 // dedicated server (app 222860) and interprets its output.
 //
 // steamcmd is an unreliable witness: it can print a failure and still exit 0
-// (SRCDS.md §1). Install therefore judges success by the output ("Success!
+// (docs/srcds.md §1). Install therefore judges success by the output ("Success!
 // App '222860' fully installed.") and by the app manifest it leaves behind
 // (steamapps/appmanifest_222860.acf with a "buildid"), never by the exit code
 // alone.
@@ -224,7 +224,7 @@ func Install(ctx context.Context, r Runner, installDir string, opts Options, p P
 	first := errors.Is(err, os.ErrNotExist)
 	res := Result{FirstInstall: first}
 	if first {
-		// NOTE: SRCDS.md §1 — an anonymous Linux-only first install fails
+		// NOTE: docs/srcds.md §1 — an anonymous Linux-only first install fails
 		// with "Invalid platform"; the Windows pass makes the Linux pass work.
 		p.Logf("first install: a Windows platform pass, then the Linux pass with validate")
 		if err := windowsPass(ctx, r, installDir, opts, p); err != nil {
@@ -317,7 +317,7 @@ func pass(ctx context.Context, r Runner, dir, platform string, validate bool, p 
 	}
 	switch {
 	case success && runErr != nil:
-		// The output is the witness, not the exit code (SRCDS.md §1).
+		// The output is the witness, not the exit code (docs/srcds.md §1).
 		p.Logf("steamcmd reported success but %v; trusting its output", runErr)
 	case success:
 	case lastErr != "":

@@ -193,7 +193,7 @@ func (s *Store) UpdateInstance(ctx context.Context, in Instance) (Instance, erro
 }
 
 // SetWantRunning records whether the instance should run (and be started at
-// boot, DESIGN.md §1 rule 9).
+// boot, docs/lifecycle.md rule 9).
 func (s *Store) SetWantRunning(ctx context.Context, name string, want bool) error {
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE instances SET want_running = ?, updated_at = ? WHERE name = ?`, want, now(), name)

@@ -22,7 +22,7 @@ const MaxLineBytes = 64 << 10
 // Journal reads instance console logs with journalctl. When the server unit
 // logs to a journal namespace (LogNamespace=), set Namespace so the web user
 // needs read access to that namespace only, not to the host's whole journal
-// (DESIGN.md §3).
+// (docs/architecture.md §4).
 type Journal struct {
 	// Namespace is passed as --namespace= when not empty
 	// (LEFT4ME_JOURNAL_NAMESPACE).

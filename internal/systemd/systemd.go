@@ -4,7 +4,7 @@
 //
 // The web process runs as the unprivileged service user; a polkit rule lets
 // it start, stop and restart left4me-server@* units and nothing else
-// (DESIGN.md §3). No sudo, no transient units.
+// (docs/architecture.md §4). No sudo, no transient units.
 package systemd
 
 import (
@@ -192,8 +192,8 @@ var errUnknownState = errors.New("unknown unit state")
 // MapState maps a unit's ActiveState and SubState to an instance state.
 // A unit waiting to be restarted after a crash (SubState auto-restart, under
 // ActiveState activating or, before systemd 254, also deactivating/failed)
-// is Starting: systemd will try again until the start limit (DESIGN.md §1
-// rule 6) turns it failed.
+// is Starting: systemd will try again until the start limit
+// (docs/lifecycle.md rule 6) turns it failed.
 func MapState(active, sub string) (instance.State, error) {
 	if sub == "auto-restart" || sub == "auto-restart-queued" {
 		return instance.Starting, nil

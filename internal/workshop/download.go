@@ -171,7 +171,7 @@ func (d *Downloader) DownloadAll(ctx context.Context, items []Details, p Progres
 // it and publishes it atomically as workshop/<id>/<revision>/. received is
 // called with byte counts as they arrive (nil for none).
 //
-// NOTE: DESIGN.md §1 rule 12 — a revision directory, once renamed into
+// NOTE: docs/lifecycle.md rule 12 — a revision directory, once renamed into
 // place, is never written again; a changed item gets a new revision
 // directory. The file is assembled under dot-names in the item directory,
 // which nothing mounts.

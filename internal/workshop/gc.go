@@ -23,7 +23,7 @@ import (
 // revision never changes a generation. The current revision of every item
 // stays, whether or not a layer still lists the item.
 //
-// NOTE: DESIGN.md §1 rule 12 — a revision named in an instance.env may be
+// NOTE: docs/lifecycle.md rule 12 — a revision named in an instance.env may be
 // mounted; it is kept.
 func (s *Service) GC(ctx context.Context, grace time.Duration) ([]string, error) {
 	if grace == 0 {

@@ -30,7 +30,7 @@ import (
 // read-only by content.Publish, like every other content layer, so the
 // instance service's newest-generation rule and content.GC apply to it.
 //
-// NOTE: DESIGN.md §1 rule 12 — an existing generation is never modified: a
+// NOTE: docs/lifecycle.md rule 12 — an existing generation is never modified: a
 // change is a new directory, written under a dot-name (ignored by the
 // instance service) and renamed into place complete.
 func (s *Service) Publish(ctx context.Context, layer string) (gen string, published bool, err error) {

@@ -3,7 +3,7 @@
 // It builds the project, debootstraps a Debian bookworm rootfs once (cached
 // under /var/tmp), boots a copy of it with systemd-nspawn, installs left4me
 // with its own installer ("make install DESTDIR=…" plus the README's
-// post-install step) and drives the lifecycle of DESIGN.md §1 through the
+// post-install step) and drives the lifecycle rules of docs/lifecycle.md through the
 // shipped units, as user left4me through the project's CLI. Each rule is a
 // named subtest; measurements go to the test log and to
 // artifacts/e2e-results.txt at the repository root.

@@ -37,7 +37,7 @@ CREATE TABLE instances (
     layers        TEXT    NOT NULL DEFAULT '[]', -- JSON array of layer ids, uppermost first
     args          TEXT    NOT NULL DEFAULT '[]', -- JSON array of extra srcds arguments
     rcon_password TEXT    NOT NULL,
-    want_running  INTEGER NOT NULL DEFAULT 0,    -- started at boot when set (DESIGN.md §1 rule 9)
+    want_running  INTEGER NOT NULL DEFAULT 0,    -- started at boot when set (docs/lifecycle.md rule 9)
     created_at    TEXT    NOT NULL,
     updated_at    TEXT    NOT NULL
 );

@@ -1,7 +1,7 @@
 // Package workshoptest is a stand-in for Steam's Workshop services in
 // tests: one httptest server answering the Web API's
 // GetPublishedFileDetails and GetCollectionDetails with the documented JSON
-// shapes (reference/SRCDS.md §5) and serving the items' files from the
+// shapes (docs/srcds.md §5) and serving the items' files from the
 // file_url it hands out. Faults can be injected: truncated transfers, no
 // Range support, corrupt files, removed and banned items, and items hosted
 // on SteamPipe, whose details carry no usable file_url (docs/srcds.md §8):
