@@ -28,14 +28,14 @@ func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
 	d := doctor.NewReal(doctor.Config{
 		Root: cfg.Root, JournalNamespace: cfg.JournalNamespace,
 		PortMin: cfg.PortMin, PortMax: cfg.PortMax,
-		Listen: envOr(env.getenv, "LEFT4ME_LISTEN", DefaultListen),
+		Listen: cfg.listen(),
 	})
 	defer d.Close()
 	results := d.Run(ctx)
@@ -64,7 +64,7 @@ func runProbe(ctx context.Context, env *cliEnv, cfg Config) []doctor.Result {
 	if cfg.Supervisor != supervisorSystemd {
 		return refuse("LEFT4ME_SUPERVISOR="+cfg.Supervisor+": the probe checks the systemd units", "run the probe with LEFT4ME_SUPERVISOR=systemd")
 	}
-	host, err := hostaddr.Resolve(envQueryHost, env.getenv(envQueryHost))
+	host, err := hostaddr.Resolve(envQueryHost, cfg.QueryHost)
 	if err != nil {
 		return refuse(err.Error(), "set "+envQueryHost+" to a non-loopback address of this host")
 	}
