@@ -48,10 +48,10 @@ const (
 )
 
 // Config is left4me's configuration, read from the environment (the names
-// of the reference deployment's host.env and web.env, HOSTING.md) by
-// loadConfig, the one place the commands read it (main hands the
-// namespace child its marker; exec-server reads execServerEnv). Nothing
-// below cmd/ reads the environment: the values are passed in from here.
+// of deploy/etc/host.env and web.env) by loadConfig. This file is the one
+// place the commands read the environment (besides main's marker of the
+// process supervisor's namespace child); nothing below cmd/ reads it: the
+// values are passed in from here (TestNoEnvironmentReadsBelowCmd).
 type Config struct {
 	Root         layout.Root // LEFT4ME_ROOT
 	DatabasePath string      // DATABASE_URL: a path or sqlite:///path; default ROOT/left4me.db

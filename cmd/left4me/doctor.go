@@ -40,7 +40,7 @@ func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
 	defer d.Close()
 	results := d.Run(ctx)
 	if *probe {
-		results = append(results, runProbe(ctx, env, cfg)...)
+		results = append(results, runProbe(ctx, cfg)...)
 	}
 	if *asJSON {
 		err = doctor.WriteJSON(env.stdout, d.User(), results)
@@ -57,7 +57,7 @@ func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // runProbe runs the probe through the instance service the CLI uses.
-func runProbe(ctx context.Context, env *cliEnv, cfg Config) []doctor.Result {
+func runProbe(ctx context.Context, cfg Config) []doctor.Result {
 	refuse := func(found, fix string) []doctor.Result {
 		return []doctor.Result{{Name: "probe-create", Status: doctor.Fail, Found: found, Fix: fix}}
 	}

@@ -172,10 +172,6 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
 	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
-	eventsParts, err := eventParts(cfg, a, lg)
-	if err != nil {
-		return err
-	}
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
@@ -188,7 +184,16 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
+	eventsParts, err := eventParts(cfg, a, lg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
+	// The panel's long-lived parts, in start order; they stop in reverse:
+	// the HTTP server first, so that no request finds a stopped part, and
+	// the job workers (with the daily Workshop refresh and GC, periodic
+	// jobs of the queue) last.
 	parts := []part{
 		{"job workers", a.jobs.Run},
 		{"live poller", poller.Run},
