@@ -174,9 +174,9 @@ func demoConfig(env *cliEnv, root layout.Root) (cfg Config, fakesrcds string, er
 	return cfg, strings.TrimSpace(env.getenv(envFakesrcds)), nil
 }
 
-// execServerEnv is what exec-server takes from its unit's environment: the
-// state root, and the whole environment, which srcds_run inherits verbatim
-// (the unit's host.env and instance.env; docs/lifecycle.md rule 5).
+// execServerEnv is what exec-server takes from its unit's environment
+// (host.env and instance.env): the state root, and the whole environment,
+// which srcds_run inherits verbatim.
 func execServerEnv(env *cliEnv) (layout.Root, []string, error) {
 	root, err := loadRoot(env.getenv)
 	if err != nil {
