@@ -30,8 +30,9 @@ type app struct {
 	proc *process.Supervisor
 	// sd is the systemd supervisor, nil with process.
 	sd *systemd.Supervisor
-	// jobs is the background job queue. Every command can enqueue and
-	// inspect jobs; only serve starts its workers (jobs.Start).
+	// jobs is the background job queue, the process's only one. Every
+	// command can enqueue and inspect jobs; only the panel runs its workers
+	// (a part of servePanel).
 	jobs *jobs.Manager
 }
 
@@ -62,7 +63,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	}
 	switch cfg.Supervisor {
 	case supervisorProcess:
-		a.proc = process.New(process.Config{Root: cfg.Root, Logger: lg})
+		a.proc = process.New(process.Config{Root: cfg.Root, Logger: lg, Env: cfg.Environ})
 		a.sup, a.logs = a.proc, a.proc
 	default:
 		a.sd = systemd.NewSupervisor()

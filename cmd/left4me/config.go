@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/workshop"
 )
 
 // queryHost resolves LEFT4ME_QUERY_HOST: the configured address, else the
@@ -45,8 +47,11 @@ const (
 	supervisorProcess = "process"
 )
 
-// Config is left4me's configuration, read from the environment (the
-// variables of /etc/left4me/host.env and web.env, docs/operations.md §2).
+// Config is left4me's configuration, read from the environment (the variables
+// of /etc/left4me/host.env and web.env, docs/operations.md §2) by loadConfig. This file is the one
+// place the commands read the environment (besides main's marker of the
+// process supervisor's namespace child); nothing below cmd/ reads it: the
+// values are passed in from here (TestNoEnvironmentReadsBelowCmd).
 type Config struct {
 	Root         layout.Root // LEFT4ME_ROOT
 	DatabasePath string      // DATABASE_URL: a path or sqlite:///path; default ROOT/left4me.db
@@ -69,23 +74,137 @@ type Config struct {
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
 	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
-	// Jobs tunes background jobs: JOB_WORKER_THREADS, WORKSHOP_REFRESH_AT.
+	// Jobs tunes background jobs: JOB_WORKER_THREADS, and the daily jobs
+	// WORKSHOP_REFRESH_AT (the Workshop refresh) and LEFT4ME_GC_AT (the
+	// content GC).
 	Jobs jobs.Config
 	// LogCap bounds each instance's log files: LEFT4ME_LOG_FILES,
-	// LEFT4ME_LOG_MIB (events.go).
+	// LEFT4ME_LOG_MIB.
 	LogCap instance.LogCap
+	// Listen is serve's default for --listen (LEFT4ME_LISTEN; empty:
+	// DefaultListen).
+	Listen string
+	// Content is how installs, builds and Workshop downloads run.
+	Content ContentConfig
+	// AdminPassword is the password user create and user passwd set
+	// without asking (LEFT4ME_ADMIN_PASSWORD).
+	AdminPassword string
+	// Environ is the environment left4me was started with, as os.Environ
+	// gives it; not parsed. Servers the process supervisor starts get it
+	// without left4me's own variables (process.Config.Env).
+	Environ []string
 
 	// Logger receives operational messages; not from the environment. Nil
 	// discards them.
 	Logger *slog.Logger
 }
 
+// ContentConfig is the content commands' part of Config (host.env). Empty
+// fields take the defaults noted.
+type ContentConfig struct {
+	// SteamCmd is steamcmd.sh on the host (LEFT4ME_STEAMCMD, else
+	// STEAMCMD); empty finds it (steamCmdPath).
+	SteamCmd string
+	// SteamCmdURL is where a missing ROOT/steam/steamcmd.sh is downloaded
+	// from (LEFT4ME_STEAMCMD_URL; empty: steamcmd.DefaultURL).
+	SteamCmdURL string
+	// SteamCmdInSandbox is steamcmd.sh as the left4me-steamcmd@ sandbox
+	// sees it (LEFT4ME_STEAMCMD_IN_SANDBOX; empty: /steam/steamcmd.sh).
+	SteamCmdInSandbox string
+	// BuildSandbox is where builds run (LEFT4ME_BUILD_SANDBOX): "systemd",
+	// "none", or empty for the supervisor's default (useSystemdSandbox).
+	BuildSandbox string
+	// GenerationGrace is how long superseded generations are kept
+	// (LEFT4ME_GENERATION_GRACE; 0: content.DefaultGrace).
+	GenerationGrace time.Duration
+	// SteamAPIBase is the Steam Web API address of Workshop lookups
+	// (STEAM_API_BASE; empty: workshop.DefaultAPIBase).
+	SteamAPIBase string
+	// Path is the PATH of build scripts without the systemd sandbox
+	// (PATH; empty: content.DefaultPath).
+	Path string
+}
+
+// Environment of the content commands (host.env).
+const (
+	envSteamCmd        = "LEFT4ME_STEAMCMD"      // steamcmd.sh on the host
+	envBuildSandbox    = "LEFT4ME_BUILD_SANDBOX" // "systemd" or "none"
+	envSandboxSteamCmd = "LEFT4ME_STEAMCMD_IN_SANDBOX"
+	envGrace           = "LEFT4ME_GENERATION_GRACE"
+	envSteamCmdURL     = "LEFT4ME_STEAMCMD_URL"
+	envSteamAPIBase    = "STEAM_API_BASE"
+	envFakesrcds       = "LEFT4ME_FAKESRCDS"
+)
+
+// Build sandboxes (LEFT4ME_BUILD_SANDBOX).
+const (
+	sandboxSystemd = "systemd"
+	sandboxNone    = "none"
+)
+
+// config is the command's Config: loadConfig over its environment, and the
+// environment itself for the processes that inherit it.
+func (e *cliEnv) config() (Config, error) {
+	c, err := loadConfig(e.getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Environ = e.environment()
+	return c, nil
+}
+
+// environment is the command's whole environment (nil when the caller gave
+// none, as tests do).
+func (e *cliEnv) environment() []string {
+	if e.environ == nil {
+		return nil
+	}
+	return e.environ()
+}
+
+// demoConfig is the demo's Config: its own state root, ports and the
+// process supervisor, and from the environment only what the demo honours
+// (the content settings and LEFT4ME_FAKESRCDS, the stand-in server).
+func demoConfig(env *cliEnv, root layout.Root) (cfg Config, fakesrcds string, err error) {
+	cfg = Config{Root: root, DatabasePath: root.Database(), PortMin: 27015, PortMax: 27999,
+		Supervisor: supervisorProcess, Environ: env.environment()}
+	if cfg.Content, err = loadContentConfig(env.getenv); err != nil {
+		return Config{}, "", err
+	}
+	return cfg, strings.TrimSpace(env.getenv(envFakesrcds)), nil
+}
+
+// execServerEnv is what exec-server takes from its unit's environment
+// (host.env and instance.env): the state root, and the whole environment,
+// which srcds_run inherits verbatim.
+func execServerEnv(env *cliEnv) (layout.Root, []string, error) {
+	root, err := loadRoot(env.getenv)
+	if err != nil {
+		return "", nil, err
+	}
+	return root, env.environment(), nil
+}
+
+// loadRoot reads LEFT4ME_ROOT: an absolute path, default
+// layout.DefaultRoot.
+func loadRoot(getenv func(string) string) (layout.Root, error) {
+	dir := getenv(layout.RootEnv)
+	if dir == "" {
+		dir = layout.DefaultRoot
+	}
+	root, err := layout.New(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", layout.RootEnv, err)
+	}
+	return root, nil
+}
+
 // loadConfig reads Config from getenv. Every error names the variable.
 func loadConfig(getenv func(string) string) (Config, error) {
 	var c Config
 	var err error
-	if c.Root, err = layout.FromEnv(getenv); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", layout.RootEnv, err)
+	if c.Root, err = loadRoot(getenv); err != nil {
+		return Config{}, err
 	}
 	if c.DatabasePath, err = parseDatabaseURL(getenv("DATABASE_URL"), c.Root); err != nil {
 		return Config{}, err
@@ -136,35 +255,142 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.JournalNamespace != "" && strings.ContainsAny(c.JournalNamespace, " /\t\n") {
 		return Config{}, fmt.Errorf("LEFT4ME_JOURNAL_NAMESPACE %q: not a namespace name", c.JournalNamespace)
 	}
-	if c.Jobs, err = jobs.ConfigFromEnv(getenv); err != nil {
-		return Config{}, err
-	}
-	if err := addGCSchedule(&c.Jobs, getenv("LEFT4ME_GC_AT")); err != nil {
+	if c.Jobs, err = loadJobsConfig(getenv); err != nil {
 		return Config{}, err
 	}
 	if c.LogCap, err = parseLogCap(getenv); err != nil {
 		return Config{}, err
 	}
+	c.Listen = strings.TrimSpace(getenv("LEFT4ME_LISTEN"))
+	if c.Content, err = loadContentConfig(getenv); err != nil {
+		return Config{}, err
+	}
+	c.AdminPassword = getenv(adminPasswordEnv)
 	return c, nil
 }
 
-// addGCSchedule adds the daily garbage collection of unused installation
-// and layer generations (LEFT4ME_GC_AT, "HH:MM" local time, default 05:00,
-// after the Workshop refresh; "off" disables it).
-func addGCSchedule(c *jobs.Config, at string) error {
-	at = strings.TrimSpace(at)
-	switch strings.ToLower(at) {
-	case "off", "none", "never", "disabled":
-		return nil
-	case "":
-		at = "05:00"
+// loadJobsConfig reads JOB_WORKER_THREADS (default 4) and the daily jobs:
+// the Workshop refresh (WORKSHOP_REFRESH_AT, default 04:00) and the
+// garbage collection of unused installation and layer generations
+// (LEFT4ME_GC_AT, default 05:00, after the refresh). Times are "HH:MM"
+// local time; "off" disables the job.
+func loadJobsConfig(getenv func(string) string) (jobs.Config, error) {
+	var c jobs.Config
+	if v := strings.TrimSpace(getenv("JOB_WORKER_THREADS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return jobs.Config{}, fmt.Errorf("JOB_WORKER_THREADS %q: want a number from 1 to 64", v)
+		}
+		c.Workers = n
 	}
-	s, err := jobs.ParseDailyAt(at, time.Local)
-	if err != nil {
-		return fmt.Errorf("LEFT4ME_GC_AT: %w (or off)", err)
+	for _, d := range []struct{ name, def, kind string }{
+		{"WORKSHOP_REFRESH_AT", "04:00", workshop.KindRefresh},
+		{"LEFT4ME_GC_AT", "05:00", content.KindGC},
+	} {
+		at := strings.TrimSpace(getenv(d.name))
+		switch strings.ToLower(at) {
+		case "off", "none", "never", "disabled":
+			continue
+		case "":
+			at = d.def
+		}
+		s, err := jobs.ParseDailyAt(at, time.Local)
+		if err != nil {
+			return jobs.Config{}, fmt.Errorf("%s: %w (or off)", d.name, err)
+		}
+		c.Periodic = append(c.Periodic, jobs.Periodic{Kind: d.kind, Schedule: s})
 	}
-	c.Periodic = append(c.Periodic, jobs.Periodic{Kind: content.KindGC, Schedule: s})
-	return nil
+	return c, nil
+}
+
+// loadContentConfig reads the content settings (ContentConfig).
+func loadContentConfig(getenv func(string) string) (ContentConfig, error) {
+	var c ContentConfig
+	for _, k := range []string{envSteamCmd, "STEAMCMD"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			c.SteamCmd = v
+			break
+		}
+	}
+	c.SteamCmdURL = strings.TrimSpace(getenv(envSteamCmdURL))
+	c.SteamCmdInSandbox = strings.TrimSpace(getenv(envSandboxSteamCmd))
+	switch v := strings.TrimSpace(getenv(envBuildSandbox)); v {
+	case "", sandboxSystemd, sandboxNone:
+		c.BuildSandbox = v
+	default:
+		return ContentConfig{}, fmt.Errorf("%s %q: want %q or %q", envBuildSandbox, v, sandboxSystemd, sandboxNone)
+	}
+	if v := strings.TrimSpace(getenv(envGrace)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return ContentConfig{}, fmt.Errorf("%s: %w", envGrace, err)
+		}
+		if d < 0 {
+			return ContentConfig{}, fmt.Errorf("%s=%s: must not be negative", envGrace, v)
+		}
+		c.GenerationGrace = d
+	}
+	if v := strings.TrimSpace(getenv(envSteamAPIBase)); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return ContentConfig{}, fmt.Errorf("%s %q: want an http(s) URL such as %s", envSteamAPIBase, v, workshop.DefaultAPIBase)
+		}
+		c.SteamAPIBase = v
+	}
+	c.Path = getenv("PATH")
+	return c, nil
+}
+
+// useSystemdSandbox decides where builds run: in left4me-build@ units
+// (default with the systemd supervisor) or as plain, unsandboxed child
+// processes (LEFT4ME_BUILD_SANDBOX=none; default with the process
+// supervisor, for the demo and development).
+func (c Config) useSystemdSandbox() bool {
+	switch c.Content.BuildSandbox {
+	case sandboxSystemd:
+		return true
+	case sandboxNone:
+		return false
+	}
+	return c.Supervisor == supervisorSystemd
+}
+
+// listen is where serve listens without --listen.
+func (c Config) listen() string {
+	if c.Listen == "" {
+		return DefaultListen
+	}
+	return c.Listen
+}
+
+// steamAPIBase is the Steam Web API address of Workshop lookups.
+func (c ContentConfig) steamAPIBase() string {
+	if c.SteamAPIBase == "" {
+		return workshop.DefaultAPIBase
+	}
+	return c.SteamAPIBase
+}
+
+// parseLogCap reads LEFT4ME_LOG_FILES (the newest log files kept per
+// instance, default instance.DefaultLogFiles) and LEFT4ME_LOG_MIB (MiB of
+// log files kept per instance, default instance.DefaultLogBytes).
+func parseLogCap(getenv func(string) string) (instance.LogCap, error) {
+	var c instance.LogCap
+	if v := strings.TrimSpace(getenv("LEFT4ME_LOG_FILES")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return c, fmt.Errorf("LEFT4ME_LOG_FILES %q: want a number of files between 1 and 100000", v)
+		}
+		c.Files = n
+	}
+	if v := strings.TrimSpace(getenv("LEFT4ME_LOG_MIB")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1<<20 {
+			return c, fmt.Errorf("LEFT4ME_LOG_MIB %q: want a size in MiB between 1 and 1048576", v)
+		}
+		c.Bytes = int64(n) << 20
+	}
+	return c, nil
 }
 
 // parseDatabaseURL accepts a file path or an SQLAlchemy-style sqlite URL

@@ -4,6 +4,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/workshop"
 )
 
 func envFunc(m map[string]string) func(string) string {
@@ -67,6 +71,14 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		"SESSION_COOKIE_SECURE":     {"SESSION_COOKIE_SECURE": "maybe"},
 		"LEFT4ME_SUPERVISOR":        {"LEFT4ME_SUPERVISOR": "docker"},
 		"LEFT4ME_GC_AT":             {"LEFT4ME_GC_AT": "25:00"},
+		"JOB_WORKER_THREADS":        {"JOB_WORKER_THREADS": "0"},
+		"JOB_WORKER_THREADS ":       {"JOB_WORKER_THREADS": "many"},
+		"WORKSHOP_REFRESH_AT":       {"WORKSHOP_REFRESH_AT": "25:00"},
+		"LEFT4ME_BUILD_SANDBOX":     {"LEFT4ME_BUILD_SANDBOX": "docker"},
+		"LEFT4ME_GENERATION_GRACE":  {"LEFT4ME_GENERATION_GRACE": "a while"},
+		"LEFT4ME_GENERATION_GRACE ": {"LEFT4ME_GENERATION_GRACE": "-1h"},
+		"STEAM_API_BASE":            {"STEAM_API_BASE": "ftp://example.org"},
+		"LEFT4ME_LOG_FILES":         {"LEFT4ME_LOG_FILES": "0"},
 	}
 	for name, env := range tests {
 		_, err := loadConfig(envFunc(env))
@@ -148,5 +160,111 @@ func TestOfflineAfterSetting(t *testing.T) {
 		if err != nil || c.OfflineSpan != want {
 			t.Errorf("LEFT4ME_OFFLINE_AFTER=%q: %v, %v; want %v", v, c.OfflineSpan, err, want)
 		}
+	}
+}
+
+// The daily jobs' schedules and the worker count come from the command's
+// configuration (the jobs package reads no environment and knows no kind).
+func TestJobsConfig(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		workers int
+		refresh string // "" when disabled
+	}{
+		{env: nil, refresh: "04:00"},
+		{env: map[string]string{"JOB_WORKER_THREADS": "8", "WORKSHOP_REFRESH_AT": "05:30"}, workers: 8, refresh: "05:30"},
+		{env: map[string]string{"WORKSHOP_REFRESH_AT": "off"}},
+	}
+	for _, tc := range tests {
+		c, err := loadConfig(envFunc(tc.env))
+		if err != nil {
+			t.Errorf("%v: %v", tc.env, err)
+			continue
+		}
+		if c.Jobs.Workers != tc.workers {
+			t.Errorf("%v: workers %d, want %d", tc.env, c.Jobs.Workers, tc.workers)
+		}
+		got := ""
+		for _, p := range c.Jobs.Periodic {
+			if p.Kind == workshop.KindRefresh {
+				got = p.Schedule.(*jobs.DailyAt).String()
+			}
+		}
+		if got != tc.refresh {
+			t.Errorf("%v: refresh %q, want %q", tc.env, got, tc.refresh)
+		}
+	}
+}
+
+// Every setting the commands use is in Config; empty ones mean the
+// defaults the README names.
+func TestContentAndCommandSettings(t *testing.T) {
+	c, err := loadConfig(envFunc(map[string]string{
+		"LEFT4ME_LISTEN":              " 0.0.0.0:8080 ",
+		"STEAMCMD":                    "/opt/other/steamcmd.sh",
+		"LEFT4ME_STEAMCMD_URL":        "https://mirror.example/steamcmd.tar.gz",
+		"LEFT4ME_STEAMCMD_IN_SANDBOX": "/steam/x.sh",
+		"LEFT4ME_BUILD_SANDBOX":       "none",
+		"LEFT4ME_GENERATION_GRACE":    "2h",
+		"STEAM_API_BASE":              "http://127.0.0.1:9999",
+		"LEFT4ME_ADMIN_PASSWORD":      "pass word",
+		"PATH":                        "/x/bin:/usr/bin",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ContentConfig{SteamCmd: "/opt/other/steamcmd.sh", SteamCmdURL: "https://mirror.example/steamcmd.tar.gz",
+		SteamCmdInSandbox: "/steam/x.sh", BuildSandbox: "none", GenerationGrace: 2 * time.Hour,
+		SteamAPIBase: "http://127.0.0.1:9999", Path: "/x/bin:/usr/bin"}
+	if c.Content != want {
+		t.Errorf("content = %+v, want %+v", c.Content, want)
+	}
+	if c.listen() != "0.0.0.0:8080" || c.AdminPassword != "pass word" || c.useSystemdSandbox() {
+		t.Errorf("listen %q, admin password %q, systemd sandbox %v", c.listen(), c.AdminPassword, c.useSystemdSandbox())
+	}
+	// LEFT4ME_STEAMCMD wins over STEAMCMD.
+	c, err = loadConfig(envFunc(map[string]string{"LEFT4ME_STEAMCMD": "/a.sh", "STEAMCMD": "/b.sh"}))
+	if err != nil || c.Content.SteamCmd != "/a.sh" {
+		t.Errorf("LEFT4ME_STEAMCMD and STEAMCMD: %q, %v", c.Content.SteamCmd, err)
+	}
+	// Defaults.
+	c, err = loadConfig(envFunc(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.listen() != DefaultListen || c.Content.steamAPIBase() != workshop.DefaultAPIBase || !c.useSystemdSandbox() {
+		t.Errorf("defaults: listen %q, API %q, systemd sandbox %v", c.listen(), c.Content.steamAPIBase(), c.useSystemdSandbox())
+	}
+	c.Supervisor = supervisorProcess
+	if c.useSystemdSandbox() {
+		t.Error("the process supervisor builds in the systemd sandbox by default")
+	}
+	// The command's whole environment rides along for the processes that
+	// inherit it.
+	env := &cliEnv{getenv: envFunc(nil), environ: func() []string { return []string{"A=1"} }}
+	if c, err := env.config(); err != nil || len(c.Environ) != 1 || c.Environ[0] != "A=1" {
+		t.Errorf("config().Environ = %q, %v", c.Environ, err)
+	}
+}
+
+// The demo honours the content settings and LEFT4ME_FAKESRCDS and ignores
+// the panel's own: a bad LEFT4ME_ROOT does not stop it.
+func TestDemoConfig(t *testing.T) {
+	root, err := layout.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &cliEnv{getenv: envFunc(map[string]string{"LEFT4ME_ROOT": "relative", "LEFT4ME_FAKESRCDS": "/bin/fake",
+		"LEFT4ME_GENERATION_GRACE": "1h"})}
+	c, bin, err := demoConfig(env, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Root != root || c.Supervisor != supervisorProcess || bin != "/bin/fake" || c.Content.GenerationGrace != time.Hour || len(c.Jobs.Periodic) != 0 {
+		t.Errorf("demo config = %+v, fakesrcds %q", c, bin)
+	}
+	env.getenv = envFunc(map[string]string{"STEAM_API_BASE": "nope"})
+	if _, _, err := demoConfig(env, root); err == nil || !strings.Contains(err.Error(), "STEAM_API_BASE") {
+		t.Errorf("bad STEAM_API_BASE in the demo: %v", err)
 	}
 }

@@ -76,16 +76,19 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		level = slog.LevelInfo
 	}
 	lg := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	cfg, fakesrcdsBin, err := demoConfig(env, root)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = lg
 	fmt.Fprintf(env.stdout, "Preparing the demo in %s ...\n", root)
-	bin, err := demoFakesrcds(ctx, env, root)
+	bin, err := demoFakesrcds(ctx, env, root, fakesrcdsBin)
 	if err != nil {
 		return err
 	}
 	if err := writeDemoContent(root, bin); err != nil {
 		return err
 	}
-	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 27015, PortMax: 27999,
-		Supervisor: supervisorProcess, Logger: lg}
 	if bind, addr, err := demoLogListener(); err != nil {
 		fmt.Fprintf(env.stdout, "The events feed is off: %v\n", err)
 	} else {
@@ -109,15 +112,16 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "  instances:  coop (running, simulated players) and versus (stopped)\n")
 		fmt.Fprintf(env.stdout, "Press Ctrl-C to stop the panel and its servers.\n")
 	}
-	return servePanel(ctx, cfg, panelOptions{Listen: *listen, Ready: ready}, setup)
+	return servePanel(ctx, cfg, panelOptions{Listen: *listen, Ready: ready, Stderr: env.stderr}, setup)
 }
 
-// demoFakesrcds returns the stand-in server binary: $LEFT4ME_FAKESRCDS, a
-// fakesrcds next to this binary (make build puts both in bin/), or one built
-// now with the Go toolchain into the demo directory (go run users have it).
-func demoFakesrcds(ctx context.Context, env *cliEnv, root layout.Root) (string, error) {
-	if p := env.getenv("LEFT4ME_FAKESRCDS"); p != "" {
-		return p, nil
+// demoFakesrcds returns the stand-in server binary: given
+// ($LEFT4ME_FAKESRCDS), a fakesrcds next to this binary (make build puts
+// both in bin/), or one built now with the Go toolchain into the demo
+// directory (go run users have it).
+func demoFakesrcds(ctx context.Context, env *cliEnv, root layout.Root, given string) (string, error) {
+	if given != "" {
+		return given, nil
 	}
 	if self, err := os.Executable(); err == nil {
 		sibling := filepath.Join(filepath.Dir(self), "fakesrcds")

@@ -28,19 +28,19 @@ func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
 	d := doctor.NewReal(doctor.Config{
 		Root: cfg.Root, JournalNamespace: cfg.JournalNamespace,
 		PortMin: cfg.PortMin, PortMax: cfg.PortMax,
-		Listen: envOr(env.getenv, "LEFT4ME_LISTEN", DefaultListen),
+		Listen: cfg.listen(),
 	})
 	defer d.Close()
 	results := d.Run(ctx)
 	if *probe {
-		results = append(results, runProbe(ctx, env, cfg)...)
+		results = append(results, runProbe(ctx, cfg)...)
 	}
 	if *asJSON {
 		err = doctor.WriteJSON(env.stdout, d.User(), results)
@@ -57,14 +57,14 @@ func runDoctor(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // runProbe runs the probe through the instance service the CLI uses.
-func runProbe(ctx context.Context, env *cliEnv, cfg Config) []doctor.Result {
+func runProbe(ctx context.Context, cfg Config) []doctor.Result {
 	refuse := func(found, fix string) []doctor.Result {
 		return []doctor.Result{{Name: "probe-create", Status: doctor.Fail, Found: found, Fix: fix}}
 	}
 	if cfg.Supervisor != supervisorSystemd {
 		return refuse("LEFT4ME_SUPERVISOR="+cfg.Supervisor+": the probe checks the systemd units", "run the probe with LEFT4ME_SUPERVISOR=systemd")
 	}
-	host, err := hostaddr.Resolve(envQueryHost, env.getenv(envQueryHost))
+	host, err := hostaddr.Resolve(envQueryHost, cfg.QueryHost)
 	if err != nil {
 		return refuse(err.Error(), "set "+envQueryHost+" to a non-loopback address of this host")
 	}

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/left4me/left4me/internal/events"
@@ -19,24 +16,31 @@ import (
 // instance.Service.CapRunningLogs); every instance is capped when it starts.
 const logCapInterval = time.Hour
 
-// startEvents runs the events recorder beside the panel until ctx is done:
-// the UDP log listener when LOG_LISTENER_BIND is set, and always the
+// eventParts are the events recorder's parts of the panel: the recorder
+// (with the UDP log listener when LOG_LISTENER_BIND is set, bound here so
+// that a taken port stops the panel before it starts) and always the
 // console followers, so that events reach the feed whether or not the
-// servers' UDP logs arrive (docs/srcds.md §8 "UDP logs").
-func startEvents(ctx context.Context, wg *sync.WaitGroup, cfg Config, a *app, lg *slog.Logger) error {
+// servers' UDP logs arrive (docs/srcds.md §8 "UDP logs"). A recorder that
+// fails is logged; the panel runs on without it.
+func eventParts(cfg Config, a *app, lg *slog.Logger) ([]part, error) {
 	rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
 	if cfg.LogListenerBind != "" {
 		if err := rec.Listen(); err != nil {
-			return fmt.Errorf("log listener %s: %w", cfg.LogListenerBind, err)
+			return nil, fmt.Errorf("log listener %s: %w", cfg.LogListenerBind, err)
 		}
 	}
-	wg.Go(func() {
-		if err := rec.Run(ctx); err != nil && ctx.Err() == nil {
-			lg.Error("log listener stopped", "err", err)
-		}
-	})
-	wg.Go(func() { rec.FollowConsoles(ctx, a.logs, runningInstances(a.svc, a.sup), events.ConsoleConfig{}) })
-	return nil
+	return []part{
+		{"events recorder", func(ctx context.Context) error {
+			if err := rec.Run(ctx); err != nil && ctx.Err() == nil {
+				lg.Error("log listener stopped", "err", err)
+			}
+			return nil
+		}},
+		{"console followers", func(ctx context.Context) error {
+			rec.FollowConsoles(ctx, a.logs, runningInstances(a.svc, a.sup), events.ConsoleConfig{})
+			return nil
+		}},
+	}, nil
 }
 
 // instanceLister lists instances (the instance service).
@@ -84,26 +88,4 @@ func capLogsPeriodically(ctx context.Context, svc *instance.Service, lg *slog.Lo
 			lg.Warn("cap log files of running instances", "err", err)
 		}
 	}
-}
-
-// parseLogCap reads LEFT4ME_LOG_FILES (the newest log files kept per
-// instance, default instance.DefaultLogFiles) and LEFT4ME_LOG_MIB (MiB of
-// log files kept per instance, default instance.DefaultLogBytes).
-func parseLogCap(getenv func(string) string) (instance.LogCap, error) {
-	var c instance.LogCap
-	if v := strings.TrimSpace(getenv("LEFT4ME_LOG_FILES")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return c, fmt.Errorf("LEFT4ME_LOG_FILES %q: want a number of files between 1 and 100000", v)
-		}
-		c.Files = n
-	}
-	if v := strings.TrimSpace(getenv("LEFT4ME_LOG_MIB")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1<<20 {
-			return c, fmt.Errorf("LEFT4ME_LOG_MIB %q: want a size in MiB between 1 and 1048576", v)
-		}
-		c.Bytes = int64(n) << 20
-	}
-	return c, nil
 }

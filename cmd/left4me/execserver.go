@@ -35,7 +35,7 @@ func runExecServer(ctx context.Context, env *cliEnv, args []string) error {
 	if err := layout.ValidateName(name); err != nil {
 		return err
 	}
-	root, err := layout.FromEnv(env.getenv)
+	root, environ, err := execServerEnv(env)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func runExecServer(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	prog := filepath.Join(merged, "srcds_run")
 	argv := append([]string{prog}, args[1:]...)
-	if err := syscall.Exec(prog, argv, os.Environ()); err != nil {
+	if err := syscall.Exec(prog, argv, environ); err != nil {
 		return fmt.Errorf("exec-server %s: exec %s: %w", name, prog, err)
 	}
 	return nil

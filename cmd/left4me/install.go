@@ -18,34 +18,14 @@ import (
 	"github.com/left4me/left4me/internal/steamcmd"
 )
 
-// Environment of the content commands (host.env).
-const (
-	envSteamCmd        = "LEFT4ME_STEAMCMD"      // steamcmd.sh on the host
-	envBuildSandbox    = "LEFT4ME_BUILD_SANDBOX" // "systemd" or "none"
-	envSandboxSteamCmd = "LEFT4ME_STEAMCMD_IN_SANDBOX"
-	envGrace           = "LEFT4ME_GENERATION_GRACE"
-	envSteamCmdURL     = "LEFT4ME_STEAMCMD_URL"
-)
-
-// Build sandboxes (LEFT4ME_BUILD_SANDBOX).
-const (
-	sandboxSystemd = "systemd"
-	sandboxNone    = "none"
-)
-
 // steamCmdPath finds steamcmd: LEFT4ME_STEAMCMD (or STEAMCMD), else
 // ROOT/steam/steamcmd.sh, else steamcmd on PATH. When the path it settles
 // on is ROOT/steam/steamcmd.sh and missing, steamcmd is downloaded there
 // (LEFT4ME_STEAMCMD_URL, default Valve's bundle).
-func steamCmdPath(ctx context.Context, env *cliEnv, root layout.Root) (string, error) {
+func steamCmdPath(ctx context.Context, stderr io.Writer, cfg Config) (string, error) {
+	root := cfg.Root
 	own := filepath.Join(root.Steam(), steamcmd.Script)
-	p := ""
-	for _, k := range []string{envSteamCmd, "STEAMCMD"} {
-		if v := strings.TrimSpace(env.getenv(k)); v != "" {
-			p = v
-			break
-		}
-	}
+	p := cfg.Content.SteamCmd
 	if p == "" {
 		if _, err := os.Stat(own); err == nil {
 			return own, nil
@@ -56,7 +36,7 @@ func steamCmdPath(ctx context.Context, env *cliEnv, root layout.Root) (string, e
 		p = own
 	}
 	if filepath.Clean(p) == own {
-		url := strings.TrimSpace(env.getenv(envSteamCmdURL))
+		url := cfg.Content.SteamCmdURL
 		if url == "" {
 			url = steamcmd.DefaultURL
 		}
@@ -65,7 +45,7 @@ func steamCmdPath(ctx context.Context, env *cliEnv, root layout.Root) (string, e
 			return "", err
 		}
 		if did {
-			fmt.Fprintf(env.stderr, "installed steamcmd into %s\n", root.Steam())
+			fmt.Fprintf(stderr, "installed steamcmd into %s\n", root.Steam())
 		}
 	}
 	if _, err := os.Stat(p); err != nil {
@@ -74,66 +54,24 @@ func steamCmdPath(ctx context.Context, env *cliEnv, root layout.Root) (string, e
 	return p, nil
 }
 
-// useSystemdSandbox decides where builds run: in left4me-build@ units
-// (default with the systemd supervisor) or as plain, unsandboxed child
-// processes (LEFT4ME_BUILD_SANDBOX=none; default with the process
-// supervisor, for the demo and development).
-func useSystemdSandbox(getenv func(string) string, cfg Config) (bool, error) {
-	switch v := strings.TrimSpace(getenv(envBuildSandbox)); v {
-	case "":
-		return cfg.Supervisor == supervisorSystemd, nil
-	case sandboxSystemd:
-		return true, nil
-	case sandboxNone:
-		return false, nil
-	default:
-		return false, fmt.Errorf("%s %q: want %q or %q", envBuildSandbox, v, sandboxSystemd, sandboxNone)
-	}
-}
-
-// generationGrace reads LEFT4ME_GENERATION_GRACE; 0 (content.DefaultGrace)
-// when unset.
-func generationGrace(getenv func(string) string) (time.Duration, error) {
-	v := strings.TrimSpace(getenv(envGrace))
-	if v == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", envGrace, err)
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("%s=%s: must not be negative", envGrace, v)
-	}
-	return d, nil
-}
-
 // contentService builds the content service for a. Its GC (the panel's
 // daily job) keeps superseded generations for LEFT4ME_GENERATION_GRACE.
-func contentService(env *cliEnv, a *app) (*content.Service, func(), error) {
-	sd, err := useSystemdSandbox(env.getenv, a.cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	grace, err := generationGrace(env.getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg := content.Config{Root: a.cfg.Root, Logger: a.log, Grace: grace}
+func contentService(a *app) (*content.Service, func()) {
+	cfg := content.Config{Root: a.cfg.Root, Logger: a.log, Grace: a.cfg.Content.GenerationGrace}
 	closeFn := func() {}
-	if sd {
+	if a.cfg.useSystemdSandbox() {
 		ss := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
 		cfg.Sandbox = ss
 		closeFn = func() { ss.Close() }
 	} else {
-		cfg.Sandbox = content.DevSandbox{}
+		cfg.Sandbox = content.DevSandbox{Path: a.cfg.Content.Path}
 	}
 	// The sdk32 link belongs in the service user's home (the state root in
 	// the shipped sysusers.d); a developer's own ~/.steam is left alone.
 	if u, err := user.Current(); err == nil && u.Username == "left4me" && u.HomeDir != "" {
 		cfg.SDKHome = u.HomeDir
 	}
-	return content.NewService(cfg, a.store), closeFn, nil
+	return content.NewService(cfg, a.store), closeFn
 }
 
 func runInstall(ctx context.Context, env *cliEnv, args []string) error {
@@ -146,7 +84,7 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
@@ -154,17 +92,14 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 	case *list:
 		return installList(env, cfg.Root)
 	case *gc:
-		return runGC(ctx, env, cfg.Root, *grace)
+		return runGC(ctx, env, cfg, *grace)
 	}
 	return withApp(ctx, env, func(a *app) error {
-		svc, closeSvc, err := contentService(env, a)
-		if err != nil {
-			return err
-		}
+		svc, closeSvc := contentService(a)
 		defer closeSvc()
 		box := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
 		defer box.Close()
-		runner, err := installRunner(ctx, env, a, box, *path)
+		runner, err := installRunner(ctx, env.stderr, a, box, *path)
 		if err != nil {
 			return err
 		}
@@ -217,18 +152,15 @@ func installList(env *cliEnv, root layout.Root) error {
 	return tw.Flush()
 }
 
-func runGC(ctx context.Context, env *cliEnv, root layout.Root, grace time.Duration) error {
+func runGC(ctx context.Context, env *cliEnv, cfg Config, grace time.Duration) error {
 	// A negative grace would make every superseded generation due at once.
 	if grace < 0 {
 		return fmt.Errorf("%w: --grace %s: must not be negative", errUsage, grace)
 	}
 	if grace == 0 {
-		var err error
-		if grace, err = generationGrace(env.getenv); err != nil {
-			return err
-		}
+		grace = cfg.Content.GenerationGrace
 	}
-	removed, err := content.GC(ctx, root, content.GCOptions{Grace: grace})
+	removed, err := content.GC(ctx, cfg.Root, content.GCOptions{Grace: grace})
 	for _, r := range removed {
 		fmt.Fprintf(env.stdout, "removed %s\n", r)
 	}

@@ -206,7 +206,7 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *names {
 		// A shell completion must not create a state root or a database.
-		cfg, err := loadConfig(env.getenv)
+		cfg, err := env.config()
 		if err != nil {
 			return err
 		}

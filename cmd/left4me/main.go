@@ -14,7 +14,8 @@ import (
 	"github.com/left4me/left4me/internal/process"
 )
 
-// cliEnv is what every command receives instead of globals.
+// cliEnv is what every command receives instead of globals. Its getenv
+// and environ are read only by config.go (loadConfig and its helpers).
 type cliEnv struct {
 	stdin  io.Reader
 	stdout io.Writer
@@ -26,6 +27,9 @@ type cliEnv struct {
 	// declared, when set, receives the FlagSet newFlags makes (Command.flags
 	// reads a verb's flags so).
 	declared **flag.FlagSet
+	// environ lists the whole environment (os.Environ), for the processes
+	// that inherit it; nil means none.
+	environ func() []string
 }
 
 // errUsage marks an error that should print usage and exit 2.
@@ -34,11 +38,11 @@ var errUsage = errors.New("usage")
 func main() {
 	// A server started by the process supervisor in its own user and mount
 	// namespace re-executes this binary; it mounts and execs the server.
-	if process.IsChild() {
-		process.ChildMain()
+	if spec := os.Getenv(process.ChildEnv); spec != "" {
+		process.ChildMain(spec, os.Environ())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

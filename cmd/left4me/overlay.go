@@ -24,20 +24,17 @@ func overlayGC(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
-	return runGC(ctx, env, cfg.Root, *grace)
+	return runGC(ctx, env, cfg, *grace)
 }
 
 // withContent runs fn with the app and its content service.
 func withContent(ctx context.Context, env *cliEnv, fn func(a *app, svc *content.Service) error) error {
 	return withApp(ctx, env, func(a *app) error {
-		svc, closeSvc, err := contentService(env, a)
-		if err != nil {
-			return err
-		}
+		svc, closeSvc := contentService(a)
 		defer closeSvc()
 		return fn(a, svc)
 	})

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -136,12 +135,12 @@ func TestPanelGCGrace(t *testing.T) {
 			}
 			gens = append(gens, g)
 		}
-		env := &cliEnv{stdout: io.Discard, stderr: io.Discard, getenv: envFunc(map[string]string{
-			"LEFT4ME_GENERATION_GRACE": tc.grace, "LEFT4ME_BUILD_SANDBOX": "none"})}
-		svc, closeFn, err := contentService(env, &app{cfg: Config{Root: root}, log: slog.New(slog.DiscardHandler)})
+		cfg, err := loadConfig(envFunc(map[string]string{"LEFT4ME_ROOT": root.String(),
+			"LEFT4ME_GENERATION_GRACE": tc.grace, "LEFT4ME_BUILD_SANDBOX": "none"}))
 		if err != nil {
 			t.Fatal(err)
 		}
+		svc, closeFn := contentService(&app{cfg: cfg, log: slog.New(slog.DiscardHandler)})
 		if _, err := svc.GC(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/left4me/left4me/internal/content"
@@ -31,13 +29,16 @@ const shutdownTimeout = 10 * time.Second
 // runServe serves the web panel and JSON API until SIGINT or SIGTERM.
 func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
-	listen := fs.String("listen", envOr(env.getenv, "LEFT4ME_LISTEN", DefaultListen), "address to listen on (env LEFT4ME_LISTEN)")
+	listen := fs.String("listen", "", "address to listen on (default $LEFT4ME_LISTEN, else "+DefaultListen+")")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
+	}
+	if *listen == "" {
+		*listen = cfg.listen()
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, nil))
 	if cfg.LogListenerBind != "" && cfg.LogListenerAddr == "" {
@@ -45,14 +46,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	}
-	return servePanel(ctx, cfg, panelOptions{Listen: *listen, CookieSecure: cfg.SessionCookieSecure, Env: env}, nil)
-}
-
-func envOr(getenv func(string) string, name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
+	return servePanel(ctx, cfg, panelOptions{Listen: *listen, CookieSecure: cfg.SessionCookieSecure, Stderr: env.stderr}, nil)
 }
 
 // announce derives LOG_LISTENER_ADDR from LOG_LISTENER_BIND when only the
@@ -78,31 +72,22 @@ type panelOptions struct {
 	CookieSecure bool
 	// Ready is called with the panel's URL once it accepts connections.
 	Ready func(url string)
-	// Env is the command's environment, read for the content services
-	// (steamcmd, build sandbox, STEAM_API_BASE); nil means the process's.
-	Env *cliEnv
+	// Stderr receives what steamcmd's bootstrap prints; nil discards it.
+	Stderr io.Writer
 }
 
 // panelContent builds the content and Workshop services the panel drives
 // and registers their job kinds on a.jobs (before the workers start). The
 // returned function releases the build sandbox's bus connection.
-func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, func(), error) {
-	csvc, closeFn, err := contentService(env, a)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	base, err := steamAPIBase(env.getenv)
-	if err != nil {
-		closeFn()
-		return nil, nil, nil, err
-	}
+func panelContent(stderr io.Writer, a *app) (*content.Service, *workshop.Service, func(), error) {
+	csvc, closeFn := contentService(a)
 	// One sandbox (bus connection) serves every install and Workshop
 	// steamcmd download the panel runs.
 	steamBox := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
-	wsvc := workshop.NewService(workshopConfig(env, a, base, steamBox), a.store)
+	wsvc := workshop.NewService(workshopConfig(stderr, a, steamBox), a.store)
 	closeSandboxes := closeFn
 	closeFn = func() { closeSandboxes(); steamBox.Close() }
-	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, env, a, steamBox, "") }
+	runner := func(ctx context.Context) (steamcmd.Runner, error) { return installRunner(ctx, stderr, a, steamBox, "") }
 	if err := content.RegisterJobs(a.jobs, csvc, runner); err != nil {
 		closeFn()
 		return nil, nil, nil, fmt.Errorf("register content jobs: %w", err)
@@ -119,40 +104,40 @@ func panelContent(env *cliEnv, a *app) (*content.Service, *workshop.Service, fun
 // else the host's steamcmd run directly. path overrides where steamcmd is;
 // empty finds it, or downloads it, as steamCmdPath does. The host's copy is
 // also what the sandbox unit binds.
-func installRunner(ctx context.Context, env *cliEnv, a *app, box *content.SystemdSandbox, path string) (steamcmd.Runner, error) {
+func installRunner(ctx context.Context, stderr io.Writer, a *app, box *content.SystemdSandbox, path string) (steamcmd.Runner, error) {
 	p := path
 	if p == "" {
 		var err error
-		if p, err = steamCmdPath(ctx, env, a.cfg.Root); err != nil {
+		if p, err = steamCmdPath(ctx, stderr, a.cfg); err != nil {
 			return nil, err
 		}
 	}
-	sd, err := useSystemdSandbox(env.getenv, a.cfg)
-	if err != nil {
-		return nil, err
-	}
-	if !sd {
+	if !a.cfg.useSystemdSandbox() {
 		return steamcmd.Direct{Path: p}, nil
 	}
-	inSandbox := strings.TrimSpace(env.getenv(envSandboxSteamCmd))
+	inSandbox := a.cfg.Content.SteamCmdInSandbox
 	if inSandbox == "" {
 		inSandbox = "/steam/" + steamcmd.Script
 	}
 	return content.SandboxSteamRunner{Root: a.cfg.Root, Sandbox: box, SteamCmd: inSandbox}, nil
 }
 
-// servePanel opens the app, runs setup (the demo's seeding), then serves the
-// panel with the live poller, the events recorder and session cleanup
-// running beside it on the same context. On cancel it shuts the HTTP server
-// down gracefully, stops the helpers and closes the app.
+// servePanel opens the app, runs setup (the demo's seeding), builds the
+// panel's subsystems and runs them as parts (runParts) until ctx ends:
+// they start in the order listed and stop in the reverse order, the HTTP
+// server first and the job workers last. Then the content sandboxes' bus
+// connection and the app close.
 func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ctx context.Context, a *app) error) (err error) {
 	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.New(slog.DiscardHandler)
+	}
 	a, err := openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		err = errors.Join(err, a.Close(cctx))
 	}()
@@ -165,50 +150,28 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	// that died (the panel's build jobs run only here, and a job retried
 	// after a kill records a new build).
 	started := time.Now()
-	env := opt.Env
-	if env == nil {
-		env = &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	stderr := opt.Stderr
+	if stderr == nil {
+		stderr = io.Discard
 	}
-	csvc, wsvc, closeContent, err := panelContent(env, a)
+	csvc, wsvc, closeContent, err := panelContent(stderr, a)
 	if err != nil {
 		return err
 	}
+	// Runs after the parts have stopped: the job workers (their build units
+	// stopped over the bus) before the sandbox's bus connection closes.
+	defer closeContent()
 	if n, err := csvc.RecoverBuilds(ctx, started); err != nil {
 		lg.Warn("mark interrupted content builds failed", "err", err)
 	} else if n > 0 {
 		lg.Info("marked content builds of a stopped process failed", "builds", n)
 	}
-	defer func() {
-		// Jobs stop (their build units stopped over the bus) before the
-		// sandbox's bus connection closes; a.Close's Stop is then a no-op.
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		err = errors.Join(err, a.jobs.Stop(sctx))
-		closeContent()
-	}()
-	// Background jobs run here, every kind registered by panelContent; the
-	// deferred Stop cancels running jobs, which run again at the next start.
-	if err := a.jobs.Start(ctx); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel() // runs before wg.Wait
 
 	var personas live.PersonaResolver
 	if cfg.SteamWebAPIKey != "" {
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
 	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
-	wg.Go(func() { poller.Run(ctx) })
-	if err := startEvents(ctx, &wg, cfg, a, lg); err != nil {
-		return err
-	}
-	wg.Go(func() { capLogsPeriodically(ctx, a.svc, lg) })
-	wg.Go(func() { sweepSessions(ctx, a, lg) })
-
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
@@ -221,36 +184,64 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
-	// Long-lived responses (log streams) end when the server shuts down.
-	base, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
-	hs := &http.Server{
-		Handler:           panel,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          slog.NewLogLogger(lg.Handler(), slog.LevelWarn),
+	eventsParts, err := eventParts(cfg, a, lg)
+	if err != nil {
+		ln.Close()
+		return err
 	}
-	hs.RegisterOnShutdown(cancelBase)
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(ln) }()
-	url := "http://" + ln.Addr().String() + "/"
-	lg.Info("panel listening", "url", url)
-	if opt.Ready != nil {
-		opt.Ready(url)
+
+	// The panel's long-lived parts, in start order; they stop in reverse:
+	// the HTTP server first, so that no request finds a stopped part, and
+	// the job workers (with the daily Workshop refresh and GC, periodic
+	// jobs of the queue) last.
+	parts := []part{
+		{"job workers", a.jobs.Run},
+		{"live poller", poller.Run},
 	}
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+	parts = append(parts, eventsParts...)
+	parts = append(parts,
+		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
+		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
+		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
+	)
+	return runParts(ctx, parts)
+}
+
+// httpServer is the panel's HTTP server as a part: it serves on ln, calls
+// ready with the URL, and when its context ends shuts down gracefully
+// (within shutdownTimeout), ending long-lived responses (log streams).
+func httpServer(h http.Handler, ln net.Listener, lg *slog.Logger, ready func(url string)) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancelBase()
+		hs := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       func(net.Listener) context.Context { return base },
+			ErrorLog:          slog.NewLogLogger(lg.Handler(), slog.LevelWarn),
+		}
+		hs.RegisterOnShutdown(cancelBase)
+		serveErr := make(chan error, 1)
+		go func() { serveErr <- hs.Serve(ln) }()
+		url := "http://" + ln.Addr().String() + "/"
+		lg.Info("panel listening", "url", url)
+		if ready != nil {
+			ready(url)
+		}
+		select {
+		case err := <-serveErr:
+			return fmt.Errorf("serve: %w", err)
+		case <-ctx.Done():
+		}
+		lg.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shut down the HTTP server: %w", err)
+		}
+		return nil
 	}
-	lg.Info("shutting down")
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer scancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shut down the HTTP server: %w", err)
-	}
-	return nil
 }
 
 // sweepSessions deletes expired sessions every hour.

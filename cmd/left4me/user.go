@@ -35,7 +35,7 @@ func validateUserName(name string) error {
 
 // withApp loads the configuration, opens the app, runs fn and closes it.
 func withApp(ctx context.Context, env *cliEnv, fn func(a *app) error) error {
-	cfg, err := loadConfig(env.getenv)
+	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
@@ -126,10 +126,11 @@ func readLine(r *bufio.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// readPassword gets a new password: from LEFT4ME_ADMIN_PASSWORD, typed twice
-// on a terminal without echo, or one line of a non-terminal stdin.
-func readPassword(env *cliEnv, user string) (string, error) {
-	if pw := env.getenv(adminPasswordEnv); pw != "" {
+// readPassword gets a new password: given (LEFT4ME_ADMIN_PASSWORD,
+// Config.AdminPassword), typed twice on a terminal without echo, or one line
+// of a non-terminal stdin.
+func readPassword(env *cliEnv, given, user string) (string, error) {
+	if pw := given; pw != "" {
 		return pw, auth.CheckPasswordPolicy(pw)
 	}
 	r := bufio.NewReader(env.stdin)
@@ -177,7 +178,7 @@ func userCreate(ctx context.Context, env *cliEnv, args []string) error {
 		if _, err := a.store.UserByName(ctx, name); err == nil {
 			return fmt.Errorf("user %q already exists", name)
 		}
-		pw, err := readPassword(env, name)
+		pw, err := readPassword(env, a.cfg.AdminPassword, name)
 		if err != nil {
 			return err
 		}
@@ -211,7 +212,7 @@ func userPasswd(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return userErr(pos[0], err)
 		}
-		pw, err := readPassword(env, u.Name)
+		pw, err := readPassword(env, a.cfg.AdminPassword, u.Name)
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,29 +20,12 @@ import (
 	"github.com/left4me/left4me/internal/workshop"
 )
 
-// steamAPIBase reads STEAM_API_BASE: an http(s) URL, or empty for Steam's.
-func steamAPIBase(getenv func(string) string) (string, error) {
-	v := strings.TrimSpace(getenv("STEAM_API_BASE"))
-	if v == "" {
-		return workshop.DefaultAPIBase, nil
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("STEAM_API_BASE %q: want an http(s) URL such as %s", v, workshop.DefaultAPIBase)
-	}
-	return v, nil
-}
-
 // withWorkshop opens the app and builds the workshop service over it.
 func withWorkshop(ctx context.Context, env *cliEnv, fn func(a *app, svc *workshop.Service) error) error {
-	base, err := steamAPIBase(env.getenv)
-	if err != nil {
-		return err
-	}
 	return withApp(ctx, env, func(a *app) error {
 		box := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
 		defer box.Close()
-		svc := workshop.NewService(workshopConfig(env, a, base, box), a.store)
+		svc := workshop.NewService(workshopConfig(env.stderr, a, box), a.store)
 		return fn(a, svc)
 	})
 }
@@ -53,13 +35,13 @@ func withWorkshop(ctx context.Context, env *cliEnv, fn func(a *app, svc *worksho
 // install's runner (left4me-steamcmd@ in box with the systemd sandbox,
 // else the host's steamcmd), found or fetched only when such an item
 // comes along.
-func workshopConfig(env *cliEnv, a *app, base string, box *content.SystemdSandbox) workshop.Config {
+func workshopConfig(stderr io.Writer, a *app, box *content.SystemdSandbox) workshop.Config {
 	return workshop.Config{
 		Root:   a.cfg.Root,
-		API:    workshop.NewClient(base, nil),
+		API:    workshop.NewClient(a.cfg.Content.steamAPIBase(), nil),
 		Logger: a.log,
 		SteamCmd: func(ctx context.Context) (steamcmd.Runner, error) {
-			return installRunner(ctx, env, a, box, "")
+			return installRunner(ctx, stderr, a, box, "")
 		},
 	}
 }
@@ -88,20 +70,10 @@ func wsLayerAndRefs(env *cliEnv, args []string, queue *bool) (string, []string, 
 	return pos[0], pos[1:], nil
 }
 
-// withJobQueue runs fn with a job manager over the app's database that only
+// withJobQueue runs fn with the app's job manager, which here only
 // enqueues (the panel's workers run the jobs).
 func withJobQueue(ctx context.Context, env *cliEnv, fn func(m *jobs.Manager) error) error {
-	jcfg, err := jobs.ConfigFromEnv(env.getenv)
-	if err != nil {
-		return err
-	}
-	return withApp(ctx, env, func(a *app) error {
-		m, err := jobs.New(ctx, a.store.DB(), jcfg, a.log)
-		if err != nil {
-			return err
-		}
-		return fn(m)
-	})
+	return withApp(ctx, env, func(a *app) error { return fn(a.jobs) })
 }
 
 func workshopAdd(ctx context.Context, env *cliEnv, args []string) error {

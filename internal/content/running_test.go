@@ -17,8 +17,8 @@ import (
 func TestMain(m *testing.M) {
 	// The process supervisor may re-execute this test binary as the
 	// namespace child of a server.
-	if process.IsChild() {
-		process.ChildMain()
+	if spec := os.Getenv(process.ChildEnv); spec != "" {
+		process.ChildMain(spec, os.Environ())
 	}
 	os.Exit(m.Run())
 }

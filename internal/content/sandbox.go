@@ -133,7 +133,13 @@ func prepareBuild(root layout.Root, spec BuildSpec, overlayPath string) (string,
 type DevSandbox struct {
 	// Bash is the shell; empty means "bash" from PATH.
 	Bash string
+	// Path is the script's PATH (the command passes its own); empty means
+	// DefaultPath. This package reads no environment.
+	Path string
 }
+
+// DefaultPath is a build script's PATH under DevSandbox when none is given.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Run implements Sandbox.
 func (d DevSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, line func(string)) error {
@@ -164,7 +170,11 @@ func (d DevSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, l
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "TMPDIR=" + tmp, "LANG=C.UTF-8"}
+	path := d.Path
+	if path == "" {
+		path = DefaultPath
+	}
+	cmd.Env = []string{"PATH=" + path, "HOME=" + tmp, "TMPDIR=" + tmp, "LANG=C.UTF-8"}
 	keys := make([]string, 0, len(spec.Env))
 	for k := range spec.Env {
 		keys = append(keys, k)

@@ -223,7 +223,8 @@ const PackagePath = "github.com/left4me/left4me/cmd/fakesrcds"
 func Build(ctx context.Context, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, PackagePath)
 	// A static binary runs in any root the harnesses start it in.
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	// The go tool inherits this process's environment (exec.Cmd's).
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", PackagePath, err, msg)
 	}

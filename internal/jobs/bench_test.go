@@ -40,11 +40,11 @@ func BenchmarkEnqueue(b *testing.B) {
 func BenchmarkEnqueueUniqueDuplicate(b *testing.B) {
 	m := benchManager(b)
 	ctx := context.Background()
-	if _, _, err := m.Enqueue(ctx, KindWorkshopRefresh, nil, EnqueueOpts{Unique: true}); err != nil {
+	if _, _, err := m.Enqueue(ctx, kindRefresh, nil, EnqueueOpts{Unique: true}); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, dup, err := m.Enqueue(ctx, KindWorkshopRefresh, nil, EnqueueOpts{Unique: true}); err != nil || !dup {
+		if _, dup, err := m.Enqueue(ctx, kindRefresh, nil, EnqueueOpts{Unique: true}); err != nil || !dup {
 			b.Fatalf("dup %v err %v", dup, err)
 		}
 	}

@@ -2,19 +2,12 @@ package jobs
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
-// KindWorkshopRefresh is the kind of the daily Workshop refresh. Its
-// periodic schedule comes from WORKSHOP_REFRESH_AT (ConfigFromEnv); the
-// workshop package registers its handler.
-const KindWorkshopRefresh = "workshop_refresh"
-
 // Config tunes a Manager. Zero fields take the defaults noted.
 type Config struct {
-	// Workers is how many jobs run at once (JOB_WORKER_THREADS). Default 4.
+	// Workers is how many jobs run at once. Default 4.
 	Workers int
 	// MaxAttempts is a kind's attempts when it does not set its own.
 	// Default 5.
@@ -51,6 +44,9 @@ type Config struct {
 	Periodic []Periodic
 	// ClientID names this worker in river's attempted_by; default river's.
 	ClientID string
+	// StopTimeout bounds how long Run waits for running jobs to return
+	// after its context ends. Default 30 seconds.
+	StopTimeout time.Duration
 }
 
 // Periodic is a job enqueued on a schedule.
@@ -58,34 +54,6 @@ type Periodic struct {
 	Kind     string
 	Schedule Schedule
 	Args     any // JSON-encodable; nil means {}
-}
-
-// ConfigFromEnv reads JOB_WORKER_THREADS (default 4) and
-// WORKSHOP_REFRESH_AT ("HH:MM" local time, default 04:00; "off" disables
-// the daily Workshop refresh). Every error names the variable.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var c Config
-	if v := strings.TrimSpace(getenv("JOB_WORKER_THREADS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 64 {
-			return Config{}, fmt.Errorf("JOB_WORKER_THREADS %q: want a number from 1 to 64", v)
-		}
-		c.Workers = n
-	}
-	at := strings.TrimSpace(getenv("WORKSHOP_REFRESH_AT"))
-	switch strings.ToLower(at) {
-	case "off", "none", "never", "disabled":
-	default:
-		if at == "" {
-			at = "04:00"
-		}
-		s, err := ParseDailyAt(at, time.Local)
-		if err != nil {
-			return Config{}, fmt.Errorf("WORKSHOP_REFRESH_AT: %w (or off)", err)
-		}
-		c.Periodic = append(c.Periodic, Periodic{Kind: KindWorkshopRefresh, Schedule: s})
-	}
-	return c, nil
 }
 
 func (c Config) withDefaults() Config {
@@ -109,6 +77,7 @@ func (c Config) withDefaults() Config {
 	def(&c.FlushInterval, 500*time.Millisecond)
 	def(&c.PollInterval, time.Second)
 	def(&c.Retention, 30*24*time.Hour)
+	def(&c.StopTimeout, 30*time.Second)
 	if c.LogCap <= 0 {
 		c.LogCap = 1 << 20
 	}

@@ -11,6 +11,10 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
+// kindRefresh is a kind the uniqueness tests enqueue, shaped like the
+// daily Workshop refresh (which the workshop package owns).
+const kindRefresh = "workshop_refresh"
+
 // testConfig keeps every interval small so tests finish quickly.
 func testConfig() Config {
 	return Config{

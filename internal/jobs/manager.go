@@ -278,6 +278,19 @@ func (m *Manager) Stop(ctx context.Context) error {
 	return nil
 }
 
+// Run is the Manager as one part of a long-running process: it starts the
+// workers (Start), waits until ctx ends and stops them (Stop), giving
+// running jobs Config.StopTimeout to return.
+func (m *Manager) Run(ctx context.Context) error {
+	if err := m.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.cfg.StopTimeout)
+	defer cancel()
+	return m.Stop(sctx)
+}
+
 // sweep recovers orphaned jobs and drops progress rows of jobs river has
 // deleted, periodically.
 func (m *Manager) sweep(ctx context.Context) {

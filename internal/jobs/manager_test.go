@@ -237,7 +237,7 @@ func TestUniqueEnqueueIsNoOp(t *testing.T) {
 	m := newManager(t, testConfig())
 	release := make(chan struct{})
 	running := make(chan struct{}, 4)
-	if err := m.Register(KindWorkshopRefresh, func(ctx context.Context, run *Run) error {
+	if err := m.Register(kindRefresh, func(ctx context.Context, run *Run) error {
 		running <- struct{}{}
 		select {
 		case <-release:
@@ -250,17 +250,17 @@ func TestUniqueEnqueueIsNoOp(t *testing.T) {
 	}
 	ctx := context.Background()
 	unique := EnqueueOpts{Unique: true}
-	first, dup, err := m.Enqueue(ctx, KindWorkshopRefresh, nil, unique)
+	first, dup, err := m.Enqueue(ctx, kindRefresh, nil, unique)
 	if err != nil || dup {
 		t.Fatalf("first: %d %v %v", first, dup, err)
 	}
 	// Queued: a second ask is a no-op.
-	again, dup, err := m.Enqueue(ctx, KindWorkshopRefresh, nil, EnqueueOpts{Unique: true, UserID: 3})
+	again, dup, err := m.Enqueue(ctx, kindRefresh, nil, EnqueueOpts{Unique: true, UserID: 3})
 	if err != nil || !dup || again != first {
 		t.Fatalf("while queued: id %d dup %v err %v; want %d true", again, dup, err, first)
 	}
 	// Other args are another job.
-	other, dup, err := m.Enqueue(ctx, KindWorkshopRefresh, map[string]int{"layer": 2}, unique)
+	other, dup, err := m.Enqueue(ctx, kindRefresh, map[string]int{"layer": 2}, unique)
 	if err != nil || dup || other == first {
 		t.Fatalf("other args: id %d dup %v err %v", other, dup, err)
 	}
@@ -269,14 +269,14 @@ func TestUniqueEnqueueIsNoOp(t *testing.T) {
 	<-running
 	waitState(t, m, first, StateRunning)
 	// Running: still a no-op.
-	again, dup, err = m.Enqueue(ctx, KindWorkshopRefresh, nil, unique)
+	again, dup, err = m.Enqueue(ctx, kindRefresh, nil, unique)
 	if err != nil || !dup || again != first {
 		t.Fatalf("while running: id %d dup %v err %v; want %d true", again, dup, err, first)
 	}
 	close(release)
 	waitState(t, m, first, StateSucceeded)
 	// Finished: a new ask runs again.
-	next, dup, err := m.Enqueue(ctx, KindWorkshopRefresh, nil, unique)
+	next, dup, err := m.Enqueue(ctx, kindRefresh, nil, unique)
 	if err != nil || dup || next == first {
 		t.Fatalf("after finish: id %d dup %v err %v", next, dup, err)
 	}

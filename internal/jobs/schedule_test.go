@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // fixed zone data for the DST cases
@@ -93,78 +92,6 @@ func TestParseDailyAt(t *testing.T) {
 			}
 		case got == nil || got.Hour != tc.h || got.Minute != tc.m:
 			t.Errorf("ParseDailyAt(%q) = %+v, want %02d:%02d", tc.in, got, tc.h, tc.m)
-		}
-	}
-}
-
-func TestConfigFromEnv(t *testing.T) {
-	tests := []struct {
-		env     map[string]string
-		workers int
-		refresh string // "" when disabled
-		wantErr string
-	}{
-		{env: nil, refresh: "04:00"},
-		{env: map[string]string{"JOB_WORKER_THREADS": "8", "WORKSHOP_REFRESH_AT": "05:30"}, workers: 8, refresh: "05:30"},
-		{env: map[string]string{"WORKSHOP_REFRESH_AT": "off"}},
-		{env: map[string]string{"JOB_WORKER_THREADS": "0"}, wantErr: "JOB_WORKER_THREADS"},
-		{env: map[string]string{"JOB_WORKER_THREADS": "many"}, wantErr: "JOB_WORKER_THREADS"},
-		{env: map[string]string{"WORKSHOP_REFRESH_AT": "25:00"}, wantErr: "WORKSHOP_REFRESH_AT"},
-	}
-	for _, tc := range tests {
-		c, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%v: error %v, want one naming %s", tc.env, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", tc.env, err)
-			continue
-		}
-		if c.Workers != tc.workers {
-			t.Errorf("%v: workers %d, want %d", tc.env, c.Workers, tc.workers)
-		}
-		got := ""
-		if len(c.Periodic) == 1 && c.Periodic[0].Kind == KindWorkshopRefresh {
-			got = c.Periodic[0].Schedule.(*DailyAt).String()
-		} else if len(c.Periodic) > 1 {
-			t.Errorf("%v: %d periodic jobs", tc.env, len(c.Periodic))
-		}
-		if got != tc.refresh {
-			t.Errorf("%v: refresh %q, want %q", tc.env, got, tc.refresh)
-		}
-	}
-}
-
-func TestParseState(t *testing.T) {
-	for _, s := range AllStates() {
-		if got, err := ParseState(string(s)); err != nil || got != s {
-			t.Errorf("ParseState(%q) = %q, %v", s, got, err)
-		}
-	}
-	for _, bad := range []string{"", "Running", "done", "available"} {
-		if _, err := ParseState(bad); err == nil {
-			t.Errorf("ParseState(%q): no error", bad)
-		}
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	b := &backoff{base: time.Second, max: 10 * time.Second}
-	for _, tc := range []struct {
-		attempt  int
-		min, max time.Duration
-	}{
-		{1, time.Second, 1100 * time.Millisecond},
-		{2, 2 * time.Second, 2200 * time.Millisecond},
-		{4, 8 * time.Second, 8800 * time.Millisecond},
-		{5, 10 * time.Second, 11 * time.Second},
-		{60, 10 * time.Second, 11 * time.Second},
-	} {
-		if d := b.delay(tc.attempt); d < tc.min || d > tc.max {
-			t.Errorf("delay(%d) = %v, want %v..%v", tc.attempt, d, tc.min, tc.max)
 		}
 	}
 }

@@ -24,24 +24,16 @@ import (
 	"regexp"
 )
 
-// DefaultRoot is the state root used when LEFT4ME_ROOT is unset.
+// DefaultRoot is the state root used when LEFT4ME_ROOT (RootEnv) is unset.
 const DefaultRoot = "/var/lib/left4me"
 
-// RootEnv is the environment variable that overrides DefaultRoot.
+// RootEnv names the environment variable that overrides DefaultRoot. The
+// commands read it (this package reads no environment); the overlay
+// helper finds it in its settings file.
 const RootEnv = "LEFT4ME_ROOT"
 
 // Root is an absolute, cleaned state root directory.
 type Root string
-
-// FromEnv returns the root named by LEFT4ME_ROOT, or DefaultRoot.
-// getenv is os.Getenv in production; tests pass their own.
-func FromEnv(getenv func(string) string) (Root, error) {
-	dir := getenv(RootEnv)
-	if dir == "" {
-		dir = DefaultRoot
-	}
-	return New(dir)
-}
 
 // New returns dir as a Root. dir must be absolute.
 func New(dir string) (Root, error) {

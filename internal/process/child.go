@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -16,9 +17,9 @@ import (
 	"github.com/left4me/left4me/internal/overlay"
 )
 
-// childEnv marks a re-executed left4me as the namespace child; its value is
-// the JSON childSpec.
-const childEnv = "LEFT4ME_PROCESS_CHILD"
+// ChildEnv marks a re-executed left4me as the namespace child; its value is
+// the child's specification, which main hands to ChildMain.
+const ChildEnv = "LEFT4ME_PROCESS_CHILD"
 
 const (
 	modeRun   = "run"   // mount the instance's overlay, exec its server
@@ -33,19 +34,18 @@ type childSpec struct {
 	Dir  string   `json:"dir,omitempty"`
 }
 
-// IsChild reports whether this process is a namespace child started by a
-// Supervisor. main must then call ChildMain before anything else:
-//
-//	if process.IsChild() {
-//		process.ChildMain()
-//	}
-func IsChild() bool { return os.Getenv(childEnv) != "" }
-
 // ChildMain runs the namespace child and never returns: it mounts the
 // overlay inside the new user and mount namespace, tells the parent through
-// file descriptor 3, and replaces itself with the server. On failure it
-// writes the reason to descriptor 3 and stderr and exits 1.
-func ChildMain() {
+// file descriptor 3, and replaces itself with the server, which gets environ
+// without ChildEnv. On failure it writes the reason to descriptor 3 and
+// stderr and exits 1. A process whose environment has ChildEnv set is a
+// namespace child started by a Supervisor; main must then call ChildMain
+// before anything else (this package reads no environment):
+//
+//	if spec := os.Getenv(process.ChildEnv); spec != "" {
+//		process.ChildMain(spec, os.Environ())
+//	}
+func ChildMain(specJSON string, environ []string) {
 	sync := os.NewFile(3, "sync")
 	fail := func(err error) {
 		msg := "namespace child: " + err.Error()
@@ -56,10 +56,10 @@ func ChildMain() {
 		os.Exit(1)
 	}
 	var spec childSpec
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &spec); err != nil {
-		fail(fmt.Errorf("bad %s: %w", childEnv, err))
+	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+		fail(fmt.Errorf("bad %s: %w", ChildEnv, err))
 	}
-	os.Unsetenv(childEnv)
+	environ = slices.DeleteFunc(slices.Clone(environ), func(kv string) bool { return strings.HasPrefix(kv, ChildEnv+"=") })
 	// Our mounts must not propagate anywhere.
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		fail(fmt.Errorf("make mounts private: %w", err))
@@ -94,7 +94,7 @@ func ChildMain() {
 	}
 	sync.WriteString("ok")
 	sync.Close()
-	err = syscall.Exec(spec.Argv[0], spec.Argv, os.Environ())
+	err = syscall.Exec(spec.Argv[0], spec.Argv, environ)
 	fmt.Fprintf(os.Stderr, "left4me: namespace child: exec %s: %v\n", spec.Argv[0], err)
 	os.Exit(1)
 }
@@ -149,12 +149,13 @@ func probeMount() error {
 }
 
 // namespaceCommand returns a command that re-executes this binary as the
-// namespace child with spec, in a new user namespace (our uid and gid mapped
-// to 0) and a new mount namespace, in its own process group.
-func namespaceCommand(spec string) *exec.Cmd {
+// namespace child with spec and environment env, in a new user namespace
+// (our uid and gid mapped to 0) and a new mount namespace, in its own
+// process group.
+func namespaceCommand(spec string, env []string) *exec.Cmd {
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Args = []string{"left4me-namespace-child"}
-	cmd.Env = append(serverEnv(), childEnv+"="+spec)
+	cmd.Env = append(slices.Clone(env), ChildEnv+"="+spec)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
@@ -168,7 +169,7 @@ func namespaceCommand(spec string) *exec.Cmd {
 // mounts: as root, or as an ordinary user through unprivileged user
 // namespaces (probed by mounting a throw-away overlay in one). The error is
 // one line saying why not and how to fix it. It needs main to call
-// IsChild/ChildMain.
+// ChildMain.
 func CanMount() error {
 	if os.Geteuid() == 0 {
 		return nil
@@ -181,7 +182,8 @@ func CanMount() error {
 
 func probe() error {
 	spec, _ := json.Marshal(childSpec{Mode: modeProbe})
-	cmd := namespaceCommand(string(spec))
+	// The probe child only mounts: it needs no environment.
+	cmd := namespaceCommand(string(spec), nil)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err

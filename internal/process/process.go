@@ -5,7 +5,7 @@
 // As root the overlay is mounted in the host's mount namespace before the
 // server starts and unmounted after it exits, like the unit's ExecStartPost
 // and ExecStopPost. As an ordinary user the server runs in a new user and
-// mount namespace (the current binary is re-executed, see IsChild and
+// mount namespace (the current binary is re-executed, see ChildEnv and
 // ChildMain), where the overlay is mounted with the userxattr option; the
 // mount lives and dies with the server.
 package process
@@ -52,6 +52,11 @@ type Config struct {
 	UserNamespace bool
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
+	// Env is the environment servers start from, as os.Environ gives it
+	// (the command passes its own): left4me's own variables are removed
+	// (serverEnv). Nil starts them with an empty environment. This package
+	// reads no environment of its own.
+	Env []string
 }
 
 // Supervisor runs instances as child processes. It implements
@@ -194,7 +199,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 			return err
 		}
 		defer syncR.Close()
-		cmd = namespaceCommand(string(spec))
+		cmd = namespaceCommand(string(spec), serverEnv(s.cfg.Env))
 		cmd.ExtraFiles = []*os.File{syncW}
 		defer syncW.Close()
 	} else {
@@ -215,7 +220,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		}()
 		cmd = exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = dir
-		cmd.Env = serverEnv()
+		cmd.Env = serverEnv(s.cfg.Env)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	}
 
@@ -443,11 +448,12 @@ func (s *Supervisor) Follow(ctx context.Context, name string, fn func(line strin
 	}
 }
 
-// serverEnv is the environment of a server: ours without left4me's own
-// variables (secrets such as LEFT4ME_ADMIN_PASSWORD stay out).
-func serverEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
+// serverEnv is the environment of a server: base without left4me's own
+// variables (secrets such as LEFT4ME_ADMIN_PASSWORD stay out). It is never
+// nil: a nil exec.Cmd.Env would inherit this process's environment whole.
+func serverEnv(base []string) []string {
+	env := []string{}
+	for _, kv := range base {
 		if strings.HasPrefix(kv, "LEFT4ME_") || strings.HasPrefix(kv, "DATABASE_URL=") || strings.HasPrefix(kv, "STEAM_WEB_API_KEY=") {
 			continue
 		}

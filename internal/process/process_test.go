@@ -22,8 +22,8 @@ import (
 
 func TestMain(m *testing.M) {
 	// The namespace child is this test binary re-executed.
-	if IsChild() {
-		ChildMain()
+	if spec := os.Getenv(ChildEnv); spec != "" {
+		ChildMain(spec, os.Environ())
 	}
 	os.Exit(m.Run())
 }
@@ -167,7 +167,7 @@ func newTestEnv(tb testing.TB, userns bool) *testEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sup := New(Config{Root: root, UserNamespace: userns, StopTimeout: 10 * time.Second})
+	sup := New(Config{Root: root, UserNamespace: userns, StopTimeout: 10 * time.Second, Env: os.Environ()})
 	tb.Cleanup(func() { sup.Shutdown(context.Background()) })
 	svc := instance.NewService(instance.Config{Root: root, PortMin: 37015, PortMax: 37515}, st, sup)
 	return &testEnv{root: root, svc: svc, sup: sup, owner: owner.ID}

@@ -3,7 +3,6 @@ package steamcmd
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 )
 
@@ -14,7 +13,8 @@ const FakePackagePath = "github.com/left4me/left4me/cmd/fakesteamcmd"
 // for tests and harnesses inside this module's tree.
 func BuildFake(ctx context.Context, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=false", "-o", out, FakePackagePath)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	// The go tool inherits this process's environment (exec.Cmd's).
+	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", FakePackagePath, err, msg)
 	}

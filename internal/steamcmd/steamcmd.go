@@ -349,7 +349,8 @@ func (d Direct) Run(ctx context.Context, installDir string, args []string, line 
 		return fmt.Errorf("run steamcmd: %w", err)
 	}
 	cmd := execCommand(ctx, d.Path, append([]string{"+force_install_dir", abs}, args...)...)
-	cmd.Env = append(os.Environ(), d.Env...)
+	// steamcmd inherits this process's environment (exec.Cmd's), plus Env.
+	cmd.Env = append(cmd.Environ(), d.Env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {

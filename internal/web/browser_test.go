@@ -29,8 +29,8 @@ import (
 // TestMain lets the process supervisor re-execute this test binary as the
 // namespace child that mounts an instance's overlay (non-root runs).
 func TestMain(m *testing.M) {
-	if process.IsChild() {
-		process.ChildMain()
+	if spec := os.Getenv(process.ChildEnv); spec != "" {
+		process.ChildMain(spec, os.Environ())
 	}
 	os.Exit(m.Run())
 }

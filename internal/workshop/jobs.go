@@ -16,8 +16,9 @@ const (
 	KindDownload = "workshop_download"
 	// KindRefresh is Refresh as a job (no args). It is enqueued unique: a
 	// refresh asked for while one is queued or running is a no-op. The
-	// daily schedule is the jobs package's (WORKSHOP_REFRESH_AT).
-	KindRefresh = jobs.KindWorkshopRefresh
+	// panel also enqueues it daily (a jobs.Periodic the command's
+	// configuration adds).
+	KindRefresh = "workshop_refresh"
 )
 
 // jobTimeout bounds one attempt of either kind: a large collection over a

@@ -1,0 +1,49 @@
+package jobs
+
+import (
+	"context"
+	"testing"
+)
+
+// Run runs jobs while its context lives; when it ends, a running job's
+// context is cancelled and Run returns after the handler has, with the job
+// put back to run again.
+func TestRunStopsWithItsContext(t *testing.T) {
+	m := newManager(t, testConfig())
+	started := make(chan struct{}, 1)
+	if err := m.Register("hold", func(ctx context.Context, run *Run) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	}, KindOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Register("quick", func(ctx context.Context, run *Run) error { return nil }, KindOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+
+	quick, _, err := m.Enqueue(context.Background(), "quick", nil, EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, quick, StateSucceeded)
+	hold, _, err := m.Enqueue(context.Background(), "hold", nil, EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+	j, err := m.Get(context.Background(), hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != StateRetrying && j.State != StateQueued {
+		t.Errorf("job running at stop is %s, want it put back to run again", j.State)
+	}
+}
