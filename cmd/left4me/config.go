@@ -47,11 +47,12 @@ const (
 	supervisorProcess = "process"
 )
 
-// Config is left4me's configuration, read from the environment (the variables
-// of /etc/left4me/host.env and web.env, docs/operations.md §2) by loadConfig. This file is the one
-// place the commands read the environment (besides main's marker of the
-// process supervisor's namespace child); nothing below cmd/ reads it: the
-// values are passed in from here (TestNoEnvironmentReadsBelowCmd).
+// Config is left4me's configuration, read from the environment (the
+// variables of /etc/left4me/host.env and web.env, docs/operations.md §2) by
+// loadConfig. This file is the one place the commands read the environment
+// (besides main's marker of the process supervisor's namespace child);
+// nothing below cmd/ reads it: the values are passed in from here
+// (TestNoEnvironmentReadsBelowCmd).
 type Config struct {
 	Root         layout.Root // LEFT4ME_ROOT
 	DatabasePath string      // DATABASE_URL: a path or sqlite:///path; default ROOT/left4me.db
