@@ -68,7 +68,13 @@ func (s *Service) start(ctx context.Context, name string) error {
 	if err := s.st.SetWantRunning(ctx, name, true); err != nil {
 		return err
 	}
-	if err := s.sup.Start(ctx, name); err != nil {
+	release, err := s.starts.acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	err = s.sup.Start(ctx, name)
+	release()
+	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	s.log.Info("instance started", "instance", name)
@@ -196,11 +202,10 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 }
 
 // ParallelOps is how many instances Autostart (and the CLI, given several
-// names) starts or stops at a time. Starting a sandboxed unit is mostly work
-// for PID 1, which is single-threaded: a few at once keep it busy without
-// queueing a hundred jobs behind each other (docs/lifecycle.md, "Many
-// instances on one host").
-const ParallelOps = 4
+// names) works on at a time. Starts are bounded again, host-wide, by the
+// start slots (slots.go); stops cost little and need no bound of their own
+// (docs/lifecycle.md, "Many instances on one host").
+const ParallelOps = 8
 
 // Autostart starts every instance recorded as wanting to run (the boot
 // oneshot, docs/lifecycle.md rule 9), ParallelOps at a time. It

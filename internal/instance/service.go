@@ -42,6 +42,10 @@ type Config struct {
 	// LogCap bounds each instance's log files (logcap.go); zero values
 	// are the defaults.
 	LogCap LogCap
+	// StartSlots bounds how many units this host starts at the same
+	// moment, across every left4me process (slots.go); zero means
+	// DefaultStartSlots.
+	StartSlots int
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -67,6 +71,8 @@ type Service struct {
 	sup   Supervisor
 	log   *slog.Logger
 	locks *locker
+	// starts bounds concurrent unit starts host-wide.
+	starts *slots
 	// portFree reports whether a game port can be bound on the host (UDP
 	// and TCP), udpFree whether a client port can (UDP); tests replace
 	// them.
@@ -90,6 +96,7 @@ func NewService(cfg Config, st Store, sup Supervisor) *Service {
 	// NOTE: the panel and CLI commands are separate processes working on
 	// the same instances; the lock files under instances/ serialise them.
 	s.locks = newLocker(cfg.Root.Instances(), s.chown)
+	s.starts = newSlots(cfg.Root.Instances(), cfg.StartSlots, s.chown)
 	return s
 }
 
