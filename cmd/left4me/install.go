@@ -123,7 +123,7 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func installList(env *cliEnv, root layout.Root) error {
-	gens, err := content.Generations(root.Installations())
+	gens, err := layout.Generations(root.Installations())
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/archive"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) runScript(ctx context.Context, l store.Layer, dir, buildID str
 		}
 	}()
 	parent := filepath.Join(s.root.Overlays(), l.ID)
-	prev, err := Newest(parent)
+	prev, err := layout.Newest(parent)
 	if err != nil {
 		return "", err
 	}
@@ -214,7 +215,7 @@ func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir strin
 	}
 	p.Logf("unpacked %s upload: %d files, %d directories, %d bytes into %s", ar.Format, ar.Files, ar.Dirs, ar.Bytes, u.Path)
 	parent := filepath.Join(s.root.Overlays(), id)
-	prev, err := Newest(parent)
+	prev, err := layout.Newest(parent)
 	if err != nil {
 		return "", err
 	}

@@ -189,7 +189,7 @@ func gcTemps(parent string, now time.Time) ([]string, error) {
 }
 
 func gcParent(parent string, refs map[string]bool, opts GCOptions) ([]string, error) {
-	gens, err := Generations(parent)
+	gens, err := layout.Generations(parent)
 	if err != nil {
 		return nil, err
 	}

@@ -23,11 +23,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // Progress receives what a long operation is doing: Progress with a fraction
@@ -49,42 +50,6 @@ func (NopProgress) Logf(string, ...any) {}
 
 // genTimeFormat is the timestamp part of a generation name.
 const genTimeFormat = "20060102T150405Z"
-
-// Generations returns the published generation names in parent, oldest
-// first. Names starting with '.' (work in progress, markers) are skipped.
-// A missing parent has no generations.
-func Generations(parent string) ([]string, error) {
-	entries, err := os.ReadDir(parent)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list generations in %s: %w", parent, err)
-	}
-	var gens []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		fi, err := os.Stat(filepath.Join(parent, e.Name()))
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		gens = append(gens, e.Name())
-	}
-	slices.Sort(gens)
-	return gens, nil
-}
-
-// Newest returns the newest generation in parent, or "" when there is none.
-// It is the same choice the instance service makes when an instance starts.
-func Newest(parent string) (string, error) {
-	gens, err := Generations(parent)
-	if err != nil || len(gens) == 0 {
-		return "", err
-	}
-	return gens[len(gens)-1], nil
-}
 
 // genCounter returns the counter of a generation name, or -1.
 func genCounter(name string) int {
@@ -134,7 +99,7 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 		return "", fmt.Errorf("publish %s: %w", src, err)
 	}
 	for range 100 {
-		gens, err := Generations(parent)
+		gens, err := layout.Generations(parent)
 		if err != nil {
 			return "", err
 		}

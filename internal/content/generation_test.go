@@ -115,11 +115,11 @@ func TestPublish(t *testing.T) {
 	if !slices.IsSorted(gens) || gens[0] == gens[1] {
 		t.Errorf("names do not sort in creation order: %q", gens)
 	}
-	got, err := Generations(parent)
+	got, err := layout.Generations(parent)
 	if err != nil || !reflect.DeepEqual(got, gens) {
 		t.Errorf("Generations = %q, %v", got, err)
 	}
-	if n, _ := Newest(parent); n != gens[2] {
+	if n, _ := layout.Newest(parent); n != gens[2] {
 		t.Errorf("Newest = %q", n)
 	}
 	g := filepath.Join(parent, gens[0])
@@ -137,7 +137,7 @@ func TestPublish(t *testing.T) {
 	// Work in progress and markers are not generations.
 	os.Mkdir(filepath.Join(parent, ".tmp-x"), 0o755)
 	os.WriteFile(filepath.Join(parent, DeletedMarker), nil, 0o644)
-	if got, _ := Generations(parent); len(got) != 3 {
+	if got, _ := layout.Generations(parent); len(got) != 3 {
 		t.Errorf("Generations with a dot entry = %q", got)
 	}
 	// A hand-made name that sorts after every counter name is reported.
@@ -267,7 +267,7 @@ func TestGC(t *testing.T) {
 	if _, err := GC(context.Background(), root, GCOptions{Now: now.Add(1000 * time.Hour)}); err == nil {
 		t.Error("GC with an unreadable instance.env did not fail")
 	}
-	if n, _ := Newest(inst); n != i3 {
+	if n, _ := layout.Newest(inst); n != i3 {
 		t.Errorf("newest installation gone: %q", n)
 	}
 }
@@ -399,7 +399,7 @@ func TestPublishAcrossFileSystems(t *testing.T) {
 	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("source kept: %v", err)
 	}
-	if gens, _ := Generations(parent); len(gens) != 1 {
+	if gens, _ := layout.Generations(parent); len(gens) != 1 {
 		t.Errorf("generations = %q", gens)
 	}
 	entries, _ := os.ReadDir(parent)
@@ -440,7 +440,7 @@ func TestGCRemovesUnfinishedGenerations(t *testing.T) {
 	if !reflect.DeepEqual(removed, want) {
 		t.Errorf("GC a day later removed %q\nwant %q", removed, want)
 	}
-	if n, _ := Newest(lay); n != gen {
+	if n, _ := layout.Newest(lay); n != gen {
 		t.Errorf("newest generation = %q, want %q", n, gen)
 	}
 }

@@ -89,7 +89,7 @@ func Install(ctx context.Context, opts InstallOptions, p Progress) (res InstallR
 		}
 	}()
 
-	prev, err := Newest(root.Installations())
+	prev, err := layout.Newest(root.Installations())
 	if err != nil {
 		return res, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
 )
@@ -59,7 +60,7 @@ func TestRegisterJobs(t *testing.T) {
 	if j.State != jobs.StateSucceeded || j.Progress != 1 || !strings.Contains(j.Log, "Success! App '222860' fully installed.") {
 		t.Errorf("install job: state %s progress %v message %q\n%s", j.State, j.Progress, j.Message, j.Log)
 	}
-	if g, _ := Newest(e.root.Installations()); g == "" {
+	if g, _ := layout.Newest(e.root.Installations()); g == "" {
 		t.Error("no installation generation after the job")
 	}
 

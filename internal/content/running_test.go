@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
 	"github.com/left4me/left4me/internal/process"
 	"github.com/left4me/left4me/internal/steamcmd"
@@ -105,7 +106,7 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 	if rb.Generation <= ra.Generation {
 		t.Fatalf("generation B %q does not sort after A %q", rb.Generation, ra.Generation)
 	}
-	if n, _ := Newest(e.root.Installations()); n != rb.Generation {
+	if n, _ := layout.Newest(e.root.Installations()); n != rb.Generation {
 		t.Errorf("newest = %q, want B %q", n, rb.Generation)
 	}
 	if h := hashTree(t, e.root.Merged(direct)); h != beforeDirect {

@@ -173,7 +173,7 @@ func (s *Service) Layer(ctx context.Context, id string) (LayerInfo, error) {
 }
 
 func (s *Service) info(rec store.Layer, insts []store.Instance) (LayerInfo, error) {
-	gens, err := Generations(filepath.Join(s.root.Overlays(), rec.ID))
+	gens, err := layout.Generations(filepath.Join(s.root.Overlays(), rec.ID))
 	if err != nil {
 		return LayerInfo{}, err
 	}
@@ -213,7 +213,7 @@ func (s *Service) CreateScript(ctx context.Context, l store.Layer) (store.Layer,
 func (s *Service) checkNoDeletedLeftover(id string) error {
 	dir := filepath.Join(s.root.Overlays(), id)
 	if _, err := os.Lstat(filepath.Join(dir, DeletedMarker)); err == nil {
-		gens, _ := Generations(dir)
+		gens, _ := layout.Generations(dir)
 		if len(gens) > 0 {
 			return fmt.Errorf("%w layer id %q: a deleted layer of that name still has generations in use; pick another id or wait for garbage collection", ErrInvalid, id)
 		}
@@ -282,7 +282,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("delete layer %q: %w", id, err)
 	}
-	gens, err := Generations(dir)
+	gens, err := layout.Generations(dir)
 	if err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ echo "to stderr" >&2
 	if !strings.Contains(rec.text(), "failing now") {
 		t.Errorf("failing script output:\n%s", rec.text())
 	}
-	if gens, _ := Generations(filepath.Join(e.root.Overlays(), "rates")); len(gens) != 1 {
+	if gens, _ := layout.Generations(filepath.Join(e.root.Overlays(), "rates")); len(gens) != 1 {
 		t.Errorf("generations after a failed build: %q", gens)
 	}
 	bs, _ = e.st.ListContentBuilds(ctx, "rates", 5)
@@ -136,7 +136,7 @@ echo "to stderr" >&2
 	if time.Since(start) > 30*time.Second {
 		t.Error("timed-out build was not killed")
 	}
-	if gens, _ := Generations(filepath.Join(e.root.Overlays(), "rates")); len(gens) != 1 {
+	if gens, _ := layout.Generations(filepath.Join(e.root.Overlays(), "rates")); len(gens) != 1 {
 		t.Errorf("generations after a timed-out build: %q", gens)
 	}
 
@@ -235,7 +235,7 @@ func TestUpload(t *testing.T) {
 			t.Errorf("upload into %q accepted", u.Path)
 		}
 	}
-	if gens, _ := Generations(filepath.Join(e.root.Overlays(), "maps")); len(gens) != 3 {
+	if gens, _ := layout.Generations(filepath.Join(e.root.Overlays(), "maps")); len(gens) != 3 {
 		t.Errorf("generations after refused uploads: %q", gens)
 	}
 	// Uploads go only into upload layers.
@@ -402,7 +402,7 @@ func TestInstall(t *testing.T) {
 	if hashTree(t, e.root.Installation(r1.Generation)) != before {
 		t.Error("the update changed the previous generation")
 	}
-	if n, _ := Newest(e.root.Installations()); n != r3.Generation {
+	if n, _ := layout.Newest(e.root.Installations()); n != r3.Generation {
 		t.Errorf("newest = %q, want %q", n, r3.Generation)
 	}
 	if id, _ := steamcmd.ReadBuildID(e.root.Installation(r3.Generation)); id != "101" {
@@ -414,7 +414,7 @@ func TestInstall(t *testing.T) {
 	if !errors.Is(err, steamcmd.ErrFailed) {
 		t.Errorf("failed install: %v", err)
 	}
-	if gens, _ := Generations(e.root.Installations()); len(gens) != 2 {
+	if gens, _ := layout.Generations(e.root.Installations()); len(gens) != 2 {
 		t.Errorf("generations after a failure: %q", gens)
 	}
 	if _, err := os.Stat(filepath.Join(r4.BuildDir, BuildOutput)); !errors.Is(err, os.ErrNotExist) {

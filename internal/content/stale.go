@@ -34,7 +34,7 @@ func Stale(root layout.Root) ([]StaleInstance, error) {
 		si := StaleInstance{Name: name}
 		for _, dir := range env.LowerDirs {
 			parent, gen := filepath.Dir(dir), filepath.Base(dir)
-			newest, err := Newest(parent)
+			newest, err := layout.Newest(parent)
 			if err != nil {
 				return err
 			}

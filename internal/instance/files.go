@@ -5,41 +5,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/left4me/left4me/internal/atomicfile"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
 )
 
-// newestDir returns the lexically greatest directory name in dir, ignoring
-// names starting with '.' (generations being written). It returns "" when
-// there is none or dir does not exist.
-func newestDir(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	newest := ""
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || n <= newest {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || !fi.IsDir() {
-			continue
-		}
-		newest = n
-	}
-	return newest, nil
-}
-
-// newestGeneration returns the newest generation of content layer id.
+// newestGeneration returns the newest generation of content layer id, as
+// layout.Newest picks it.
 func newestGeneration(overlays, id string) (string, error) {
-	gen, err := newestDir(filepath.Join(overlays, id))
+	gen, err := layout.Newest(filepath.Join(overlays, id))
 	if err != nil {
 		return "", fmt.Errorf("layer %q: %w", id, err)
 	}
@@ -153,7 +129,7 @@ func (s *Service) removeTree(name, dir string) error {
 // every layer is chosen here, so a rebuilt layer reaches an instance only
 // when it (re)starts.
 func (s *Service) stage(in Instance) error {
-	inst, err := newestDir(s.root.Installations())
+	inst, err := layout.Newest(s.root.Installations())
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}

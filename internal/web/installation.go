@@ -10,6 +10,7 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
 	"github.com/left4me/left4me/internal/steamcmd"
 )
@@ -91,7 +92,7 @@ func (s *Server) stackUses(ctx context.Context) ([]stackUse, error) {
 			if parent == installs {
 				u.Install = gen
 			}
-			newest, err := content.Newest(parent)
+			newest, err := layout.Newest(parent)
 			if err != nil {
 				return nil, err
 			}
@@ -111,7 +112,7 @@ func (s *Server) stackUses(ctx context.Context) ([]stackUse, error) {
 // installView collects the installation page.
 func (s *Server) installView(ctx context.Context) (installPage, error) {
 	var pg installPage
-	gens, err := content.Generations(s.cfg.Root.Installations())
+	gens, err := layout.Generations(s.cfg.Root.Installations())
 	if err != nil {
 		return pg, err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) Publish(ctx context.Context, layer string) (gen string, publis
 		}
 		entries = append(entries, store.WorkshopLayerEntry{ID: id, Revision: it.Revision})
 	}
-	newest, err := content.Newest(dir)
+	newest, err := layout.Newest(dir)
 	if err != nil {
 		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)
 	}

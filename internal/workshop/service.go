@@ -293,7 +293,7 @@ func (s *Service) checkLayerFree(ctx context.Context, layer string) error {
 		return err
 	}
 	dir := s.root.Overlay(layer, "")
-	gens, err := content.Generations(dir)
+	gens, err := layout.Generations(dir)
 	if err != nil {
 		return err
 	}

@@ -302,7 +302,7 @@ func TestRefreshUpdateDetection(t *testing.T) {
 	if !bytes.Equal(nb, newItem.Data) {
 		t.Error("the second generation does not hold the new revision")
 	}
-	if newest, _ := content.Newest(f.root.Overlay("beta", "")); newest != beta1 {
+	if newest, _ := layout.Newest(f.root.Overlay("beta", "")); newest != beta1 {
 		t.Errorf("beta's newest generation is %q, want %q: it changed although its item did not", newest, beta1)
 	}
 	l, _ := f.st.WorkshopLayer(ctx, "alpha")
