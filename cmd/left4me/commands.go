@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/left4me/left4me/internal/instance"
 )
 
 //go:generate go test -run TestREADMECommands -update-readme .
@@ -129,11 +131,11 @@ func (c *Command) flags() (*flag.FlagSet, error) {
 // and completion verbs read the table they are part of.
 func commandTable() *Command {
 	root := &Command{UsageLine: "left4me", Short: "the panel and the command line of left4me"}
-	lifecycle := func(verb, short string) *Command {
+	lifecycle := func(action instance.Action, short string) *Command {
 		return &Command{
-			UsageLine: verb + " NAME...", Short: short, Args: argsInstances,
+			UsageLine: action.String() + " NAME...", Short: short, Args: argsInstances,
 			Run: func(ctx context.Context, env *cliEnv, args []string) error {
-				return instanceLifecycle(ctx, env, verb, args)
+				return instanceLifecycle(ctx, env, action, args)
 			},
 		}
 	}
@@ -151,10 +153,11 @@ func commandTable() *Command {
 			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start)", Args: argsInstances, Run: instanceUpdate},
 			{UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
 			{UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
-			lifecycle("start", "start instances (several: four at a time)"),
-			lifecycle("stop", "stop instances (several: four at a time)"),
-			lifecycle("restart", "restart instances (several: four at a time)"),
-			lifecycle("reset", "stop instances, discard everything their servers wrote, and start the running ones again"),
+			lifecycle(instance.Start, "start instances (several: four at a time)"),
+			lifecycle(instance.Stop, "stop instances (several: four at a time)"),
+			lifecycle(instance.Restart, "restart instances (several: four at a time)"),
+			lifecycle(instance.Reset, "stop instances, discard everything their servers wrote, and start the running ones again"),
+			{UsageLine: "restart-stale", Short: "restart, one after another, the running instances on an older generation of the game or of a layer (the panel's rolling restart)", Run: instanceRestartStale},
 			{UsageLine: "delete NAME [--yes]", Short: "delete an instance with its files and settings", Args: argsInstances, Run: instanceDelete},
 			{UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
 			{UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},

@@ -116,38 +116,28 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(env.stdout, "installed build %s as generation %s\n", res.BuildID, res.Generation)
 		if res.Previous != "" {
-			fmt.Fprintf(env.stdout, "instances move to it when they restart; `left4me install --list` shows who still runs %s\n", res.Previous)
+			fmt.Fprintf(env.stdout, "instances move to it when they restart; `left4me install --list` shows who still runs %s, `left4me instance restart-stale` restarts them one after another\n", res.Previous)
 		}
 		return nil
 	})
 }
 
 func installList(env *cliEnv, root layout.Root) error {
-	gens, err := layout.Generations(root.Installations())
-	if err != nil {
-		return err
-	}
-	users, err := content.LayerUsers(root)
+	gens, err := content.InstallGenerations(root)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "GENERATION\tBUILD\tNEWEST\tINSTANCES")
-	for i, g := range gens {
-		dir := root.Installation(g)
-		build, err := steamcmd.ReadBuildID(dir)
-		if err != nil {
+	for _, g := range gens {
+		build, newest := g.BuildID, ""
+		if build == "" {
 			build = "?"
 		}
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			real = dir
-		}
-		newest := ""
-		if i == len(gens)-1 {
+		if g.Newest {
 			newest = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g, build, newest, strings.Join(users[real], ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Name, build, newest, strings.Join(g.UsedBy, ","))
 	}
 	return tw.Flush()
 }

@@ -319,20 +319,18 @@ func quoteArgs(args []string) []string {
 // exit would stop them again.
 var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them: start them there")
 
-func instanceLifecycle(ctx context.Context, env *cliEnv, verb string, args []string) error {
+func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action, args []string) error {
 	fs := newFlags(env)
 	pos, _, err := parseFlags(fs, args, oneOrMore)
 	if err != nil {
 		return err
 	}
 	return withApp(ctx, env, func(a *app) error {
-		if a.proc != nil && verb != "stop" {
+		if a.proc != nil && action != instance.Stop {
 			return errChildSupervisor
 		}
-		op := map[string]func(context.Context, string) error{
-			"start": a.svc.Start, "stop": a.svc.Stop, "restart": a.svc.Restart, "reset": a.svc.Reset,
-		}[verb]
-		past := map[string]string{"start": "started", "stop": "stopped", "restart": "restarted", "reset": "reset"}[verb]
+		op := func(ctx context.Context, name string) error { return a.svc.Do(ctx, action, name) }
+		past := action.Past()
 		if len(pos) == 1 {
 			if err := op(ctx, pos[0]); err != nil {
 				return err

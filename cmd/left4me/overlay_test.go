@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/overlay"
 	"github.com/left4me/left4me/internal/steamcmd"
 )
 
@@ -96,8 +98,18 @@ func TestInstallCommand(t *testing.T) {
 	if !strings.Contains(out, "as generation 000002-") {
 		t.Errorf("validate:\n%s", out)
 	}
+	// An instance last started on the newest generation is listed as
+	// running it (content.InstallGenerations).
+	gens, err := layout.Generations(f.root.Installations())
+	if err != nil || len(gens) != 2 {
+		t.Fatalf("generations %q, %v", gens, err)
+	}
+	os.MkdirAll(f.root.Instance("vs"), 0o755)
+	if err := overlay.WriteEnvFile(f.root.InstanceEnv("vs"), overlay.Env{Port: 41015, LowerDirs: []string{f.root.Installation(gens[1])}}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
 	out = f.must(t, "", "install", "--list")
-	if strings.Count(out, "\n") != 3 || !strings.Contains(out, "  yes") {
+	if strings.Count(out, "\n") != 3 || !regexp.MustCompile(`(?m)^`+gens[1]+` +1000 +yes +vs$`).MatchString(out) {
 		t.Errorf("list:\n%s", out)
 	}
 	out = f.must(t, "", "install", "--gc", "--grace", "1ns")

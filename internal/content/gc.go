@@ -33,38 +33,22 @@ type GCOptions struct {
 }
 
 // Referenced returns the real paths of every layer named in an
-// instances/*/instance.env. An instance.env that cannot be read or parsed is
-// an error: GC must not guess.
+// instances/*/instance.env (installation generations included): what the
+// instances run on, or will run on at their next start without a restart.
+// An instance.env that cannot be read or parsed is an error: GC must not
+// guess.
 func Referenced(root layout.Root) (map[string]bool, error) {
-	users, err := LayerUsers(root)
-	if err != nil {
-		return nil, err
-	}
 	refs := map[string]bool{}
-	for dir := range users {
-		refs[dir] = true
-	}
-	return refs, nil
-}
-
-// LayerUsers maps the real path of every layer named in an
-// instances/*/instance.env (installation generations included) to the
-// instances naming it, in name order. It is what the instances run on, or
-// will run on at their next start without a restart: an instance whose
-// base installation is not the newest generation runs an older game.
-func LayerUsers(root layout.Root) (map[string][]string, error) {
-	users := map[string][]string{}
 	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
 		for _, dir := range env.LowerDirs {
-			p := realPath(dir)
-			users[p] = append(users[p], name)
+			refs[realPath(dir)] = true
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return users, nil
+	return refs, nil
 }
 
 // eachInstanceEnv calls fn with every instances/*/instance.env, in name

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,11 +130,11 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 	// Both instances are reported as running an older installation; a
 	// rolling restart (through the instance service) moves t1 to B.
 	stale, err := Stale(e.root)
-	if err != nil || len(stale) != 2 || stale[0].Name != "direct" || stale[1].Name != "t1" || stale[1].Layers[0].Newest != rb.Generation {
+	if err != nil || len(stale) != 2 || stale[0].Name != "direct" || stale[1].Name != "t1" || stale[1].Stale[0].Newest != rb.Generation {
 		t.Errorf("Stale = %+v, %v", stale, err)
 	}
-	if err := RollingRestart(ctx, svc, []string{"t1"}, &recorder{}); err != nil {
-		t.Fatal(err)
+	if stale, done, err := RestartStale(ctx, e.root, svc, &recorder{}); err != nil || !slices.Equal(stale, []string{"t1"}) || !slices.Equal(done, stale) {
+		t.Fatalf("RestartStale = %q, %q, %v; want t1 (direct has no record)", stale, done, err)
 	}
 	if env := envOf("t1"); env.LowerDirs[len(env.LowerDirs)-1] != e.root.Installation(rb.Generation) {
 		t.Errorf("after restart t1 runs on %q, want B", env.LowerDirs)

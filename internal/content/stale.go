@@ -5,50 +5,135 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
+	"github.com/left4me/left4me/internal/steamcmd"
 )
 
-// StaleLayer is a layer an instance is staged on while a newer generation
-// of it exists.
+// StaleLayer is a layer (or the installation) an instance is staged on
+// while a newer generation of it exists.
 type StaleLayer struct {
-	// Parent is installations/ or overlays/<id>/.
+	// Parent is installations/ or overlays/<id>/ (workshop/<id>/ likewise).
 	Parent string
+	// Layer is the layer's id, "" for the installation.
+	Layer string
 	// Current is the generation named in instance.env, Newest the one the
 	// next start would pick.
 	Current, Newest string
 }
 
-// StaleInstance is an instance that would get newer layers on a restart.
-type StaleInstance struct {
-	Name   string
-	Layers []StaleLayer
+// String describes the layer for people: "installation A → B" or
+// "layer maps A → B".
+func (l StaleLayer) String() string {
+	what := "installation"
+	if l.Layer != "" {
+		what = "layer " + l.Layer
+	}
+	return what + " " + l.Current + " → " + l.Newest
 }
 
-// Stale lists the instances whose instance.env names a generation that is
-// no longer the newest of its layer (or of the installation), in name
-// order: the ones a rolling restart would move.
-func Stale(root layout.Root) ([]StaleInstance, error) {
-	var out []StaleInstance
+// Stack is what one instance was last staged on: the generations its
+// instance.env names. It is what the instance runs on, or will run on at
+// its next start without a restart.
+type Stack struct {
+	Name string
+	// Install is the installation generation it names ("" when none).
+	Install string
+	// Stale lists, in instance.env order, the layers (and the installation)
+	// that have a newer generation than the one named: a restart moves it.
+	Stale []StaleLayer
+}
+
+// Stacks reads every instance's instance.env (written when it last
+// started), in name order, and compares each generation it names with the
+// newest one. Instances that never started have none and are not listed.
+func Stacks(root layout.Root) ([]Stack, error) {
+	installs := realPath(root.Installations())
+	newest := map[string]string{} // by parent: each is read once
+	var out []Stack
 	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
-		si := StaleInstance{Name: name}
+		st := Stack{Name: name}
 		for _, dir := range env.LowerDirs {
-			parent, gen := filepath.Dir(dir), filepath.Base(dir)
-			newest, err := layout.Newest(parent)
-			if err != nil {
-				return err
+			parent, gen := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
+			isInstall := realPath(parent) == installs
+			if isInstall {
+				st.Install = gen
 			}
-			if newest != "" && newest != gen {
-				si.Layers = append(si.Layers, StaleLayer{Parent: parent, Current: gen, Newest: newest})
+			n, ok := newest[parent]
+			if !ok {
+				var err error
+				if n, err = layout.Newest(parent); err != nil {
+					return err
+				}
+				newest[parent] = n
+			}
+			if n != "" && n != gen {
+				l := StaleLayer{Parent: parent, Current: gen, Newest: n}
+				if !isInstall {
+					l.Layer = filepath.Base(parent)
+				}
+				st.Stale = append(st.Stale, l)
 			}
 		}
-		if len(si.Layers) > 0 {
-			out = append(out, si)
-		}
+		out = append(out, st)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// Stale lists the instances whose instance.env names a generation that is
+// no longer the newest of its layer (or of the installation), in name
+// order: the ones a restart would move.
+func Stale(root layout.Root) ([]Stack, error) {
+	all, err := Stacks(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []Stack
+	for _, st := range all {
+		if len(st.Stale) > 0 {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// InstallGeneration is one generation of the game installation and the
+// instances staged on it.
+type InstallGeneration struct {
+	Name string
+	// BuildID is Steam's build of the game in it; "" when unreadable.
+	BuildID string
+	// Newest: new starts use this one.
+	Newest bool
+	// UsedBy are the instances whose instance.env names it, in name order.
+	UsedBy []string
+}
+
+// InstallGenerations lists the installation generations, oldest first,
+// each with who runs it (Stacks).
+func InstallGenerations(root layout.Root) ([]InstallGeneration, error) {
+	gens, err := layout.Generations(root.Installations())
+	if err != nil {
+		return nil, err
+	}
+	stacks, err := Stacks(root)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InstallGeneration, len(gens))
+	for i, g := range gens {
+		out[i] = InstallGeneration{Name: g, Newest: i == len(gens)-1}
+		out[i].BuildID, _ = steamcmd.ReadBuildID(root.Installation(g))
+		for _, st := range stacks {
+			if st.Install == g {
+				out[i].UsedBy = append(out[i].UsedBy, st.Name)
+			}
+		}
 	}
 	return out, nil
 }
@@ -60,18 +145,76 @@ type Restarter interface {
 
 // RollingRestart restarts the named instances one after another, so that
 // they move to the newest generations while the others keep serving. It
-// stops at the first failure and returns it.
-func RollingRestart(ctx context.Context, r Restarter, names []string, p Progress) error {
+// stops at the first failure and returns it, with the names restarted
+// before it.
+func RollingRestart(ctx context.Context, r Restarter, names []string, p Progress) (done []string, err error) {
 	for i, name := range names {
 		if err := ctx.Err(); err != nil {
-			return err
+			return done, err
 		}
 		p.Progress(float64(i)/float64(len(names)), "restarting "+name)
 		if err := r.Restart(ctx, name); err != nil {
-			return fmt.Errorf("rolling restart stopped at %s (%d of %d): %w", name, i+1, len(names), err)
+			return done, fmt.Errorf("rolling restart stopped at %s (%d of %d): %w", name, i+1, len(names), err)
 		}
+		done = append(done, name)
 		p.Logf("restarted %s", name)
 	}
 	p.Progress(1, fmt.Sprintf("restarted %d instances", len(names)))
-	return nil
+	return done, nil
+}
+
+// InstanceStates is what StaleRunning needs of the instance service
+// (*instance.Service).
+type InstanceStates interface {
+	List(ctx context.Context) ([]instance.Instance, error)
+	Status(ctx context.Context, name string) (instance.Status, error)
+}
+
+// Instances is what RestartStale needs of the instance service.
+type Instances interface {
+	InstanceStates
+	Restarter
+}
+
+// StaleRunning lists, in name order, the running instances staged on a
+// generation that is no longer the newest (Stale): the ones RestartStale
+// moves. Stopped instances are left out: they pick the newest generations
+// when they start. So is an instance.env left without a record.
+func StaleRunning(ctx context.Context, root layout.Root, in InstanceStates) ([]string, error) {
+	stacks, err := Stale(root)
+	if err != nil {
+		return nil, err
+	}
+	list, err := in.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(list))
+	for _, i := range list {
+		known[i.Name] = true
+	}
+	var out []string
+	for _, st := range stacks {
+		if !known[st.Name] {
+			continue
+		}
+		if s, err := in.Status(ctx, st.Name); err == nil && s.State == instance.Running {
+			out = append(out, st.Name)
+		}
+	}
+	return out, nil
+}
+
+// RestartStale is the rolling restart of the panel, the API and the CLI:
+// it restarts the instances StaleRunning lists one after another, so they
+// move to the newest generations (docs/lifecycle.md rule 12) while the
+// others keep serving. It returns the instances it meant to restart and
+// those it did; on a failure it stops there (RollingRestart).
+func RestartStale(ctx context.Context, root layout.Root, in Instances, p Progress) (stale, done []string, err error) {
+	stale, err = StaleRunning(ctx, root, in)
+	if err != nil || len(stale) == 0 {
+		return nil, nil, err
+	}
+	done, err = RollingRestart(ctx, in, stale, p)
+	return stale, done, err
 }

@@ -2,17 +2,11 @@ package web
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"net/http"
-	"path/filepath"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
-	"github.com/left4me/left4me/internal/layout"
-	"github.com/left4me/left4me/internal/overlay"
-	"github.com/left4me/left4me/internal/steamcmd"
 )
 
 // generationView is one installation generation.
@@ -38,20 +32,12 @@ type stackUse struct {
 type installPage struct {
 	Generations []generationView // newest first
 	Instances   []stackUse
+	// RollingCandidates are the running instances a rolling restart moves
+	// (content.StaleRunning).
+	RollingCandidates []string
 	Jobs        []jobView // recent install jobs
 	Message     string
 	Error       string
-}
-
-// RollingCandidates are the running instances a rolling restart moves.
-func (p installPage) RollingCandidates() []string {
-	var out []string
-	for _, in := range p.Instances {
-		if len(in.Stale) > 0 && in.State == instance.Running {
-			out = append(out, in.Name)
-		}
-	}
-	return out
 }
 
 // contentOn answers false (after writing a 404) when the panel has no
@@ -64,44 +50,31 @@ func (s *Server) contentOn(w http.ResponseWriter, r *http.Request, api bool) boo
 	return true
 }
 
-// stackUses reads every instance's instance.env (written when it last
-// started) and compares each generation it names with the newest one.
+// stackUses lists every instance with what it was last started on
+// (content.Stacks).
 func (s *Server) stackUses(ctx context.Context) ([]stackUse, error) {
 	all, err := s.cfg.Instances.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	installs := filepath.Clean(s.cfg.Root.Installations())
+	stacks, err := content.Stacks(s.cfg.Root)
+	if err != nil {
+		return nil, err
+	}
+	byName := make(map[string]content.Stack, len(stacks))
+	for _, st := range stacks {
+		byName[st.Name] = st
+	}
 	var out []stackUse
 	for _, in := range all {
 		u := stackUse{Name: in.Name, State: "unknown"}
 		if st, err := s.cfg.States.Status(ctx, in.Name); err == nil {
 			u.State = st.State
 		}
-		env, err := overlay.ReadEnvFile(s.cfg.Root.InstanceEnv(in.Name))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			out = append(out, u)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		u.Started = true
-		for _, dir := range env.LowerDirs {
-			parent, gen := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
-			if parent == installs {
-				u.Install = gen
-			}
-			newest, err := layout.Newest(parent)
-			if err != nil {
-				return nil, err
-			}
-			if newest != "" && newest != gen {
-				what := "installation"
-				if parent != installs {
-					what = "layer " + filepath.Base(parent)
-				}
-				u.Stale = append(u.Stale, what+" "+gen+" → "+newest)
+		if st, ok := byName[in.Name]; ok {
+			u.Started, u.Install = true, st.Install
+			for _, l := range st.Stale {
+				u.Stale = append(u.Stale, l.String())
 			}
 		}
 		out = append(out, u)
@@ -112,22 +85,19 @@ func (s *Server) stackUses(ctx context.Context) ([]stackUse, error) {
 // installView collects the installation page.
 func (s *Server) installView(ctx context.Context) (installPage, error) {
 	var pg installPage
-	gens, err := layout.Generations(s.cfg.Root.Installations())
+	gens, err := content.InstallGenerations(s.cfg.Root)
 	if err != nil {
 		return pg, err
 	}
 	if pg.Instances, err = s.stackUses(ctx); err != nil {
 		return pg, err
 	}
+	if pg.RollingCandidates, err = content.StaleRunning(ctx, s.cfg.Root, s.cfg.Instances); err != nil {
+		return pg, err
+	}
 	for i := len(gens) - 1; i >= 0; i-- {
-		g := generationView{Name: gens[i], Newest: i == len(gens)-1}
-		g.BuildID, _ = steamcmd.ReadBuildID(s.cfg.Root.Installation(gens[i]))
-		for _, in := range pg.Instances {
-			if in.Install == gens[i] {
-				g.UsedBy = append(g.UsedBy, in.Name)
-			}
-		}
-		pg.Generations = append(pg.Generations, g)
+		g := gens[i]
+		pg.Generations = append(pg.Generations, generationView{Name: g.Name, BuildID: g.BuildID, Newest: g.Newest, UsedBy: g.UsedBy})
 	}
 	if s.cfg.Jobs != nil {
 		list, err := s.cfg.Jobs.List(ctx, jobs.Filter{Kind: content.KindInstall, Limit: 5})

@@ -3,51 +3,48 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/left4me/left4me/internal/content"
 )
 
-// rollingRestart restarts, one after another, the running instances that
-// run on an older generation of the installation or of a layer; stopped
-// ones are left alone (they pick the newest generations when they start).
-// It is synchronous and stops at the first failure.
+// rollingRestart runs the rolling restart (content.RestartStale): the
+// running instances on an older generation of the installation or of a
+// layer, one after another. It is synchronous and stops at the first
+// failure.
 func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
 	if !s.contentOn(w, r, false) {
 		return
 	}
 	ctx := r.Context()
+	var msg, failure string
+	names, done, err := content.RestartStale(ctx, s.cfg.Root, s.cfg.Instances, content.NopProgress{})
+	switch {
+	case err != nil && names == nil:
+		s.serverError(w, r, false, err)
+		return
+	case err != nil:
+		s.log.Warn("rolling restart", "err", err, "user", who(r).User.Name)
+		failure = "The " + err.Error() + "."
+		if len(done) > 0 {
+			msg = "Restarted " + joinNames(done) + " before the failure."
+		}
+	case len(names) == 0:
+		msg = "No running instance is on an older generation; nothing to restart."
+	default:
+		s.log.Info("rolling restart", "instances", names, "user", who(r).User.Name)
+		msg = "Restarted " + joinNames(done) + " one after another; they now run the newest generations."
+	}
 	pg, err := s.installView(ctx)
 	if err != nil {
 		s.serverError(w, r, false, err)
 		return
 	}
-	names := pg.RollingCandidates()
-	var done []string
-	for _, name := range names {
-		if err := s.cfg.Instances.Restart(ctx, name); err != nil {
-			s.log.Warn("rolling restart", "instance", name, "err", err)
-			pg.Error = "Rolling restart stopped at " + name + ": " + err.Error()
-			break
-		}
-		done = append(done, name)
-	}
-	switch {
-	case len(names) == 0:
-		pg.Message = "No running instance is on an older generation; nothing to restart."
-	case pg.Error == "":
-		pg.Message = "Restarted " + joinNames(done) + " one after another; they now run the newest generations."
-	case len(done) > 0:
-		pg.Message = "Restarted " + joinNames(done) + " before the failure."
-	}
-	fresh, err := s.installView(ctx)
-	if err != nil {
-		s.serverError(w, r, false, err)
-		return
-	}
-	fresh.Message, fresh.Error = pg.Message, pg.Error
+	pg.Message, pg.Error = msg, failure
 	status := http.StatusOK
-	if pg.Error != "" {
+	if failure != "" {
 		status = http.StatusConflict
 	}
-	s.render(w, r, status, "installation", "Installation", fresh)
+	s.render(w, r, status, "installation", "Installation", pg)
 }
 
 // joinNames lists names for a sentence ("a, b and c").

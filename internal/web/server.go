@@ -42,10 +42,10 @@ type Instances interface {
 	Update(ctx context.Context, name string, u instance.Update) (instance.Instance, error)
 	ServerCfg(ctx context.Context, name string) (string, error)
 	SetServerCfg(ctx context.Context, name, text string) error
-	Start(ctx context.Context, name string) error
-	Stop(ctx context.Context, name string) error
+	// Do runs a power action (start, stop, restart, reset).
+	Do(ctx context.Context, action instance.Action, name string) error
+	// Restart is the action a rolling restart runs on each stale instance.
 	Restart(ctx context.Context, name string) error
-	Reset(ctx context.Context, name string) error
 	Delete(ctx context.Context, name string) error
 	Status(ctx context.Context, name string) (instance.Status, error)
 	Layers(ctx context.Context) ([]instance.Layer, error)
