@@ -35,9 +35,9 @@ type installPage struct {
 	// RollingCandidates are the running instances a rolling restart moves
 	// (content.StaleRunning).
 	RollingCandidates []string
-	Jobs        []jobView // recent install jobs
-	Message     string
-	Error       string
+	Jobs              []jobView // recent install jobs
+	Message           string
+	Error             string
 }
 
 // contentOn answers false (after writing a 404) when the panel has no
