@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
@@ -337,6 +339,40 @@ func TestRollingRestart(t *testing.T) {
 	}
 	if _, page := c.post("/installation/rolling-restart", nil); !strings.Contains(page, "nothing to restart") {
 		t.Errorf("second rolling restart:\n%s", page)
+	}
+
+	// The API runs the same rolling restart. zbroken's layer is gone, so
+	// its start fails: run (before it in name order) is restarted, the
+	// round stops at zbroken and says so.
+	if err := os.MkdirAll(ce.root.Overlay("maps", "1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ce.svc.Create(ctx, instance.Spec{Name: "zbroken", OwnerID: admin.ID, Layers: []string{"maps"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ce.svc.Start(ctx, "zbroken"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(ce.root.Overlays(), "maps")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(ce.root.Installation("3"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := c.do("POST", "/api/v1/installation/rolling-restart", "", nil)
+	var reply rollingRestartReply
+	if err := json.Unmarshal([]byte(body), &reply); err != nil || resp.StatusCode != http.StatusConflict ||
+		!reflect.DeepEqual(reply.Stale, []string{"run", "zbroken"}) || !reflect.DeepEqual(reply.Restarted, []string{"run"}) ||
+		!strings.Contains(reply.Error, "stopped at zbroken") {
+		t.Errorf("API rolling restart = %d %s (%v)", resp.StatusCode, body, err)
+	}
+	envText, _ = os.ReadFile(ce.root.InstanceEnv("run"))
+	if !strings.Contains(string(envText), ce.root.Installation("3")) {
+		t.Errorf("run's instance.env after the API rolling restart:\n%s", envText)
+	}
+	resp, body = c.do("POST", "/api/v1/installation/rolling-restart", "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"stale": []`) || !strings.Contains(body, `"restarted": []`) {
+		t.Errorf("API rolling restart with nothing to do = %d %s", resp.StatusCode, body)
 	}
 }
 

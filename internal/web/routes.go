@@ -92,6 +92,7 @@ func (s *Server) routeTable() []route {
 		{"POST /api/v1/workshop/items", adminOnly, true, s.apiWorkshopAdd},
 		{"POST /api/v1/workshop/refresh", adminOnly, true, s.apiWorkshopRefresh},
 		{"POST /api/v1/installation/install", adminOnly, true, s.apiInstall},
+		{"POST /api/v1/installation/rolling-restart", adminOnly, true, s.apiRollingRestart},
 		{"GET /api/v1/conflicts", loggedIn, true, s.apiConflicts},
 		{"GET /api/v1/jobs", loggedIn, true, s.apiJobList},
 		{"GET /api/v1/jobs/{id}", loggedIn, true, s.apiJobGet},
