@@ -160,6 +160,8 @@ func commandTable() *Command {
 			{UsageLine: "restart-stale", Short: "restart, one after another, the running instances on an older generation of the game or of a layer (the panel's rolling restart)", Run: instanceRestartStale},
 			{UsageLine: "delete NAME [--yes]", Short: "delete an instance with its files and settings", Args: argsInstances, Run: instanceDelete},
 			{UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
+			{UsageLine: "rcon NAME COMMAND...", Short: "send a console command to a running instance and print the reply (as the panel's console: one line, secrets kept out of the history)", Args: argsInstances, Run: instanceRCON,
+				Long: "The words after NAME are the command; put them after -- when one starts with '-' (rcon vs1 -- sv_gravity -800).\nThe CLI sends as the system: the history shows no user."},
 			{UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
 			{UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},

@@ -1,6 +1,11 @@
 package web
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/left4me/left4me/internal/rcon"
+)
 
 // rconRequest is the body of POST /api/v1/instances/{name}/rcon.
 type rconRequest struct {
@@ -18,14 +23,16 @@ func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	e, status, err := s.runRCON(r.Context(), who(r), inst, req.Command)
-	if err != nil {
-		if status == http.StatusInternalServerError {
+	u := who(r).User
+	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, req.Command)
+	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
+		status, known := rconStatus(err)
+		if !known {
 			s.serverError(w, r, true, err)
 			return
 		}
 		writeJSON(w, status, apiError{Error: err.Error(), Field: "command"})
 		return
 	}
-	writeJSON(w, http.StatusOK, rconReply{Command: e.Command, Response: e.Response, User: e.UserName, At: e.CreatedAt})
+	writeJSON(w, http.StatusOK, replyOf(e))
 }

@@ -8,14 +8,14 @@ func (s *Server) apiRCONHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	entries, err := s.cfg.Store.ListRCON(r.Context(), inst.Name, 0)
+	entries, err := s.console().History(r.Context(), inst.Name, 0)
 	if err != nil {
 		s.serverError(w, r, true, err)
 		return
 	}
 	out := make([]rconReply, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, rconReply{Command: e.Command, Response: e.Response, User: e.UserName, At: e.CreatedAt})
+		out = append(out, replyOf(e))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"history": out})
 }

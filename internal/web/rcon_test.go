@@ -68,21 +68,6 @@ func TestRCONConsole(t *testing.T) {
 	}
 }
 
-func TestForHistory(t *testing.T) {
-	for _, tt := range []struct{ cmd, wantCmd, wantReply string }{
-		{"rcon_password abc", "rcon_password <hidden>", hiddenReply},
-		{`RCON_Password "a b"`, "RCON_Password <hidden>", hiddenReply},
-		{"sv_password", "sv_password", hiddenReply},
-		{"sv_logsecret 42", "sv_logsecret <hidden>", hiddenReply},
-		{"status", "status", "reply"},
-		{"say rcon_password is set", "say rcon_password is set", "reply"},
-	} {
-		if c, r := forHistory(tt.cmd, "reply"); c != tt.wantCmd || r != tt.wantReply {
-			t.Errorf("forHistory(%q) = %q, %q; want %q, %q", tt.cmd, c, r, tt.wantCmd, tt.wantReply)
-		}
-	}
-}
-
 func TestEventsAndLogsAPI(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
