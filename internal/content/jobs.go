@@ -88,3 +88,17 @@ func RegisterJobs(m *jobs.Manager, svc *Service, runner func(ctx context.Context
 func (s *Service) GC(ctx context.Context) ([]string, error) {
 	return GC(ctx, s.root, GCOptions{Grace: s.cfg.Grace, Now: s.now()})
 }
+
+// EnqueueInstall queues a KindInstall job on behalf of userID (0: the
+// system) unless one with the same arguments is already queued or running,
+// whose id is then returned with duplicate set.
+func EnqueueInstall(ctx context.Context, m *jobs.Manager, args InstallArgs, userID int64) (id int64, duplicate bool, err error) {
+	return m.Enqueue(ctx, KindInstall, args, jobs.EnqueueOpts{UserID: userID, Unique: true})
+}
+
+// EnqueueBuild queues a KindOverlayBuild job of layer layerID on behalf of
+// userID (0: the system) unless a build of that layer is already queued or
+// running, whose id is then returned with duplicate set.
+func EnqueueBuild(ctx context.Context, m *jobs.Manager, layerID string, userID int64) (id int64, duplicate bool, err error) {
+	return m.Enqueue(ctx, KindOverlayBuild, BuildArgs{LayerID: layerID}, jobs.EnqueueOpts{UserID: userID, Unique: true})
+}

@@ -79,3 +79,35 @@ func TestRegisterJobs(t *testing.T) {
 		t.Errorf("gc job: %s\n%s", j.State, j.Log)
 	}
 }
+
+// TestEnqueueIsUnique: a second install or build of the same layer while
+// the first is queued answers the first job; another layer is its own job.
+func TestEnqueueIsUnique(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	m, err := jobs.New(ctx, e.st.DB(), jobs.Config{}, nil) // no workers: jobs stay queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	i1, dup, err := EnqueueInstall(ctx, m, InstallArgs{}, e.user)
+	if err != nil || dup {
+		t.Fatalf("first install: %d %v %v", i1, dup, err)
+	}
+	if i2, dup, err := EnqueueInstall(ctx, m, InstallArgs{}, 0); err != nil || !dup || i2 != i1 {
+		t.Errorf("second install = %d (dup %v, %v), want job %d", i2, dup, err, i1)
+	}
+	b1, dup, err := EnqueueBuild(ctx, m, "cfgs", e.user)
+	if err != nil || dup {
+		t.Fatalf("first build: %d %v %v", b1, dup, err)
+	}
+	if b2, dup, err := EnqueueBuild(ctx, m, "cfgs", e.user); err != nil || !dup || b2 != b1 {
+		t.Errorf("second build = %d (dup %v, %v), want job %d", b2, dup, err, b1)
+	}
+	if b3, dup, err := EnqueueBuild(ctx, m, "maps", e.user); err != nil || dup || b3 == b1 {
+		t.Errorf("build of another layer = %d (dup %v, %v)", b3, dup, err)
+	}
+	j, err := m.Get(ctx, b1)
+	if err != nil || j.Kind != KindOverlayBuild || j.UserID != e.user {
+		t.Errorf("build job = %+v, %v", j, err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/left4me/left4me/internal/content"
-	"github.com/left4me/left4me/internal/jobs"
 )
 
 // apiInstall queues an install/update of the game ({"validate": true}
@@ -20,7 +19,7 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, true, http.StatusBadRequest, err.Error())
 		return
 	}
-	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindInstall, args, jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	id, dup, err := content.EnqueueInstall(r.Context(), s.cfg.Jobs, args, who(r).User.ID)
 	if err != nil {
 		s.serverError(w, r, true, err)
 		return

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/left4me/left4me/internal/content"
-	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -19,8 +18,7 @@ func (s *Server) apiLayerBuild(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, true, http.StatusUnprocessableEntity, "layer "+li.ID+" is a "+li.Kind+" layer; only script layers are built")
 		return
 	}
-	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindOverlayBuild, content.BuildArgs{LayerID: li.ID},
-		jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	id, dup, err := content.EnqueueBuild(r.Context(), s.cfg.Jobs, li.ID, who(r).User.ID)
 	if err != nil {
 		s.serverError(w, r, true, err)
 		return

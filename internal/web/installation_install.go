@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/left4me/left4me/internal/content"
-	"github.com/left4me/left4me/internal/jobs"
 )
 
 // installationInstall queues an install/update job (one at a time: a
@@ -14,7 +13,7 @@ func (s *Server) installationInstall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	args := content.InstallArgs{Validate: r.PostFormValue("validate") == "1"}
-	id, dup, err := s.cfg.Jobs.Enqueue(r.Context(), content.KindInstall, args, jobs.EnqueueOpts{UserID: who(r).User.ID, Unique: true})
+	id, dup, err := content.EnqueueInstall(r.Context(), s.cfg.Jobs, args, who(r).User.ID)
 	if err != nil {
 		s.serverError(w, r, false, err)
 		return
