@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // runtime32 are the 32-bit libraries srcds_linux needs and the Debian
@@ -115,34 +117,13 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// newestGeneration returns the lexically greatest directory in dir not
-// starting with '.' (generations being written), as instance staging
-// picks it (docs/lifecycle.md rule 12); "" when there is none.
-func newestGeneration(dir string) (string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "", err
-	}
-	newest := ""
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || n <= newest {
-			continue
-		}
-		if fi, err := os.Stat(filepath.Join(dir, n)); err == nil && fi.IsDir() {
-			newest = n
-		}
-	}
-	return newest, nil
-}
-
 // CheckInstallation: the newest installation generation, the one new
 // starts use, has srcds_run and srcds_linux, both executable.
 func (d *Doctor) CheckInstallation(ctx context.Context) Result {
 	const name = "installation"
 	dir := d.Config.Root.Installations()
 	fix := "left4me install (as " + ServiceUser + ")"
-	gen, err := newestGeneration(dir)
+	gen, err := layout.Newest(dir) // the one instance staging picks
 	switch {
 	case errors.Is(err, os.ErrPermission) && !d.Identity.root() && !d.Identity.service():
 		return d.skipped(name, dir)
