@@ -173,7 +173,7 @@ func commandTable() *Command {
 				{UsageLine: "show ID [--json]", Short: "show a job with its log", Run: jobShow},
 				{UsageLine: "cancel ID", Short: "cancel a queued or running job", Run: jobCancel},
 			}},
-		{UsageLine: "install [--validate] [--steamcmd PATH] | --list | --gc [--grace DURATION]", Short: "install or update the game as a new installation generation; --list and --gc show and remove generations", Run: runInstall},
+		{UsageLine: "install [--validate] [--steamcmd PATH | --queue] | --list | --gc [--grace DURATION]", Short: "install or update the game as a new installation generation (--queue: as a job of the panel); --list and --gc show and remove generations", Run: runInstall},
 		{UsageLine: "overlay", Short: "manage content layers", Long: overlayLong, Commands: []*Command{
 			{UsageLine: "list [--json]", Short: "list the content layers", Run: overlayList},
 			{UsageLine: "show ID [--json] [--tree]", Short: "show a layer, its generations and recent builds", Run: overlayShow},

@@ -81,8 +81,12 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 	list := fs.Bool("list", false, "list installation generations")
 	gc := fs.Bool("gc", false, "garbage-collect unused generations of the installation and of every layer")
 	grace := fs.Duration("grace", 0, "with --gc: keep superseded generations this long (default $"+envGrace+" or 24h)")
+	queue := fs.Bool("queue", false, "queue the install as a background job for the panel's workers instead of running it here")
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if *queue && *path != "" {
+		return fmt.Errorf("%w: --queue and --steamcmd: the panel's workers run their own steamcmd", errUsage)
 	}
 	cfg, err := env.config()
 	if err != nil {
@@ -93,6 +97,19 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		return installList(env, cfg.Root)
 	case *gc:
 		return runGC(ctx, env, cfg, *grace)
+	case *queue:
+		return withApp(ctx, env, func(a *app) error {
+			id, dup, err := content.EnqueueInstall(ctx, a.jobs, content.InstallArgs{Validate: *validate}, 0)
+			if err != nil {
+				return err
+			}
+			if dup {
+				fmt.Fprintf(env.stdout, "an install is already queued or running: job %d\n", id)
+			} else {
+				fmt.Fprintf(env.stdout, "queued job %d (%s)\n", id, content.KindInstall)
+			}
+			return nil
+		})
 	}
 	return withApp(ctx, env, func(a *app) error {
 		svc, closeSvc := contentService(a)

@@ -116,6 +116,22 @@ func TestInstallCommand(t *testing.T) {
 	if !strings.Contains(out, "removed") || !strings.Contains(out, "000001-") {
 		t.Errorf("gc:\n%s", out)
 	}
+	// --queue hands the install to the panel's workers, one at a time
+	// (content.EnqueueInstall, as the panel's button).
+	out = f.must(t, "", "install", "--queue")
+	m := regexp.MustCompile(`^queued job (\d+) \(install\)\n$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("install --queue: %q", out)
+	}
+	if out := f.must(t, "", "install", "--queue"); out != "an install is already queued or running: job "+m[1]+"\n" {
+		t.Errorf("second install --queue: %q", out)
+	}
+	if out := f.must(t, "", "job", "list"); !strings.Contains(out, "install") {
+		t.Errorf("job list after install --queue:\n%s", out)
+	}
+	if code, _, errOut := f.run(t, "", "install", "--queue", "--steamcmd", bin); code != 2 || !strings.Contains(errOut, "--queue and --steamcmd") {
+		t.Errorf("--queue with --steamcmd: exit %d %q", code, errOut)
+	}
 	f.env["LEFT4ME_STEAMCMD"] = filepath.Join(t.TempDir(), "missing.sh")
 	if code, _, errOut := f.run(t, "", "install"); code != 1 || !strings.Contains(errOut, "LEFT4ME_STEAMCMD") {
 		t.Errorf("missing steamcmd: exit %d\n%s", code, errOut)

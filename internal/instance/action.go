@@ -19,8 +19,8 @@ const (
 	Reset   Action = "reset"
 )
 
-// Actions lists every action, in the order they are offered.
-var Actions = []Action{Start, Stop, Restart, Reset}
+// actions lists every action, in the order they are offered.
+var actions = []Action{Start, Stop, Restart, Reset}
 
 // ErrUnknownAction is returned (wrapped) for a name that is not an Action.
 var ErrUnknownAction = errors.New("unknown instance action")
@@ -31,8 +31,8 @@ func ParseAction(s string) (Action, error) {
 	if a.valid() {
 		return a, nil
 	}
-	names := make([]string, len(Actions))
-	for i, a := range Actions {
+	names := make([]string, len(actions))
+	for i, a := range actions {
 		names[i] = string(a)
 	}
 	return "", fmt.Errorf("%w %q: want %s", ErrUnknownAction, s, strings.Join(names, ", "))
