@@ -9,14 +9,6 @@ import (
 	"github.com/left4me/left4me/internal/jobs"
 )
 
-// generationView is one installation generation.
-type generationView struct {
-	Name    string
-	BuildID string
-	Newest  bool
-	UsedBy  []string // instances whose instance.env names it
-}
-
 // stackUse is what one instance was last started on.
 type stackUse struct {
 	Name    string
@@ -30,7 +22,7 @@ type stackUse struct {
 
 // installPage is the installation page.
 type installPage struct {
-	Generations []generationView // newest first
+	Generations []content.InstallGeneration // newest first
 	Instances   []stackUse
 	// RollingCandidates are the running instances a rolling restart moves
 	// (content.StaleRunning).
@@ -96,8 +88,7 @@ func (s *Server) installView(ctx context.Context) (installPage, error) {
 		return pg, err
 	}
 	for i := len(gens) - 1; i >= 0; i-- {
-		g := gens[i]
-		pg.Generations = append(pg.Generations, generationView{Name: g.Name, BuildID: g.BuildID, Newest: g.Newest, UsedBy: g.UsedBy})
+		pg.Generations = append(pg.Generations, gens[i])
 	}
 	if s.cfg.Jobs != nil {
 		list, err := s.cfg.Jobs.List(ctx, jobs.Filter{Kind: content.KindInstall, Limit: 5})
