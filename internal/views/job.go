@@ -12,10 +12,12 @@ import (
 // Job is a background job: the queue's record and what it is for a person.
 type Job struct {
 	jobs.Job
-	// UserID and Errors override the record's fields to keep the null
-	// rules: the id is always present (0: the system), the list too.
-	UserID int64               `json:"user_id"`
-	Errors []jobs.AttemptError `json:"errors"`
+	// UserID, Errors and CancelRequested override the record's fields to
+	// keep the null rules: the id (0: the system), the list and the
+	// boolean are always present.
+	UserID          int64               `json:"user_id"`
+	Errors          []jobs.AttemptError `json:"errors"`
+	CancelRequested bool                `json:"cancel_requested"`
 	// Title says what the job does ("Build layer comp").
 	Title string `json:"title"`
 	// User is the name of who asked ("system" for periodic jobs).
@@ -29,8 +31,8 @@ type Job struct {
 
 // NewJob is the view of j; names names who asked for it.
 func NewJob(j jobs.Job, names Names) Job {
-	v := Job{Job: j, UserID: j.UserID, Errors: nonNil(j.Errors), Title: JobTitle(j), User: names.User(j.UserID), Percent: int(j.Progress*100 + 0.5)}
-	if v.Args == nil {
+	v := Job{Job: j, UserID: j.UserID, Errors: nonNil(j.Errors), CancelRequested: j.CancelRequested, Title: JobTitle(j), User: names.User(j.UserID), Percent: int(j.Progress*100 + 0.5)}
+	if len(v.Args) == 0 || string(v.Args) == "null" {
 		v.Args = json.RawMessage("{}")
 	}
 	switch j.State {

@@ -47,14 +47,14 @@ type WorkshopItem struct {
 	// Revision is the downloaded revision; absent when none is.
 	Revision string `json:"revision,omitempty"`
 	// UpdatePending: Steam has a newer revision than the one downloaded.
-	UpdatePending bool                `json:"update_pending"`
-	FileSize      int64               `json:"file_size"`
-	Banned        bool                `json:"banned"`
-	BanReason     string              `json:"ban_reason,omitempty"`
-	Removed       bool                `json:"removed"` // Steam no longer serves it
-	Error         string              `json:"error,omitempty"`
-	PreviewURL    string              `json:"preview_url,omitempty"`
-	Addon         store.WorkshopAddon `json:"addon"`
+	UpdatePending bool   `json:"update_pending"`
+	FileSize      int64  `json:"file_size"`
+	Banned        bool   `json:"banned"`
+	BanReason     string `json:"ban_reason,omitempty"`
+	Removed       bool   `json:"removed"` // Steam no longer serves it
+	Error         string `json:"error,omitempty"`
+	PreviewURL    string `json:"preview_url,omitempty"`
+	Addon         Addon  `json:"addon"`
 	// CheckedAt is Steam's last answer about it.
 	CheckedAt time.Time `json:"checked_at,omitzero"`
 }
@@ -65,7 +65,7 @@ func NewWorkshopItem(it store.WorkshopItem) WorkshopItem {
 		ID: it.ID, Title: it.Title, TimeUpdated: it.TimeUpdated, Revision: it.Revision,
 		UpdatePending: workshop.UpdatePending(it), FileSize: it.FileSize, Banned: it.Banned,
 		BanReason: it.BanReason, Removed: it.Removed, Error: it.Error, PreviewURL: it.PreviewURL,
-		Addon: it.Addon, CheckedAt: utc(it.CheckedAt),
+		Addon: NewAddon(it.Addon), CheckedAt: utc(it.CheckedAt),
 	}
 }
 
@@ -108,6 +108,38 @@ func NewWorkshopLayer(v workshop.LayerView, withItems bool) WorkshopLayer {
 	}
 	if withItems {
 		out.Items = items
+	}
+	return out
+}
+
+// Addon is what an item's VPK says about itself (its addoninfo.txt and
+// missions/*.txt).
+type Addon struct {
+	Title     string     `json:"title,omitempty"`
+	Version   string     `json:"version,omitempty"`
+	Author    string     `json:"author,omitempty"`
+	Maps      []string   `json:"maps"`
+	Campaigns []Campaign `json:"campaigns"`
+	Warnings  []string   `json:"warnings"`
+}
+
+// Campaign is one missions/*.txt file of an addon.
+type Campaign struct {
+	Name  string              `json:"name,omitempty"`
+	Title string              `json:"title,omitempty"`
+	Modes map[string][]string `json:"modes"` // game mode: map names in order
+}
+
+// NewAddon is the view of a.
+func NewAddon(a store.WorkshopAddon) Addon {
+	out := Addon{Title: a.Title, Version: a.Version, Author: a.Author, Maps: nonNil(a.Maps),
+		Campaigns: make([]Campaign, 0, len(a.Campaigns)), Warnings: nonNil(a.Warnings)}
+	for _, c := range a.Campaigns {
+		modes := make(map[string][]string, len(c.Modes))
+		for m, maps := range c.Modes {
+			modes[m] = nonNil(maps)
+		}
+		out.Campaigns = append(out.Campaigns, Campaign{Name: c.Name, Title: c.Title, Modes: modes})
 	}
 	return out
 }
