@@ -32,7 +32,7 @@ type Instance struct {
 	// views of one instance (docs/lifecycle.md rule 6: a crash ends the
 	// unit failed; these say why). LastLinesError says why they could
 	// not be read.
-	LastLines      []string `json:"last_lines,omitempty"`
+	LastLines      []string `json:"last_lines,omitzero"`
 	LastLinesError string   `json:"last_lines_error,omitempty"`
 	// Live is the game's state while it runs and the panel or the CLI
 	// could ask it; absent otherwise.
@@ -87,7 +87,7 @@ func (v *Instance) AddLastLines(ctx context.Context, logs Tailer) {
 		v.LastLinesError = err.Error()
 		return
 	}
-	v.LastLines = lines
+	v.LastLines = nonNil(lines)
 }
 
 // Live is the state of a running server's game.

@@ -27,8 +27,9 @@ type Layer struct {
 	// Script is a script layer's bash script, in the views of one layer
 	// and only for administrators (the CLI is run by one).
 	Script string `json:"script,omitempty"`
-	// Items are a workshop layer's items, in the views of one layer.
-	Items []WorkshopItem `json:"items,omitempty"`
+	// Items are a workshop layer's items, in the views of one layer (and
+	// there always a list).
+	Items []WorkshopItem `json:"items,omitzero"`
 }
 
 // NewLayer is the view of l without script and items.
@@ -93,8 +94,9 @@ type WorkshopLayer struct {
 	PublishedAt time.Time `json:"published_at,omitzero"`
 	ItemIDs     []uint64  `json:"item_ids"` // in the layer's order
 	Flagged     int       `json:"flagged"`  // items that need the operator's eye
-	// Items are the items, in the views of one layer.
-	Items []WorkshopItem `json:"items,omitempty"`
+	// Items are the items, in the views of one layer (and there always a
+	// list).
+	Items []WorkshopItem `json:"items,omitzero"`
 }
 
 // NewWorkshopLayer is the view of v; withItems adds its items.

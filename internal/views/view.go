@@ -13,7 +13,9 @@
 //
 // Null rules, the same for every type here (the OpenAPI document,
 // internal/web/openapi.json, says the same per field):
-//   - a list is always present, [] when empty, never null;
+//   - a list is always present, [] when empty, never null (the few lists
+//     only the view of one resource carries, such as a layer's items, are
+//     absent from the other views);
 //   - booleans and numbers are always present;
 //   - a string, time or object that has no value is absent: never null,
 //     never "" and never 0001-01-01T00:00:00Z;
