@@ -15,7 +15,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
-	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // stringList is a repeatable string flag.
@@ -135,66 +135,11 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-// instanceJSON is the JSON shape of an instance for list and show.
-type instanceJSON struct {
-	Name         string     `json:"name"`
-	Owner        string     `json:"owner"`
-	Port         int        `json:"port"`
-	Layers       []string   `json:"layers"`
-	Args         []string   `json:"args"`
-	State        string     `json:"state"`
-	Since        *time.Time `json:"since"`
-	StateError   string     `json:"state_error,omitempty"`
-	WantRunning  bool       `json:"want_running"`
-	RCONPassword string     `json:"rcon_password,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	// LastLines are the last console lines of a failed instance (show only).
-	LastLines      []string `json:"last_lines,omitempty"`
-	LastLinesError string   `json:"last_lines_error,omitempty"`
-	// Live is set by `instance show` for a running instance.
-	Live *instanceLive `json:"live,omitempty"`
-}
-
-// describe builds the JSON view of in with its live state.
-func describe(ctx context.Context, a *app, in instance.Instance, owners map[int64]string, secret bool) instanceJSON {
-	j := instanceJSON{
-		Name: in.Name, Owner: owners[in.OwnerID], Port: in.Port,
-		Layers: in.Layers, Args: in.Args, WantRunning: in.WantRunning,
-		CreatedAt: in.CreatedAt, UpdatedAt: in.UpdatedAt,
-	}
-	if j.Layers == nil {
-		j.Layers = []string{}
-	}
-	if j.Args == nil {
-		j.Args = []string{}
-	}
-	if secret {
-		j.RCONPassword = in.RCONPassword
-	}
+// describe builds the view of in (views.Instance, the shape GET
+// /api/v1/instances/{name} shares) with its state.
+func describe(ctx context.Context, a *app, in instance.Instance, owners views.Names, secret bool) views.Instance {
 	st, err := a.sup.Status(ctx, in.Name)
-	if err != nil {
-		j.State, j.StateError = "unknown", err.Error()
-	} else {
-		j.State = string(st.State)
-		if !st.Since.IsZero() {
-			since := st.Since.UTC()
-			j.Since = &since
-		}
-	}
-	return j
-}
-
-func ownerNames(ctx context.Context, st *store.Store) (map[int64]string, error) {
-	users, err := st.ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[int64]string, len(users))
-	for _, u := range users {
-		m[u.ID] = u.Name
-	}
-	return m, nil
+	return views.NewInstance(in, owners, st, err, secret)
 }
 
 func instanceList(ctx context.Context, env *cliEnv, args []string) error {
@@ -225,11 +170,11 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 			}
 			return nil
 		}
-		owners, err := ownerNames(ctx, a.store)
+		owners, err := views.UserNames(ctx, a.store)
 		if err != nil {
 			return err
 		}
-		out := []instanceJSON{}
+		out := []views.Instance{}
 		for _, in := range list {
 			out = append(out, describe(ctx, a, in, owners, false))
 		}
@@ -245,8 +190,8 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-func sinceText(t *time.Time) string {
-	if t == nil {
+func sinceText(t time.Time) string {
+	if t.IsZero() {
 		return "-"
 	}
 	return t.Local().Format(time.DateTime)
@@ -265,13 +210,13 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		owners, err := ownerNames(ctx, a.store)
+		owners, err := views.UserNames(ctx, a.store)
 		if err != nil {
 			return err
 		}
 		j := describe(ctx, a, in, owners, *secret)
-		addLastLines(ctx, a.logs, &j)
-		if j.State == string(instance.Running) {
+		j.AddLastLines(ctx, a.logs)
+		if j.State == instance.Running {
 			j.Live = askLive(ctx, in)
 		}
 		if *asJSON {
@@ -286,7 +231,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
 		}
 		if j.Live != nil {
-			fmt.Fprintf(tw, "players:\t%s\n", j.Live.playersText())
+			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
 		}
 		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
 		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))

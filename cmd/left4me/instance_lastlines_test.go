@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/left4me/left4me/internal/views"
 )
 
 // tailLogs serves fixed lines, or an error.
@@ -23,8 +25,8 @@ func (l tailLogs) Follow(ctx context.Context, name string, fn func(string)) erro
 // instance prints (and puts into its JSON) the last console lines.
 func TestShowAddsLastLinesOfFailedInstance(t *testing.T) {
 	logs := tailLogs{lines: []string{"Segmentation fault (simulated by -fakecrash)", "left4me: server exit status 1 (failed)"}}
-	j := instanceJSON{Name: "crashy", State: "failed"}
-	addLastLines(context.Background(), logs, &j)
+	j := views.Instance{Name: "crashy", State: "failed"}
+	j.AddLastLines(context.Background(), logs)
 	if !slices.Equal(j.LastLines, logs.lines) {
 		t.Errorf("LastLines = %q", j.LastLines)
 	}
@@ -34,14 +36,14 @@ func TestShowAddsLastLinesOfFailedInstance(t *testing.T) {
 		t.Errorf("printed %q, want %q", b.String(), want)
 	}
 
-	running := instanceJSON{Name: "ok", State: "running"}
-	addLastLines(context.Background(), logs, &running)
+	running := views.Instance{Name: "ok", State: "running"}
+	running.AddLastLines(context.Background(), logs)
 	if running.LastLines != nil {
 		t.Errorf("a running instance got last lines: %q", running.LastLines)
 	}
 
-	unreadable := instanceJSON{Name: "x", State: "failed"}
-	addLastLines(context.Background(), tailLogs{err: errors.New("journal gone")}, &unreadable)
+	unreadable := views.Instance{Name: "x", State: "failed"}
+	unreadable.AddLastLines(context.Background(), tailLogs{err: errors.New("journal gone")})
 	b.Reset()
 	printLastLines(&b, unreadable)
 	if !strings.Contains(b.String(), "journal gone") {

@@ -28,15 +28,15 @@ func TestAskLiveHibernating(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := instance.Instance{Name: "a", Port: s.Port(), RCONPassword: "pw"}
-	if got := askLive(ctx, in).playersText(); got != "empty (hibernating) on c1m1_hotel" {
+	if got := playersText(askLive(ctx, in)); got != "empty (hibernating) on c1m1_hotel" {
 		t.Errorf("empty server: %q", got)
 	}
 	s.Exec("fakesrcds_players 1")
-	if got := askLive(ctx, in).playersText(); got != "1/8 on c1m1_hotel (2 bots)" {
+	if got := playersText(askLive(ctx, in)); got != "1/8 on c1m1_hotel (2 bots)" {
 		t.Errorf("with a player: %q", got)
 	}
 	in.RCONPassword = "wrong"
-	if got := askLive(ctx, in).playersText(); !strings.HasPrefix(got, "not answering") {
+	if got := playersText(askLive(ctx, in)); !strings.HasPrefix(got, "not answering") {
 		t.Errorf("wrong password: %q", got)
 	}
 }

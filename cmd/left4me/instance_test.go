@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // cliFixture runs the CLI's run function against a temp state root, a temp
@@ -162,7 +163,7 @@ func TestInstanceCommands(t *testing.T) {
 		})
 	}
 
-	var list []instanceJSON
+	var list []views.Instance
 	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "list", "--json")), &list); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestInstanceCommands(t *testing.T) {
 		t.Errorf("instance list = %+v", list)
 	}
 
-	var show instanceJSON
+	var show views.Instance
 	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "show", "vs1", "--json")), &show); err != nil {
 		t.Fatal(err)
 	}

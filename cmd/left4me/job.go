@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/views"
 )
 
 func jobList(ctx context.Context, env *cliEnv, args []string) error {
@@ -38,18 +39,19 @@ func jobList(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			if list == nil {
-				list = []jobs.Job{}
-			}
-			return writeJSON(env.stdout, list)
-		}
 		users := userNames(ctx, a)
+		if *asJSON {
+			out := make([]views.Job, 0, len(list))
+			for _, j := range list {
+				out = append(out, views.NewJob(j, users))
+			}
+			return writeJSON(env.stdout, out)
+		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tKIND\tSTATE\tPROGRESS\tATTEMPT\tUSER\tCREATED\tMESSAGE")
 		for _, j := range list {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", j.ID, j.Kind, stateLabel(j),
-				percent(j.Progress), j.Attempt, j.MaxAttempts, users(j.UserID),
+				percent(j.Progress), j.Attempt, j.MaxAttempts, users.User(j.UserID),
 				j.CreatedAt.Local().Format("2006-01-02 15:04:05"), oneLine(j.Message, 60))
 		}
 		return tw.Flush()
@@ -72,10 +74,11 @@ func jobShow(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		users := userNames(ctx, a)
 		if *asJSON {
-			return writeJSON(env.stdout, j)
+			return writeJSON(env.stdout, views.NewJob(j, users))
 		}
-		printJob(env.stdout, j, userNames(ctx, a)(j.UserID))
+		printJob(env.stdout, j, users.User(j.UserID))
 		return nil
 	})
 }
@@ -178,24 +181,12 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-// userNames returns a lookup of user names by id, "system" for 0; it
-// falls back to the number when the user is gone.
-func userNames(ctx context.Context, a *app) func(int64) string {
-	names := map[int64]string{}
-	if users, err := a.store.ListUsers(ctx); err == nil {
-		for _, u := range users {
-			names[u.ID] = u.Name
-		}
-	} else if !errors.Is(err, context.Canceled) {
+// userNames reads the account names for the job listings; without them
+// (the store failed) jobs show "#ID" for who asked.
+func userNames(ctx context.Context, a *app) views.Names {
+	names, err := views.UserNames(ctx, a.store)
+	if err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Warn("list users", "err", err)
 	}
-	return func(id int64) string {
-		if id == 0 {
-			return "system"
-		}
-		if n, ok := names[id]; ok {
-			return n
-		}
-		return "#" + strconv.FormatInt(id, 10)
-	}
+	return names
 }

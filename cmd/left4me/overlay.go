@@ -14,6 +14,7 @@ import (
 	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // overlayGC removes superseded generations of the installation and of
@@ -61,32 +62,6 @@ func readScript(env *cliEnv, path string) (string, error) {
 	return string(b), nil
 }
 
-type layerJSON struct {
-	ID          string   `json:"id"`
-	Kind        string   `json:"kind"`
-	Name        string   `json:"name"`
-	Description string   `json:"description,omitempty"`
-	Incremental bool     `json:"incremental,omitempty"`
-	Source      string   `json:"source,omitempty"`
-	Generations []string `json:"generations"`
-	Newest      string   `json:"newest,omitempty"`
-	Path        string   `json:"path,omitempty"`
-	UsedBy      []string `json:"used_by,omitempty"`
-	Script      string   `json:"script,omitempty"`
-}
-
-func toLayerJSON(l content.LayerInfo, withScript bool) layerJSON {
-	j := layerJSON{ID: l.ID, Kind: l.Kind, Name: l.Name, Description: l.Description, Incremental: l.Incremental,
-		Source: l.Source, Generations: l.Generations, Newest: l.Newest, Path: l.Path, UsedBy: l.UsedBy}
-	if j.Generations == nil {
-		j.Generations = []string{}
-	}
-	if withScript {
-		j.Script = l.Script
-	}
-	return j
-}
-
 func overlayList(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -99,9 +74,9 @@ func overlayList(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		if *asJSON {
-			out := []layerJSON{}
+			out := []views.Layer{}
 			for _, l := range layers {
-				out = append(out, toLayerJSON(l, false))
+				out = append(out, views.NewLayer(l))
 			}
 			return writeJSON(env.stdout, out)
 		}
@@ -147,11 +122,19 @@ func overlayShow(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		if *asJSON {
+			// views.Layer (GET /api/v1/layers/{id} shares it) and what only
+			// the host's operator sees: where it is, its builds, its files.
+			v := views.NewLayer(l)
+			v.Script = l.Script
+			if builds == nil {
+				builds = []store.ContentBuild{}
+			}
 			return writeJSON(env.stdout, struct {
-				layerJSON
+				views.Layer
+				Path   string               `json:"path,omitempty"`
 				Builds []store.ContentBuild `json:"builds"`
 				Files  []content.FileInfo   `json:"files,omitempty"`
-			}{toLayerJSON(l, true), builds, files})
+			}{v, l.Path, builds, files})
 		}
 		w := env.stdout
 		fmt.Fprintf(w, "id:          %s\nkind:        %s\nname:        %s\n", l.ID, l.Kind, l.Name)

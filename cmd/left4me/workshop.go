@@ -10,13 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/left4me/left4me/internal/bytesize"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -157,69 +157,6 @@ func workshopRemove(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-// workshopItemJSON is an item as the CLI prints it.
-type workshopItemJSON struct {
-	ID            uint64              `json:"id"`
-	Title         string              `json:"title"`
-	TimeUpdated   int64               `json:"time_updated"`
-	Revision      string              `json:"revision"`
-	UpdatePending bool                `json:"update_pending"`
-	FileSize      int64               `json:"file_size"`
-	Banned        bool                `json:"banned"`
-	BanReason     string              `json:"ban_reason,omitempty"`
-	Removed       bool                `json:"removed"`
-	Error         string              `json:"error,omitempty"`
-	PreviewURL    string              `json:"preview_url,omitempty"`
-	Addon         store.WorkshopAddon `json:"addon"`
-	CheckedAt     *time.Time          `json:"checked_at,omitempty"`
-}
-
-// workshopLayerJSON is a layer as the CLI prints it.
-type workshopLayerJSON struct {
-	ID          string             `json:"id"`
-	Generation  string             `json:"generation"`
-	PublishedAt *time.Time         `json:"published_at,omitempty"`
-	ItemIDs     []uint64           `json:"item_ids"`
-	Flagged     int                `json:"flagged"`
-	Items       []workshopItemJSON `json:"items,omitempty"`
-}
-
-func wsTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func wsItemJSON(it store.WorkshopItem) workshopItemJSON {
-	return workshopItemJSON{
-		ID: it.ID, Title: it.Title, TimeUpdated: it.TimeUpdated, Revision: it.Revision,
-		UpdatePending: workshop.UpdatePending(it), FileSize: it.FileSize, Banned: it.Banned,
-		BanReason: it.BanReason, Removed: it.Removed, Error: it.Error, PreviewURL: it.PreviewURL,
-		Addon: it.Addon, CheckedAt: wsTime(it.CheckedAt),
-	}
-}
-
-func wsFlagged(it store.WorkshopItem) bool {
-	return it.Banned || it.Removed || it.Error != "" || it.Revision == ""
-}
-
-func wsLayerJSON(v workshop.LayerView, withItems bool) workshopLayerJSON {
-	out := workshopLayerJSON{ID: v.ID, Generation: v.Generation, PublishedAt: wsTime(v.PublishedAt), ItemIDs: v.Items}
-	if out.ItemIDs == nil {
-		out.ItemIDs = []uint64{}
-	}
-	for _, it := range v.ItemRecords {
-		if wsFlagged(it) {
-			out.Flagged++
-		}
-		if withItems {
-			out.Items = append(out.Items, wsItemJSON(it))
-		}
-	}
-	return out
-}
-
 func workshopList(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -231,9 +168,9 @@ func workshopList(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		out := make([]workshopLayerJSON, 0, len(layers))
+		out := make([]views.WorkshopLayer, 0, len(layers))
 		for _, l := range layers {
-			out = append(out, wsLayerJSON(l, false))
+			out = append(out, views.NewWorkshopLayer(l, false))
 		}
 		if *asJSON {
 			return writeJSON(env.stdout, out)
@@ -242,7 +179,7 @@ func workshopList(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(tw, "LAYER\tGENERATION\tITEMS\tFLAGGED\tPUBLISHED")
 		for _, l := range out {
 			pub := "-"
-			if l.PublishedAt != nil {
+			if !l.PublishedAt.IsZero() {
 				pub = l.PublishedAt.Local().Format("2006-01-02 15:04")
 			}
 			gen := l.Generation
@@ -270,7 +207,7 @@ func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		out := wsLayerJSON(v, true)
+		out := views.NewWorkshopLayer(v, true)
 		if *asJSON {
 			return writeJSON(env.stdout, out)
 		}
@@ -306,7 +243,7 @@ func workshopShow(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
-func wsItemStatus(it workshopItemJSON) string {
+func wsItemStatus(it views.WorkshopItem) string {
 	var s []string
 	if it.Removed {
 		s = append(s, "REMOVED")

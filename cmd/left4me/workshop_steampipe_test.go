@@ -11,6 +11,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/steamcmd"
+	"github.com/left4me/left4me/internal/views"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
 )
 
@@ -50,7 +51,7 @@ func TestWorkshopSteamPipeItemCLI(t *testing.T) {
 	if !strings.Contains(out, "item 102 is NOT IN THE LAYER: item 102: file_url is the item's preview image") || !strings.Contains(out, "Download item 102 failed (Failure)") {
 		t.Errorf("show:\n%s", out)
 	}
-	var shown workshopLayerJSON
+	var shown views.WorkshopLayer
 	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "show", "maps", "--json")), &shown); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestWorkshopSteamPipeItemCLI(t *testing.T) {
 	if !strings.Contains(out, "item 102: downloaded revision 2000") {
 		t.Errorf("add with steamcmd:\n%s", out)
 	}
-	shown = workshopLayerJSON{}
+	shown = views.WorkshopLayer{}
 	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "show", "maps", "--json")), &shown); err != nil {
 		t.Fatal(err)
 	}

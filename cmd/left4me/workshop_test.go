@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/views"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
 )
 
@@ -27,7 +28,7 @@ func TestWorkshopCommands(t *testing.T) {
 			t.Errorf("add output lacks %q:\n%s", want, out)
 		}
 	}
-	var layers []workshopLayerJSON
+	var layers []views.WorkshopLayer
 	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "list", "--json")), &layers); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestWorkshopCommands(t *testing.T) {
 		t.Errorf("list text:\n%s", out)
 	}
 
-	var shown workshopLayerJSON
+	var shown views.WorkshopLayer
 	if err := json.Unmarshal([]byte(f.must(t, "", "workshop", "show", "maps", "--json")), &shown); err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,17 @@ import (
 	"github.com/left4me/left4me/internal/instance"
 )
 
-// cfgBody is the JSON form of server.cfg. Warnings (in answers only) say
-// what left4me changes when it stages the text.
+// cfgBody is the JSON form of server.cfg. Warnings (in answers only,
+// always a list there) say what left4me changes when it stages the text;
+// a request may carry them back, they are ignored.
 type cfgBody struct {
 	ServerCfg string   `json:"server_cfg"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Warnings  []string `json:"warnings"`
+}
+
+// cfgAnswer is the answer of GET and PUT .../cfg.
+func cfgAnswer(text string) cfgBody {
+	return cfgBody{ServerCfg: text, Warnings: nonNil(instance.CfgWarnings(text))}
 }
 
 // apiCfgGet answers GET /api/v1/instances/{name}/cfg.
@@ -24,5 +30,5 @@ func (s *Server) apiCfgGet(w http.ResponseWriter, r *http.Request) {
 		s.apiFailErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cfgBody{ServerCfg: text, Warnings: instance.CfgWarnings(text)})
+	writeJSON(w, http.StatusOK, cfgAnswer(text))
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-
-	"github.com/left4me/left4me/internal/instance"
 )
 
 // apiCfgPut replaces server.cfg from {"server_cfg": "..."}.
@@ -21,6 +19,5 @@ func (s *Server) apiCfgPut(w http.ResponseWriter, r *http.Request) {
 		s.apiFailErr(w, r, err)
 		return
 	}
-	body.Warnings = instance.CfgWarnings(body.ServerCfg)
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, cfgAnswer(body.ServerCfg))
 }

@@ -1,6 +1,20 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// liveAnswer is the answer of GET /api/v1/instances/{name}/live.
+type liveAnswer struct {
+	State instance.State `json:"state"`
+	Since time.Time      `json:"since,omitzero"`
+	// Live is always present: an empty state while the server is not
+	// running or has not answered yet.
+	Live *LiveState `json:"live"`
+}
 
 // apiLive answers the instance's state and live game state (map, players).
 // The instance page's script polls it.
@@ -14,5 +28,5 @@ func (s *Server) apiLive(w http.ResponseWriter, r *http.Request) {
 	if live == nil {
 		live = &LiveState{Players: []LivePlayer{}}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"state": v.State, "since": v.Since, "live": live})
+	writeJSON(w, http.StatusOK, liveAnswer{State: v.State, Since: v.Since, Live: live})
 }

@@ -22,16 +22,16 @@ type conflictView struct {
 // stackReport is the effective file conflicts of a stack of layers.
 type stackReport struct {
 	Layers    []string       `json:"layers"`
-	Missing   []string       `json:"missing,omitempty"` // listed but never built
+	Missing   []string       `json:"missing"` // listed but never built
 	Conflicts []conflictView `json:"conflicts"`
-	Truncated bool           `json:"truncated,omitempty"`
+	Truncated bool           `json:"truncated"`
 }
 
 // stackConflicts computes, for layers uppermost first as an instance lists
 // them, which layer wins each path several of them provide (their newest
 // generations: what the next start mounts).
 func (s *Server) stackConflicts(ctx context.Context, ids []string) (stackReport, error) {
-	rep := stackReport{Layers: nonNil(ids), Conflicts: []conflictView{}}
+	rep := stackReport{Layers: nonNil(ids), Missing: []string{}, Conflicts: []conflictView{}}
 	avail, err := s.cfg.Instances.Layers(ctx)
 	if err != nil {
 		return rep, err
@@ -67,7 +67,7 @@ func (s *Server) stackConflicts(ctx context.Context, ids []string) (stackReport,
 			break
 		}
 		idx := found[p]
-		cv := conflictView{Path: p, Winner: names[idx[0]]}
+		cv := conflictView{Path: p, Winner: names[idx[0]], Hidden: []string{}}
 		for _, i := range idx[1:] {
 			cv.Hidden = append(cv.Hidden, names[i])
 		}

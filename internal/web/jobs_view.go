@@ -2,74 +2,20 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
 
-	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
-	"github.com/left4me/left4me/internal/workshop"
+	"github.com/left4me/left4me/internal/views"
 )
 
-// jobView is a job as pages and the API show it.
-type jobView struct {
-	jobs.Job
-	// Title says what the job does ("Build layer comp").
-	Title string `json:"title"`
-	// User is the name of who asked ("system" for periodic jobs).
-	User string `json:"user"`
-	// Percent is Progress as a whole percentage.
-	Percent int `json:"percent"`
-	// Cancellable: queued, waiting to retry, or running without a cancel
-	// request yet.
-	Cancellable bool `json:"cancellable"`
-}
-
-// jobTitle describes a job by its kind and arguments.
-func jobTitle(j jobs.Job) string {
-	switch j.Kind {
-	case content.KindInstall:
-		var a content.InstallArgs
-		json.Unmarshal(j.Args, &a)
-		if a.Validate {
-			return "Install / update the game (validate)"
-		}
-		return "Install / update the game"
-	case content.KindOverlayBuild:
-		var a content.BuildArgs
-		json.Unmarshal(j.Args, &a)
-		return "Build layer " + a.LayerID
-	case content.KindGC:
-		return "Garbage-collect old generations"
-	case workshop.KindDownload:
-		var a workshop.DownloadArgs
-		json.Unmarshal(j.Args, &a)
-		return "Add " + strconv.Itoa(len(a.Refs)) + " Workshop item(s) to layer " + a.Layer
-	case workshop.KindRefresh:
-		return "Refresh Workshop items"
-	}
-	return j.Kind
-}
+// jobView is a job as pages and the API show it (views.Job, the shape the
+// CLI's --json shares).
+type jobView = views.Job
 
 // viewJob builds the view of one job; names maps user ids to names.
-func viewJob(j jobs.Job, names map[int64]string) jobView {
-	v := jobView{Job: j, Title: jobTitle(j), Percent: int(j.Progress*100 + 0.5)}
-	v.User = "system"
-	if j.UserID != 0 {
-		v.User = names[j.UserID]
-		if v.User == "" {
-			v.User = "#" + strconv.FormatInt(j.UserID, 10)
-		}
-	}
-	switch j.State {
-	case jobs.StateQueued, jobs.StateRetrying:
-		v.Cancellable = true
-	case jobs.StateRunning:
-		v.Cancellable = !j.CancelRequested
-	}
-	return v
-}
+func viewJob(j jobs.Job, names views.Names) jobView { return views.NewJob(j, names) }
 
 // jobsOn answers false (after writing a 404) when the panel has no job queue.
 func (s *Server) jobsOn(w http.ResponseWriter, r *http.Request, api bool) bool {

@@ -11,120 +11,58 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/views"
 )
 
-// LiveState is what the panel shows of a running instance's game: it is
-// filled from the live poller (A2S + RCON status + Steam personas).
-type LiveState struct {
-	Online     bool         `json:"online"`
-	Hostname   string       `json:"hostname"`
-	Map        string       `json:"map"`
-	Humans     int          `json:"humans"`
-	MaxPlayers int          `json:"max_players"`
-	Players    []LivePlayer `json:"players"`
-	UpdatedAt  time.Time    `json:"updated_at"`
-	// Hibernating: nobody is playing and the server idles (no bots) until
-	// someone joins; shown as "empty (hibernating)", not as offline.
-	Hibernating bool `json:"hibernating"`
-	// NotAnswering: the last polls failed (a map change, say) but not yet
-	// for long enough to call the server offline; the rest is the last
-	// state it answered with.
-	NotAnswering bool `json:"not_answering"`
-}
+// LiveState and LivePlayer are the live game state the panel shows of a
+// running instance (views.Live is the one shape, shared with the CLI); the
+// live poller fills them (PollerLive).
+type (
+	LiveState  = views.Live
+	LivePlayer = views.Player
+)
 
-// Summary is the one-line state of the server's players for lists:
-// "empty (hibernating)" or "humans/max".
-func (l LiveState) Summary() string {
-	if l.Hibernating && l.Humans == 0 {
-		return "empty (hibernating)"
-	}
-	return fmt.Sprintf("%d/%d", l.Humans, l.MaxPlayers)
-}
-
-// LivePlayer is one player on a server.
-type LivePlayer struct {
-	Name      string        `json:"name"`
-	SteamID   string        `json:"steam_id,omitempty"`
-	Score     int           `json:"score"`
-	Connected time.Duration `json:"-"`
-	Seconds   int           `json:"connected_seconds"`
-	Ping      int           `json:"ping"`
-	AvatarURL string        `json:"avatar_url,omitempty"`
-	Bot       bool          `json:"bot,omitempty"`
-}
-
-// instanceView is an instance as pages and the API show it.
+// instanceView is an instance as pages and the API show it: views.Instance,
+// the shape the CLI's --json shares, and the viewer's role for the pages.
 type instanceView struct {
-	Name         string         `json:"name"`
-	Owner        string         `json:"owner"`
-	Port         int            `json:"port"`
-	Layers       []string       `json:"layers"`
-	Args         []string       `json:"args"`
-	State        instance.State `json:"state"`
-	Since        time.Time      `json:"since,omitzero"`
-	WantRunning  bool           `json:"want_running"`
-	RCONPassword string         `json:"rcon_password,omitempty"`
-	Live         *LiveState     `json:"live,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
-	Role         role           `json:"-"`
+	views.Instance
+	Role role `json:"-"`
 }
 
 // CanManage reports whether the viewer may delete the instance and see its RCON password.
 func (v instanceView) CanManage() bool { return v.Role.canSeeSecrets() }
 
-// Running reports whether the instance is up or on its way up.
-func (v instanceView) Running() bool {
-	return v.State == instance.Running || v.State == instance.Starting
-}
-
 // describe builds the view of one instance. The RCON password is included
 // only for owners and admins.
-func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, owners map[int64]string) instanceView {
-	v := instanceView{
-		Name: inst.Name, Owner: owners[inst.OwnerID], Port: inst.Port,
-		Layers: nonNil(inst.Layers), Args: nonNil(inst.Args), WantRunning: inst.WantRunning,
-		CreatedAt: inst.CreatedAt, UpdatedAt: inst.UpdatedAt, Role: rl,
-	}
-	if rl.canSeeSecrets() {
-		v.RCONPassword = inst.RCONPassword
-	}
+func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, owners views.Names) instanceView {
 	st, err := s.cfg.States.Status(ctx, inst.Name)
 	if err != nil {
 		s.log.Warn("instance status", "instance", inst.Name, "err", err)
-		v.State = "unknown"
-	} else {
-		v.State, v.Since = st.State, st.Since
 	}
+	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.canSeeSecrets()), Role: rl}
 	if s.cfg.Live != nil && v.Running() {
 		if l, ok := s.cfg.Live.Live(inst.Name); ok {
 			for i := range l.Players {
 				l.Players[i].Seconds = int(l.Players[i].Connected / time.Second)
 			}
+			l.Players = nonNil(l.Players)
 			v.Live = &l
 		}
 	}
 	return v
 }
 
-func nonNil(l []string) []string {
+func nonNil[T any](l []T) []T {
 	if l == nil {
-		return []string{}
+		return []T{}
 	}
 	return l
 }
 
-// ownerNames maps user ids to names for display.
-func (s *Server) ownerNames(ctx context.Context) (map[int64]string, error) {
-	users, err := s.cfg.Store.ListUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[int64]string, len(users))
-	for _, u := range users {
-		m[u.ID] = u.Name
-	}
-	return m, nil
+// ownerNames maps user ids to names for display (views.UserNames: the one
+// lookup the CLI shares).
+func (s *Server) ownerNames(ctx context.Context) (views.Names, error) {
+	return views.UserNames(ctx, s.cfg.Store)
 }
 
 // instanceForm is the create/edit form, also filled from API JSON.

@@ -84,6 +84,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users", adminOnly, false, s.userCreate},
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
 
+		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
 		{"POST /api/v1/instances", loggedIn, true, s.apiInstanceCreate},
 		{"GET /api/v1/layers", loggedIn, true, s.apiLayers},

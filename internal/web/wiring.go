@@ -12,6 +12,7 @@ import (
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/srcds"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // Adapters from the live poller, the RCON client and the instance service
@@ -22,25 +23,13 @@ func PollerLive(p *live.Poller) LiveSource { return pollerLive{p} }
 
 type pollerLive struct{ p *live.Poller }
 
-// Live converts the poller's snapshot; a persona name, when known, replaces
-// the in-game name.
+// Live converts the poller's snapshot (views.LiveFromSnapshot).
 func (l pollerLive) Live(name string) (LiveState, bool) {
 	snap, ok := l.p.Snapshot(name)
-	if !ok || !snap.Online {
+	if !ok {
 		return LiveState{}, false
 	}
-	st := LiveState{Online: snap.Online, Hostname: snap.Hostname, Map: snap.Map, Humans: snap.Humans,
-		MaxPlayers: snap.MaxPlayers, UpdatedAt: snap.UpdatedAt, Players: make([]LivePlayer, 0, len(snap.Players)),
-		Hibernating: snap.Hibernating, NotAnswering: snap.NotAnswering}
-	for _, pl := range snap.Players {
-		name := pl.Name
-		if pl.PersonaName != "" {
-			name = pl.PersonaName
-		}
-		st.Players = append(st.Players, LivePlayer{Name: name, SteamID: pl.SteamID, Score: pl.Score,
-			Connected: pl.Connected, Ping: pl.Ping, AvatarURL: pl.AvatarURL, Bot: pl.Bot})
-	}
-	return st, true
+	return views.LiveFromSnapshot(snap)
 }
 
 // rconAddr is where an instance's server takes RCON on this host: loopback

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/views"
 	"github.com/left4me/left4me/internal/workshop/workshoptest"
 )
 
@@ -35,7 +36,7 @@ func TestWorkshopSteamPipeItemFlagged(t *testing.T) {
 		}
 	}
 	_, body = c.get("/api/v1/layers/wsmaps")
-	var d layerDetail
+	var d views.Layer
 	if err := json.Unmarshal([]byte(body), &d); err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}

@@ -63,7 +63,7 @@
         row.querySelector(".c-state").replaceChildren(stateBadge(inst.state));
         const t = el("time", { datetime: inst.since || "" }, ago(inst.since));
         row.querySelector(".c-since").replaceChildren(t);
-        row.querySelector(".c-map").textContent = inst.live ? inst.live.map : "–";
+        row.querySelector(".c-map").textContent = inst.live ? (inst.live.map || "") : "–";
         row.querySelector(".c-players").textContent = inst.live ? playersSummary(inst.live) : "–";
       }
     });
@@ -105,7 +105,7 @@
     tbody.replaceChildren(...rows);
     const sum = document.getElementById("live-summary");
     if (live && live.online && running) {
-      sum.replaceChildren(el("span", { class: "map" }, live.map), " · " + playersSummary(live) + (live.not_answering ? " · not answering (a map change?)" : ""));
+      sum.replaceChildren(el("span", { class: "map" }, live.map || ""), " · " + playersSummary(live) + (live.not_answering ? " · not answering (a map change?)" : ""));
     } else {
       sum.textContent = running ? "waiting for the server…" : "not running";
     }

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/workshop/workshoptest"
+)
+
+// apiPrefix is where the API's routes live; the document's server URL.
+const apiPrefix = "/api/v1"
+
+// loadOpenAPI parses and validates the embedded document.
+func loadOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openAPIDoc)
+	if err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != apiPrefix {
+		t.Fatalf("openapi.json: servers = %v, want the one %s", doc.Servers, apiPrefix)
+	}
+	return doc
+}
+
+// docRoute finds the document's operation of a route table pattern
+// ("GET /api/v1/instances/{name}"); nil when the document lacks it.
+func docRoute(doc *openapi3.T, pattern string) *routers.Route {
+	method, path, _ := strings.Cut(pattern, " ")
+	path, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok {
+		return nil
+	}
+	item := doc.Paths.Value(path)
+	if item == nil || item.GetOperation(method) == nil {
+		return nil
+	}
+	return &routers.Route{Spec: doc, Server: doc.Servers[0], Path: path, PathItem: item, Method: method, Operation: item.GetOperation(method)}
+}
+
+// TestOpenAPICoversRouteTable: every /api/v1 route of the table has its
+// path and method in the document, and the document has no operation the
+// table lacks.
+func TestOpenAPICoversRouteTable(t *testing.T) {
+	doc := loadOpenAPI(t)
+	e := newEnv(t)
+	inTable := map[string]bool{}
+	for _, rt := range e.srv.routes {
+		if _, path, _ := strings.Cut(rt.pattern, " "); !strings.HasPrefix(path, apiPrefix+"/") {
+			continue
+		}
+		inTable[rt.pattern] = true
+		if docRoute(doc, rt.pattern) == nil {
+			t.Errorf("route %q has no path and method in openapi.json", rt.pattern)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if p := method + " " + apiPrefix + path; !inTable[p] {
+				t.Errorf("openapi.json documents %q, which is not a route", p)
+			}
+		}
+	}
+}
+
+// apiCall is one request of TestOpenAPIMatchesEveryRoute.
+type apiCall struct {
+	pattern string // the route table's pattern it exercises
+	path    string // with query
+	body    string
+	as      *client // nil: no credentials
+	status  int     // the status the scenario expects
+	want    string  // a part of the answer the scenario expects, if any
+}
+
+// TestOpenAPIMatchesEveryRoute drives every /api/v1 route of the table
+// against a real panel (SQLite, job queue, content and Workshop services
+// against a fake Steam) and validates each request and real answer,
+// successes and errors, with openapi3filter. A route without a call
+// here fails the test.
+func TestOpenAPIMatchesEveryRoute(t *testing.T) {
+	doc := loadOpenAPI(t)
+	ce := newContentEnv(t, true)
+	root := ce.as(ce.quickUser("root", true))
+	aliceUser := ce.quickUser("alice", false)
+	alice := ce.as(aliceUser)
+	anon := ce.newClient()
+	ctx := context.Background()
+
+	// A live game with players, a failed instance, game events, a
+	// script layer and a Workshop layer with a downloaded item, so that
+	// the optional parts of the answers are filled too.
+	ce.srv.cfg.Live = liveFunc(func(name string) (LiveState, bool) {
+		return LiveState{Online: true, Hostname: "alpha", Map: "c1m1_hotel", Humans: 1, Bots: 1, MaxPlayers: 8,
+			UpdatedAt: time.Now(), Players: []LivePlayer{
+				{Name: "Ellis", SteamID: "STEAM_1:0:1", Score: 3, Connected: 90 * time.Second, Ping: 40},
+				{Name: "Coach", Bot: true},
+			}}, true
+	})
+	ce.mustCreate("beta", aliceUser)
+	ce.sup.set("beta", instance.Failed)
+	if _, err := ce.st.AddEvent(ctx, store.Event{Instance: "beta", Kind: "chat", Player: "Ellis", Text: "hi", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := root.post("/layers/script", url.Values{"id": {"made"}, "script": {"echo hi"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("script layer: %d\n%s", resp.StatusCode, body)
+	}
+	ce.steam.SetItem(workshoptest.Item{ID: 1001, Title: "Plain Map", TimeUpdated: 1700000000, Data: workshoptest.MakeVPK(t, "Plain", "plain01")})
+
+	// The job ids the later calls name come from earlier answers.
+	var lastJob string
+	calls := []apiCall{
+		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", anon, 200, ""},
+		{"GET /api/v1/instances", "/api/v1/instances", "", anon, 401, ""},
+		{"POST /api/v1/instances", "/api/v1/instances", `{"name": "alpha", "layers": ["example"], "args": ["+map", "c1m1_hotel"], "server_cfg": "hostname alpha\n"}`, alice, 201, ""},
+		{"POST /api/v1/instances", "/api/v1/instances", `{"name": "no way"}`, alice, 422, `"field": "name"`},
+		{"POST /api/v1/instances", "/api/v1/instances", `{"name": "gamma", "colour": "red"}`, alice, 400, ""},
+		{"GET /api/v1/instances", "/api/v1/instances", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}", "/api/v1/instances/alpha", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}", "/api/v1/instances/beta", "", root, 200, `"last_lines": [`},
+		{"GET /api/v1/instances/{name}", "/api/v1/instances/nope", "", alice, 404, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 40555, "args": ["+map", "c2m1_highway"]}`, alice, 200, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 80}`, alice, 422, ""},
+		{"POST /api/v1/instances/{name}/start", "/api/v1/instances/alpha/start", "", alice, 200, `"connected_seconds": 90`},
+		{"POST /api/v1/instances/{name}/restart", "/api/v1/instances/alpha/restart", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}/live", "/api/v1/instances/alpha/live", "", alice, 200, `"bot": true`},
+		{"GET /api/v1/instances/{name}/live", "/api/v1/instances/beta/live", "", root, 200, ""},
+		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": "status"}`, alice, 200, ""},
+		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": ""}`, alice, 422, ""},
+		{"GET /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", "", alice, 200, ""},
+		{"POST /api/v1/instances/{name}/stop", "/api/v1/instances/alpha/stop", "", alice, 200, ""},
+		{"POST /api/v1/instances/{name}/reset", "/api/v1/instances/alpha/reset", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}/cfg", "/api/v1/instances/alpha/cfg", "", alice, 200, ""},
+		{"PUT /api/v1/instances/{name}/cfg", "/api/v1/instances/alpha/cfg", `{"server_cfg": "hostname alpha\nsv_cheats 1\n"}`, alice, 200, ""},
+		{"GET /api/v1/instances/{name}/logs", "/api/v1/instances/alpha/logs?n=10", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}/logs", "/api/v1/instances/alpha/logs?n=0", "", alice, 400, ""},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events", "", root, 200, `"player": "Ellis"`},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?after=x", "", root, 400, ""},
+		{"GET /api/v1/layers", "/api/v1/layers", "", alice, 200, ""},
+		{"GET /api/v1/layers/{id}", "/api/v1/layers/made", "", root, 200, `"script": "echo hi"`},
+		{"GET /api/v1/layers/{id}", "/api/v1/layers/missing", "", alice, 404, ""},
+		{"POST /api/v1/layers/{id}/build", "/api/v1/layers/made/build", "", root, 202, ""},
+		{"POST /api/v1/layers/{id}/build", "/api/v1/layers/made/build", "", alice, 403, ""},
+		{"POST /api/v1/workshop/items", "/api/v1/workshop/items", `{"layer": "wsmaps", "refs": ["1001"]}`, root, 202, ""},
+		{"POST /api/v1/workshop/items", "/api/v1/workshop/items", `{"layer": "wsmaps", "refs": ["not an id"]}`, root, 422, ""},
+		{"GET /api/v1/layers/{id}", "/api/v1/layers/wsmaps", "", root, 200, `"plain01"`},
+		{"POST /api/v1/workshop/refresh", "/api/v1/workshop/refresh", "", root, 202, ""},
+		{"POST /api/v1/installation/install", "/api/v1/installation/install", `{"validate": true}`, root, 202, ""},
+		{"GET /api/v1/conflicts", "/api/v1/conflicts?layers=example,maps,unbuilt", "", alice, 200, `"unbuilt"`},
+		{"GET /api/v1/jobs", "/api/v1/jobs", "", root, 200, ""},
+		{"GET /api/v1/jobs", "/api/v1/jobs?state=failed&kind=content_install", "", root, 200, ""},
+		{"GET /api/v1/jobs/{id}", "/api/v1/jobs/{job}", "", root, 200, `"errors": [`},
+		{"GET /api/v1/jobs/{id}", "/api/v1/jobs/999999", "", root, 404, ""},
+		{"POST /api/v1/jobs/{id}/cancel", "/api/v1/jobs/{job}/cancel", "", root, 200, ""},
+		{"DELETE /api/v1/instances/{name}", "/api/v1/instances/alpha", "", alice, 204, ""},
+	}
+	covered := map[string]bool{}
+	for _, c := range calls {
+		path := strings.ReplaceAll(c.path, "{job}", lastJob)
+		t.Run(c.pattern+" "+path, func(t *testing.T) {
+			route := docRoute(doc, c.pattern)
+			if route == nil {
+				t.Fatalf("%q is not in openapi.json", c.pattern)
+			}
+			resp, body := do(t, c.as, ce.env, c.pattern, path, c.body)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d:\n%s", resp.StatusCode, c.status, body)
+			}
+			if !strings.Contains(body, c.want) {
+				t.Errorf("the answer lacks %s:\n%s", c.want, body)
+			}
+			if err := validateExchange(route, c.pattern, path, c.body, resp, body); err != nil {
+				t.Errorf("the answer does not match openapi.json: %v\n%s", err, body)
+			}
+			if m := jobIDField.FindStringSubmatch(body); m != nil {
+				lastJob = m[1]
+				// Let the job run to its end, so that the job calls see
+				// finished jobs and nothing runs when the test ends.
+				id, _ := strconv.ParseInt(m[1], 10, 64)
+				ce.waitJob(t, id)
+			}
+		})
+		covered[c.pattern] = true
+	}
+	for _, rt := range ce.srv.routes {
+		if _, path, _ := strings.Cut(rt.pattern, " "); strings.HasPrefix(path, apiPrefix+"/") && !covered[rt.pattern] {
+			t.Errorf("route %q is not exercised: add a call for it", rt.pattern)
+		}
+	}
+}
+
+// do sends one API request as c (nil: no credentials).
+func do(t *testing.T, c *client, e *env, pattern, path, body string) (*http.Response, string) {
+	t.Helper()
+	method, _, _ := strings.Cut(pattern, " ")
+	if c == nil {
+		c = e.newClient()
+	}
+	return c.do(method, path, body, nil)
+}
+
+// validateExchange checks the request and the answer against the
+// document's operation.
+func validateExchange(route *routers.Route, pattern, path, reqBody string, resp *http.Response, body string) error {
+	method, _, _ := strings.Cut(pattern, " ")
+	u, err := url.Parse(path)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequest(method, "http://panel"+path, strings.NewReader(reqBody))
+	if err != nil {
+		return err
+	}
+	if reqBody != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	params := map[string]string{}
+	tmpl := strings.Split(route.Path, "/")
+	segs := strings.Split(strings.TrimPrefix(u.Path, apiPrefix), "/")
+	for i, s := range tmpl {
+		if strings.HasPrefix(s, "{") && i < len(segs) {
+			params[strings.Trim(s, "{}")] = segs[i]
+		}
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	// A request the panel refuses (400, 422) may break the document's
+	// request rules on purpose; its answer is still checked.
+	if resp.StatusCode < 400 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			return err
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode,
+		Header: resp.Header, Options: opts}
+	out.SetBodyBytes([]byte(body))
+	return openapi3filter.ValidateResponse(context.Background(), out)
+}
+
+// TestOpenAPIRejectsWrongAnswers: the validation the route test relies on
+// refuses an answer that breaks the document (a missing required field, a
+// null list, a field the document does not have, an undocumented status).
+func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
+	doc := loadOpenAPI(t)
+	route := docRoute(doc, "GET /api/v1/instances/{name}")
+	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,` +
+		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+		ok     bool
+	}{
+		{"good", 200, good, true},
+		{"an error", 404, `{"error":"No instance named a."}`, true},
+		{"no name", 200, strings.Replace(good, `"name":"a",`, "", 1), false},
+		{"null list", 200, strings.Replace(good, `"layers":[]`, `"layers":null`, 1), false},
+		{"unknown field", 200, strings.Replace(good, `"port":40000`, `"port":40000,"colour":"red"`, 1), false},
+		{"unknown state", 200, strings.Replace(good, `"stopped"`, `"asleep"`, 1), false},
+		{"error without message", 404, `{"field":"name"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tc.status, Header: http.Header{"Content-Type": {"application/json"}}}
+			err := validateExchange(route, "GET /api/v1/instances/{name}", "/api/v1/instances/a", "", resp, tc.body)
+			if (err == nil) != tc.ok {
+				t.Errorf("validation error %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// jobIDField finds the job an answer queued.
+var jobIDField = regexp.MustCompile(`"job_id": (\d+)`)
