@@ -161,6 +161,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/wsmaps", "", root, 200, `"plain01"`},
 		{"POST /api/v1/workshop/refresh", "/api/v1/workshop/refresh", "", root, 202, ""},
 		{"POST /api/v1/installation/install", "/api/v1/installation/install", `{"validate": true}`, root, 202, ""},
+		{"POST /api/v1/installation/rolling-restart", "/api/v1/installation/rolling-restart", "", root, 200, `"restarted": [`},
+		{"POST /api/v1/installation/rolling-restart", "/api/v1/installation/rolling-restart", "", alice, 403, ""},
 		{"GET /api/v1/conflicts", "/api/v1/conflicts?layers=example,maps,unbuilt", "", alice, 200, `"unbuilt"`},
 		{"GET /api/v1/jobs", "/api/v1/jobs", "", root, 200, ""},
 		{"GET /api/v1/jobs", "/api/v1/jobs?state=failed&kind=content_install", "", root, 200, ""},
