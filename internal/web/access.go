@@ -45,24 +45,24 @@ func (s *Server) roleFor(ctx context.Context, p *principal, inst instance.Instan
 // principal may act on it. Every {name} route calls it first. An instance
 // the principal may not see answers 404 exactly like a missing one, so its
 // existence does not leak. On false the response has been written.
-func (s *Server) instanceFor(w http.ResponseWriter, r *http.Request, api bool) (instance.Instance, role, bool) {
+func (s *Server) instanceFor(w http.ResponseWriter, r *http.Request) (instance.Instance, role, bool) {
 	name := r.PathValue("name")
 	inst, err := s.cfg.Instances.Get(r.Context(), name)
 	if errors.Is(err, instance.ErrNotFound) {
-		s.fail(w, r, api, http.StatusNotFound, "No instance named "+name+".")
+		s.fail(w, r, http.StatusNotFound, "No instance named "+name+".")
 		return instance.Instance{}, noRole, false
 	}
 	if err != nil {
-		s.serverError(w, r, api, err)
+		s.serverError(w, r, err)
 		return instance.Instance{}, noRole, false
 	}
 	rl, err := s.roleFor(r.Context(), who(r), inst)
 	if err != nil {
-		s.serverError(w, r, api, err)
+		s.serverError(w, r, err)
 		return instance.Instance{}, noRole, false
 	}
 	if rl == noRole {
-		s.fail(w, r, api, http.StatusNotFound, "No instance named "+name+".")
+		s.fail(w, r, http.StatusNotFound, "No instance named "+name+".")
 		return instance.Instance{}, noRole, false
 	}
 	return inst, rl, true

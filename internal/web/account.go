@@ -25,7 +25,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, status int, pg accountPage) {
 	tokens, err := s.cfg.Store.ListAPITokens(r.Context(), who(r).User.ID)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg.Tokens = tokens

@@ -21,7 +21,7 @@ func decodeJSON(r *http.Request, v any) error {
 func (s *Server) apiFailErr(w http.ResponseWriter, r *http.Request, err error) {
 	status, field, ok := classify(err)
 	if !ok {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, status, apiError{Error: err.Error(), Field: field})

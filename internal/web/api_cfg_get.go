@@ -21,7 +21,7 @@ func cfgAnswer(text string) cfgBody {
 
 // apiCfgGet answers GET /api/v1/instances/{name}/cfg.
 func (s *Server) apiCfgGet(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, true)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}

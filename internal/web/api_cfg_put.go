@@ -6,7 +6,7 @@ import (
 
 // apiCfgPut replaces server.cfg from {"server_cfg": "..."}.
 func (s *Server) apiCfgPut(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, true)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}

@@ -8,7 +8,7 @@ import (
 // apiEvents answers the instance's game events after ?after=ID (default:
 // the newest 100), oldest first. The instance page's script polls it.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, true)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -23,7 +23,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := s.eventViews(r, inst.Name, after, 100)
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs})

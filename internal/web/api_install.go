@@ -11,17 +11,17 @@ import (
 // apiInstall queues an install/update of the game ({"validate": true}
 // checks every file), or answers the one already queued or running.
 func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, true) || !s.jobsOn(w, r, true) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) {
 		return
 	}
 	var args content.InstallArgs
 	if err := decodeJSON(r, &args); err != nil && !errors.Is(err, io.EOF) {
-		s.fail(w, r, true, http.StatusBadRequest, err.Error())
+		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	id, dup, err := content.EnqueueInstall(r.Context(), s.cfg.Jobs, args, who(r).User.ID)
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeQueued(w, id, dup)

@@ -20,12 +20,12 @@ type rollingRestartReply struct {
 // answers what it restarted; 409 with the same fields when it stopped at a
 // failure.
 func (s *Server) apiRollingRestart(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, true) {
+	if !s.contentOn(w, r) {
 		return
 	}
 	stale, done, err := content.RestartStale(r.Context(), s.cfg.Root, s.cfg.Instances, content.NopProgress{})
 	if err != nil && stale == nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	reply := rollingRestartReply{Stale: nonNil(stale), Restarted: nonNil(done)}

@@ -10,7 +10,7 @@ import (
 // it answers the instance's new state.
 func (s *Server) apiInstanceAction(action instance.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		inst, rl, ok := s.instanceFor(w, r, true)
+		inst, rl, ok := s.instanceFor(w, r)
 		if !ok {
 			return
 		}
@@ -21,7 +21,7 @@ func (s *Server) apiInstanceAction(action instance.Action) http.HandlerFunc {
 		s.log.Info("instance "+action.String(), "instance", inst.Name, "user", who(r).User.Name)
 		owners, err := s.ownerNames(r.Context())
 		if err != nil {
-			s.serverError(w, r, true, err)
+			s.serverError(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, s.describe(r.Context(), inst, rl, owners))

@@ -4,7 +4,7 @@ import "net/http"
 
 // apiInstanceDelete stops and deletes an instance (owner or admin): 204.
 func (s *Server) apiInstanceDelete(w http.ResponseWriter, r *http.Request) {
-	inst, rl, ok := s.instanceFor(w, r, true)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}

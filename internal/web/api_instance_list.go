@@ -7,7 +7,7 @@ import "net/http"
 func (s *Server) apiInstanceList(w http.ResponseWriter, r *http.Request) {
 	views, err := s.listViews(r)
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"instances": views})

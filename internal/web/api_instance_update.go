@@ -16,7 +16,7 @@ type updateRequest struct {
 
 // apiInstanceUpdate changes port, layers or arguments (applied at the next start).
 func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
-	inst, rl, ok := s.instanceFor(w, r, true)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -36,7 +36,7 @@ func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	owners, err := s.ownerNames(r.Context())
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.describe(r.Context(), updated, rl, owners))

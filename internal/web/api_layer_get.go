@@ -12,7 +12,7 @@ import (
 // overlay show --json`) with its generations, and its items when it is a
 // workshop layer. The script is shown to administrators only.
 func (s *Server) apiLayerGet(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, true)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -23,7 +23,7 @@ func (s *Server) apiLayerGet(w http.ResponseWriter, r *http.Request) {
 	if li.Kind == store.LayerWorkshop && s.cfg.Workshop != nil {
 		wl, err := s.cfg.Workshop.Layer(r.Context(), li.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.serverError(w, r, true, err)
+			s.serverError(w, r, err)
 			return
 		}
 		d.Items = views.WorkshopItems(wl)

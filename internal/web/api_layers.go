@@ -14,14 +14,14 @@ import (
 func (s *Server) apiLayers(w http.ResponseWriter, r *http.Request) {
 	layers, err := s.cfg.Instances.Layers(r.Context())
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	known := map[string]content.LayerInfo{}
 	if s.cfg.Content != nil {
 		all, err := s.cfg.Content.Layers(r.Context())
 		if err != nil {
-			s.serverError(w, r, true, err)
+			s.serverError(w, r, err)
 			return
 		}
 		for _, l := range all {

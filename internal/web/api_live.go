@@ -19,7 +19,7 @@ type liveAnswer struct {
 // apiLive answers the instance's state and live game state (map, players).
 // The instance page's script polls it.
 func (s *Server) apiLive(w http.ResponseWriter, r *http.Request) {
-	inst, rl, ok := s.instanceFor(w, r, true)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}

@@ -10,7 +10,7 @@ const maxLogLines = 5000
 
 // apiLogs answers the last n (default 100) console lines.
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, true)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -29,7 +29,7 @@ func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	lines, err := s.cfg.Logs.Tail(r.Context(), inst.Name, n)
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	if lines == nil {

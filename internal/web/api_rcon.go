@@ -14,7 +14,7 @@ type rconRequest struct {
 
 // apiRCON sends one console command and answers the server's reply.
 func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, true)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -28,7 +28,7 @@ func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		status, known := rconStatus(err)
 		if !known {
-			s.serverError(w, r, true, err)
+			s.serverError(w, r, err)
 			return
 		}
 		writeJSON(w, status, apiError{Error: err.Error(), Field: "command"})

@@ -11,11 +11,11 @@ import (
 // (ids or URLs) into a workshop layer, created when new:
 // {"layer": "maps", "refs": ["123", "https://…?id=456"]}.
 func (s *Server) apiWorkshopAdd(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, true) || !s.jobsOn(w, r, true) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) {
 		return
 	}
 	if s.cfg.Workshop == nil {
-		s.fail(w, r, true, http.StatusNotFound, "the Steam Workshop is not set up on this panel")
+		s.fail(w, r, http.StatusNotFound, "the Steam Workshop is not set up on this panel")
 		return
 	}
 	var req struct {
@@ -23,7 +23,7 @@ func (s *Server) apiWorkshopAdd(w http.ResponseWriter, r *http.Request) {
 		Refs  []string `json:"refs"`
 	}
 	if err := decodeJSON(r, &req); err != nil {
-		s.fail(w, r, true, http.StatusBadRequest, err.Error())
+		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
 	if li, err := s.cfg.Content.Layer(r.Context(), req.Layer); err == nil && li.Kind != store.LayerWorkshop {
@@ -33,7 +33,7 @@ func (s *Server) apiWorkshopAdd(w http.ResponseWriter, r *http.Request) {
 	id, err := workshop.EnqueueAdd(r.Context(), s.cfg.Jobs, req.Layer, req.Refs, who(r).User.ID)
 	if err != nil {
 		if !userError(err) && len(req.Refs) > 0 {
-			s.serverError(w, r, true, err)
+			s.serverError(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: err.Error()})

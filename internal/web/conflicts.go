@@ -90,12 +90,12 @@ func (s *Server) apiConflicts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(ids) > 64 {
-		s.fail(w, r, true, http.StatusUnprocessableEntity, "at most 64 layers")
+		s.fail(w, r, http.StatusUnprocessableEntity, "at most 64 layers")
 		return
 	}
 	rep, err := s.stackConflicts(r.Context(), ids)
 	if err != nil {
-		s.serverError(w, r, true, err)
+		s.serverError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)

@@ -34,9 +34,9 @@ type installPage struct {
 
 // contentOn answers false (after writing a 404) when the panel has no
 // content service.
-func (s *Server) contentOn(w http.ResponseWriter, r *http.Request, api bool) bool {
+func (s *Server) contentOn(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.Content == nil || s.cfg.Root == "" {
-		s.fail(w, r, api, http.StatusNotFound, "Content management is not set up on this panel.")
+		s.fail(w, r, http.StatusNotFound, "Content management is not set up on this panel.")
 		return false
 	}
 	return true
@@ -109,12 +109,12 @@ func (s *Server) installView(ctx context.Context) (installPage, error) {
 // installationPage shows the game's installation generations, which
 // instances run on which, and the install and rolling-restart buttons.
 func (s *Server) installationPage(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) {
+	if !s.contentOn(w, r) {
 		return
 	}
 	pg, err := s.installView(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "installation", "Installation", pg)

@@ -9,13 +9,13 @@ import (
 // installationInstall queues an install/update job (one at a time: a
 // second click while one is queued or running shows that job).
 func (s *Server) installationInstall(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) || !s.jobsOn(w, r, false) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) {
 		return
 	}
 	args := content.InstallArgs{Validate: r.PostFormValue("validate") == "1"}
 	id, dup, err := content.EnqueueInstall(r.Context(), s.cfg.Jobs, args, who(r).User.ID)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	done := "queued"

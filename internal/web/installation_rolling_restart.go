@@ -12,7 +12,7 @@ import (
 // layer, one after another. It is synchronous and stops at the first
 // failure.
 func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) {
+	if !s.contentOn(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -20,7 +20,7 @@ func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
 	names, done, err := content.RestartStale(ctx, s.cfg.Root, s.cfg.Instances, content.NopProgress{})
 	switch {
 	case err != nil && names == nil:
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	case err != nil:
 		s.log.Warn("rolling restart", "err", err, "user", who(r).User.Name)
@@ -36,7 +36,7 @@ func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
 	}
 	pg, err := s.installView(ctx)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg.Message, pg.Error = msg, failure

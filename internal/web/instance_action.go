@@ -10,7 +10,7 @@ import (
 // instanceAction returns the handler of one power action button.
 func (s *Server) instanceAction(action instance.Action) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		inst, _, ok := s.instanceFor(w, r, false)
+		inst, _, ok := s.instanceFor(w, r)
 		if !ok {
 			return
 		}
@@ -22,7 +22,7 @@ func (s *Server) instanceAction(action instance.Action) http.HandlerFunc {
 				s.log.Error("instance "+action.String(), "instance", inst.Name, "err", err)
 				status = http.StatusInternalServerError
 			}
-			s.fail(w, r, false, status, "Could not "+action.String()+" "+inst.Name+": "+err.Error())
+			s.fail(w, r, status, "Could not "+action.String()+" "+inst.Name+": "+err.Error())
 			return
 		}
 		s.log.Info("instance "+action.String(), "instance", inst.Name, "user", who(r).User.Name)

@@ -19,13 +19,13 @@ type cfgPage struct {
 
 // instanceCfg shows the server.cfg editor.
 func (s *Server) instanceCfg(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
 	text, err := s.cfg.Instances.ServerCfg(r.Context(), inst.Name)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Warnings: instance.CfgWarnings(text)})

@@ -10,7 +10,7 @@ import (
 
 // instanceCfgSave replaces server.cfg; it is staged at the next start.
 func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -18,7 +18,7 @@ func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
 	if err := s.cfg.Instances.SetServerCfg(r.Context(), inst.Name, text); err != nil {
 		status, _, known := classify(err)
 		if !known {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		s.render(w, r, status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: err.Error(), Warnings: instance.CfgWarnings(text)})

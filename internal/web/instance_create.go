@@ -19,7 +19,7 @@ func (s *Server) instanceCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		status, field, ok := classify(err)
 		if !ok {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		form.fail(fieldOr(field, "form"), err.Error())
@@ -33,7 +33,7 @@ func (s *Server) instanceCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showForm(w http.ResponseWriter, r *http.Request, status int, edit bool, form instanceForm) {
 	layers, err := s.cfg.Instances.Layers(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	title := "New instance"

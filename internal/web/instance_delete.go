@@ -4,12 +4,12 @@ import "net/http"
 
 // instanceDelete stops and deletes an instance once its name has been typed.
 func (s *Server) instanceDelete(w http.ResponseWriter, r *http.Request) {
-	inst, rl, ok := s.instanceFor(w, r, false)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
 	if !rl.canSeeSecrets() {
-		s.fail(w, r, false, http.StatusForbidden, "Only the owner or an administrator may delete this instance.")
+		s.fail(w, r, http.StatusForbidden, "Only the owner or an administrator may delete this instance.")
 		return
 	}
 	if r.PostFormValue("confirm") != inst.Name {
@@ -19,10 +19,10 @@ func (s *Server) instanceDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.cfg.Instances.Delete(r.Context(), inst.Name); err != nil {
 		if status, _, known := classify(err); known {
-			s.fail(w, r, false, status, err.Error())
+			s.fail(w, r, status, err.Error())
 			return
 		}
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.log.Info("instance deleted", "instance", inst.Name, "user", who(r).User.Name)

@@ -8,7 +8,7 @@ import (
 
 // instanceEdit shows the edit form (port, layers, arguments).
 func (s *Server) instanceEdit(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}

@@ -14,7 +14,7 @@ type listPage struct {
 func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 	views, err := s.listViews(r)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "instances", "Instances", listPage{Instances: views})

@@ -12,12 +12,12 @@ import (
 // "data:" event per line, a comment every 15 s to keep proxies from closing
 // the stream. A slow reader loses lines instead of holding up the game's log.
 func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
 	if s.cfg.Logs == nil {
-		s.fail(w, r, false, http.StatusNotFound, "Logs are not available here.")
+		s.fail(w, r, http.StatusNotFound, "Logs are not available here.")
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -56,7 +56,7 @@ func (p formPage) Choices() []layerChoice { return layerChoices(p.Available, p.F
 func (s *Server) instanceNew(w http.ResponseWriter, r *http.Request) {
 	layers, err := s.cfg.Instances.Layers(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	form := instanceForm{Args: "+map c1m1_hotel", ServerCfg: defaultServerCfg}

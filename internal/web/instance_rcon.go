@@ -47,18 +47,20 @@ func rconStatus(err error) (status int, ok bool) {
 // posts it with Accept: application/json and shows the reply in place;
 // without script the form posts and the page reloads.
 func (s *Server) instanceRCON(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
+	// The page's script asks for JSON; its errors then come as JSON too.
 	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	r = withJSON(r, wantJSON)
 	u := who(r).User
 	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, r.PostFormValue("command"))
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		if status, known := rconStatus(err); known {
-			s.fail(w, r, wantJSON, status, err.Error())
+			s.fail(w, r, status, err.Error())
 		} else {
-			s.serverError(w, r, wantJSON, err)
+			s.serverError(w, r, err)
 		}
 		return
 	}

@@ -51,14 +51,14 @@ func (p showPage) LastEvent() int64 {
 // instanceShow is the instance page: state and controls, live players,
 // console log, events, RCON console and (for admins) sharing.
 func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
-	inst, rl, ok := s.instanceFor(w, r, false)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
 	owners, err := s.ownerNames(ctx)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg := showPage{I: s.describe(ctx, inst, rl, owners), LogCap: s.cfg.LogLines, HasLogs: s.cfg.Logs != nil,
@@ -69,11 +69,11 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if pg.Events, err = s.eventViews(r, inst.Name, 0, 50); err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	if pg.History, err = s.cfg.Store.ListRCON(ctx, inst.Name, 20); err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	if len(inst.Layers) > 0 {
@@ -89,7 +89,7 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			pg.Users, err = s.cfg.Store.ListUsers(ctx)
 		}
 		if err != nil {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 	}

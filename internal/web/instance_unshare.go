@@ -7,17 +7,17 @@ import (
 
 // instanceUnshare withdraws a share (admins only).
 func (s *Server) instanceUnshare(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
 	uid, ok := pathID(r, "user")
 	if !ok {
-		s.fail(w, r, false, http.StatusNotFound, "No such account.")
+		s.fail(w, r, http.StatusNotFound, "No such account.")
 		return
 	}
 	if err := s.cfg.Store.UnshareInstance(r.Context(), inst.Name, uid); err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/instances/"+url.PathEscape(inst.Name)+"?done=shared#sharing", http.StatusSeeOther)

@@ -9,7 +9,7 @@ import (
 
 // instanceUpdate saves the edit form. Changes apply at the next start.
 func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r, false)
+	inst, _, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -34,7 +34,7 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, field, ok := classify(err)
 		if !ok {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		form.fail(fieldOr(field, "form"), err.Error())

@@ -21,12 +21,12 @@ type jobsPage struct {
 
 // jobList shows the newest jobs with their state and progress.
 func (s *Server) jobList(w http.ResponseWriter, r *http.Request) {
-	if !s.jobsOn(w, r, false) {
+	if !s.jobsOn(w, r) {
 		return
 	}
 	list, err := s.listJobs(r.Context(), r, 100)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg := jobsPage{Jobs: list, IsAdmin: who(r).User.IsAdmin, State: r.URL.Query().Get("state"), Kind: r.URL.Query().Get("kind"),

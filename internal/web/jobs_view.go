@@ -18,9 +18,9 @@ type jobView = views.Job
 func viewJob(j jobs.Job, names views.Names) jobView { return views.NewJob(j, names) }
 
 // jobsOn answers false (after writing a 404) when the panel has no job queue.
-func (s *Server) jobsOn(w http.ResponseWriter, r *http.Request, api bool) bool {
+func (s *Server) jobsOn(w http.ResponseWriter, r *http.Request) bool {
 	if s.cfg.Jobs == nil {
-		s.fail(w, r, api, http.StatusNotFound, "Background jobs are not set up on this panel.")
+		s.fail(w, r, http.StatusNotFound, "Background jobs are not set up on this panel.")
 		return false
 	}
 	return true
@@ -29,28 +29,28 @@ func (s *Server) jobsOn(w http.ResponseWriter, r *http.Request, api bool) bool {
 // jobFor loads the job named in the path. Administrators see every job,
 // other users only the jobs they asked for; another user's job answers 404
 // exactly like a missing one. On false the response has been written.
-func (s *Server) jobFor(w http.ResponseWriter, r *http.Request, api bool) (jobs.Job, bool) {
-	if !s.jobsOn(w, r, api) {
+func (s *Server) jobFor(w http.ResponseWriter, r *http.Request) (jobs.Job, bool) {
+	if !s.jobsOn(w, r) {
 		return jobs.Job{}, false
 	}
 	raw := r.PathValue("id")
 	id, ok := pathID(r, "id")
 	if !ok {
-		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		s.fail(w, r, http.StatusNotFound, "No job "+raw+".")
 		return jobs.Job{}, false
 	}
 	j, err := s.cfg.Jobs.Get(r.Context(), id)
 	if errors.Is(err, jobs.ErrNotFound) {
-		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		s.fail(w, r, http.StatusNotFound, "No job "+raw+".")
 		return jobs.Job{}, false
 	}
 	if err != nil {
-		s.serverError(w, r, api, err)
+		s.serverError(w, r, err)
 		return jobs.Job{}, false
 	}
 	p := who(r)
 	if !p.User.IsAdmin && j.UserID != p.User.ID {
-		s.fail(w, r, api, http.StatusNotFound, "No job "+raw+".")
+		s.fail(w, r, http.StatusNotFound, "No job "+raw+".")
 		return jobs.Job{}, false
 	}
 	return j, true

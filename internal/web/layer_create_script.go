@@ -10,7 +10,7 @@ import (
 // layerCreateScript stores a new script layer; building it is a separate
 // step (the layer's page has the button).
 func (s *Server) layerCreateScript(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) {
+	if !s.contentOn(w, r) {
 		return
 	}
 	f := layerFormFrom(r)
@@ -24,7 +24,7 @@ func (s *Server) layerCreateScript(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !userError(err) {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		f.fail("script", err.Error())

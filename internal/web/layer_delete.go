@@ -7,7 +7,7 @@ import (
 // layerDelete deletes a layer that no instance lists, after the admin
 // typed its id to confirm.
 func (s *Server) layerDelete(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, false)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -19,7 +19,7 @@ func (s *Server) layerDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.cfg.Content.Delete(r.Context(), li.ID); err != nil {
 		if !userError(err) {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		f.fail("confirm", err.Error())

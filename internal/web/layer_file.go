@@ -28,7 +28,7 @@ type filePage struct {
 // with ?download=1, as a download. The path is confined to the layer by
 // content.OpenFile.
 func (s *Server) layerFile(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, false)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -38,16 +38,16 @@ func (s *Server) layerFile(w http.ResponseWriter, r *http.Request) {
 		gen = li.Newest
 	}
 	if !slices.Contains(li.Generations, gen) {
-		s.fail(w, r, false, http.StatusNotFound, "Layer "+li.ID+" has no generation "+gen+".")
+		s.fail(w, r, http.StatusNotFound, "Layer "+li.ID+" has no generation "+gen+".")
 		return
 	}
 	f, fi, err := content.OpenFile(s.cfg.Root.Overlay(li.ID, gen), rel)
 	if err != nil {
 		if errors.Is(err, content.ErrInvalid) || errors.Is(err, fs.ErrNotExist) {
-			s.fail(w, r, false, http.StatusNotFound, "No file "+rel+" in layer "+li.ID+" generation "+gen+".")
+			s.fail(w, r, http.StatusNotFound, "No file "+rel+" in layer "+li.ID+" generation "+gen+".")
 			return
 		}
-		s.fail(w, r, false, http.StatusNotFound, "Cannot open "+rel+" in layer "+li.ID+".")
+		s.fail(w, r, http.StatusNotFound, "Cannot open "+rel+" in layer "+li.ID+".")
 		s.log.Info("layer file refused", "layer", li.ID, "path", rel, "err", err)
 		return
 	}
@@ -55,7 +55,7 @@ func (s *Server) layerFile(w http.ResponseWriter, r *http.Request) {
 	if q.Get("download") != "1" && isText(rel, fi.Size()) {
 		data, err := io.ReadAll(io.LimitReader(f, maxInline+1))
 		if err != nil {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		if utf8.Valid(data) {
@@ -63,7 +63,7 @@ func (s *Server) layerFile(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 	}

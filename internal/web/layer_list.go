@@ -19,7 +19,7 @@ type layersPage struct {
 
 // layerList shows the content layers.
 func (s *Server) layerList(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) {
+	if !s.contentOn(w, r) {
 		return
 	}
 	s.showLayers(w, r, http.StatusOK, layersPage{Upload: layerForm{Path: "left4dead2/"}})
@@ -29,7 +29,7 @@ func (s *Server) layerList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showLayers(w http.ResponseWriter, r *http.Request, status int, pg layersPage) {
 	layers, err := s.cfg.Content.Layers(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg.Layers, pg.IsAdmin, pg.Workshop = layers, who(r).User.IsAdmin, s.cfg.Workshop != nil && s.cfg.Jobs != nil

@@ -8,7 +8,7 @@ import (
 // layerScriptSave replaces a script layer's script (and, with build=1,
 // queues a build with it).
 func (s *Server) layerScriptSave(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, false)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -16,7 +16,7 @@ func (s *Server) layerScriptSave(w http.ResponseWriter, r *http.Request) {
 	f.Path = "left4dead2/"
 	if _, err := s.cfg.Content.SetScript(r.Context(), li.ID, f.Script); err != nil {
 		if !userError(err) {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		f.fail("script", err.Error())

@@ -65,7 +65,7 @@ func isText(p string, size int64) bool {
 // layerShow shows a layer. ?gen= picks the generation the file browser
 // lists (the newest by default).
 func (s *Server) layerShow(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, false)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -78,7 +78,7 @@ func (s *Server) showLayer(w http.ResponseWriter, r *http.Request, status int, l
 		Workshop: s.cfg.Workshop != nil && s.cfg.Jobs != nil}
 	if g := r.URL.Query().Get("gen"); g != "" {
 		if !slices.Contains(li.Generations, g) {
-			s.fail(w, r, false, http.StatusNotFound, "Layer "+li.ID+" has no generation "+g+".")
+			s.fail(w, r, http.StatusNotFound, "Layer "+li.ID+" has no generation "+g+".")
 			return
 		}
 		pg.Gen = g
@@ -89,7 +89,7 @@ func (s *Server) showLayer(w http.ResponseWriter, r *http.Request, status int, l
 			pg.Truncated, err = true, nil
 		}
 		if err != nil {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		for _, fi := range tree {
@@ -100,7 +100,7 @@ func (s *Server) showLayer(w http.ResponseWriter, r *http.Request, status int, l
 	if li.Kind == store.LayerWorkshop && s.cfg.Workshop != nil {
 		wl, err := s.cfg.Workshop.Layer(ctx, li.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 		for _, it := range wl.ItemRecords {

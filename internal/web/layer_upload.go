@@ -9,7 +9,7 @@ import (
 
 // layerUpload adds an upload to an upload layer as a new generation.
 func (s *Server) layerUpload(w http.ResponseWriter, r *http.Request) {
-	li, ok := s.layerFor(w, r, false)
+	li, ok := s.layerFor(w, r)
 	if !ok {
 		return
 	}
@@ -18,7 +18,7 @@ func (s *Server) layerUpload(w http.ResponseWriter, r *http.Request) {
 	if li.Kind != store.LayerUpload {
 		f.fail("file", "Layer "+li.ID+" is a "+li.Kind+" layer; uploads go into upload layers.")
 	} else if _, err := s.upload(r, &f); err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	if f.Errors != nil {

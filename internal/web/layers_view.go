@@ -65,8 +65,8 @@ func userError(err error) bool {
 // layerFor loads the layer named in the path. Every account may look at
 // layers (they stack them); changing them is for administrators (the
 // routes say so). On false the response has been written.
-func (s *Server) layerFor(w http.ResponseWriter, r *http.Request, api bool) (content.LayerInfo, bool) {
-	if !s.contentOn(w, r, api) {
+func (s *Server) layerFor(w http.ResponseWriter, r *http.Request) (content.LayerInfo, bool) {
+	if !s.contentOn(w, r) {
 		return content.LayerInfo{}, false
 	}
 	id := r.PathValue("id")
@@ -76,11 +76,11 @@ func (s *Server) layerFor(w http.ResponseWriter, r *http.Request, api bool) (con
 		li, err = s.diskLayer(r.Context(), id)
 	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, content.ErrInvalid) {
-		s.fail(w, r, api, http.StatusNotFound, "No layer named "+id+".")
+		s.fail(w, r, http.StatusNotFound, "No layer named "+id+".")
 		return content.LayerInfo{}, false
 	}
 	if err != nil {
-		s.serverError(w, r, api, err)
+		s.serverError(w, r, err)
 		return content.LayerInfo{}, false
 	}
 	return li, true

@@ -28,7 +28,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.cfg.Store.UserByName(r.Context(), name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	hash := s.dummyHash() // same cost for an unknown name as for a real check
@@ -51,7 +51,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cfg.Throttle.Reset(key)
 	if err := s.startSession(r.Context(), w, u); err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.log.Info("login", "user", u.Name, "addr", clientIP(r))

@@ -27,12 +27,12 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginPageData) {
 	tok, err := s.loginCSRF(w, r)
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	n, err := s.cfg.Store.CountUsers(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	d.Token, d.NoUsers, d.Next = tok, n == 0, safeNext(d.Next)

@@ -6,7 +6,7 @@ import "net/http"
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if sess := who(r).Session; sess != nil {
 		if err := s.cfg.Store.DeleteSession(r.Context(), sess.IDHash); err != nil {
-			s.serverError(w, r, false, err)
+			s.serverError(w, r, err)
 			return
 		}
 	}

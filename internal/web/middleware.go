@@ -46,6 +46,7 @@ func stateChanging(method string) bool {
 // CSRF token, then calls the handler.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withJSON(r, rt.api)
 		limit := int64(maxBody)
 		if uploadRoutes[rt.pattern] {
 			limit = s.cfg.MaxUpload + maxBody // the file plus the form's other fields
@@ -53,26 +54,26 @@ func (s *Server) wrap(rt route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		if rt.access == public {
 			if r.Method == http.MethodPost && !s.loginCSRFOK(r) {
-				s.fail(w, r, rt.api, http.StatusForbidden, "The form has expired. Reload the page and try again.")
+				s.fail(w, r, http.StatusForbidden, "The form has expired. Reload the page and try again.")
 				return
 			}
 			rt.handler(w, r)
 			return
 		}
-		p, err := s.authenticate(w, r, rt.api)
+		p, err := s.authenticate(w, r)
 		if err != nil {
 			if !errors.Is(err, errNoCredentials) {
 				s.log.Error("authenticate", "path", r.URL.Path, "err", err)
 			}
 			if rt.api || r.Method != http.MethodGet {
-				s.fail(w, r, rt.api, http.StatusUnauthorized, "Log in first.")
+				s.fail(w, r, http.StatusUnauthorized, "Log in first.")
 				return
 			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		if rt.access == adminOnly && !p.User.IsAdmin {
-			s.fail(w, r, rt.api, http.StatusForbidden, "Only administrators may do this.")
+			s.fail(w, r, http.StatusForbidden, "Only administrators may do this.")
 			return
 		}
 		if uploadRoutes[rt.pattern] && p.Session != nil {
@@ -81,7 +82,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if err := r.ParseMultipartForm(32 << 20); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					s.fail(w, r, rt.api, http.StatusRequestEntityTooLarge, "The upload is larger than the panel accepts ("+bytesize.Format(s.cfg.MaxUpload)+").")
+					s.fail(w, r, http.StatusRequestEntityTooLarge, "The upload is larger than the panel accepts ("+bytesize.Format(s.cfg.MaxUpload)+").")
 					return
 				}
 			}
@@ -95,7 +96,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				sent = r.PostFormValue("csrf_token")
 			}
 			if !auth.EqualSecrets(sent, p.Session.CSRFToken) {
-				s.fail(w, r, rt.api, http.StatusForbidden, "Missing or wrong CSRF token. Reload the page and try again.")
+				s.fail(w, r, http.StatusForbidden, "Missing or wrong CSRF token. Reload the page and try again.")
 				return
 			}
 		}
@@ -107,10 +108,10 @@ var errNoCredentials = errors.New("no credentials")
 
 // authenticate finds the request's principal from a Bearer token (API routes
 // only) or the session cookie.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, api bool) (*principal, error) {
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || !api || !auth.LooksLikeAPIToken(token) {
+		if !ok || !answersJSON(r) || !auth.LooksLikeAPIToken(token) {
 			return nil, errNoCredentials
 		}
 		u, _, err := s.cfg.Store.UserByAPIToken(r.Context(), auth.HashSecret(token))

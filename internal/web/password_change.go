@@ -49,7 +49,7 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) {
 		err = s.startSession(r.Context(), w, p.User)
 	}
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.log.Info("password changed", "user", p.User.Name)

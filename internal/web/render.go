@@ -190,9 +190,9 @@ type apiError struct {
 	Field string `json:"field,omitempty"`
 }
 
-// fail answers an error: JSON for the API, an error page otherwise.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, status int, msg string) {
-	if api {
+// fail answers an error: JSON on API routes, an error page otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if answersJSON(r) {
 		writeJSON(w, status, apiError{Error: msg})
 		return
 	}
@@ -200,7 +200,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, status i
 }
 
 // serverError logs err once and answers 500 without details.
-func (s *Server) serverError(w http.ResponseWriter, r *http.Request, api bool, err error) {
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	s.fail(w, r, api, http.StatusInternalServerError, "Something went wrong on the server; the error has been logged.")
+	s.fail(w, r, http.StatusInternalServerError, "Something went wrong on the server; the error has been logged.")
 }

@@ -19,7 +19,7 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 		_, err = s.cfg.Store.CreateAPIToken(r.Context(), who(r).User.ID, name, hash)
 	}
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.log.Info("API token created", "user", who(r).User.Name, "token", name)

@@ -15,11 +15,11 @@ func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.RevokeAPIToken(r.Context(), who(r).User.ID, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, false, http.StatusNotFound, "No such token.")
+		s.fail(w, r, http.StatusNotFound, "No such token.")
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/account?done=revoked", http.StatusSeeOther)

@@ -37,7 +37,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	s.log.Info("account created", "user", pg.Name, "admin", pg.Admin, "by", who(r).User.Name)

@@ -12,7 +12,7 @@ import (
 func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
-		s.fail(w, r, false, http.StatusNotFound, "No such account.")
+		s.fail(w, r, http.StatusNotFound, "No such account.")
 		return
 	}
 	if id == who(r).User.ID {
@@ -22,11 +22,11 @@ func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
 	err := s.cfg.Store.DeleteUser(r.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.fail(w, r, false, http.StatusNotFound, "No such account.")
+		s.fail(w, r, http.StatusNotFound, "No such account.")
 	case errors.Is(err, store.ErrUserOwnsInstances):
 		s.showUsers(w, r, http.StatusConflict, usersPage{Error: "That account still owns instances: delete them first."})
 	case err != nil:
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 	default:
 		http.Redirect(w, r, "/admin/users?done=user", http.StatusSeeOther)
 	}

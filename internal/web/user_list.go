@@ -23,7 +23,7 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showUsers(w http.ResponseWriter, r *http.Request, status int, pg usersPage) {
 	users, err := s.cfg.Store.ListUsers(r.Context())
 	if err != nil {
-		s.serverError(w, r, false, err)
+		s.serverError(w, r, err)
 		return
 	}
 	pg.Users = users

@@ -12,11 +12,11 @@ import (
 // URLs) to a workshop layer, creating the layer when it is new, and shows
 // the job.
 func (s *Server) workshopAdd(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r, false) || !s.jobsOn(w, r, false) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) {
 		return
 	}
 	if s.cfg.Workshop == nil {
-		s.fail(w, r, false, http.StatusNotFound, "The Steam Workshop is not set up on this panel.")
+		s.fail(w, r, http.StatusNotFound, "The Steam Workshop is not set up on this panel.")
 		return
 	}
 	f := layerFormFrom(r)
@@ -35,7 +35,7 @@ func (s *Server) workshopAdd(w http.ResponseWriter, r *http.Request) {
 		id, err := workshop.EnqueueAdd(r.Context(), s.cfg.Jobs, f.ID, refs, who(r).User.ID)
 		if err != nil {
 			if !userError(err) {
-				s.serverError(w, r, false, err)
+				s.serverError(w, r, err)
 				return
 			}
 			f.fail("refs", err.Error())
