@@ -59,21 +59,21 @@ func (s *Service) checkPort(ctx context.Context, name string, port int) error {
 	// NOTE: the server unit may bind only the configured range
 	// (SocketBindAllow=), so a block outside it could never start.
 	if !s.fits(port) {
-		return invalid("port %d: the instance's block %s does not fit the port range %d-%d (LEFT4ME_PORT_RANGE_START/END; an instance uses its port and the next)",
-			port, blockText(port), s.cfg.PortMin, s.cfg.PortMax)
+		return fieldErr(FieldPort, "the instance's block %s does not fit the port range %d-%d (LEFT4ME_PORT_RANGE_START/END; an instance uses its port and the next)",
+			blockText(port), s.cfg.PortMin, s.cfg.PortMax)
 	}
 	used, err := s.st.UsedPorts(ctx)
 	if err != nil {
 		return err
 	}
 	if o := overlapping(used, name, port); len(o) > 0 {
-		return fmt.Errorf("%w: port %d: the instance's block %s overlaps instance %q's block %s", ErrPortUsed, port, blockText(port), o[0].name, blockText(o[0].port))
+		return fieldKind(FieldPort, ErrPortUsed, "the instance's block %s overlaps instance %q's block %s", blockText(port), o[0].name, blockText(o[0].port))
 	}
 	if !s.portFree(port) {
-		return fmt.Errorf("%w: port %d: the game port is in use on this host by another program", ErrPortUsed, port)
+		return fieldKind(FieldPort, ErrPortUsed, "the game port %d is in use on this host by another program", port)
 	}
 	if !s.udpFree(ClientPort(port)) {
-		return fmt.Errorf("%w: port %d: the client port %d is in use on this host by another program", ErrPortUsed, port, ClientPort(port))
+		return fieldKind(FieldPort, ErrPortUsed, "the client port %d (of the block %s) is in use on this host by another program", ClientPort(port), blockText(port))
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func (s *Service) pickPort(ctx context.Context, skip map[int]bool) (int, error) 
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: no free block of %d ports in %d-%d", ErrPortUsed, BlockSize, s.cfg.PortMin, s.cfg.PortMax)
+	return 0, fieldKind(FieldPort, ErrPortUsed, "no free block of %d ports in %d-%d", BlockSize, s.cfg.PortMin, s.cfg.PortMax)
 }
 
 // checkBlockAtStart refuses to start an instance whose block overlaps the

@@ -27,12 +27,12 @@ func TestExplicitPortIsValidatedAsABlock(t *testing.T) {
 		want error
 		msg  string
 	}{
-		{"block past the range", 27020, 0, ErrInvalid, "port 27020: the instance's block 27020-27021 does not fit the port range 27015-27020"},
-		{"block below the range", 27014, 0, ErrInvalid, "port 27014: the instance's block 27014-27015 does not fit the port range 27015-27020"},
-		{"game port in another block", 27018, 0, ErrPortUsed, `port 27018: the instance's block 27018-27019 overlaps instance "b"'s block 27017-27018`},
-		{"client port is another's game port", 27016, 0, ErrPortUsed, `port 27016: the instance's block 27016-27017 overlaps instance "b"'s block 27017-27018`},
-		{"game port busy on the host", 27019, 27019, ErrPortUsed, "port 27019: the game port is in use on this host"},
-		{"client port busy on the host", 27019, 27020, ErrPortUsed, "port 27019: the client port 27020 is in use on this host"},
+		{"block past the range", 27020, 0, ErrInvalid, "port: the instance's block 27020-27021 does not fit the port range 27015-27020"},
+		{"block below the range", 27014, 0, ErrInvalid, "port: the instance's block 27014-27015 does not fit the port range 27015-27020"},
+		{"game port in another block", 27018, 0, ErrPortUsed, `port: the instance's block 27018-27019 overlaps instance "b"'s block 27017-27018`},
+		{"client port is another's game port", 27016, 0, ErrPortUsed, `port: the instance's block 27016-27017 overlaps instance "b"'s block 27017-27018`},
+		{"game port busy on the host", 27019, 27019, ErrPortUsed, "port: the game port 27019 is in use on this host"},
+		{"client port busy on the host", 27019, 27020, ErrPortUsed, "port: the client port 27020 (of the block 27019-27020) is in use on this host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestPortBlockMessageOfTheDefaultRange(t *testing.T) {
 	f := newFixture(t)
 	svc := NewService(Config{Root: f.root}, f.st, f.sup)
 	_, err := svc.Create(context.Background(), Spec{Name: "x", OwnerID: f.owner, Port: 27999})
-	want := "port 27999: the instance's block 27999-28000 does not fit the port range 27015-27999"
+	want := "port: the instance's block 27999-28000 does not fit the port range 27015-27999"
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
 		t.Errorf("Create on port 27999: %v, want %q", err, want)
 	}

@@ -100,8 +100,9 @@ func NewService(cfg Config, st Store, sup Supervisor) *Service {
 	return s
 }
 
-func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+// existsErr is the refusal of a name another instance has.
+func existsErr(name string) error {
+	return fieldKind(FieldName, ErrExists, "an instance named %q already exists", name)
 }
 
 func fromRecord(r store.Instance) Instance {
@@ -116,9 +117,9 @@ func fromRecord(r store.Instance) Instance {
 func mapStoreErr(name string, port int, err error) error {
 	switch {
 	case errors.Is(err, store.ErrPortConflict):
-		return fmt.Errorf("%w: port %d is used by another instance", ErrPortUsed, port)
+		return fieldKind(FieldPort, ErrPortUsed, "port %d is used by another instance", port)
 	case errors.Is(err, store.ErrConflict):
-		return fmt.Errorf("%w: %q", ErrExists, name)
+		return existsErr(name)
 	case errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("%w: %q", ErrNotFound, name)
 	}
@@ -152,19 +153,19 @@ func (s *Service) List(ctx context.Context) ([]Instance, error) {
 func validateLayerID(id string) error {
 	switch {
 	case id == "":
-		return invalid("layer: empty id")
+		return fieldErr(FieldLayers, "a layer id is empty")
 	case len(id) > 255:
-		return invalid("layer %q: id longer than 255 bytes", id)
+		return fieldErr(FieldLayers, "layer %q: id longer than 255 bytes", id)
 	case strings.HasPrefix(id, "."):
-		return invalid("layer %q: id must not start with '.'", id)
+		return fieldErr(FieldLayers, "layer %q: id must not start with '.'", id)
 	case strings.ContainsAny(id, "/:,\\"):
-		return invalid("layer %q: id must not contain '/', ':', ',' or '\\'", id)
+		return fieldErr(FieldLayers, "layer %q: id must not contain '/', ':', ',' or '\\'", id)
 	case !utf8.ValidString(id):
-		return invalid("layer %q: id is not valid UTF-8", id)
+		return fieldErr(FieldLayers, "layer %q: id is not valid UTF-8", id)
 	}
 	for _, r := range id {
 		if r < 0x20 || r == 0x7f || r == ' ' {
-			return invalid("layer %q: id contains a space or control character", id)
+			return fieldErr(FieldLayers, "layer %q: id contains a space or control character", id)
 		}
 	}
 	return nil
@@ -184,6 +185,9 @@ var managedArgs = map[string]string{
 }
 
 func validateArgs(args []string) error {
+	if n := len(strings.Join(args, " ")); n > MaxArgsLen {
+		return fieldErr(FieldArgs, "%d bytes, more than %d (put long settings in server.cfg)", n, MaxArgsLen)
+	}
 	for i, a := range args {
 		// NOTE: srcds_run re-splits its arguments on whitespace and lets the
 		// shell expand wildcards (docs/srcds.md §8): "+hostport " or
@@ -191,26 +195,26 @@ func validateArgs(args []string) error {
 		if strings.ContainsFunc(a, func(r rune) bool {
 			return unicode.IsSpace(r) || unicode.IsControl(r) || r == '*' || r == '?' || r == '['
 		}) {
-			return invalid("args: argument %d %q contains whitespace, a control character or one of * ? [: srcds_run splits its arguments on whitespace and expands wildcards, so pass each word as an argument of its own (a hostname with spaces belongs in server.cfg)", i+1, a)
+			return fieldErr(FieldArgs, "argument %d %q contains whitespace, a control character or one of * ? [: srcds_run splits its arguments on whitespace and expands wildcards, so pass each word as an argument of its own (a hostname with spaces belongs in server.cfg)", i+1, a)
 		}
 		if why, ok := managedArgs[strings.ToLower(a)]; ok {
-			return invalid("args: argument %d %q is set by left4me (%s)", i+1, a, why)
+			return fieldErr(FieldArgs, "argument %d %q is set by left4me (%s)", i+1, a, why)
 		}
 	}
 	// The overlay package's encoder decides what instance.env can carry.
 	env := overlay.Env{LowerDirs: []string{"/"}, Port: 1, Args: args}
 	if err := env.Validate(); err != nil {
-		return invalid("args: %v", err)
+		return &FieldError{Field: FieldArgs, Err: err}
 	}
 	return nil
 }
 
 func validateServerCfg(text string) error {
 	if len(text) > MaxServerCfg {
-		return invalid("server.cfg: %d bytes, more than %d", len(text), MaxServerCfg)
+		return fieldErr(FieldServerCfg, "%d bytes, more than %d", len(text), MaxServerCfg)
 	}
 	if i := strings.IndexByte(text, 0); i >= 0 {
-		return invalid("server.cfg: NUL byte at offset %d", i)
+		return fieldErr(FieldServerCfg, "NUL byte at offset %d", i)
 	}
 	return nil
 }
@@ -218,22 +222,25 @@ func validateServerCfg(text string) error {
 // checkLayers validates ids and that each has a generation on disk.
 func (s *Service) checkLayers(layers []string) error {
 	if len(layers) >= overlay.MaxLayers {
-		return invalid("layers: %d layers, at most %d fit above the installation", len(layers), overlay.MaxLayers-1)
+		return fieldErr(FieldLayers, "%d layers, at most %d fit above the installation", len(layers), overlay.MaxLayers-1)
 	}
 	for i, id := range layers {
 		if err := validateLayerID(id); err != nil {
 			return err
 		}
 		if slices.Contains(layers[:i], id) {
-			return invalid("layers: %q is listed twice", id)
+			return fieldErr(FieldLayers, "%q is listed twice", id)
 		}
 		if _, err := newestGeneration(s.root.Overlays(), id); err != nil {
+			if errors.Is(err, ErrNoLayer) {
+				return &FieldError{Field: FieldLayers, Err: err}
+			}
 			return err
 		}
 		// A deleted layer keeps its generations only while instances
 		// still name them; GC removes them after the grace period.
 		if _, err := os.Lstat(filepath.Join(s.root.Overlays(), id, deletedMarker)); err == nil {
-			return fmt.Errorf("%w: layer %q was deleted", ErrNoLayer, id)
+			return fieldKind(FieldLayers, ErrNoLayer, "layer %q was deleted", id)
 		}
 	}
 	return nil
@@ -250,14 +257,14 @@ func randomPassword() (string, error) {
 // Create validates spec, writes the instance's files and its record. On any
 // failure nothing of the instance is left behind.
 func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
-	if err := layout.ValidateName(spec.Name); err != nil {
-		return Instance{}, fmt.Errorf("%w: name: %w", ErrInvalid, err)
+	if err := ValidateName(spec.Name); err != nil {
+		return Instance{}, err
 	}
 	if spec.OwnerID <= 0 {
-		return Instance{}, invalid("owner: no owner given")
+		return Instance{}, fieldErr(FieldOwner, "no owner given")
 	}
-	if spec.Port < 0 || spec.Port > 65535 {
-		return Instance{}, invalid("port %d: must be between 1 and 65535 (or 0 to pick one)", spec.Port)
+	if err := validatePort(spec.Port, true); err != nil {
+		return Instance{}, err
 	}
 	if err := s.checkLayers(spec.Layers); err != nil {
 		return Instance{}, err
@@ -275,7 +282,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 	defer unlock()
 
 	if _, err := s.st.InstanceByName(ctx, spec.Name); err == nil {
-		return Instance{}, fmt.Errorf("%w: %q", ErrExists, spec.Name)
+		return Instance{}, existsErr(spec.Name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Instance{}, err
 	}
@@ -321,7 +328,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 				continue
 			}
 			if errors.Is(err, store.ErrNotFound) {
-				return Instance{}, invalid("owner: user %d does not exist", spec.OwnerID)
+				return Instance{}, fieldErr(FieldOwner, "user %d does not exist", spec.OwnerID)
 			}
 			return Instance{}, mapStoreErr(spec.Name, rec.Port, err)
 		}
@@ -388,6 +395,9 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 		return Instance{}, mapStoreErr(name, 0, err)
 	}
 	if u.Port != nil && *u.Port != rec.Port {
+		if err := validatePort(*u.Port, false); err != nil {
+			return Instance{}, err
+		}
 		if err := s.checkPort(ctx, name, *u.Port); err != nil {
 			return Instance{}, err
 		}

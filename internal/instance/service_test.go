@@ -168,7 +168,7 @@ func TestCreateRefusesBadSpecs(t *testing.T) {
 		{"name too long", Spec{Name: strings.Repeat("a", 65), OwnerID: f.owner}, ErrInvalid, "name"},
 		{"no owner", Spec{Name: "x1"}, ErrInvalid, "owner"},
 		{"unknown owner", Spec{Name: "x1b", OwnerID: f.owner + 99}, ErrInvalid, "owner"},
-		{"port too big", Spec{Name: "x2", OwnerID: f.owner, Port: 70000}, ErrInvalid, "port 70000"},
+		{"port too big", Spec{Name: "x2", OwnerID: f.owner, Port: 70000}, ErrInvalid, "port: 70000"},
 		{"negative port", Spec{Name: "x3", OwnerID: f.owner, Port: -1}, ErrInvalid, "port"},
 		{"port of another instance", Spec{Name: "x4", OwnerID: f.owner, Port: 27015}, ErrPortUsed, `instance "taken"`},
 		{"port busy on host", Spec{Name: "x5", OwnerID: f.owner, Port: 27019}, ErrPortUsed, "on this host"},
@@ -182,8 +182,8 @@ func TestCreateRefusesBadSpecs(t *testing.T) {
 		{"managed arg", Spec{Name: "x13", OwnerID: f.owner, Args: []string{"+hostport", "1"}}, ErrInvalid, "+hostport"},
 		{"own port for SourceTV", Spec{Name: "x16", OwnerID: f.owner, Args: []string{"+tv_port", "27020"}}, ErrInvalid, "+tv_port"},
 		{"own client port", Spec{Name: "x17", OwnerID: f.owner, Args: []string{"+ClientPort", "27005"}}, ErrInvalid, "+ClientPort"},
-		{"cfg with NUL", Spec{Name: "x14", OwnerID: f.owner, ServerCfg: "hostname a\x00"}, ErrInvalid, "server.cfg"},
-		{"cfg too large", Spec{Name: "x15", OwnerID: f.owner, ServerCfg: strings.Repeat("a", MaxServerCfg+1)}, ErrInvalid, "server.cfg"},
+		{"cfg with NUL", Spec{Name: "x14", OwnerID: f.owner, ServerCfg: "hostname a\x00"}, ErrInvalid, "server_cfg"},
+		{"cfg too large", Spec{Name: "x15", OwnerID: f.owner, ServerCfg: strings.Repeat("a", MaxServerCfg+1)}, ErrInvalid, "server_cfg"},
 		{"duplicate name", Spec{Name: "taken", OwnerID: f.owner}, ErrExists, `"taken"`},
 	}
 	for _, tt := range tests {
