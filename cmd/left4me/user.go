@@ -10,28 +10,19 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/left4me/left4me/internal/account"
 	"github.com/left4me/left4me/internal/auth"
 	"github.com/left4me/left4me/internal/store"
 )
 
 // adminPasswordEnv supplies the password to user create and user passwd.
 const adminPasswordEnv = "LEFT4ME_ADMIN_PASSWORD"
-
-var userNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$`)
-
-func validateUserName(name string) error {
-	if !userNamePattern.MatchString(name) {
-		return fmt.Errorf("invalid user name %q: use 1-64 characters A-Z, a-z, 0-9, '_', '.', '@' or '-', starting with a letter or digit", name)
-	}
-	return nil
-}
 
 // withApp loads the configuration, opens the app, runs fn and closes it.
 func withApp(ctx context.Context, env *cliEnv, fn func(a *app) error) error {
@@ -131,7 +122,7 @@ func readLine(r *bufio.Reader) (string, error) {
 // of a non-terminal stdin.
 func readPassword(env *cliEnv, given, user string) (string, error) {
 	if pw := given; pw != "" {
-		return pw, auth.CheckPasswordPolicy(pw)
+		return pw, account.ValidatePassword(pw)
 	}
 	r := bufio.NewReader(env.stdin)
 	fd, tty := terminalFd(env.stdin)
@@ -140,7 +131,7 @@ func readPassword(env *cliEnv, given, user string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return pw, auth.CheckPasswordPolicy(pw)
+		return pw, account.ValidatePassword(pw)
 	}
 	fmt.Fprintf(env.stderr, "New password for %s: ", user)
 	pw, err := readSecretLine(fd, r)
@@ -148,7 +139,7 @@ func readPassword(env *cliEnv, given, user string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := auth.CheckPasswordPolicy(pw); err != nil {
+	if err := account.ValidatePassword(pw); err != nil {
 		return "", err
 	}
 	fmt.Fprint(env.stderr, "Repeat it: ")
@@ -171,25 +162,20 @@ func userCreate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	name := pos[0]
-	if err := validateUserName(name); err != nil {
+	// The name before the database and the password prompt: the same rule
+	// and words as the panel's user form (account.ValidateName).
+	if err := account.ValidateName(name); err != nil {
 		return err
 	}
 	return withApp(ctx, env, func(a *app) error {
 		if _, err := a.store.UserByName(ctx, name); err == nil {
-			return fmt.Errorf("user %q already exists", name)
+			return account.Taken(name)
 		}
 		pw, err := readPassword(env, a.cfg.AdminPassword, name)
 		if err != nil {
 			return err
 		}
-		hash, err := auth.HashPassword(pw)
-		if err != nil {
-			return err
-		}
-		if _, err := a.store.CreateUser(ctx, name, hash, *admin); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("user %q already exists", name)
-			}
+		if _, err := account.Create(ctx, a.store, auth.NewHasher(1, 0), name, pw, *admin); err != nil {
 			return err
 		}
 		kind := "user"

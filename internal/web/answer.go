@@ -2,7 +2,14 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+
+	"github.com/left4me/left4me/internal/account"
+	"github.com/left4me/left4me/internal/archive"
+	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/workshop"
 )
 
 // jsonKey marks a request whose answers, errors included, are JSON.
@@ -20,4 +27,81 @@ func answersJSON(r *http.Request) bool {
 // withJSON returns r marked to answer in JSON (json true) or HTML.
 func withJSON(r *http.Request, json bool) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), jsonKey{}, json))
+}
+
+// errorAnswer is how the panel answers an error of a domain package.
+type errorAnswer struct {
+	status int    // the HTTP status
+	field  string // the form and JSON field it concerns, "" for none
+	msg    string // what the user reads
+}
+
+// answerFor is the one mapping from domain errors to answers, for pages and
+// the API alike. ok is false for errors that are the server's fault: those
+// are logged and answered 500 without details (serverError).
+func answerFor(err error) (a errorAnswer, ok bool) {
+	a.msg = err.Error()
+	var ife *instance.FieldError
+	var afe *account.FieldError
+	switch {
+	case errors.As(err, &ife):
+		a.field, a.msg = ife.Field, ife.Err.Error()
+	case errors.As(err, &afe):
+		a.field, a.msg = afe.Field, afe.Err.Error()
+	}
+	switch {
+	case errors.Is(err, instance.ErrExists), errors.Is(err, account.ErrExists), errors.Is(err, instance.ErrPortUsed),
+		errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation):
+		a.status = http.StatusConflict
+	case errors.Is(err, instance.ErrInvalid), errors.Is(err, account.ErrInvalid), errors.Is(err, instance.ErrNoLayer),
+		contentRefusal(err):
+		a.status = http.StatusUnprocessableEntity
+	case errors.Is(err, instance.ErrNotFound):
+		a.status = http.StatusNotFound
+	case errors.Is(err, instance.ErrStopFailed):
+		// The server's failure, but one the operator must read: the unit's
+		// result and what to do (stop again to retry the unmount).
+		a.status = http.StatusBadGateway
+	default:
+		return errorAnswer{status: http.StatusInternalServerError}, false
+	}
+	return a, true
+}
+
+// contentRefusals are the content, archive and Workshop errors about the
+// request (a bad layer id, script, upload or Workshop reference).
+var contentRefusals = []error{content.ErrInvalid, archive.ErrUnknownFormat, archive.ErrBadPrefix, archive.ErrDestExists,
+	archive.ErrUnsafePath, archive.ErrLink, archive.ErrSpecialFile, archive.ErrDuplicate, archive.ErrTooManyFiles,
+	archive.ErrFileTooLarge, archive.ErrTotalTooLarge, archive.ErrRatio, workshop.ErrBadRef, workshop.ErrBadLayerID,
+	workshop.ErrLayerTaken, workshop.ErrWrongApp, workshop.ErrUnavailable}
+
+func contentRefusal(err error) bool {
+	var entry *archive.EntryError
+	for _, e := range contentRefusals {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return errors.As(err, &entry)
+}
+
+// userFault reports whether err is about the request (shown to the user)
+// rather than the server's fault.
+func userFault(err error) bool {
+	_, ok := answerFor(err)
+	return ok
+}
+
+// failErr answers an error of a domain package: its status, message and
+// field (JSON on API routes, the error page otherwise), or a logged 500.
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, err error) {
+	a, ok := answerFor(err)
+	switch {
+	case !ok:
+		s.serverError(w, r, err)
+	case answersJSON(r):
+		writeJSON(w, a.status, apiError{Error: a.msg, Field: a.field})
+	default:
+		s.fail(w, r, a.status, a.msg)
+	}
 }

@@ -15,14 +15,3 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
-
-// apiFailErr answers an error of the instance service with its status and
-// field, or a logged 500.
-func (s *Server) apiFailErr(w http.ResponseWriter, r *http.Request, err error) {
-	status, field, ok := classify(err)
-	if !ok {
-		s.serverError(w, r, err)
-		return
-	}
-	writeJSON(w, status, apiError{Error: err.Error(), Field: field})
-}

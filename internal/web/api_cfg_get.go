@@ -27,7 +27,7 @@ func (s *Server) apiCfgGet(w http.ResponseWriter, r *http.Request) {
 	}
 	text, err := s.cfg.Instances.ServerCfg(r.Context(), inst.Name)
 	if err != nil {
-		s.apiFailErr(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, cfgAnswer(text))

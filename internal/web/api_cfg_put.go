@@ -16,7 +16,7 @@ func (s *Server) apiCfgPut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Instances.SetServerCfg(r.Context(), inst.Name, body.ServerCfg); err != nil {
-		s.apiFailErr(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, cfgAnswer(body.ServerCfg))

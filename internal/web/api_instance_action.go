@@ -15,7 +15,7 @@ func (s *Server) apiInstanceAction(action instance.Action) http.HandlerFunc {
 			return
 		}
 		if err := s.cfg.Instances.Do(r.Context(), action, inst.Name); err != nil {
-			s.apiFailErr(w, r, err)
+			s.failErr(w, r, err)
 			return
 		}
 		s.log.Info("instance "+action.String(), "instance", inst.Name, "user", who(r).User.Name)

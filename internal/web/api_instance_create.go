@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
+
+	"github.com/left4me/left4me/internal/instance"
 )
 
 // createRequest is the body of POST /api/v1/instances.
@@ -23,21 +23,11 @@ func (s *Server) apiInstanceCreate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	form := instanceForm{Name: req.Name, Layers: req.Layers, Args: strings.Join(req.Args, " "), ServerCfg: req.ServerCfg}
-	if req.Port != 0 {
-		form.Port = strconv.Itoa(req.Port)
-	}
-	spec := form.spec(who(r).User.ID)
-	spec.Args = req.Args
-	for _, field := range []string{"name", "port", "args"} {
-		if msg, bad := form.Errors[field]; bad {
-			writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: msg, Field: field})
-			return
-		}
-	}
+	// The service checks every field (FieldError names the one at fault).
+	spec := instance.Spec{Name: req.Name, OwnerID: who(r).User.ID, Port: req.Port, Layers: req.Layers, Args: req.Args, ServerCfg: req.ServerCfg}
 	inst, err := s.cfg.Instances.Create(r.Context(), spec)
 	if err != nil {
-		s.apiFailErr(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	owners := map[int64]string{who(r).User.ID: who(r).User.Name}

@@ -13,7 +13,7 @@ func (s *Server) apiInstanceDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Instances.Delete(r.Context(), inst.Name); err != nil {
-		s.apiFailErr(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	s.log.Info("instance deleted", "instance", inst.Name, "user", who(r).User.Name)

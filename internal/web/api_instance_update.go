@@ -25,13 +25,9 @@ func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	if req.Port != nil && (*req.Port < 1024 || *req.Port > 65535) {
-		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "port: use a number from 1024 to 65535", Field: "port"})
-		return
-	}
 	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args})
 	if err != nil {
-		s.apiFailErr(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	owners, err := s.ownerNames(r.Context())

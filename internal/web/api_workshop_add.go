@@ -32,7 +32,7 @@ func (s *Server) apiWorkshopAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := workshop.EnqueueAdd(r.Context(), s.cfg.Jobs, req.Layer, req.Refs, who(r).User.ID)
 	if err != nil {
-		if !userError(err) && len(req.Refs) > 0 {
+		if !userFault(err) && len(req.Refs) > 0 {
 			s.serverError(w, r, err)
 			return
 		}

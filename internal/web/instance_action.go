@@ -15,7 +15,8 @@ func (s *Server) instanceAction(action instance.Action) http.HandlerFunc {
 			return
 		}
 		if err := s.cfg.Instances.Do(r.Context(), action, inst.Name); err != nil {
-			status, _, known := classify(err)
+			a, known := answerFor(err)
+			status := a.status
 			if !known {
 				// The operator needs the reason (a mount refused, a crash
 				// at start-up); it is logged too.

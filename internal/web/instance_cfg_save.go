@@ -16,12 +16,12 @@ func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
 	}
 	text := strings.ReplaceAll(r.PostFormValue("server_cfg"), "\r\n", "\n")
 	if err := s.cfg.Instances.SetServerCfg(r.Context(), inst.Name, text); err != nil {
-		status, _, known := classify(err)
+		a, known := answerFor(err)
 		if !known {
 			s.serverError(w, r, err)
 			return
 		}
-		s.render(w, r, status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: err.Error(), Warnings: instance.CfgWarnings(text)})
+		s.render(w, r, a.status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: a.msg, Warnings: instance.CfgWarnings(text)})
 		return
 	}
 	if warn := instance.CfgWarnings(text); len(warn) > 0 {

@@ -17,12 +17,11 @@ func (s *Server) instanceCreate(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/instances/"+url.PathEscape(spec.Name)+"?done=created", http.StatusSeeOther)
 			return
 		}
-		status, field, ok := classify(err)
+		status, ok := form.failErr(err)
 		if !ok {
 			s.serverError(w, r, err)
 			return
 		}
-		form.fail(fieldOr(field, "form"), err.Error())
 		s.showForm(w, r, status, false, form)
 		return
 	}
@@ -47,11 +46,4 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, status int, ed
 		pg.Stack = &rep
 	}
 	s.render(w, r, status, "instance_form", title, pg)
-}
-
-func fieldOr(field, def string) string {
-	if field == "" {
-		return def
-	}
-	return field
 }

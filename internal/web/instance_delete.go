@@ -18,11 +18,7 @@ func (s *Server) instanceDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Instances.Delete(r.Context(), inst.Name); err != nil {
-		if status, _, known := classify(err); known {
-			s.fail(w, r, status, err.Error())
-			return
-		}
-		s.serverError(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
 	s.log.Info("instance deleted", "instance", inst.Name, "user", who(r).User.Name)

@@ -15,29 +15,23 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	form := formFromRequest(r)
 	form.Name = inst.Name
-	port, err := parsePort(form.Port)
-	if err == nil && port == 0 {
-		port = inst.Port
-	} else if err != nil {
-		form.fail("port", err.Error())
-	}
-	args, err := splitArgs(form.Args)
+	port, err := instance.ParsePort(form.Port)
 	if err != nil {
-		form.fail("args", err.Error())
-	}
-	if form.Errors != nil {
+		form.failErr(err)
 		s.showForm(w, r, http.StatusUnprocessableEntity, true, form)
 		return
 	}
-	layers := nonNil(form.Layers)
+	if port == 0 { // left empty: keep the port
+		port = inst.Port
+	}
+	layers, args := nonNil(form.Layers), instance.ParseArgs(form.Args)
 	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: &port, Layers: &layers, Args: &args})
 	if err != nil {
-		status, field, ok := classify(err)
+		status, ok := form.failErr(err)
 		if !ok {
 			s.serverError(w, r, err)
 			return
 		}
-		form.fail(fieldOr(field, "form"), err.Error())
 		s.showForm(w, r, status, true, form)
 		return
 	}

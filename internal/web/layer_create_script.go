@@ -23,7 +23,7 @@ func (s *Server) layerCreateScript(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/layers/"+url.PathEscape(f.ID)+"?done=layer", http.StatusSeeOther)
 			return
 		}
-		if !userError(err) {
+		if !userFault(err) {
 			s.serverError(w, r, err)
 			return
 		}

@@ -18,7 +18,7 @@ func (s *Server) layerDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Content.Delete(r.Context(), li.ID); err != nil {
-		if !userError(err) {
+		if !userFault(err) {
 			s.serverError(w, r, err)
 			return
 		}

@@ -15,7 +15,7 @@ func (s *Server) layerScriptSave(w http.ResponseWriter, r *http.Request) {
 	f := layerFormFrom(r)
 	f.Path = "left4dead2/"
 	if _, err := s.cfg.Content.SetScript(r.Context(), li.ID, f.Script); err != nil {
-		if !userError(err) {
+		if !userFault(err) {
 			s.serverError(w, r, err)
 			return
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/store"
-	"github.com/left4me/left4me/internal/workshop"
 )
 
 // layerForm is one of the create forms of the layers page, or the upload
@@ -45,21 +44,6 @@ func layerFormFrom(r *http.Request) layerForm {
 		Single:      r.PostFormValue("single") == "1",
 		Refs:        r.PostFormValue("refs"),
 	}
-}
-
-// userError reports whether err is about the request (shown to the user
-// with 422) rather than the server's fault.
-func userError(err error) bool {
-	var entry *archive.EntryError
-	for _, e := range []error{content.ErrInvalid, archive.ErrUnknownFormat, archive.ErrBadPrefix, archive.ErrDestExists,
-		archive.ErrUnsafePath, archive.ErrLink, archive.ErrSpecialFile, archive.ErrDuplicate, archive.ErrTooManyFiles,
-		archive.ErrFileTooLarge, archive.ErrTotalTooLarge, archive.ErrRatio, workshop.ErrBadRef, workshop.ErrBadLayerID,
-		workshop.ErrLayerTaken, workshop.ErrWrongApp, workshop.ErrUnavailable} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return errors.As(err, &entry)
 }
 
 // layerFor loads the layer named in the path. Every account may look at
@@ -132,7 +116,7 @@ func (s *Server) upload(r *http.Request, f *layerForm) (gen string, err error) {
 	if err != nil {
 		// content.Upload records a new layer only once its first generation
 		// is published, so a refused upload has nothing to undo here.
-		if userError(err) {
+		if userFault(err) {
 			f.fail("file", "Upload refused: "+err.Error())
 			return "", nil
 		}

@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
-	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -102,89 +99,41 @@ func formFromRequest(r *http.Request) instanceForm {
 	}
 }
 
-// parsePort reads an optional port: "" means pick one.
-func parsePort(s string) (int, error) {
-	if s == "" || s == "auto" {
-		return 0, nil
-	}
-	p, err := strconv.Atoi(s)
-	if err != nil || p < 1024 || p > 65535 {
-		return 0, fmt.Errorf("port %q: use a number from 1024 to 65535, or leave it empty to pick a free one", s)
-	}
-	return p, nil
+// formFields are the instance form's fields that show their own error;
+// any other field's error is shown above the form.
+var formFields = map[string]bool{
+	instance.FieldName: true, instance.FieldPort: true, instance.FieldLayers: true,
+	instance.FieldArgs: true, instance.FieldServerCfg: true,
 }
 
-// maxArgsLen bounds the extra arguments line.
-const maxArgsLen = 1024
-
-// splitArgs splits the arguments line on white space.
-func splitArgs(s string) ([]string, error) {
-	if len(s) > maxArgsLen {
-		return nil, fmt.Errorf("arguments are longer than %d characters", maxArgsLen)
+// failErr puts the message of a known error next to its field, or above the
+// form. It returns the answer's status, or false when err is the server's
+// fault.
+func (f *instanceForm) failErr(err error) (int, bool) {
+	a, ok := answerFor(err)
+	if !ok {
+		return 0, false
 	}
-	return strings.Fields(s), nil
+	if !formFields[a.field] {
+		a.field = "form"
+	}
+	f.fail(a.field, a.msg)
+	return a.status, true
 }
 
-// spec validates a create form into a Spec; field errors land in f.Errors.
+// spec reads a create form into a Spec. The name and port are checked here
+// (with the instance package's rules) so one answer shows both; the service
+// checks everything again and the rest.
 func (f *instanceForm) spec(owner int64) instance.Spec {
-	sp := instance.Spec{Name: f.Name, OwnerID: owner, Layers: f.Layers, ServerCfg: f.ServerCfg}
-	if err := layout.ValidateName(f.Name); err != nil {
-		f.fail("name", err.Error())
+	sp := instance.Spec{Name: f.Name, OwnerID: owner, Layers: f.Layers, Args: instance.ParseArgs(f.Args), ServerCfg: f.ServerCfg}
+	if err := instance.ValidateName(f.Name); err != nil {
+		f.failErr(err)
 	}
 	var err error
-	if sp.Port, err = parsePort(f.Port); err != nil {
-		f.fail("port", err.Error())
-	}
-	if sp.Args, err = splitArgs(f.Args); err != nil {
-		f.fail("args", err.Error())
+	if sp.Port, err = instance.ParsePort(f.Port); err != nil {
+		f.failErr(err)
 	}
 	return sp
-}
-
-// classify maps an error of the instance service to an HTTP status and the
-// form field it concerns. ok is false for errors that are the server's fault.
-func classify(err error) (status int, field string, ok bool) {
-	switch {
-	case errors.Is(err, layout.ErrInvalidName):
-		return http.StatusUnprocessableEntity, "name", true
-	case errors.Is(err, instance.ErrExists):
-		return http.StatusConflict, "name", true
-	case errors.Is(err, instance.ErrPortUsed):
-		return http.StatusConflict, "port", true
-	case errors.Is(err, instance.ErrNoLayer):
-		return http.StatusUnprocessableEntity, "layers", true
-	case errors.Is(err, instance.ErrInvalid):
-		return http.StatusUnprocessableEntity, invalidField(err), true
-	case errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation):
-		return http.StatusConflict, "", true
-	case errors.Is(err, instance.ErrNotFound):
-		return http.StatusNotFound, "", true
-	case errors.Is(err, instance.ErrStopFailed):
-		// The server's failure, but one the operator must read: the unit's
-		// result and what to do (stop again to retry the unmount).
-		return http.StatusBadGateway, "", true
-	}
-	return http.StatusInternalServerError, "", false
-}
-
-// invalidField names the form field an ErrInvalid is about. The service
-// words those errors "invalid instance specification: FIELD ...: why".
-func invalidField(err error) string {
-	_, rest, ok := strings.Cut(err.Error(), instance.ErrInvalid.Error()+": ")
-	if !ok {
-		return ""
-	}
-	word := strings.FieldsFunc(rest, func(r rune) bool { return r == ' ' || r == ':' })
-	if len(word) == 0 {
-		return ""
-	}
-	switch word[0] {
-	case "port", "args", "layers", "name":
-		return word[0]
-	case "server.cfg":
-		return "server_cfg"
-	}
-	return ""
 }
 
 // pathID reads a numeric id from the route's path parameter name: digits

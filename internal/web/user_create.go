@@ -3,37 +3,27 @@ package web
 import (
 	"errors"
 	"net/http"
-	"regexp"
 	"strings"
 
-	"github.com/left4me/left4me/internal/auth"
-	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/account"
 )
 
-// userNamePattern is the shape of account names.
-var userNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`)
-
-// userCreate creates an account (admins only).
+// userCreate creates an account (admins only). The rules and their words
+// are the CLI's too (account.Create).
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 	pg := usersPage{Name: strings.TrimSpace(r.PostFormValue("name")), Admin: r.PostFormValue("admin") == "on", Errors: map[string]string{}}
-	password := r.PostFormValue("password")
-	if !userNamePattern.MatchString(pg.Name) {
-		pg.Errors["name"] = "Use 1-32 characters: letters, digits, '.', '_' or '-'."
-	}
-	if err := auth.CheckPasswordPolicy(password); err != nil {
-		pg.Errors["password"] = err.Error()
-	}
-	if len(pg.Errors) > 0 {
-		s.showUsers(w, r, http.StatusUnprocessableEntity, pg)
-		return
-	}
-	hash, err := s.cfg.Hasher.Hash(r.Context(), password)
-	if err == nil {
-		_, err = s.cfg.Store.CreateUser(r.Context(), pg.Name, hash, pg.Admin)
-	}
-	if errors.Is(err, store.ErrConflict) {
-		pg.Errors["name"] = "An account named " + pg.Name + " already exists."
-		s.showUsers(w, r, http.StatusConflict, pg)
+	_, err := account.Create(r.Context(), s.cfg.Store, s.cfg.Hasher, pg.Name, r.PostFormValue("password"), pg.Admin)
+	var fe *account.FieldError
+	if errors.As(err, &fe) {
+		// Both fields are checked, so one form shows every problem.
+		pg.Errors[fe.Field] = fe.Err.Error()
+		if fe.Field == account.FieldName {
+			if perr := account.ValidatePassword(r.PostFormValue("password")); errors.As(perr, &fe) {
+				pg.Errors[fe.Field] = fe.Err.Error()
+			}
+		}
+		a, _ := answerFor(err)
+		s.showUsers(w, r, a.status, pg)
 		return
 	}
 	if err != nil {

@@ -34,7 +34,7 @@ func (s *Server) workshopAdd(w http.ResponseWriter, r *http.Request) {
 	if f.Errors == nil {
 		id, err := workshop.EnqueueAdd(r.Context(), s.cfg.Jobs, f.ID, refs, who(r).User.ID)
 		if err != nil {
-			if !userError(err) {
+			if !userFault(err) {
 				s.serverError(w, r, err)
 				return
 			}

@@ -27,7 +27,7 @@ func (s *Server) workshopRemove(w http.ResponseWriter, r *http.Request) {
 	}
 	n, _, _, err := s.cfg.Workshop.Remove(r.Context(), li.ID, []string{item})
 	if err != nil {
-		if !userError(err) {
+		if !userFault(err) {
 			s.serverError(w, r, err)
 			return
 		}
