@@ -271,7 +271,9 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 	return exitCode(env, c, c.Run(ctx, &venv, args))
 }
 
-// exitCode prints err as "left4me COMMAND: err" and returns the exit code.
+// exitCode prints err as "left4me COMMAND: err" (bad input in one field
+// as "left4me COMMAND VERB: FIELD: why", errorLine) and returns the exit
+// code.
 func exitCode(env *cliEnv, c *Command, err error) int {
 	if err == nil {
 		return 0
@@ -280,7 +282,7 @@ func exitCode(env *cliEnv, c *Command, err error) int {
 	for top.parent != nil && top.parent.parent != nil {
 		top = top.parent
 	}
-	fmt.Fprintf(env.stderr, "%s: %v\n", top.Path(), err)
+	fmt.Fprintln(env.stderr, errorLine(top.Path(), c.Path(), err))
 	if errors.Is(err, errUsage) {
 		return 2
 	}

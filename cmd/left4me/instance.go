@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
-	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -61,8 +60,8 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	// The name first: it is the argument most often wrong, and a bad one
 	// must not be hidden behind another error (nor open the database).
-	if err := layout.ValidateName(pos[0]); err != nil {
-		return fmt.Errorf("%w: name: %w", instance.ErrInvalid, err)
+	if err := instance.ValidateName(pos[0]); err != nil {
+		return err
 	}
 	var cfgText string
 	if *cfgPath != "" {

@@ -211,7 +211,7 @@ func validateArgs(args []string) error {
 
 func validateServerCfg(text string) error {
 	if len(text) > MaxServerCfg {
-		return fieldErr(FieldServerCfg, "%d bytes, more than %d", len(text), MaxServerCfg)
+		return fieldErr(FieldServerCfg, "longer than %d bytes", MaxServerCfg)
 	}
 	if i := strings.IndexByte(text, 0); i >= 0 {
 		return fieldErr(FieldServerCfg, "NUL byte at offset %d", i)
