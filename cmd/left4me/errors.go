@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/left4me/left4me/internal/account"
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 )
 
@@ -16,11 +17,14 @@ import (
 func errorLine(top, verb string, err error) string {
 	var ife *instance.FieldError
 	var afe *account.FieldError
+	var cfe *content.FieldError
 	switch {
 	case errors.As(err, &ife):
 		return fmt.Sprintf("%s: %s: %v", verb, ife.Field, ife.Err)
 	case errors.As(err, &afe):
 		return fmt.Sprintf("%s: %s: %v", verb, afe.Field, afe.Err)
+	case errors.As(err, &cfe):
+		return fmt.Sprintf("%s: %s: %v", verb, cfe.Field, cfe.Err)
 	}
 	return fmt.Sprintf("%s: %v", top, err)
 }

@@ -90,11 +90,12 @@ func startPanel(t *testing.T, f *cliFixture, user string) *panelClient {
 }
 
 // cliFieldError is "left4me CMD SUB: FIELD: message" on the CLI's stderr.
-var cliFieldError = regexp.MustCompile(`^left4me [a-z]+ [a-z]+: ([a-z_]+): (.*)\n$`)
+var cliFieldError = regexp.MustCompile(`^left4me [a-z]+ [a-z-]+: ([a-z_]+): (.*)\n$`)
 
-// formFieldError finds the message a page shows next to a field.
-func formFieldError(page, field string) (string, bool) {
-	m := regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(field) + `-error">([^<]*)</p>`).FindStringSubmatch(page)
+// formFieldError finds the message a page shows next to the field whose
+// input has the HTML id.
+func formFieldError(page, id string) (string, bool) {
+	m := regexp.MustCompile(`<p class="field-error"[^>]* id="` + regexp.QuoteMeta(id) + `-error">([^<]*)</p>`).FindStringSubmatch(page)
 	if m == nil {
 		return "", false
 	}
@@ -105,7 +106,7 @@ func formFieldError(page, field string) (string, bool) {
 // the panel's HTML forms and the JSON API, all on one state root and
 // database: each names the same field with the same message, answers with
 // the same status class, and creates nothing. Account names have no API
-// route; they are checked through the CLI and the form.
+// route, nor have layers; those are checked through the CLI and the form.
 func TestSameFieldErrorEverywhere(t *testing.T) {
 	f := newCLIFixture(t)
 	f.env["LEFT4ME_PORT_RANGE_START"] = "41215"
@@ -134,6 +135,7 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 		form   request // url-encoded body
 		api    request // JSON body; path "" when there is no API route
 		field  string
+		htmlID string // of the field's input on the form's page, when not the field
 		status int
 		want   string // part of the message, so agreeing on a wrong one fails
 	}{
@@ -141,67 +143,77 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 			[]string{"instance", "create", "Bad.Name", "--owner", "root"}, "",
 			request{"POST", "/instances", "name=Bad.Name"},
 			request{"POST", "/api/v1/instances", `{"name": "Bad.Name"}`},
-			"name", http.StatusUnprocessableEntity, `invalid instance name "Bad.Name"`},
+			"name", "", http.StatusUnprocessableEntity, `invalid instance name "Bad.Name"`},
 		{"name of another instance",
 			[]string{"instance", "create", "alpha", "--owner", "root"}, "",
 			request{"POST", "/instances", "name=alpha"},
 			request{"POST", "/api/v1/instances", `{"name": "alpha"}`},
-			"name", http.StatusConflict, `an instance named "alpha" already exists`},
+			"name", "", http.StatusConflict, `an instance named "alpha" already exists`},
 		{"port outside the range",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", "80"}, "",
 			request{"POST", "/instances", "name=fresh&port=80"},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "port": 80}`},
-			"port", http.StatusUnprocessableEntity, "the instance's block 80-81 does not fit the port range 41215-41299"},
+			"port", "", http.StatusUnprocessableEntity, "the instance's block 80-81 does not fit the port range 41215-41299"},
 		{"port that is no port",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", "70000"}, "",
 			request{"POST", "/instances", "name=fresh&port=70000"},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "port": 70000}`},
-			"port", http.StatusUnprocessableEntity, "70000 is not a port number"},
+			"port", "", http.StatusUnprocessableEntity, "70000 is not a port number"},
 		{"port of another instance",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", taken}, "",
 			request{"POST", "/instances", "name=fresh&port=" + taken},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "port": ` + taken + `}`},
-			"port", http.StatusConflict, `overlaps instance "alpha"'s block`},
+			"port", "", http.StatusConflict, `overlaps instance "alpha"'s block`},
 		{"port of an update",
 			[]string{"instance", "update", "alpha", "--port", "80"}, "",
 			request{"POST", "/instances/alpha/edit", "port=80"},
 			request{"PATCH", "/api/v1/instances/alpha", `{"port": 80}`},
-			"port", http.StatusUnprocessableEntity, "does not fit the port range"},
+			"port", "", http.StatusUnprocessableEntity, "does not fit the port range"},
 		{"argument set by left4me",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--", "+map", "c1m1_hotel", "+hostport", "1"}, "",
 			request{"POST", "/instances", "name=fresh&args=" + url.QueryEscape("+map c1m1_hotel +hostport 1")},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "args": ["+map", "c1m1_hotel", "+hostport", "1"]}`},
-			"args", http.StatusUnprocessableEntity, `argument 3 "+hostport" is set by left4me`},
+			"args", "", http.StatusUnprocessableEntity, `argument 3 "+hostport" is set by left4me`},
 		{"arguments too long",
 			append([]string{"instance", "create", "fresh", "--owner", "root", "--"}, strings.Fields(strings.Repeat("+x ", 400))...), "",
 			request{"POST", "/instances", "name=fresh&args=" + url.QueryEscape(strings.Repeat("+x ", 400))},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "args": ["` + strings.Join(strings.Fields(strings.Repeat("+x ", 400)), `", "`) + `"]}`},
-			"args", http.StatusUnprocessableEntity, "more than 1024"},
+			"args", "", http.StatusUnprocessableEntity, "more than 1024"},
 		{"server.cfg with a NUL byte",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--cfg", "-"}, "hostname a\x00",
 			request{"POST", "/instances", "name=fresh&server_cfg=" + url.QueryEscape("hostname a\x00")},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "server_cfg": "hostname a\u0000"}`},
-			"server_cfg", http.StatusUnprocessableEntity, "NUL byte at offset 10"},
+			"server_cfg", "", http.StatusUnprocessableEntity, "NUL byte at offset 10"},
 		{"missing layer",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--layer", "maps", "--layer", "nope"}, "",
 			request{"POST", "/instances", "name=fresh&layers=maps&layers=nope"},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "layers": ["maps", "nope"]}`},
-			"layers", http.StatusUnprocessableEntity, `layer "nope" has no generation`},
+			"layers", "", http.StatusUnprocessableEntity, `layer "nope" has no generation`},
 		{"layer twice",
 			[]string{"instance", "update", "alpha", "--layer", "maps", "--layer", "maps"}, "",
 			request{"POST", "/instances/alpha/edit", "layers=maps&layers=maps"},
 			request{"PATCH", "/api/v1/instances/alpha", `{"layers": ["maps", "maps"]}`},
-			"layers", http.StatusUnprocessableEntity, `"maps" is listed twice`},
+			"layers", "", http.StatusUnprocessableEntity, `"maps" is listed twice`},
+		{"content layer id",
+			[]string{"overlay", "create-script", "Bad!", "--script", "-"}, "echo hi\n",
+			request{"POST", "/layers/script", "id=Bad%21&script=echo+hi"},
+			request{},
+			"id", "s-id", http.StatusUnprocessableEntity, `invalid layer id "Bad!"`},
+		{"empty script",
+			[]string{"overlay", "create-script", "fine", "--script", "-"}, "  \n",
+			request{"POST", "/layers/script", "id=fine&script=+"},
+			request{},
+			"script", "s-script", http.StatusUnprocessableEntity, "empty"},
 		{"user name",
 			[]string{"user", "create", "a b"}, "long enough password\n",
 			request{"POST", "/admin/users", "name=a+b&password=long+enough+password"},
 			request{},
-			"name", http.StatusUnprocessableEntity, `invalid user name "a b"`},
+			"name", "", http.StatusUnprocessableEntity, `invalid user name "a b"`},
 		{"name of another user",
 			[]string{"user", "create", "root"}, "long enough password\n",
 			request{"POST", "/admin/users", "name=root&password=long+enough+password"},
 			request{},
-			"name", http.StatusConflict, `user "root" already exists`},
+			"name", "", http.StatusConflict, `user "root" already exists`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +228,11 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 			}
 
 			status, page := c.send(tt.form.method, tt.form.path, "application/x-www-form-urlencoded", tt.form.body+"&csrf_token="+c.csrf)
-			shown, ok := formFieldError(page, field)
+			id := field
+			if tt.htmlID != "" {
+				id = tt.htmlID
+			}
+			shown, ok := formFieldError(page, id)
 			if status != tt.status || !ok || shown != msg {
 				t.Errorf("form: %d, next to %q: %q (found %v); want %d and %q", status, field, shown, ok, tt.status, msg)
 			}
@@ -233,6 +249,9 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 				t.Errorf("API: %d %+v; want %d, field %q, error %q", status, ae, tt.status, field, msg)
 			}
 		})
+	}
+	if out := f.must(t, "", "overlay", "list"); strings.Contains(out, "fine") {
+		t.Errorf("a refused layer is listed:\n%s", out)
 	}
 	// Nothing was half-created, and alpha kept its port and layers.
 	for _, p := range []string{f.root.Instance("fresh"), f.root.Runtime("fresh"), f.root.Instance("Bad.Name")} {

@@ -84,7 +84,7 @@ var layerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 // entry of L4D2_LOWERDIRS).
 func ValidateLayerID(id string) error {
 	if !layerIDPattern.MatchString(id) {
-		return fmt.Errorf("%w layer id %q: use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit", ErrInvalid, id)
+		return &FieldError{Field: FieldID, Err: fmt.Errorf("invalid layer id %q: use 1-64 characters a-z, 0-9, '_' or '-', starting with a letter or digit", id)}
 	}
 	return nil
 }
@@ -95,11 +95,11 @@ const MaxScript = 256 << 10
 func validateScript(script string) error {
 	switch {
 	case strings.TrimSpace(script) == "":
-		return fmt.Errorf("%w script: empty", ErrInvalid)
+		return &FieldError{Field: FieldScript, Err: errors.New("empty")}
 	case len(script) > MaxScript:
-		return fmt.Errorf("%w script: %d bytes, at most %d", ErrInvalid, len(script), MaxScript)
+		return &FieldError{Field: FieldScript, Err: fmt.Errorf("longer than %d bytes", MaxScript)}
 	case strings.ContainsRune(script, 0):
-		return fmt.Errorf("%w script: contains a NUL byte", ErrInvalid)
+		return &FieldError{Field: FieldScript, Err: errors.New("contains a NUL byte")}
 	}
 	return nil
 }
@@ -215,7 +215,7 @@ func (s *Service) checkNoDeletedLeftover(id string) error {
 	if _, err := os.Lstat(filepath.Join(dir, DeletedMarker)); err == nil {
 		gens, _ := layout.Generations(dir)
 		if len(gens) > 0 {
-			return fmt.Errorf("%w layer id %q: a deleted layer of that name still has generations in use; pick another id or wait for garbage collection", ErrInvalid, id)
+			return &FieldError{Field: FieldID, Err: fmt.Errorf("layer id %q: a deleted layer of that name still has generations in use; pick another id or wait for garbage collection", id)}
 		}
 		if err := RemoveTree(dir); err != nil {
 			return err

@@ -43,11 +43,14 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 	a.msg = err.Error()
 	var ife *instance.FieldError
 	var afe *account.FieldError
+	var cfe *content.FieldError
 	switch {
 	case errors.As(err, &ife):
 		a.field, a.msg = ife.Field, ife.Err.Error()
 	case errors.As(err, &afe):
 		a.field, a.msg = afe.Field, afe.Err.Error()
+	case errors.As(err, &cfe):
+		a.field, a.msg = cfe.Field, cfe.Err.Error()
 	}
 	switch {
 	case errors.Is(err, instance.ErrExists), errors.Is(err, account.ErrExists), errors.Is(err, instance.ErrPortUsed),

@@ -23,11 +23,10 @@ func (s *Server) layerCreateScript(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/layers/"+url.PathEscape(f.ID)+"?done=layer", http.StatusSeeOther)
 			return
 		}
-		if !userFault(err) {
+		if !f.failErr(err, "script") {
 			s.serverError(w, r, err)
 			return
 		}
-		f.fail("script", err.Error())
 	}
 	s.showLayers(w, r, http.StatusUnprocessableEntity, layersPage{Script: f, Upload: layerForm{Path: "left4dead2/"}})
 }

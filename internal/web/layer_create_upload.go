@@ -16,7 +16,7 @@ func (s *Server) layerCreateUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	f := layerFormFrom(r)
 	if err := content.ValidateLayerID(f.ID); err != nil {
-		f.fail("id", err.Error())
+		f.failErr(err, "id")
 	} else if exists, err := s.layerExists(r.Context(), f.ID); err != nil {
 		s.serverError(w, r, err)
 		return

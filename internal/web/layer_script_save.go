@@ -15,11 +15,10 @@ func (s *Server) layerScriptSave(w http.ResponseWriter, r *http.Request) {
 	f := layerFormFrom(r)
 	f.Path = "left4dead2/"
 	if _, err := s.cfg.Content.SetScript(r.Context(), li.ID, f.Script); err != nil {
-		if !userFault(err) {
+		if !f.failErr(err, "script") {
 			s.serverError(w, r, err)
 			return
 		}
-		f.fail("script", err.Error())
 		s.showLayer(w, r, http.StatusUnprocessableEntity, li, f)
 		return
 	}

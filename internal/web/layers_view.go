@@ -33,6 +33,25 @@ func (f *layerForm) fail(field, msg string) {
 	}
 }
 
+// failErr puts the message of a request's error next to its field (def
+// when the error names none). It returns false when err is the server's
+// fault; then nothing is recorded.
+func (f *layerForm) failErr(err error, def string) bool {
+	a, ok := answerFor(err)
+	if !ok {
+		return false
+	}
+	f.fail(fieldOr(a.field, def), a.msg)
+	return true
+}
+
+func fieldOr(field, def string) string {
+	if field == "" {
+		return def
+	}
+	return field
+}
+
 // layerFormFrom reads the fields every layer form may carry.
 func layerFormFrom(r *http.Request) layerForm {
 	return layerForm{
