@@ -184,6 +184,11 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 			request{"POST", "/instances", "name=fresh&server_cfg=" + url.QueryEscape("hostname a\x00")},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "server_cfg": "hostname a\u0000"}`},
 			"server_cfg", "", http.StatusUnprocessableEntity, "NUL byte at offset 10"},
+		{"server.cfg of an instance",
+			[]string{"instance", "cfg", "alpha", "--set", "-"}, "hostname a\x00",
+			request{"POST", "/instances/alpha/cfg", "server_cfg=" + url.QueryEscape("hostname a\x00")},
+			request{"PUT", "/api/v1/instances/alpha/cfg", `{"server_cfg": "hostname a\u0000"}`},
+			"server_cfg", "", http.StatusUnprocessableEntity, "NUL byte at offset 10"},
 		{"missing layer",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--layer", "maps", "--layer", "nope"}, "",
 			request{"POST", "/instances", "name=fresh&layers=maps&layers=nope"},
@@ -264,6 +269,9 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 	}
 	if out := f.must(t, "", "instance", "show", "alpha", "--json"); !strings.Contains(out, `"port": `+taken) || !strings.Contains(out, `"layers": []`) {
 		t.Errorf("alpha changed by refused updates:\n%s", out)
+	}
+	if out := f.must(t, "", "instance", "cfg", "alpha"); strings.Contains(out, "hostname a") {
+		t.Errorf("alpha's server.cfg changed by refused saves:\n%q", out)
 	}
 	if out := f.must(t, "", "user", "list"); strings.Contains(out, "a b") {
 		t.Errorf("a refused account is listed:\n%s", out)

@@ -10,7 +10,10 @@ import (
 type cfgPage struct {
 	Name  string
 	Text  string
-	Error string
+	Error string // about the page as a whole (the instance is busy, ...)
+	// TextError is about the text itself (instance.FieldServerCfg); it
+	// is shown next to it.
+	TextError string
 	// Warnings say what left4me changes when it stages the text (an
 	// rcon_password line is commented out: instance.CfgWarnings).
 	Warnings []string

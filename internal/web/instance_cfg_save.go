@@ -21,7 +21,11 @@ func (s *Server) instanceCfgSave(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		s.render(w, r, a.status, "instance_cfg", "server.cfg of "+inst.Name, cfgPage{Name: inst.Name, Text: text, Error: a.msg, Warnings: instance.CfgWarnings(text)})
+		pg := cfgPage{Name: inst.Name, Text: text, Error: a.msg, Warnings: instance.CfgWarnings(text)}
+		if a.field == instance.FieldServerCfg {
+			pg.Error, pg.TextError = "", a.msg
+		}
+		s.render(w, r, a.status, "instance_cfg", "server.cfg of "+inst.Name, pg)
 		return
 	}
 	if warn := instance.CfgWarnings(text); len(warn) > 0 {
