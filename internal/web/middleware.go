@@ -65,7 +65,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			if !errors.Is(err, errNoCredentials) {
 				s.log.Error("authenticate", "path", r.URL.Path, "err", err)
 			}
-			if rt.api || r.Method != http.MethodGet {
+			if answersJSON(r) || r.Method != http.MethodGet {
 				s.fail(w, r, http.StatusUnauthorized, "Log in first.")
 				return
 			}
