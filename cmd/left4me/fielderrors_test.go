@@ -159,6 +159,11 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 			request{"POST", "/instances", "name=fresh&port=70000"},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "port": 70000}`},
 			"port", "", http.StatusUnprocessableEntity, "70000 is not a port number"},
+		{"port that is not a number",
+			[]string{"instance", "create", "fresh", "--owner", "root", "--port", "27O15"}, "",
+			request{"POST", "/instances", "name=fresh&port=27O15"},
+			request{}, // a JSON number cannot be misspelt
+			"port", "", http.StatusUnprocessableEntity, `"27O15" is not a number`},
 		{"port of another instance",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", taken}, "",
 			request{"POST", "/instances", "name=fresh&port=" + taken},

@@ -46,7 +46,7 @@ func readInput(env *cliEnv, path string) (string, error) {
 func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
 	owner := fs.String("owner", "", "the user who owns the instance (required)")
-	port := fs.Int("port", 0, "game port (UDP) and RCON port (TCP); 0 picks a free one from the range")
+	portText := fs.String("port", "", "game port (UDP) and RCON port (TCP); empty, 0 or auto picks a free one from the range")
 	var layers stringList
 	fs.Var(&layers, "layer", "a content layer id, uppermost first; repeat for more")
 	cfgPath := fs.String("cfg", "", "server.cfg to use: a file, or - for stdin")
@@ -63,6 +63,12 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := instance.ValidateName(pos[0]); err != nil {
 		return err
 	}
+	// Read as the panel's form reads it, so "27O15" is refused in the
+	// same words.
+	port, err := instance.ParsePort(*portText)
+	if err != nil {
+		return err
+	}
 	var cfgText string
 	if *cfgPath != "" {
 		if cfgText, err = readInput(env, *cfgPath); err != nil {
@@ -72,10 +78,10 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	return withApp(ctx, env, func(a *app) error {
 		u, err := a.store.UserByName(ctx, *owner)
 		if err != nil {
-			return fmt.Errorf("owner: %w", userErr(*owner, err))
+			return &instance.FieldError{Field: instance.FieldOwner, Err: userErr(*owner, err)}
 		}
 		in, err := a.svc.Create(ctx, instance.Spec{
-			Name: pos[0], OwnerID: u.ID, Port: *port,
+			Name: pos[0], OwnerID: u.ID, Port: port,
 			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText,
 		})
 		if err != nil {
@@ -88,7 +94,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 
 func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
-	port := fs.Int("port", 0, "new port")
+	portText := fs.String("port", "", "new port")
 	var layers stringList
 	fs.Var(&layers, "layer", "replace the layers with these, uppermost first; repeat for more")
 	noLayers := fs.Bool("no-layers", false, "remove every layer")
@@ -104,8 +110,12 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var u instance.Update
-	if *port != 0 {
-		u.Port = port
+	port, err := instance.ParsePort(*portText)
+	if err != nil {
+		return err
+	}
+	if port != 0 {
+		u.Port = &port
 	}
 	switch {
 	case *noLayers && len(layers) > 0:
