@@ -69,6 +69,8 @@ type Spec struct {
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.
+// Bad input in one field is a *FieldError (validate.go), which is
+// ErrInvalid and, where it says so, ErrExists, ErrPortUsed or ErrNoLayer.
 var (
 	ErrNotFound = errors.New("instance not found")
 	ErrExists   = errors.New("instance already exists")
