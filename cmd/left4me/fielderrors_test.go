@@ -69,9 +69,8 @@ func startPanel(t *testing.T, f *cliFixture, user string) *panelClient {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	env := &cliEnv{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: envFunc(f.env)}
 	go func() {
-		done <- servePanel(ctx, cfg, panelOptions{Listen: "127.0.0.1:0", Ready: func(u string) { ready <- u }, Env: env}, setup)
+		done <- servePanel(ctx, cfg, panelOptions{Listen: "127.0.0.1:0", Ready: func(u string) { ready <- u }}, setup)
 	}()
 	select {
 	case c.base = <-ready:
