@@ -9,6 +9,7 @@ import (
 	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -59,7 +60,11 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 	case errors.Is(err, instance.ErrInvalid), errors.Is(err, account.ErrInvalid), errors.Is(err, instance.ErrNoLayer),
 		contentRefusal(err):
 		a.status = http.StatusUnprocessableEntity
-	case errors.Is(err, instance.ErrNotFound):
+	case errors.Is(err, rcon.ErrInvalid):
+		a.status, a.field = http.StatusUnprocessableEntity, "command"
+	case errors.Is(err, rcon.ErrNotRunning):
+		a.status = http.StatusConflict
+	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable):
 		a.status = http.StatusNotFound
 	case errors.Is(err, instance.ErrStopFailed):
 		// The server's failure, but one the operator must read: the unit's

@@ -12,6 +12,7 @@ import (
 	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/rcon"
 )
 
 // TestAnswerFor pins the one mapping from domain errors to HTTP answers.
@@ -33,6 +34,9 @@ func TestAnswerFor(t *testing.T) {
 		{"busy", instance.ErrBusy, http.StatusConflict, "", ""},
 		{"port block taken at start", fmt.Errorf("%w: start x", instance.ErrPortUsed), http.StatusConflict, "", ""},
 		{"stop failed", instance.ErrStopFailed, http.StatusBadGateway, "", ""},
+		{"bad console command", fmt.Errorf("send: %w", rcon.ErrInvalid), http.StatusUnprocessableEntity, "command", ""},
+		{"console of a stopped instance", fmt.Errorf("alpha is %w", rcon.ErrNotRunning), http.StatusConflict, "", ""},
+		{"no console here", rcon.ErrUnavailable, http.StatusNotFound, "", ""},
 	}
 	for _, tt := range tests {
 		a, ok := answerFor(tt.err)

@@ -26,12 +26,7 @@ func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
 	u := who(r).User
 	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, req.Command)
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
-		status, known := rconStatus(err)
-		if !known {
-			s.serverError(w, r, err)
-			return
-		}
-		writeJSON(w, status, apiError{Error: err.Error(), Field: "command"})
+		s.failErr(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, replyOf(e))

@@ -29,20 +29,6 @@ func (s *Server) console() *rcon.Console {
 	return rcon.New(s.cfg.Console, s.cfg.Instances, s.cfg.Store)
 }
 
-// rconStatus maps the console's errors to HTTP statuses; ok is false for
-// an error that is the server's (500, logged).
-func rconStatus(err error) (status int, ok bool) {
-	switch {
-	case errors.Is(err, rcon.ErrInvalid):
-		return http.StatusUnprocessableEntity, true
-	case errors.Is(err, rcon.ErrNotRunning):
-		return http.StatusConflict, true
-	case errors.Is(err, rcon.ErrUnavailable):
-		return http.StatusNotFound, true
-	}
-	return http.StatusInternalServerError, false
-}
-
 // instanceRCON sends a console command from the page. The page's script
 // posts it with Accept: application/json and shows the reply in place;
 // without script the form posts and the page reloads.
@@ -57,11 +43,7 @@ func (s *Server) instanceRCON(w http.ResponseWriter, r *http.Request) {
 	u := who(r).User
 	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, r.PostFormValue("command"))
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
-		if status, known := rconStatus(err); known {
-			s.fail(w, r, status, err.Error())
-		} else {
-			s.serverError(w, r, err)
-		}
+		s.failErr(w, r, err)
 		return
 	}
 	if wantJSON {
