@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	sddbus "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
 )
@@ -31,10 +31,17 @@ func UnitName(name string) string { return UnitPrefix + name + UnitSuffix }
 // Supervisor starts, stops and inspects instance units over the system bus.
 // It connects on first use and reconnects when the connection dropped (for
 // example after dbus or systemd was restarted). It is safe for concurrent use.
+//
+// It speaks to systemd over one private connection of its own (bus.go)
+// rather than go-systemd's pair of connections: each job waits for its own
+// unit's JobRemoved signal only, so a hundred CLI commands started at once
+// do not each receive and decode every other command's signals, and a
+// status is a ListUnitsByNames answer, not every property of the unit
+// (docs/lifecycle.md, "Many instances on one host").
 type Supervisor struct {
 	mu   sync.Mutex
-	conn *sddbus.Conn
-	dial func(context.Context) (*sddbus.Conn, error)
+	bus  *bus
+	dial func(context.Context) (*dbus.Conn, error)
 }
 
 var _ instance.Supervisor = (*Supervisor)(nil)
@@ -42,65 +49,56 @@ var _ instance.Supervisor = (*Supervisor)(nil)
 // NewSupervisor returns a Supervisor for the system bus. It does not connect
 // yet, so commands that never touch a unit work without systemd.
 func NewSupervisor() *Supervisor {
-	return &Supervisor{dial: sddbus.NewSystemConnectionContext}
+	return &Supervisor{dial: dialSystemBus}
 }
 
 // Close closes the bus connection, if any.
 func (s *Supervisor) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn != nil {
-		s.conn.Close()
-		s.conn = nil
+	if s.bus != nil {
+		s.bus.close()
+		s.bus = nil
 	}
 	return nil
 }
 
 // connection returns a live connection, dialling a new one when there is
 // none or the old one was closed.
-func (s *Supervisor) connection(ctx context.Context) (*sddbus.Conn, error) {
+func (s *Supervisor) connection(ctx context.Context) (*bus, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn != nil && s.conn.Connected() {
-		return s.conn, nil
+	if s.bus != nil && s.bus.conn.Connected() {
+		return s.bus, nil
 	}
-	if s.conn != nil {
-		s.conn.Close()
-		s.conn = nil
+	if s.bus != nil {
+		s.bus.close()
+		s.bus = nil
 	}
 	c, err := s.dial(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect to systemd over the system bus: %w", err)
 	}
-	s.conn = c
-	return c, nil
+	s.bus = newBus(c)
+	return s.bus, nil
 }
 
-// jobFunc is one of the Conn's *UnitContext job methods.
-type jobFunc func(c *sddbus.Conn, ctx context.Context, unit, mode string, ch chan<- string) (int, error)
-
-// runJob queues a job for unit and waits for its result.
-func (s *Supervisor) runJob(ctx context.Context, verb, name string, fn jobFunc) error {
+// runJob queues a job (the Manager's method, e.g. "StartUnit") for the
+// instance's unit and waits for its result.
+func (s *Supervisor) runJob(ctx context.Context, verb, name, method string) error {
 	if err := layout.ValidateName(name); err != nil {
 		return err
 	}
 	unit := UnitName(name)
-	c, err := s.connection(ctx)
+	b, err := s.connection(ctx)
 	if err != nil {
 		return err
 	}
-	// Buffered: systemd's answer must not block the library's signal
-	// dispatch if we stopped waiting (ctx done).
-	ch := make(chan string, 1)
-	if _, err := fn(c, ctx, unit, "replace", ch); err != nil {
+	result, err := b.job(ctx, method, unit)
+	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, unit, err)
 	}
-	select {
-	case result := <-ch:
-		return jobError(verb, unit, result)
-	case <-ctx.Done():
-		return fmt.Errorf("%s %s: waiting for the job: %w", verb, unit, ctx.Err())
-	}
+	return jobError(verb, unit, result)
 }
 
 // jobError turns a job result into nil ("done") or an error explaining it.
@@ -135,23 +133,23 @@ func (s *Supervisor) Start(ctx context.Context, name string) error {
 	// reset it so an operator's explicit start is not refused. polkit may
 	// not grant reset-failed; then the start reports the real problem.
 	if st, err := s.Status(ctx, name); err == nil && st.State == instance.Failed {
-		if c, err := s.connection(ctx); err == nil {
-			_ = c.ResetFailedUnitContext(ctx, UnitName(name))
+		if b, err := s.connection(ctx); err == nil {
+			_ = b.manager(ctx, "ResetFailedUnit", UnitName(name)).Store()
 		}
 	}
-	return s.runJob(ctx, "start", name, (*sddbus.Conn).StartUnitContext)
+	return s.runJob(ctx, "start", name, "StartUnit")
 }
 
 // Stop stops the instance's unit and waits until it is inactive, including
 // ExecStopPost (which unmounts the overlay). Stopping an inactive unit
 // succeeds.
 func (s *Supervisor) Stop(ctx context.Context, name string) error {
-	return s.runJob(ctx, "stop", name, (*sddbus.Conn).StopUnitContext)
+	return s.runJob(ctx, "stop", name, "StopUnit")
 }
 
 // Restart restarts the instance's unit (starting it if it is stopped).
 func (s *Supervisor) Restart(ctx context.Context, name string) error {
-	return s.runJob(ctx, "restart", name, (*sddbus.Conn).RestartUnitContext)
+	return s.runJob(ctx, "restart", name, "RestartUnit")
 }
 
 // Status reports the unit's state and when it last changed.
@@ -160,27 +158,31 @@ func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, 
 		return instance.Status{}, err
 	}
 	unit := UnitName(name)
-	c, err := s.connection(ctx)
+	b, err := s.connection(ctx)
 	if err != nil {
 		return instance.Status{}, err
 	}
-	props, err := c.GetUnitPropertiesContext(ctx, unit)
+	u, err := b.unit(ctx, unit)
 	if err != nil {
 		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
 	}
-	active, _ := props["ActiveState"].(string)
-	sub, _ := props["SubState"].(string)
-	state, err := MapState(active, sub)
+	state, err := MapState(u.active, u.sub)
 	if err != nil {
 		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
 	}
-	usec, _ := props["StateChangeTimestamp"].(uint64)
-	st := instance.Status{State: state, Since: sinceUsec(usec)}
+	st := instance.Status{State: state}
+	if u.path == "" || u.load == "not-found" {
+		return st, nil
+	}
+	if v, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Unit", "StateChangeTimestamp"); err == nil {
+		usec, _ := v.(uint64)
+		st.Since = sinceUsec(usec)
+	}
 	// Result is a property of the Service interface, not of Unit: one more
 	// call, needed only to explain a failure.
 	if state == instance.Failed {
-		if p, err := c.GetUnitTypePropertyContext(ctx, unit, "Service", "Result"); err == nil {
-			st.Result, _ = p.Value.Value().(string)
+		if v, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "Result"); err == nil {
+			st.Result, _ = v.(string)
 		}
 	}
 	return st, nil

@@ -1,0 +1,192 @@
+package systemd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+)
+
+const (
+	busName       = "org.freedesktop.systemd1"
+	managerPath   = dbus.ObjectPath("/org/freedesktop/systemd1")
+	managerIface  = "org.freedesktop.systemd1.Manager"
+	jobRemovedSig = managerIface + ".JobRemoved"
+)
+
+// dialSystemBus opens a private connection to the system bus and
+// authenticates with EXTERNAL by uid (no user-name lookup).
+func dialSystemBus(ctx context.Context) (*dbus.Conn, error) {
+	c, err := dbus.SystemBusPrivate(dbus.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return authHello(c)
+}
+
+// authHello authenticates c and says Hello; it closes c on failure.
+func authHello(c *dbus.Conn) (*dbus.Conn, error) {
+	if err := c.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("authenticate to the bus: %w", err)
+	}
+	if err := c.Hello(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("hello to the bus: %w", err)
+	}
+	return c, nil
+}
+
+// bus is one connection to systemd's Manager that can wait for the results
+// of jobs it queued.
+//
+// systemd announces a finished job with the Manager's JobRemoved signal
+// (id, job path, unit, result). Each job adds a match for that signal
+// narrowed to its own unit (arg2), so the bus daemon delivers this process
+// only the signals of the units it is working on; the dispatcher hands each
+// to the job waiting for that job path.
+type bus struct {
+	conn    *dbus.Conn
+	signals chan *dbus.Signal
+
+	// mu is held while a job is queued and registered, and by the
+	// dispatcher while it looks a job up: a JobRemoved that arrives before
+	// the queueing call's answer waits for the registration.
+	mu      sync.Mutex
+	waiting map[dbus.ObjectPath]chan string
+	done    chan struct{}
+}
+
+func newBus(c *dbus.Conn) *bus {
+	b := &bus{
+		conn:    c,
+		signals: make(chan *dbus.Signal, 64),
+		waiting: map[dbus.ObjectPath]chan string{},
+		done:    make(chan struct{}),
+	}
+	c.Signal(b.signals)
+	go b.dispatch()
+	return b
+}
+
+func (b *bus) close() {
+	b.conn.Close()
+}
+
+// dispatch delivers JobRemoved signals to their waiting jobs until the
+// connection closes (which closes the signal channel).
+func (b *bus) dispatch() {
+	defer close(b.done)
+	for sig := range b.signals {
+		if sig.Name != jobRemovedSig || sig.Path != managerPath || len(sig.Body) < 4 {
+			continue
+		}
+		path, ok1 := sig.Body[1].(dbus.ObjectPath)
+		result, ok2 := sig.Body[3].(string)
+		if !ok1 || !ok2 {
+			continue
+		}
+		b.mu.Lock()
+		if ch, ok := b.waiting[path]; ok {
+			ch <- result // buffered, one per job
+			delete(b.waiting, path)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// manager calls a method of systemd's Manager.
+func (b *bus) manager(ctx context.Context, method string, args ...any) *dbus.Call {
+	return b.conn.Object(busName, managerPath).CallWithContext(ctx, managerIface+"."+method, 0, args...)
+}
+
+// errDisconnected says the bus connection closed while a job was waited for.
+var errDisconnected = errors.New("the bus connection closed while waiting for the job")
+
+// job queues method (StartUnit, StopUnit, RestartUnit) for unit in mode
+// "replace" and waits for the job's result ("done", "failed", ...).
+func (b *bus) job(ctx context.Context, method, unit string) (string, error) {
+	match := []dbus.MatchOption{
+		dbus.WithMatchSender(busName),
+		dbus.WithMatchObjectPath(managerPath),
+		dbus.WithMatchInterface(managerIface),
+		dbus.WithMatchMember("JobRemoved"),
+		dbus.WithMatchArg(2, unit),
+	}
+	if err := b.conn.AddMatchSignalContext(ctx, match...); err != nil {
+		return "", fmt.Errorf("listen for the job's end: %w", err)
+	}
+	// A fresh context: the match must go even when ctx is done.
+	defer b.conn.RemoveMatchSignalContext(context.WithoutCancel(ctx), match...)
+
+	ch := make(chan string, 1)
+	b.mu.Lock()
+	var path dbus.ObjectPath
+	err := b.manager(ctx, method, unit, "replace").Store(&path)
+	if err == nil {
+		b.waiting[path] = ch
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	select {
+	case result := <-ch:
+		return result, nil
+	case <-ctx.Done():
+		b.forget(path)
+		return "", fmt.Errorf("waiting for the job: %w", ctx.Err())
+	case <-b.done:
+		b.forget(path)
+		return "", errDisconnected
+	}
+}
+
+func (b *bus) forget(path dbus.ObjectPath) {
+	b.mu.Lock()
+	delete(b.waiting, path)
+	b.mu.Unlock()
+}
+
+// unitInfo is the part of a unit's status Supervisor.Status needs.
+type unitInfo struct {
+	load, active, sub string
+	path              dbus.ObjectPath
+}
+
+// listedUnit is one row of the Manager's ListUnitsByNames, a(ssssssouso).
+type listedUnit struct {
+	Name, Description, Load, Active, Sub, Following string
+	Path                                            dbus.ObjectPath
+	JobID                                           uint32
+	JobType                                         string
+	JobPath                                         dbus.ObjectPath
+}
+
+// unit returns the load, active and sub state of unit (loading it if it is
+// not loaded; a unit without a file is "not-found" and "inactive").
+func (b *bus) unit(ctx context.Context, unit string) (unitInfo, error) {
+	var rows []listedUnit
+	if err := b.manager(ctx, "ListUnitsByNames", []string{unit}).Store(&rows); err != nil {
+		return unitInfo{}, err
+	}
+	if len(rows) != 1 {
+		return unitInfo{}, fmt.Errorf("systemd answered %d rows for one unit", len(rows))
+	}
+	r := rows[0]
+	return unitInfo{load: r.Load, active: r.Active, sub: r.Sub, path: r.Path}, nil
+}
+
+// property reads one property of the object at path.
+func (b *bus) property(ctx context.Context, path dbus.ObjectPath, iface, name string) (any, error) {
+	var v dbus.Variant
+	err := b.conn.Object(busName, path).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0, iface, name).Store(&v)
+	if err != nil {
+		return nil, err
+	}
+	return v.Value(), nil
+}

@@ -1,0 +1,253 @@
+package systemd
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// testBus starts a real dbus-daemon on a socket in a temporary directory
+// and returns its address.
+func testBus(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Skip("dbus-daemon not installed (Debian package dbus-daemon)")
+	}
+	addr := "unix:path=" + filepath.Join(t.TempDir(), "bus")
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--address="+addr, "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+func dialTest(addr string) func(context.Context) (*dbus.Conn, error) {
+	return func(ctx context.Context) (*dbus.Conn, error) {
+		c, err := dbus.Dial(addr, dbus.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		return authHello(c)
+	}
+}
+
+// fakeManager plays systemd's Manager on the test bus: every job ends at
+// once with the result set for its unit, announced by JobRemoved before or
+// after the call's answer, and after it another unit's JobRemoved that the
+// caller must never be sent.
+type fakeManager struct {
+	conn *dbus.Conn
+
+	mu          sync.Mutex
+	next        uint32
+	results     map[string]string // unit → job result ("" = "done")
+	state       map[string][2]string
+	signalFirst bool
+	calls       []string
+}
+
+func (m *fakeManager) queue(method, unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	m.mu.Lock()
+	m.next++
+	id := m.next
+	result := m.results[unit]
+	if result == "" {
+		result = "done"
+	}
+	first := m.signalFirst
+	m.calls = append(m.calls, method+" "+unit+" "+mode)
+	m.mu.Unlock()
+	path := dbus.ObjectPath(fmt.Sprintf("/org/freedesktop/systemd1/job/%d", id))
+	emit := func() {
+		m.conn.Emit(managerPath, jobRemovedSig, id, path, unit, result)
+		// Another unit's job, numbered like ours would be next.
+		m.conn.Emit(managerPath, jobRemovedSig, id+1000, dbus.ObjectPath(fmt.Sprintf("/org/freedesktop/systemd1/job/%d", id+1000)), "other.service", "done")
+	}
+	if first {
+		emit()
+	} else {
+		go func() { time.Sleep(5 * time.Millisecond); emit() }()
+	}
+	return path, nil
+}
+
+func (m *fakeManager) StartUnit(unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	return m.queue("StartUnit", unit, mode)
+}
+func (m *fakeManager) StopUnit(unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	return m.queue("StopUnit", unit, mode)
+}
+func (m *fakeManager) RestartUnit(unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	return m.queue("RestartUnit", unit, mode)
+}
+func (m *fakeManager) ResetFailedUnit(unit string) *dbus.Error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls = append(m.calls, "ResetFailedUnit "+unit)
+	return nil
+}
+func (m *fakeManager) ListUnitsByNames(names []string) ([]listedUnit, *dbus.Error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var rows []listedUnit
+	for _, n := range names {
+		st, ok := m.state[n]
+		load := "loaded"
+		if !ok {
+			st, load = [2]string{"inactive", "dead"}, "not-found"
+		}
+		rows = append(rows, listedUnit{Name: n, Load: load, Active: st[0], Sub: st[1], JobPath: "/",
+			Path: dbus.ObjectPath("/org/freedesktop/systemd1/unit/" + strings.NewReplacer("@", "_40", ".", "_2e", "-", "_2d").Replace(n))})
+	}
+	return rows, nil
+}
+
+// unitProps answers Properties.Get on every unit object.
+type unitProps struct{}
+
+func (unitProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+	switch iface + "." + name {
+	case "org.freedesktop.systemd1.Unit.StateChangeTimestamp":
+		return dbus.MakeVariant(uint64(1700000000000000)), nil
+	case "org.freedesktop.systemd1.Service.Result":
+		return dbus.MakeVariant("exit-code"), nil
+	}
+	return dbus.Variant{}, dbus.MakeFailedError(fmt.Errorf("no property %s.%s", iface, name))
+}
+
+func startFakeManager(t *testing.T, addr string) *fakeManager {
+	t.Helper()
+	c, err := dialTest(addr)(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	m := &fakeManager{conn: c, results: map[string]string{}, state: map[string][2]string{}}
+	if err := c.Export(m, managerPath, managerIface); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"left4me_2dserver_40alpha_2eservice", "left4me_2dserver_40broken_2eservice"} {
+		if err := c.Export(unitProps{}, dbus.ObjectPath("/org/freedesktop/systemd1/unit/"+u), "org.freedesktop.DBus.Properties"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reply, err := c.RequestName(busName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own %s: %v %v", busName, reply, err)
+	}
+	return m
+}
+
+// TestSupervisorOverRealBus: jobs end with systemd's result whether
+// JobRemoved comes before or after the call's answer; the connection is
+// sent the JobRemoved signals of its own units only; status comes from
+// ListUnitsByNames and two properties.
+func TestSupervisorOverRealBus(t *testing.T) {
+	addr := testBus(t)
+	m := startFakeManager(t, addr)
+	m.results[UnitName("broken")] = "failed"
+	m.state[UnitName("alpha")] = [2]string{"active", "running"}
+	m.state[UnitName("broken")] = [2]string{"failed", "failed"}
+
+	s := &Supervisor{dial: dialTest(addr)}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	// Every signal the bus delivers to the supervisor's connection.
+	b, err := s.connection(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan *dbus.Signal, 100)
+	b.conn.Signal(seen)
+
+	for _, first := range []bool{true, false} {
+		m.mu.Lock()
+		m.signalFirst = first
+		m.mu.Unlock()
+		if err := s.Stop(ctx, "alpha"); err != nil {
+			t.Errorf("signal first %v: stop alpha: %v", first, err)
+		}
+		if err := s.Restart(ctx, "alpha"); err != nil {
+			t.Errorf("signal first %v: restart alpha: %v", first, err)
+		}
+		err := s.Start(ctx, "broken")
+		if err == nil || !strings.Contains(err.Error(), "the unit failed") {
+			t.Errorf("signal first %v: start broken = %v, want the unit failed", first, err)
+		}
+	}
+	// Concurrent jobs on one connection each get their own result.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Stop(ctx, "alpha"); err != nil {
+				t.Errorf("concurrent stop: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	time.Sleep(50 * time.Millisecond) // let late signals arrive
+	for len(seen) > 0 {
+		sig := <-seen
+		if sig.Name == jobRemovedSig && len(sig.Body) > 2 && sig.Body[2] == "other.service" {
+			t.Errorf("the connection was sent another unit's JobRemoved: %v", sig.Body)
+		}
+	}
+
+	st, err := s.Status(ctx, "alpha")
+	if err != nil || st.State != instance.Running || st.Since.IsZero() {
+		t.Errorf("status alpha = %+v, %v; want running with a time", st, err)
+	}
+	st, err = s.Status(ctx, "broken")
+	if err != nil || st.State != instance.Failed || st.Result != "exit-code" {
+		t.Errorf("status broken = %+v, %v; want failed, exit-code", st, err)
+	}
+	st, err = s.Status(ctx, "ghost")
+	if err != nil || st.State != instance.Stopped {
+		t.Errorf("status of a unit without a file = %+v, %v; want stopped", st, err)
+	}
+	m.mu.Lock()
+	calls := strings.Join(m.calls, "\n")
+	m.mu.Unlock()
+	if !strings.Contains(calls, "ResetFailedUnit "+UnitName("broken")) || !strings.Contains(calls, "StartUnit "+UnitName("broken")+" replace") {
+		t.Errorf("calls:\n%s", calls)
+	}
+}
+
+// TestSupervisorReconnects: a connection that dropped is dialled again.
+func TestSupervisorReconnects(t *testing.T) {
+	addr := testBus(t)
+	startFakeManager(t, addr)
+	s := &Supervisor{dial: dialTest(addr)}
+	defer s.Close()
+	ctx := context.Background()
+	if err := s.Stop(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	s.bus.conn.Close()
+	if err := s.Stop(ctx, "alpha"); err != nil {
+		t.Fatalf("after the connection dropped: %v", err)
+	}
+}
