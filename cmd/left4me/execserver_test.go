@@ -38,3 +38,26 @@ func TestWaitMounted(t *testing.T) {
 		t.Fatalf("waitMounted once mounted: %v", err)
 	}
 }
+
+// TestExecServerStoppedWhileWaiting: a stop (systemd's KillSignal, which
+// cancels the command's context) that comes while exec-server still waits
+// for the overlay ends it cleanly with exit 0; it used to return the
+// context's error, so the unit of a stop right after a start ended failed.
+func TestExecServerStoppedWhileWaiting(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "runtime", "alpha", "merged"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	env := &cliEnv{stdout: &strings.Builder{}, stderr: &stderr,
+		getenv:  func(k string) string { return map[string]string{"LEFT4ME_ROOT": root}[k] },
+		environ: func() []string { return nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if code := run(ctx, env, []string{"exec-server", "alpha", "-game", "left4dead2"}); code != 0 {
+		t.Fatalf("exec-server stopped while waiting exited %d:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "alpha stopped before the server started") {
+		t.Errorf("stderr does not say why it ended:\n%s", stderr.String())
+	}
+}
