@@ -10,12 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -70,7 +72,11 @@ type Config struct {
 	// OfflineSpan is how long a server must fail every poll before the
 	// panel shows it offline (LEFT4ME_OFFLINE_AFTER, a duration, default
 	// 45s): longer than a map load, which stalls the server.
-	OfflineSpan         time.Duration
+	OfflineSpan time.Duration
+	// RCONPolicy names the secret cvars of the RCON console: the defaults
+	// (rcon.Policy) plus LEFT4ME_RCON_SECRETS, names separated by commas
+	// or spaces.
+	RCONPolicy          rcon.Policy
 	SteamWebAPIKey      string // STEAM_WEB_API_KEY
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
@@ -239,6 +245,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("LEFT4ME_OFFLINE_AFTER %q: want a duration from 1s to 1h, such as 45s (longer than a map load)", v)
 		}
 		c.OfflineSpan = d
+	}
+	if c.RCONPolicy, err = rcon.NewPolicy(strings.FieldsFunc(getenv("LEFT4ME_RCON_SECRETS"), func(r rune) bool {
+		return r == ',' || unicode.IsSpace(r)
+	})); err != nil {
+		return Config{}, fmt.Errorf("LEFT4ME_RCON_SECRETS: %w", err)
 	}
 	c.SteamWebAPIKey = strings.TrimSpace(getenv("STEAM_WEB_API_KEY"))
 	if c.SessionCookieSecure, err = envBool(getenv, "SESSION_COOKIE_SECURE", true); err != nil {

@@ -37,9 +37,16 @@ func TestLoadConfig(t *testing.T) {
 		"LEFT4ME_SUPERVISOR":        "process",
 		"LEFT4ME_JOURNAL_NAMESPACE": "left4me",
 		"STEAM_WEB_API_KEY":         "k",
+		"LEFT4ME_RCON_SECRETS":      "sm_admin_pw, Mani_Password",
 	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := c.RCONPolicy.Check("sm_admin_pw", false); err == nil {
+		t.Error("LEFT4ME_RCON_SECRETS: sm_admin_pw is not secret")
+	}
+	if err := c.RCONPolicy.Check("echo a; mani_password", false); err == nil {
+		t.Error("LEFT4ME_RCON_SECRETS: mani_password is not secret")
 	}
 	if c.Root != "/srv/l4m" || c.DatabasePath != "/data/x.db" || c.PortMin != 27000 || c.PortMax != 27100 ||
 		c.LogListenerAddr != "192.0.2.10:28000" || c.LogListenerBind != "0.0.0.0:28000" || c.SessionCookieSecure ||
@@ -79,6 +86,7 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		"LEFT4ME_GENERATION_GRACE ": {"LEFT4ME_GENERATION_GRACE": "-1h"},
 		"STEAM_API_BASE":            {"STEAM_API_BASE": "ftp://example.org"},
 		"LEFT4ME_LOG_FILES":         {"LEFT4ME_LOG_FILES": "0"},
+		"LEFT4ME_RCON_SECRETS":      {"LEFT4ME_RCON_SECRETS": "sm_pw, x;y"},
 	}
 	for name, env := range tests {
 		_, err := loadConfig(envFunc(env))

@@ -174,7 +174,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
-		Console: web.RCONConsole(5 * time.Second), Logger: lg, CookieSecure: opt.CookieSecure,
+		Console: web.RCONConsole(5 * time.Second), RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root,
 	})
 	if err != nil {

@@ -58,6 +58,7 @@ type Store interface {
 	UsedPorts(ctx context.Context) (map[int]string, error)
 	UpdateInstance(ctx context.Context, in store.Instance) (store.Instance, error)
 	SetWantRunning(ctx context.Context, name string, want bool) error
+	SetRCONPassword(ctx context.Context, name, password string) error
 	DeleteInstance(ctx context.Context, name string) error
 }
 
@@ -420,6 +421,33 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 		return Instance{}, mapStoreErr(name, rec.Port, err)
 	}
 	return fromRecord(saved), nil
+}
+
+// RotateRCONPassword gives an instance a new random RCON password, stored
+// at once, and returns the instance before and after. The launch cfg
+// (LaunchCfgName) sets the stored password at the next start; setting it
+// live on a running server is the console's (rcon.Console.SetPassword),
+// as only the running server's old password reaches it.
+func (s *Service) RotateRCONPassword(ctx context.Context, name string) (old, rotated Instance, err error) {
+	unlock, err := s.locks.lock(ctx, name)
+	if err != nil {
+		return Instance{}, Instance{}, err
+	}
+	defer unlock()
+	rec, err := s.st.InstanceByName(ctx, name)
+	if err != nil {
+		return Instance{}, Instance{}, mapStoreErr(name, 0, err)
+	}
+	pw, err := randomPassword()
+	if err != nil {
+		return Instance{}, Instance{}, err
+	}
+	if err := s.st.SetRCONPassword(ctx, name, pw); err != nil {
+		return Instance{}, Instance{}, mapStoreErr(name, 0, err)
+	}
+	old = fromRecord(rec)
+	rec.RCONPassword = pw
+	return old, fromRecord(rec), nil
 }
 
 // Update is a partial change of an instance; nil fields are kept.

@@ -1,7 +1,9 @@
 // Package rcon is the policy of the RCON console that the panel, the API
-// and the CLI share: which commands are accepted, that they go only to a
-// running instance, and what the instance's console history keeps (secret
-// cvars redacted, since users an instance is shared with read it).
+// and the CLI share: which commands are accepted, who may read or set
+// secret cvars (Policy: the owner and administrators, in every part of a
+// chained command), that commands go only to a running instance, and what
+// the instance's console history keeps (secrets redacted, since users an
+// instance is shared with read it).
 //
 // It lives apart from internal/srcds, which speaks the protocol and knows
 // nothing of instances, users or the database; this package knows those
@@ -42,41 +44,18 @@ type invalidError string
 func (e invalidError) Error() string        { return string(e) }
 func (e invalidError) Is(target error) bool { return target == ErrInvalid }
 
-// Validate trims command and checks it is one non-empty line of at most
-// MaxCommand bytes; it returns the trimmed command.
+// Validate trims command and checks it is one line of at most MaxCommand
+// bytes with at least one command in it (Parts: ";" alone is none); it
+// returns the trimmed command.
 func Validate(command string) (string, error) {
 	command = strings.TrimSpace(command)
 	switch {
-	case command == "":
+	case len(Parts(command)) == 0:
 		return "", invalidError("type a command")
 	case len(command) > MaxCommand || strings.ContainsAny(command, "\r\n\x00"):
 		return "", invalidError(fmt.Sprintf("a command is one line of at most %d characters", MaxCommand))
 	}
 	return command, nil
-}
-
-// secretCvars hold passwords or tokens. The console history keeps their
-// names but neither the value set nor the reply (a bare name answers with
-// the value).
-var secretCvars = map[string]bool{
-	"rcon_password": true, "sv_password": true, "sv_logsecret": true, "sv_setsteamaccount": true,
-}
-
-// HiddenReply stands in the history for the reply to a secret cvar.
-const HiddenReply = "(reply not kept: it may hold a secret)"
-
-// ForHistory is a command and its reply as the history records them: a
-// command naming a secret cvar keeps the name, "<hidden>" for a value, and
-// HiddenReply for the reply.
-func ForHistory(command, reply string) (string, string) {
-	name, _, hasValue := strings.Cut(command, " ")
-	if !secretCvars[strings.ToLower(name)] {
-		return command, reply
-	}
-	if hasValue {
-		name += " <hidden>"
-	}
-	return name, HiddenReply
 }
 
 // Sender sends one command to an instance's running server and returns
@@ -102,31 +81,41 @@ type Console struct {
 	sender  Sender
 	states  States
 	history History
+	policy  Policy
 }
 
-// New returns a console. A nil sender answers every command with
-// ErrUnavailable (the history is still readable).
-func New(sender Sender, states States, history History) *Console {
-	return &Console{sender: sender, states: states, history: history}
+// New returns a console under policy. A nil sender answers every command
+// with ErrUnavailable (the history is still readable).
+func New(sender Sender, states States, history History, policy Policy) *Console {
+	return &Console{sender: sender, states: states, history: history, policy: policy}
 }
 
 // Available reports whether commands can be sent at all.
 func (c *Console) Available() bool { return c.sender != nil }
 
 // User is who sends a command: ID 0 is the system (the CLI as root).
+// MaySeeSecrets is true for the instance's owner, administrators and the
+// system: they may read and set secret cvars (Policy) and get replies whole.
 type User struct {
-	ID   int64
-	Name string
+	ID            int64
+	Name          string
+	MaySeeSecrets bool
 }
 
-// Send validates command, sends it to inst if inst is running and records
-// it in the history (redacted by ForHistory). The entry returned holds the
-// real command and reply: the sender sees them. When the server did not
+// Send validates command, checks it under the policy (Policy.Check: a
+// secret cvar in any part is refused unless u.MaySeeSecrets), sends it to
+// inst if inst is running and records it in the history (redacted by
+// Policy.ForHistory, and inst's RCON password replaced wherever it appears).
+// The entry returned holds the real command and reply when u may see
+// secrets, else the reply as the history keeps it. When the server did not
 // answer, the reply is recorded as "error: ..." and Send returns the entry
 // with an ErrNoReply: the panel shows it as the reply, the CLI exits 1.
 func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, command string) (store.RCONEntry, error) {
 	command, err := Validate(command)
 	if err != nil {
+		return store.RCONEntry{}, err
+	}
+	if err := c.policy.Check(command, u.MaySeeSecrets); err != nil {
 		return store.RCONEntry{}, err
 	}
 	if c.sender == nil {
@@ -143,12 +132,16 @@ func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, comm
 	if sendErr != nil {
 		reply = "error: " + sendErr.Error()
 	}
-	hcmd, hreply := ForHistory(command, reply)
+	hcmd, hreply := c.policy.ForHistory(command, reply)
+	hcmd, hreply = redactPassword(inst, hcmd), redactPassword(inst, hreply)
 	e, err := c.history.AddRCON(ctx, inst.Name, u.ID, hcmd, hreply)
 	if err != nil {
 		return store.RCONEntry{}, err
 	}
-	e.Command, e.Response, e.UserName = command, reply, u.Name
+	e.Command, e.Response, e.UserName = command, hreply, u.Name
+	if u.MaySeeSecrets {
+		e.Response = reply
+	}
 	if sendErr != nil {
 		return e, fmt.Errorf("%s: %w: %w", inst.Name, ErrNoReply, sendErr)
 	}
@@ -156,7 +149,42 @@ func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, comm
 }
 
 // History returns the newest limit (<= 0: all kept) entries of the
-// instance's console history, oldest first, as recorded (redacted).
+// instance's console history, oldest first, as recorded (redacted). The
+// redaction is applied again on reading, so entries recorded under an
+// older or narrower policy (a secret set behind a ';') are redacted too.
 func (c *Console) History(ctx context.Context, name string, limit int) ([]store.RCONEntry, error) {
-	return c.history.ListRCON(ctx, name, limit)
+	entries, err := c.history.ListRCON(ctx, name, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		entries[i].Command, entries[i].Response = c.policy.ForHistory(entries[i].Command, entries[i].Response)
+	}
+	return entries, nil
+}
+
+// SetPassword sets a running instance's RCON password live to password,
+// sending rcon_password over the connection that old (the instance with
+// its current password) authenticates. The server then closes every
+// authenticated RCON connection (docs/srcds.md §8), the sender's own too:
+// a Sender keyed by the password (the panel's srcds.Session per instance)
+// dials again with the new one at its next command, and the live poller
+// does when its targets change. Nothing is recorded in the history.
+//
+// It returns ErrNotRunning for a stopped instance (nothing to do: the
+// launch cfg sets the stored password at the next start) and the sender's
+// error when there was no answer: the command may or may not have arrived,
+// and a restart applies the stored password for certain.
+func (c *Console) SetPassword(ctx context.Context, old instance.Instance, password string) error {
+	if c.sender == nil {
+		return ErrUnavailable
+	}
+	st, err := c.states.Status(ctx, old.Name)
+	if err != nil || st.State != instance.Running {
+		return fmt.Errorf("%s is %w", old.Name, ErrNotRunning)
+	}
+	if _, err := c.sender.Exec(ctx, old, `rcon_password "`+password+`"`); err != nil {
+		return fmt.Errorf("set the RCON password of %s live: %w", old.Name, err)
+	}
+	return nil
 }

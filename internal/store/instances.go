@@ -218,3 +218,16 @@ func (s *Store) DeleteInstance(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// SetRCONPassword replaces an instance's RCON password.
+func (s *Store) SetRCONPassword(ctx context.Context, name, password string) error {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE instances SET rcon_password = ?, updated_at = ? WHERE name = ?`, password, now(), name)
+	if err != nil {
+		return fmt.Errorf("set the RCON password of instance %q: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set the RCON password of instance %q: %w", name, ErrNotFound)
+	}
+	return nil
+}

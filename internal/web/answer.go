@@ -62,6 +62,8 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusUnprocessableEntity
 	case errors.Is(err, rcon.ErrInvalid):
 		a.status, a.field = http.StatusUnprocessableEntity, "command"
+	case errors.Is(err, rcon.ErrSecret):
+		a.status, a.field = http.StatusForbidden, "command"
 	case errors.Is(err, rcon.ErrNotRunning):
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable):

@@ -14,7 +14,7 @@ type rconRequest struct {
 
 // apiRCON sends one console command and answers the server's reply.
 func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -24,7 +24,7 @@ func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := who(r).User
-	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, req.Command)
+	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name, MaySeeSecrets: rl.canSeeSecrets()}, req.Command)
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		s.failErr(w, r, err)
 		return

@@ -26,14 +26,14 @@ func replyOf(e store.RCONEntry) rconReply {
 // console is the RCON console under its policy (internal/rcon) over the
 // panel's sender, instance service and history.
 func (s *Server) console() *rcon.Console {
-	return rcon.New(s.cfg.Console, s.cfg.Instances, s.cfg.Store)
+	return rcon.New(s.cfg.Console, s.cfg.Instances, s.cfg.Store, s.cfg.RCONPolicy)
 }
 
 // instanceRCON sends a console command from the page. The page's script
 // posts it with Accept: application/json and shows the reply in place;
 // without script the form posts and the page reloads.
 func (s *Server) instanceRCON(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -41,7 +41,7 @@ func (s *Server) instanceRCON(w http.ResponseWriter, r *http.Request) {
 	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	r = withJSON(r, wantJSON)
 	u := who(r).User
-	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name}, r.PostFormValue("command"))
+	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name, MaySeeSecrets: rl.canSeeSecrets()}, r.PostFormValue("command"))
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		s.failErr(w, r, err)
 		return

@@ -72,7 +72,7 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if pg.History, err = s.cfg.Store.ListRCON(ctx, inst.Name, 20); err != nil {
+	if pg.History, err = s.console().History(ctx, inst.Name, 20); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
@@ -40,6 +41,9 @@ type Instances interface {
 	Get(ctx context.Context, name string) (instance.Instance, error)
 	List(ctx context.Context) ([]instance.Instance, error)
 	Update(ctx context.Context, name string, u instance.Update) (instance.Instance, error)
+	// RotateRCONPassword stores a new RCON password (applied at the next
+	// start) and returns the instance before and after.
+	RotateRCONPassword(ctx context.Context, name string) (old, rotated instance.Instance, err error)
 	ServerCfg(ctx context.Context, name string) (string, error)
 	SetServerCfg(ctx context.Context, name, text string) error
 	// Do runs a power action (start, stop, restart, reset).
@@ -89,7 +93,10 @@ type Config struct {
 	Logs      LogReader
 	Live      LiveSource
 	Console   Console
-	Logger    *slog.Logger
+	// RCONPolicy says which cvars are secret (the defaults plus the
+	// operator's list); the zero Policy knows the defaults.
+	RCONPolicy rcon.Policy
+	Logger     *slog.Logger
 	// States, when set, answers the state of instances the panel has
 	// already loaded (the supervisor), sparing Instances.Status its
 	// database lookup per instance on list pages.
