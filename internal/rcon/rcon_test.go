@@ -363,3 +363,33 @@ type cannedSender struct{ reply string }
 func (s *cannedSender) Exec(ctx context.Context, inst instance.Instance, command string) (string, error) {
 	return s.reply, nil
 }
+
+// TestSetPassword: a running instance gets rcon_password over its old
+// password's connection, and nothing goes to the history; a stopped one or
+// a console without a sender is told apart from a failed send.
+func TestSetPassword(t *testing.T) {
+	ctx := context.Background()
+	st, _ := newStore(t)
+	snd := &echoSender{}
+	c := New(snd, states{"alpha": instance.Running, "beta": instance.Stopped}, st, Policy{})
+	old := instance.Instance{Name: "alpha", RCONPassword: "old-password"}
+	if err := c.SetPassword(ctx, old, "new-password"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(snd.sent, "|") != `alpha: rcon_password "new-password"` {
+		t.Errorf("sent %q", snd.sent)
+	}
+	if h, _ := c.History(ctx, "alpha", 0); len(h) != 0 {
+		t.Errorf("the new password went to the history: %+v", h)
+	}
+	if err := c.SetPassword(ctx, instance.Instance{Name: "beta"}, "x"); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("SetPassword on a stopped instance = %v, want ErrNotRunning", err)
+	}
+	if err := New(nil, states{"alpha": instance.Running}, st, Policy{}).SetPassword(ctx, old, "x"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("SetPassword without a sender = %v, want ErrUnavailable", err)
+	}
+	snd.fail = errors.New("connection reset")
+	if err := c.SetPassword(ctx, old, "x"); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Errorf("SetPassword with a failing sender = %v", err)
+	}
+}

@@ -223,6 +223,22 @@ func TestUnshareRotatesRCONPassword(t *testing.T) {
 		}
 	}
 	status("before the unshare")
+	// The stand-in's cvarlist prints every value, the secrets' too: bob
+	// gets it without them.
+	if resp, body := a.do("POST", "/api/v1/instances/alpha/rcon", `{"command": "sv_password joinpw123"}`, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("alice's sv_password = %d %s", resp.StatusCode, body)
+	}
+	b := e.as(bob)
+	for _, cmd := range []string{"cvarlist", "cvarlist sv_", "cvarlist rcon"} {
+		resp, body := b.do("POST", "/api/v1/instances/alpha/rcon", `{"command": "`+cmd+`"}`, nil)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, in.RCONPassword) || strings.Contains(body, "joinpw123") ||
+			!strings.Contains(body, "(line hidden: it names a secret cvar)") {
+			t.Errorf("bob's %s = %d %s", cmd, resp.StatusCode, body)
+		}
+	}
+	if _, body := b.get("/api/v1/instances/alpha/rcon"); strings.Contains(body, in.RCONPassword) || strings.Contains(body, "joinpw123") {
+		t.Errorf("the history bob reads holds a secret: %s", body)
+	}
 	// What bob keeps: a connection and the password.
 	kept, err := srcds.Dial(ctx, addr, in.RCONPassword)
 	if err != nil {
