@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -145,8 +146,9 @@ func commandTable() *Command {
 		{UsageLine: "user", Short: "manage accounts", Commands: []*Command{
 			{UsageLine: "create NAME [--admin]", Short: "create an account; the password comes from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin", Run: userCreate},
 			{UsageLine: "passwd NAME", Short: "set an account's password (read as for create) and end its sessions", Run: userPasswd},
+			{UsageLine: "update NAME [--max-instances N|unlimited|default] [--max-running N|unlimited|default]", Short: "set an account's limits: how many instances it may own and run at once (default: administrators none, others " + strconv.Itoa(instance.DefaultMaxInstances) + " and " + strconv.Itoa(instance.DefaultMaxRunning) + ")", Run: userUpdate},
 			{UsageLine: "delete NAME", Short: "delete an account that owns no instances", Run: userDelete},
-			{UsageLine: "list [--json]", Short: "list the accounts", Run: userList},
+			{UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
 		}},
 		{UsageLine: "instance", Short: "manage game-server instances", Commands: []*Command{
 			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds", Run: instanceCreate},

@@ -140,6 +140,11 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "updated instance %s (takes effect at its next start)\n", in.Name)
+		if st, err := a.sup.Status(ctx, in.Name); err == nil {
+			if p := in.PendingPort(st.State == instance.Running || st.State == instance.Starting); p != 0 {
+				fmt.Fprintf(env.stdout, "its server runs on port %d until then; port %d applies when it next starts\n", in.ServerPort(), p)
+			}
+		}
 		return nil
 	})
 }
@@ -235,6 +240,9 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(tw, "name:\t%s\n", j.Name)
 		fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
 		fmt.Fprintf(tw, "port:\t%d\n", j.Port)
+		if j.PendingPort != 0 {
+			fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
+		}
 		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
 		if j.StateError != "" {
 			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)

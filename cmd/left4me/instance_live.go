@@ -18,7 +18,7 @@ import (
 func askLive(ctx context.Context, in instance.Instance) *views.Live {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	sess := srcds.NewSession(net.JoinHostPort("127.0.0.1", strconv.Itoa(in.Port)), in.RCONPassword)
+	sess := srcds.NewSession(net.JoinHostPort("127.0.0.1", strconv.Itoa(in.ServerPort())), in.RCONPassword)
 	defer sess.Close()
 	out, err := sess.Exec(ctx, "status", true)
 	if err != nil {

@@ -60,7 +60,7 @@ type rconOnce struct{}
 func (rconOnce) Exec(ctx context.Context, in instance.Instance, command string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, rconTimeout)
 	defer cancel()
-	sess := srcds.NewSession(net.JoinHostPort("127.0.0.1", strconv.Itoa(in.Port)), in.RCONPassword)
+	sess := srcds.NewSession(net.JoinHostPort("127.0.0.1", strconv.Itoa(in.ServerPort())), in.RCONPassword)
 	defer sess.Close()
 	out, err := sess.Exec(ctx, command, srcds.Idempotent(command))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/left4me/left4me/internal/account"
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -248,10 +249,66 @@ func userDelete(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
+// userUpdate sets an account's limits; a flag not given keeps that limit.
+// The values read as on the panel's accounts page (instance.ParseLimit).
+func userUpdate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env)
+	maxInstances := fs.String("max-instances", "", "how many instances the account may own: a number, unlimited, or default")
+	maxRunning := fs.String("max-running", "", "how many of its instances may run at once: a number, unlimited, or default")
+	pos, _, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if len(set) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: give --max-instances or --max-running", errUsage)
+	}
+	var parsed store.Limits
+	if set["max-instances"] {
+		if parsed.MaxInstances, err = instance.ParseLimit(instance.FieldMaxInstances, *maxInstances); err != nil {
+			return err
+		}
+	}
+	if set["max-running"] {
+		if parsed.MaxRunning, err = instance.ParseLimit(instance.FieldMaxRunning, *maxRunning); err != nil {
+			return err
+		}
+	}
+	return withApp(ctx, env, func(a *app) error {
+		u, err := a.store.UserByName(ctx, pos[0])
+		if err != nil {
+			return userErr(pos[0], err)
+		}
+		l := u.Limits
+		if set["max-instances"] {
+			l.MaxInstances = parsed.MaxInstances
+		}
+		if set["max-running"] {
+			l.MaxRunning = parsed.MaxRunning
+		}
+		if err := a.store.SetLimits(ctx, u.ID, l); err != nil {
+			return err
+		}
+		u.Limits = l
+		eff := instance.LimitsOf(u)
+		fmt.Fprintf(env.stdout, "limits of %s: max instances %s, max running %s\n", u.Name,
+			instance.LimitText(l.MaxInstances, eff.Instances), instance.LimitText(l.MaxRunning, eff.Running))
+		return nil
+	})
+}
+
 type userJSON struct {
 	Name      string    `json:"name"`
 	Admin     bool      `json:"admin"`
 	CreatedAt time.Time `json:"created_at"`
+	// MaxInstances and MaxRunning are the limits that apply (-1: none);
+	// the *Default fields say whether they are the role's default.
+	MaxInstances        int  `json:"max_instances"`
+	MaxInstancesDefault bool `json:"max_instances_default"`
+	MaxRunning          int  `json:"max_running"`
+	MaxRunningDefault   bool `json:"max_running_default"`
 }
 
 func userList(ctx context.Context, env *cliEnv, args []string) error {
@@ -268,14 +325,19 @@ func userList(ctx context.Context, env *cliEnv, args []string) error {
 		if *asJSON {
 			out := []userJSON{}
 			for _, u := range users {
-				out = append(out, userJSON{Name: u.Name, Admin: u.IsAdmin, CreatedAt: u.CreatedAt})
+				l := instance.LimitsOf(u)
+				out = append(out, userJSON{Name: u.Name, Admin: u.IsAdmin, CreatedAt: u.CreatedAt,
+					MaxInstances: l.Instances, MaxInstancesDefault: u.Limits.MaxInstances == nil,
+					MaxRunning: l.Running, MaxRunningDefault: u.Limits.MaxRunning == nil})
 			}
 			return writeJSON(env.stdout, out)
 		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADMIN\tCREATED")
+		fmt.Fprintln(tw, "NAME\tADMIN\tMAX INSTANCES\tMAX RUNNING\tCREATED")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%v\t%s\n", u.Name, u.IsAdmin, u.CreatedAt.Format(time.RFC3339))
+			l := instance.LimitsOf(u)
+			fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\n", u.Name, u.IsAdmin, instance.LimitText(u.Limits.MaxInstances, l.Instances),
+				instance.LimitText(u.Limits.MaxRunning, l.Running), u.CreatedAt.Format(time.RFC3339))
 		}
 		return tw.Flush()
 	})

@@ -10,11 +10,7 @@ import (
 
 // record reads an instance under its lock.
 func (s *Service) record(ctx context.Context, name string) (Instance, error) {
-	r, err := s.st.InstanceByName(ctx, name)
-	if err != nil {
-		return Instance{}, mapStoreErr(name, 0, err)
-	}
-	return fromRecord(r), nil
+	return s.Get(ctx, name)
 }
 
 // lockExisting takes name's lock and checks that the instance exists.
@@ -59,6 +55,11 @@ func (s *Service) start(ctx context.Context, name string) error {
 		// Staging now would write into upper/ under a live mount.
 		return s.st.SetWantRunning(ctx, name, true)
 	}
+	release, err := s.reserveStart(ctx, in)
+	if err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	defer release()
 	if err := s.checkBlockAtStart(ctx, in); err != nil {
 		return err
 	}
@@ -68,12 +69,12 @@ func (s *Service) start(ctx context.Context, name string) error {
 	if err := s.st.SetWantRunning(ctx, name, true); err != nil {
 		return err
 	}
-	release, err := s.starts.acquire(ctx)
+	releaseSlot, err := s.starts.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
 	err = s.sup.Start(ctx, name)
-	release()
+	releaseSlot()
 	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}

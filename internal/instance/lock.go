@@ -48,6 +48,19 @@ func newLocker(dir string, chown func(string) error) *locker {
 // lock acquires name's lock, waiting until ctx is done or lockWait passes
 // (then ErrBusy). The returned function releases it.
 func (l *locker) lock(ctx context.Context, name string) (func(), error) {
+	file := ""
+	// No instance has an invalid name (the operation fails with "not
+	// found"); such a name must not become a path.
+	if layout.ValidateName(name) == nil {
+		file = "." + name + ".lock"
+	}
+	return l.lockFileNamed(ctx, name, file)
+}
+
+// lockFileNamed is lock of any key whose file lock (under dir) is file;
+// "" takes none. Keys that are not instance names have files an instance's
+// cannot be (a '.' inside, which instance names never have).
+func (l *locker) lockFileNamed(ctx context.Context, name, file string) (func(), error) {
 	l.mu.Lock()
 	nl, ok := l.locks[name]
 	if !ok {
@@ -76,7 +89,7 @@ func (l *locker) lock(ctx context.Context, name string) (func(), error) {
 		release()
 		return nil, fmt.Errorf("%w: %q", ErrBusy, name)
 	}
-	unlockFile, err := l.lockFile(ctx, name, timer.C)
+	unlockFile, err := l.lockFile(ctx, name, file, timer.C)
 	if err != nil {
 		<-nl.ch
 		release()
@@ -85,18 +98,17 @@ func (l *locker) lock(ctx context.Context, name string) (func(), error) {
 	return func() { unlockFile(); <-nl.ch; release() }, nil
 }
 
-// lockFile takes the flock of name (nothing without a directory), polling
-// until it is free, ctx is done or expired fires.
-func (l *locker) lockFile(ctx context.Context, name string, expired <-chan time.Time) (func(), error) {
-	if l.dir == "" || layout.ValidateName(name) != nil {
-		// No instance has an invalid name (the operation fails with "not
-		// found"); such a name must not become a path.
+// lockFile takes the flock of dir/file for name (nothing without a
+// directory or file), polling until it is free, ctx is done or expired
+// fires.
+func (l *locker) lockFile(ctx context.Context, name, file string, expired <-chan time.Time) (func(), error) {
+	if l.dir == "" || file == "" {
 		return func() {}, nil
 	}
 	if err := os.MkdirAll(l.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock instance %q: %w", name, err)
 	}
-	path := filepath.Join(l.dir, "."+name+".lock")
+	path := filepath.Join(l.dir, file)
 	// Read-only: flock needs no write access, and a lock file created by
 	// the CLI run as root stays usable by the service user.
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)

@@ -56,6 +56,13 @@ func blockText(port int) string { return fmt.Sprintf("%d-%d", port, blockEnd(por
 // block, and be free on the host (game port on UDP and TCP, client port on
 // UDP).
 func (s *Service) checkPort(ctx context.Context, name string, port int) error {
+	return s.checkPortOwn(ctx, name, port, 0)
+}
+
+// checkPortOwn is checkPort for an instance whose server runs on the block
+// starting at own (0: it does not run): the ports of that block are held by
+// the instance's own server, not by another program.
+func (s *Service) checkPortOwn(ctx context.Context, name string, port, own int) error {
 	// NOTE: the server unit may bind only the configured range
 	// (SocketBindAllow=), so a block outside it could never start.
 	if !s.fits(port) {
@@ -69,13 +76,53 @@ func (s *Service) checkPort(ctx context.Context, name string, port int) error {
 	if o := overlapping(used, name, port); len(o) > 0 {
 		return fieldKind(FieldPort, ErrPortUsed, "the instance's block %s overlaps instance %q's block %s", blockText(port), o[0].name, blockText(o[0].port))
 	}
-	if !s.portFree(port) {
+	ours := func(p int) bool { return own != 0 && p >= own && p <= blockEnd(own) }
+	if !ours(port) && !s.portFree(port) {
+		if other := s.runningOn(ctx, name, port); other != "" {
+			return fieldKind(FieldPort, ErrPortUsed, "the game port %d is in use by the running server of instance %q (its new port applies when it next starts)", port, other)
+		}
 		return fieldKind(FieldPort, ErrPortUsed, "the game port %d is in use on this host by another program", port)
 	}
-	if !s.udpFree(ClientPort(port)) {
+	if !ours(ClientPort(port)) && !s.udpFree(ClientPort(port)) {
+		if other := s.runningOn(ctx, name, ClientPort(port)); other != "" {
+			return fieldKind(FieldPort, ErrPortUsed, "the client port %d (of the block %s) is in use by the running server of instance %q (its new port applies when it next starts)", ClientPort(port), blockText(port), other)
+		}
 		return fieldKind(FieldPort, ErrPortUsed, "the client port %d (of the block %s) is in use on this host by another program", ClientPort(port), blockText(port))
 	}
 	return nil
+}
+
+// runningPort is the game port name's server runs on (its LaunchPort), or
+// 0 when it does not run.
+func (s *Service) runningPort(ctx context.Context, name string) (int, error) {
+	st, err := s.sup.Status(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("status of %s: %w", name, err)
+	}
+	if !active(st.State) {
+		return 0, nil
+	}
+	return s.withLaunch(Instance{Name: name}).LaunchPort, nil
+}
+
+// runningOn names the instance other than name whose server runs on a
+// block holding port, launched before its port was changed; "" when none
+// (or when that cannot be told: it only words a refusal).
+func (s *Service) runningOn(ctx context.Context, name string, port int) string {
+	recs, err := s.st.ListInstances(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, r := range recs {
+		in := s.withLaunch(fromRecord(r))
+		if in.Name == name || in.LaunchPort == 0 || in.LaunchPort == in.Port || port < in.LaunchPort || port > blockEnd(in.LaunchPort) {
+			continue
+		}
+		if st, err := s.sup.Status(ctx, in.Name); err == nil && active(st.State) {
+			return in.Name
+		}
+	}
+	return ""
 }
 
 // pickPort returns the lowest game port whose block fits the range,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/left4me/left4me/internal/overlay"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -137,5 +138,74 @@ func TestStartRefusesTakenClientPort(t *testing.T) {
 	delete(f.busy, in.Port+1)
 	if err := f.svc.Start(ctx, "a"); err != nil {
 		t.Errorf("start once the port is free: %v", err)
+	}
+}
+
+// TestPortChangeWhileRunningAppliesAtNextStart (issue 15, finding 11): a
+// running server keeps the port it was launched with until it starts
+// again, that port is reported as its LaunchPort, and its own server's
+// ports are no conflict when the port is set back; another instance is
+// told which server holds them.
+func TestPortChangeWhileRunningAppliesAtNextStart(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "vs", OwnerID: f.owner, Port: 27015}); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := f.svc.Get(ctx, "vs"); in.LaunchPort != 0 || in.ServerPort() != 27015 {
+		t.Fatalf("before the first start: LaunchPort %d, ServerPort %d", in.LaunchPort, in.ServerPort())
+	}
+	if err := f.svc.Start(ctx, "vs"); err != nil {
+		t.Fatal(err)
+	}
+	// The running server holds its block on the host.
+	f.busy[27015], f.busy[27016] = true, true
+
+	moved := 27017
+	in, err := f.svc.Update(ctx, "vs", Update{Port: &moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Port != 27017 || in.LaunchPort != 27015 || in.ServerPort() != 27015 || in.PendingPort(true) != 27017 {
+		t.Fatalf("after the change: Port %d LaunchPort %d ServerPort %d PendingPort %d, want 27017 27015 27015 27017",
+			in.Port, in.LaunchPort, in.ServerPort(), in.PendingPort(true))
+	}
+	env, err := overlay.ReadEnvFile(f.root.InstanceEnv("vs"))
+	if err != nil || env.Port != 27015 {
+		t.Fatalf("instance.env of the running server: port %d (err %v), want 27015 until the next start", env.Port, err)
+	}
+
+	// Another instance may not take the running server's ports; the
+	// refusal names it.
+	taken := 27015
+	if _, err := f.svc.Create(ctx, Spec{Name: "other", OwnerID: f.owner, Port: taken}); !errors.Is(err, ErrPortUsed) || !strings.Contains(err.Error(), `instance "vs"`) {
+		t.Fatalf("another instance on the running block: err %v, want ErrPortUsed naming vs", err)
+	}
+
+	// Back to its own running port: not "in use by another program".
+	back := 27015
+	in, err = f.svc.Update(ctx, "vs", Update{Port: &back})
+	if err != nil {
+		t.Fatalf("setting the running port back: %v", err)
+	}
+	if in.Port != 27015 || in.PendingPort(true) != 0 {
+		t.Fatalf("after setting it back: Port %d PendingPort %d", in.Port, in.PendingPort(true))
+	}
+	// Overlapping its own block (27016 is its client port) is no conflict either.
+	half := 27016
+	if _, err := f.svc.Update(ctx, "vs", Update{Port: &half}); err != nil {
+		t.Fatalf("a block overlapping its own running block: %v", err)
+	}
+
+	// The next start applies the change.
+	if err := f.svc.Stop(ctx, "vs"); err != nil {
+		t.Fatal(err)
+	}
+	f.busy[27015], f.busy[27016] = false, false
+	if err := f.svc.Start(ctx, "vs"); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := f.svc.Get(ctx, "vs"); in.LaunchPort != 27016 || in.PendingPort(true) != 0 {
+		t.Fatalf("after the restart: LaunchPort %d PendingPort %d, want 27016 0", in.LaunchPort, in.PendingPort(true))
 	}
 }

@@ -60,6 +60,9 @@ type Store interface {
 	SetWantRunning(ctx context.Context, name string, want bool) error
 	SetRCONPassword(ctx context.Context, name, password string) error
 	DeleteInstance(ctx context.Context, name string) error
+	// For the account limits (quota.go).
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	InstancesByOwner(ctx context.Context, ownerID int64) ([]store.Instance, error)
 }
 
 // Service is the instance lifecycle: it keeps records and files and asks a
@@ -133,7 +136,19 @@ func (s *Service) Get(ctx context.Context, name string) (Instance, error) {
 	if err != nil {
 		return Instance{}, mapStoreErr(name, 0, err)
 	}
-	return fromRecord(r), nil
+	return s.withLaunch(fromRecord(r)), nil
+}
+
+// withLaunch fills in's LaunchPort from its staged instance.env: the port
+// the unit (or the demo's supervisor) started the server with, which a port
+// change does not touch until the next start. An instance that never
+// started, or whose file cannot be read, has none.
+func (s *Service) withLaunch(in Instance) Instance {
+	env, err := overlay.ReadEnvFile(s.root.InstanceEnv(in.Name))
+	if err == nil {
+		in.LaunchPort = env.Port
+	}
+	return in
 }
 
 // List returns every instance ordered by name.
@@ -144,7 +159,7 @@ func (s *Service) List(ctx context.Context) ([]Instance, error) {
 	}
 	list := make([]Instance, 0, len(recs))
 	for _, r := range recs {
-		list = append(list, fromRecord(r))
+		list = append(list, s.withLaunch(fromRecord(r)))
 	}
 	return list, nil
 }
@@ -281,6 +296,11 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 		return Instance{}, err
 	}
 	defer unlock()
+	release, err := s.reserveCreate(ctx, spec.OwnerID)
+	if err != nil {
+		return Instance{}, err
+	}
+	defer release()
 
 	if _, err := s.st.InstanceByName(ctx, spec.Name); err == nil {
 		return Instance{}, existsErr(spec.Name)
@@ -334,7 +354,7 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 			return Instance{}, mapStoreErr(spec.Name, rec.Port, err)
 		}
 		s.log.Info("instance created", "instance", spec.Name, "port", saved.Port, "layers", saved.Layers)
-		return fromRecord(saved), nil
+		return s.withLaunch(fromRecord(saved)), nil
 	}
 }
 
@@ -384,7 +404,9 @@ func (s *Service) createFiles(name, cfg string) (created []string, err error) {
 }
 
 // Update changes an instance's port, layers or arguments. The change takes
-// effect the next time the instance starts.
+// effect the next time the instance starts: a running server keeps its
+// port until then (Instance.LaunchPort), and that port stays its own, so
+// setting it back is no conflict.
 func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, error) {
 	unlock, err := s.locks.lock(ctx, name)
 	if err != nil {
@@ -399,7 +421,11 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 		if err := validatePort(*u.Port, false); err != nil {
 			return Instance{}, err
 		}
-		if err := s.checkPort(ctx, name, *u.Port); err != nil {
+		own, err := s.runningPort(ctx, name)
+		if err != nil {
+			return Instance{}, err
+		}
+		if err := s.checkPortOwn(ctx, name, *u.Port, own); err != nil {
 			return Instance{}, err
 		}
 		rec.Port = *u.Port
@@ -420,7 +446,7 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 	if err != nil {
 		return Instance{}, mapStoreErr(name, rec.Port, err)
 	}
-	return fromRecord(saved), nil
+	return s.withLaunch(fromRecord(saved)), nil
 }
 
 // RotateRCONPassword gives an instance a new random RCON password, stored

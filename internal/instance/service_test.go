@@ -119,6 +119,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The fixture's owner has no limits: the tests of the account limits
+	// (quota_test.go) make accounts of their own.
+	unlimited := Unlimited
+	if err := st.SetLimits(ctx, u.ID, store.Limits{MaxInstances: &unlimited, MaxRunning: &unlimited}); err != nil {
+		t.Fatal(err)
+	}
 	f := &fixture{root: root, st: st, sup: newFakeSupervisor(), owner: u.ID, busy: map[int]bool{}}
 	f.svc = NewService(Config{Root: root, PortMin: 27015, PortMax: 27020, LogAddress: "192.0.2.1:28000"}, st, f.sup)
 	f.svc.portFree = func(p int) bool { return !f.busy[p] }

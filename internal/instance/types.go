@@ -56,6 +56,28 @@ type Instance struct {
 	WantRunning  bool // started again at boot (docs/lifecycle.md rule 9)
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// LaunchPort is the game port of the last start (its staged
+	// instance.env), 0 before the first. A port change applies at the next
+	// start, so while the server runs it runs here, not on Port.
+	LaunchPort int
+}
+
+// ServerPort is the game port to reach the instance's running server on:
+// the port it was launched with, or Port when it has not been launched.
+func (in Instance) ServerPort() int {
+	if in.LaunchPort != 0 {
+		return in.LaunchPort
+	}
+	return in.Port
+}
+
+// PendingPort is the port the next start applies, or 0 when the server,
+// which is running (or starting) if running is true, already runs on it.
+func (in Instance) PendingPort(running bool) int {
+	if running && in.LaunchPort != 0 && in.LaunchPort != in.Port {
+		return in.Port
+	}
+	return 0
 }
 
 // Spec is what a caller asks for when creating an instance.

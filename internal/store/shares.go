@@ -32,7 +32,7 @@ func (s *Store) UnshareInstance(ctx context.Context, instance string, userID int
 // InstanceShares returns the users an instance is shared with, by name.
 func (s *Store) InstanceShares(ctx context.Context, instance string) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT u.id, u.name, u.password_hash, u.is_admin, u.created_at
+		SELECT u.id, u.name, u.password_hash, u.is_admin, u.created_at, u.max_instances, u.max_running
 		FROM instance_shares sh JOIN users u ON u.id = sh.user_id
 		WHERE sh.instance = ? ORDER BY u.name`, instance)
 	if err != nil {

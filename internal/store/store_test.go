@@ -88,3 +88,39 @@ func TestOpenConcurrentMigrations(t *testing.T) {
 		}
 	}
 }
+
+// TestUserLimits: limits are stored per account, nil (the role's default)
+// until set, and read back by every query that returns users.
+func TestUserLimits(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.CreateUser(ctx, "bob", "h", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.UserByID(ctx, u.ID); got.Limits.MaxInstances != nil || got.Limits.MaxRunning != nil {
+		t.Fatalf("a new account has limits %+v, want none of its own", got.Limits)
+	}
+	five, none := 5, -1
+	if err := s.SetLimits(ctx, u.ID, Limits{MaxInstances: &five, MaxRunning: &none}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UserByName(ctx, "bob")
+	if err != nil || got.Limits.MaxInstances == nil || *got.Limits.MaxInstances != 5 || got.Limits.MaxRunning == nil || *got.Limits.MaxRunning != -1 {
+		t.Fatalf("limits after SetLimits: %+v %v", got.Limits, err)
+	}
+	if err := s.SetLimits(ctx, u.ID, Limits{MaxInstances: &five}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListUsers(ctx)
+	if err != nil || len(list) != 1 || list[0].Limits.MaxRunning != nil || *list[0].Limits.MaxInstances != 5 {
+		t.Fatalf("ListUsers: %+v %v", list, err)
+	}
+	if err := s.SetLimits(ctx, u.ID+100, Limits{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("limits of a missing user: err %v, want ErrNotFound", err)
+	}
+}

@@ -16,6 +16,17 @@ type User struct {
 	PasswordHash string
 	IsAdmin      bool
 	CreatedAt    time.Time
+	// Limits are what an administrator set for the account; nil fields
+	// mean the default of its role (instance.LimitsOf reads them).
+	Limits Limits
+}
+
+// Limits are an account's own limits: how many instances it may own and
+// how many of them may run at once. Nil is the default of the account's
+// role, a negative value no limit (the instance package's Unlimited).
+type Limits struct {
+	MaxInstances *int
+	MaxRunning   *int
 }
 
 // CreateUser inserts a user and returns it with its id.
@@ -38,16 +49,47 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string, admin
 	return u, nil
 }
 
-const userColumns = `id, name, password_hash, is_admin, created_at`
+const userColumns = `id, name, password_hash, is_admin, created_at, max_instances, max_running`
 
 func scanUser(row rowScanner) (User, error) {
 	var u User
 	var created string
-	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created); err != nil {
+	var maxInstances, maxRunning sql.NullInt64
+	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created, &maxInstances, &maxRunning); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt = parseTime(created)
+	u.Limits = Limits{MaxInstances: intOrNil(maxInstances), MaxRunning: intOrNil(maxRunning)}
 	return u, nil
+}
+
+func intOrNil(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func nilOrInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// SetLimits stores a user's limits (nil fields: the role's default). A
+// missing user wraps ErrNotFound.
+func (s *Store) SetLimits(ctx context.Context, id int64, l Limits) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET max_instances = ?, max_running = ? WHERE id = ?`,
+		nilOrInt(l.MaxInstances), nilOrInt(l.MaxRunning), id)
+	if err != nil {
+		return fmt.Errorf("set limits of user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set limits of user %d: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // UserByName looks a user up by name.

@@ -12,12 +12,17 @@ import (
 
 // Instance is a game server instance.
 type Instance struct {
-	Name   string         `json:"name"`
-	Owner  string         `json:"owner"`
-	Port   int            `json:"port"`
-	Layers []string       `json:"layers"` // uppermost first
-	Args   []string       `json:"args"`
-	State  instance.State `json:"state"` // "unknown" when the supervisor did not answer
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+	// Port is the game port: the one the server runs on while it runs
+	// (instance.Instance.ServerPort), the one it will start on otherwise.
+	Port int `json:"port"`
+	// PendingPort is a changed port that applies at the next start, while
+	// the server still runs on Port; absent otherwise.
+	PendingPort int            `json:"pending_port,omitempty"`
+	Layers      []string       `json:"layers"` // uppermost first
+	Args        []string       `json:"args"`
+	State       instance.State `json:"state"` // "unknown" when the supervisor did not answer
 	// Since is when the unit entered State; absent when not known.
 	Since time.Time `json:"since,omitzero"`
 	// StateError says why State is "unknown".
@@ -57,6 +62,9 @@ func NewInstance(in instance.Instance, owners Names, st instance.Status, stErr e
 		if !st.Since.IsZero() {
 			v.Since = st.Since.UTC()
 		}
+	}
+	if p := in.PendingPort(v.Running()); p != 0 {
+		v.Port, v.PendingPort = in.ServerPort(), p
 	}
 	return v
 }

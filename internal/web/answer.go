@@ -68,6 +68,10 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable):
 		a.status = http.StatusNotFound
+	case errors.Is(err, instance.ErrQuota):
+		// An account limit (docs/operations.md, "Account limits"): the
+		// message names it; an administrator can raise it.
+		a.status = http.StatusForbidden
 	case errors.Is(err, instance.ErrStopFailed):
 		// The server's failure, but one the operator must read: the unit's
 		// result and what to do (stop again to retry the unmount).

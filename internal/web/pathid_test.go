@@ -18,6 +18,7 @@ func TestMalformedIDsAreNotFound(t *testing.T) {
 		for _, path := range []string{
 			"/account/tokens/" + id + "/revoke",
 			"/admin/users/" + id + "/delete",
+			"/admin/users/" + id + "/limits",
 			"/instances/vs/shares/" + id + "/delete",
 		} {
 			resp, body := c.post(path, url.Values{})

@@ -83,6 +83,7 @@ func (s *Server) routeTable() []route {
 		{"GET /admin/users", adminOnly, false, s.userList},
 		{"POST /admin/users", adminOnly, false, s.userCreate},
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
+		{"POST /admin/users/{id}/limits", adminOnly, false, s.userLimits},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},

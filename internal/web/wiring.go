@@ -58,10 +58,13 @@ func LiveTargets(svc Instances, states StatusReader, queryHost netip.Addr) live.
 			if err != nil || st.State != instance.Running {
 				continue
 			}
+			// The port it was launched with: a changed port applies at
+			// the next start.
+			port := in.ServerPort()
 			out = append(out, live.Target{
 				Name:         in.Name,
-				RCONAddr:     rconAddr(in.Port),
-				A2SAddr:      netip.AddrPortFrom(queryHost, uint16(in.Port)).String(),
+				RCONAddr:     rconAddr(port),
+				A2SAddr:      netip.AddrPortFrom(queryHost, uint16(port)).String(),
 				RCONPassword: in.RCONPassword,
 			})
 		}
@@ -93,13 +96,13 @@ func (c *consoleSessions) session(inst instance.Instance) *srcds.Session {
 	if c.keys == nil {
 		c.keys = map[string]string{}
 	}
-	key := rconAddr(inst.Port) + "\x00" + inst.RCONPassword
+	key := rconAddr(inst.ServerPort()) + "\x00" + inst.RCONPassword
 	if s, ok := c.sessions[inst.Name]; ok && c.keys[inst.Name] == key {
 		return s
 	} else if ok {
 		_ = s.Close() // the port or password changed
 	}
-	s := srcds.NewSession(rconAddr(inst.Port), inst.RCONPassword)
+	s := srcds.NewSession(rconAddr(inst.ServerPort()), inst.RCONPassword)
 	c.sessions[inst.Name], c.keys[inst.Name] = s, key
 	return s
 }
@@ -114,18 +117,31 @@ func (c *consoleSessions) exec(ctx context.Context, inst instance.Instance, comm
 	return out, nil
 }
 
-// LogSources tells the events recorder which instance sends from a port.
+// LogSources tells the events recorder which instance sends from a port:
+// the one whose server was launched on it. When a stopped instance was last
+// launched on the port too (its port changed since), the running one wins.
 func LogSources(svc Instances) func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
 	return func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
 		all, err := svc.List(ctx)
 		if err != nil {
 			return srcds.LogSource{}, false, err
 		}
+		var found []string
 		for _, in := range all {
-			if in.Port == port {
-				return srcds.LogSource{Instance: in.Name}, true, nil
+			if in.ServerPort() == port {
+				found = append(found, in.Name)
 			}
 		}
-		return srcds.LogSource{}, false, nil
+		if len(found) == 0 {
+			return srcds.LogSource{}, false, nil
+		}
+		if len(found) > 1 {
+			for _, name := range found {
+				if st, err := svc.Status(ctx, name); err == nil && (st.State == instance.Running || st.State == instance.Starting) {
+					return srcds.LogSource{Instance: name}, true, nil
+				}
+			}
+		}
+		return srcds.LogSource{Instance: found[0]}, true, nil
 	}
 }
