@@ -67,6 +67,9 @@ func TestPortChangeOfARunningInstance(t *testing.T) {
 	if _, page := c.get("/instances/alpha"); !strings.Contains(page, "port "+strconv.Itoa(moved)+" at next start") {
 		t.Errorf("the instance page does not say the new port is pending")
 	}
+	if _, page := c.get("/instances"); !strings.Contains(page, "→ "+strconv.Itoa(moved)) {
+		t.Errorf("the instance list does not show the pending port")
+	}
 
 	// What talks to the running server uses its running port.
 	targets, err := LiveTargets(e.svc, e.sup, netip.MustParseAddr("192.0.2.1"))(ctx)
