@@ -92,7 +92,7 @@ func (s *Service) runScript(ctx context.Context, l store.Layer, dir, buildID str
 	}
 	p.Logf("script finished in %s", time.Since(start).Round(time.Millisecond))
 	p.Progress(0.95, "publishing")
-	gen, err = Publish(parent, out, "", now)
+	gen, err = PublishLayer(parent, out, now)
 	if err != nil {
 		return "", err
 	}
@@ -231,7 +231,7 @@ func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir strin
 	if err := mergeInto(extract, out); err != nil {
 		return "", fmt.Errorf("upload: %w", err)
 	}
-	gen, err = Publish(parent, out, "", now)
+	gen, err = PublishLayer(parent, out, now)
 	if err != nil {
 		return "", err
 	}
