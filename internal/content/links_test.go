@@ -23,7 +23,7 @@ func TestScriptLayerLinksRefused(t *testing.T) {
 	e := newEnv(t)
 	cases := []struct {
 		name, script, path string
-		want             error
+		want               error
 	}{
 		{"absolute", "mkdir -p left4dead2/cfg\nln -s /etc/shadow left4dead2/cfg/shadow.cfg\n", "left4dead2/cfg/shadow.cfg", archive.ErrLink},
 		{"escaping", "mkdir -p left4dead2/cfg\nln -s ../../../../etc/passwd left4dead2/cfg/p.cfg\n", "left4dead2/cfg/p.cfg", archive.ErrLink},
