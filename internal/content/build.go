@@ -197,6 +197,13 @@ func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir strin
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("upload: %w", err)
 	}
+	// Held until everything below is cleaned up: SweepUploads leaves the
+	// directory of a live upload alone, and sweeps it once we are killed.
+	unlock, err := lockBuildDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("upload: %w", err)
+	}
+	defer unlock()
 	p, closeLog := teeLog(filepath.Join(dir, BuildLog), p)
 	defer closeLog()
 	extract := filepath.Join(dir, "upload")
