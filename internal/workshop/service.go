@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
@@ -107,6 +108,13 @@ type Resolved struct {
 	// file at all: no file_url, filename or file_size). Members with a file
 	// but no usable file_url are items (steampipe.go).
 	Skipped []uint64
+	// Refused are items (named or collection members) whose details
+	// Steam sent unusable (Details.Refused): they are recorded in the layer
+	// flagged with the reason and not downloaded. A refused collection's
+	// entry is ignored (its members are checked one by one).
+	Refused []Details
+	// order is the ids of Items and Refused in the order asked.
+	order []uint64
 }
 
 // maxCollectionDepth bounds nested collections.
@@ -182,6 +190,12 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 	}
 	for _, d := range details {
 		switch {
+		case d.Refused != "" && d.ConsumerAppID != 0 && d.ConsumerAppID != AppID:
+			return Resolved{}, fmt.Errorf("%w: item %d %q is for app %d, not %d", ErrWrongApp, d.ID, d.Title, d.ConsumerAppID, AppID)
+		case d.Refused != "" && isCollection[d.ID]:
+		case d.Refused != "":
+			res.Refused = append(res.Refused, d)
+			res.order = append(res.order, d.ID)
 		case !d.Available() && (explicit[d.ID] || isCollection[d.ID]):
 			return Resolved{}, fmt.Errorf("%w: item %d (Steam result %d: removed, hidden or never existed)", ErrUnavailable, d.ID, d.Result)
 		case !d.Available():
@@ -195,6 +209,7 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 			res.Skipped = append(res.Skipped, d.ID)
 		default:
 			res.Items = append(res.Items, d)
+			res.order = append(res.order, d.ID)
 		}
 	}
 	return res, nil
@@ -209,6 +224,9 @@ type AddResult struct {
 	Added []uint64
 	// Downloads has one entry per item that had to be downloaded.
 	Downloads []Result
+	// Refused has one entry per item whose details Steam sent unusable
+	// (Resolved.Refused), its Err the reason recorded on the item.
+	Refused []Result
 	// Generation is the layer's newest generation; Published says whether
 	// Add created it.
 	Generation string
@@ -240,12 +258,37 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 	for _, id := range res.Resolved.Skipped {
 		p.Logf("item %d of a collection is not available on the Workshop; skipped", id)
 	}
-	metas := make([]store.WorkshopMeta, len(res.Resolved.Items))
-	for i, d := range res.Resolved.Items {
-		metas[i] = meta(d)
+	byID := make(map[uint64]store.WorkshopMeta, len(res.Resolved.Items)+len(res.Resolved.Refused))
+	for _, d := range res.Resolved.Items {
+		byID[d.ID] = meta(d)
+	}
+	refused := map[uint64]bool{}
+	for _, d := range res.Resolved.Refused {
+		// A known item keeps what Steam said about it last; a new one is
+		// recorded with its id (and title) only, so nothing downloads it.
+		m := store.WorkshopMeta{ID: d.ID, Result: ResultOK, Title: d.Title}
+		if it, err := s.st.WorkshopItem(ctx, d.ID); err == nil {
+			m = meta(detailsOf(it))
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return res, err
+		}
+		byID[d.ID] = m
+		refused[d.ID] = true
+	}
+	metas := make([]store.WorkshopMeta, 0, len(byID))
+	for _, id := range res.Resolved.order {
+		metas = append(metas, byID[id])
 	}
 	if res.Added, res.LayerCreated, err = s.st.AddWorkshopItems(ctx, layer, metas); err != nil {
 		return res, err
+	}
+	for _, d := range res.Resolved.Refused {
+		rerr := d.RefusedErr()
+		p.Logf("item %d refused: %v", d.ID, rerr)
+		if err := s.st.SetWorkshopError(ctx, d.ID, rerr.Error()); err != nil {
+			return res, err
+		}
+		res.Refused = append(res.Refused, Result{ID: d.ID, Err: rerr})
 	}
 	p.Logf("layer %s: %d item(s) added, %d already there", layer, len(res.Added), len(metas)-len(res.Added))
 
@@ -259,7 +302,7 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 		if err != nil {
 			return res, err
 		}
-		if needsDownload(it) {
+		if needsDownload(it) && !refused[id] {
 			pending = append(pending, detailsOf(it))
 		}
 	}
@@ -372,6 +415,10 @@ type RefreshResult struct {
 	// Banned and Removed are the items Steam now reports as such.
 	Banned  []uint64
 	Removed []uint64
+	// Refused are the items whose details Steam sent unusable: the reason
+	// is recorded on each, which keeps its revision and what Steam said
+	// about it before.
+	Refused []uint64
 	// Published maps each layer that got a new generation to it; nil when
 	// Refresh failed before publishing.
 	Published map[string]string
@@ -410,9 +457,11 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		}
 	}
 	res.Checked = len(details)
-	metas := make([]store.WorkshopMeta, len(details))
-	for i, d := range details {
-		metas[i] = meta(d)
+	metas := make([]store.WorkshopMeta, 0, len(details))
+	for _, d := range details {
+		if d.Refused == "" {
+			metas = append(metas, meta(d))
+		}
 	}
 	if err := s.st.SaveWorkshopMeta(ctx, metas); err != nil {
 		return res, err
@@ -421,6 +470,14 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 	for i, d := range details {
 		old := items[i]
 		switch {
+		case d.Refused != "":
+			res.Refused = append(res.Refused, d.ID)
+			msg := d.RefusedErr().Error()
+			p.Logf("%s; keeping revision %q", msg, old.Revision)
+			if err := s.st.SetWorkshopError(ctx, d.ID, msg); err != nil {
+				return res, err
+			}
+			continue
 		case !d.Available():
 			res.Removed = append(res.Removed, d.ID)
 			if !old.Removed {
@@ -443,6 +500,11 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		}
 		if hasContent(d.FileURL, d.Filename, d.FileSize) && d.Revision() != old.Revision {
 			pending = append(pending, d)
+		} else if old.Revision == d.Revision() && strings.HasPrefix(old.Error, ErrRefusedItem.Error()) {
+			// Refused before, usable now, and its revision is on disk.
+			if err := s.st.SetWorkshopError(ctx, d.ID, ""); err != nil {
+				return res, err
+			}
 		}
 	}
 	p.Logf("%d item(s) checked, %d to download", len(details), len(pending))
