@@ -104,9 +104,6 @@ func (s *Service) downloadJob(ctx context.Context, run *jobs.Run) error {
 	}
 	run.Logf("layer %s: generation %s (%s)", res.Layer, res.Generation, map[bool]string{true: "published", false: "unchanged"}[res.Published])
 	var transientErrs, otherErrs []error
-	for _, r := range res.Refused {
-		otherErrs = append(otherErrs, r.Err)
-	}
 	for _, r := range res.Downloads {
 		switch {
 		case r.Err == nil:

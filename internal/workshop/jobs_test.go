@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -187,6 +188,16 @@ func TestBadFileURLRefusesOnlyThatItem(t *testing.T) {
 	}
 	if n := f.fake.Counts().Files[2] + f.fake.Counts().Files[3]; n != 0 {
 		t.Errorf("the refused items' files were asked for %d time(s)", n)
+	}
+
+	// In the foreground (the CLI's Add) the refused item is reported
+	// among the downloads, failed with the reason.
+	res, err := f.svc.Add(ctx, "other", []string{"1", "2"}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Downloads) != 1 || res.Downloads[0].ID != 2 || !errors.Is(res.Downloads[0].Err, ErrRefusedItem) || !reflect.DeepEqual(res.Added, []uint64{1, 2}) {
+		t.Errorf("Add with a refused item: added %v, downloads %+v", res.Added, res.Downloads)
 	}
 
 	// Item 4 turns bad and item 1 is updated: the refresh updates 1, keeps

@@ -100,7 +100,11 @@ var ErrLayerTaken = errors.New("layer id used by another content layer")
 // Resolved is what a list of ids and URLs stands for.
 type Resolved struct {
 	// Items are the items to add, collections expanded, in order, without
-	// duplicates; unavailable collection members are left out.
+	// duplicates; unavailable collection members are left out. Items whose
+	// details Steam sent unusable (Refused set) are among them: they are
+	// recorded in the layer flagged with the reason and not downloaded. A
+	// refused collection's entry is ignored (its members are checked one
+	// by one).
 	Items []Details
 	// Collections are the collections that were expanded.
 	Collections []uint64
@@ -108,13 +112,6 @@ type Resolved struct {
 	// file at all: no file_url, filename or file_size). Members with a file
 	// but no usable file_url are items (steampipe.go).
 	Skipped []uint64
-	// Refused are items (named or collection members) whose details
-	// Steam sent unusable (Details.Refused): they are recorded in the layer
-	// flagged with the reason and not downloaded. A refused collection's
-	// entry is ignored (its members are checked one by one).
-	Refused []Details
-	// order is the ids of Items and Refused in the order asked.
-	order []uint64
 }
 
 // maxCollectionDepth bounds nested collections.
@@ -194,8 +191,7 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 			return Resolved{}, fmt.Errorf("%w: item %d %q is for app %d, not %d", ErrWrongApp, d.ID, d.Title, d.ConsumerAppID, AppID)
 		case d.Refused != "" && isCollection[d.ID]:
 		case d.Refused != "":
-			res.Refused = append(res.Refused, d)
-			res.order = append(res.order, d.ID)
+			res.Items = append(res.Items, d)
 		case !d.Available() && (explicit[d.ID] || isCollection[d.ID]):
 			return Resolved{}, fmt.Errorf("%w: item %d (Steam result %d: removed, hidden or never existed)", ErrUnavailable, d.ID, d.Result)
 		case !d.Available():
@@ -209,7 +205,6 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 			res.Skipped = append(res.Skipped, d.ID)
 		default:
 			res.Items = append(res.Items, d)
-			res.order = append(res.order, d.ID)
 		}
 	}
 	return res, nil
@@ -222,11 +217,10 @@ type AddResult struct {
 	Resolved     Resolved
 	// Added are the items that were not in the layer before.
 	Added []uint64
-	// Downloads has one entry per item that had to be downloaded.
+	// Downloads has one entry per item that had to be downloaded, and one
+	// per item whose details Steam sent unusable (its Err wraps
+	// ErrRefusedItem: the reason recorded on the item).
 	Downloads []Result
-	// Refused has one entry per item whose details Steam sent unusable
-	// (Resolved.Refused), its Err the reason recorded on the item.
-	Refused []Result
 	// Generation is the layer's newest generation; Published says whether
 	// Add created it.
 	Generation string
@@ -258,37 +252,34 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 	for _, id := range res.Resolved.Skipped {
 		p.Logf("item %d of a collection is not available on the Workshop; skipped", id)
 	}
-	byID := make(map[uint64]store.WorkshopMeta, len(res.Resolved.Items)+len(res.Resolved.Refused))
-	for _, d := range res.Resolved.Items {
-		byID[d.ID] = meta(d)
-	}
-	refused := map[uint64]bool{}
-	for _, d := range res.Resolved.Refused {
+	metas := make([]store.WorkshopMeta, len(res.Resolved.Items))
+	var refused []Result
+	for i, d := range res.Resolved.Items {
+		rerr := d.RefusedErr()
+		if rerr == nil {
+			metas[i] = meta(d)
+			continue
+		}
 		// A known item keeps what Steam said about it last; a new one is
 		// recorded with its id (and title) only, so nothing downloads it.
-		m := store.WorkshopMeta{ID: d.ID, Result: ResultOK, Title: d.Title}
+		metas[i] = store.WorkshopMeta{ID: d.ID, Result: ResultOK, Title: d.Title}
 		if it, err := s.st.WorkshopItem(ctx, d.ID); err == nil {
-			m = meta(detailsOf(it))
+			metas[i] = meta(detailsOf(it))
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return res, err
 		}
-		byID[d.ID] = m
-		refused[d.ID] = true
-	}
-	metas := make([]store.WorkshopMeta, 0, len(byID))
-	for _, id := range res.Resolved.order {
-		metas = append(metas, byID[id])
+		refused = append(refused, Result{ID: d.ID, Err: rerr})
 	}
 	if res.Added, res.LayerCreated, err = s.st.AddWorkshopItems(ctx, layer, metas); err != nil {
 		return res, err
 	}
-	for _, d := range res.Resolved.Refused {
-		rerr := d.RefusedErr()
-		p.Logf("item %d refused: %v", d.ID, rerr)
-		if err := s.st.SetWorkshopError(ctx, d.ID, rerr.Error()); err != nil {
+	skip := map[uint64]bool{}
+	for _, r := range refused {
+		p.Logf("item %d refused: %v", r.ID, r.Err)
+		if err := s.st.SetWorkshopError(ctx, r.ID, r.Err.Error()); err != nil {
 			return res, err
 		}
-		res.Refused = append(res.Refused, Result{ID: d.ID, Err: rerr})
+		skip[r.ID] = true
 	}
 	p.Logf("layer %s: %d item(s) added, %d already there", layer, len(res.Added), len(metas)-len(res.Added))
 
@@ -302,11 +293,12 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 		if err != nil {
 			return res, err
 		}
-		if needsDownload(it) && !refused[id] {
+		if needsDownload(it) && !skip[id] {
 			pending = append(pending, detailsOf(it))
 		}
 	}
 	res.Downloads, err = s.download(ctx, pending, p, 0.1, 0.9)
+	res.Downloads = append(res.Downloads, refused...)
 	if err != nil {
 		return res, err
 	}
@@ -410,7 +402,10 @@ func (s *Service) download(ctx context.Context, items []Details, p Progress, lo,
 
 // RefreshResult is what Refresh did.
 type RefreshResult struct {
-	Checked   int
+	Checked int
+	// Downloads has one entry per item downloaded (or that failed to), and
+	// one per item whose details Steam sent unusable (its Err wraps
+	// ErrRefusedItem).
 	Downloads []Result
 	// Banned and Removed are the items Steam now reports as such.
 	Banned  []uint64
@@ -467,14 +462,16 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		return res, err
 	}
 	var pending []Details
+	var refused []Result
 	for i, d := range details {
 		old := items[i]
 		switch {
 		case d.Refused != "":
 			res.Refused = append(res.Refused, d.ID)
-			msg := d.RefusedErr().Error()
-			p.Logf("%s; keeping revision %q", msg, old.Revision)
-			if err := s.st.SetWorkshopError(ctx, d.ID, msg); err != nil {
+			rerr := d.RefusedErr()
+			refused = append(refused, Result{ID: d.ID, Revision: old.Revision, Err: rerr})
+			p.Logf("%v; keeping revision %q", rerr, old.Revision)
+			if err := s.st.SetWorkshopError(ctx, d.ID, rerr.Error()); err != nil {
 				return res, err
 			}
 			continue
@@ -509,6 +506,7 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 	}
 	p.Logf("%d item(s) checked, %d to download", len(details), len(pending))
 	res.Downloads, err = s.download(ctx, pending, p, 0.1, 0.9)
+	res.Downloads = append(res.Downloads, refused...)
 	if err != nil {
 		return res, err
 	}
