@@ -67,6 +67,13 @@ func genCounter(name string) int {
 // existing name. src must be on the same file system as parent. It returns
 // the generation name. On error src is left where it was.
 func Publish(parent, src, suffix string, now time.Time) (string, error) {
+	return publish(parent, src, suffix, now, false)
+}
+
+// publish is Publish; checkTree refuses a tree CheckLayerTree refuses,
+// checked once the tree is readable throughout (makeReadOnly gives every
+// directory r-x, so a script's mode-000 directory is checked too).
+func publish(parent, src, suffix string, now time.Time, checkTree bool) (string, error) {
 	if suffix != "" && (strings.ContainsAny(suffix, "/:,. \t\n") || len(suffix) > 64) {
 		return "", fmt.Errorf("publish %s: bad generation suffix %q", src, suffix)
 	}
@@ -81,7 +88,7 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 			RemoveTree(tmp)
 			return "", fmt.Errorf("publish %s: %w", src, err)
 		}
-		name, err := Publish(parent, tmp, suffix, now)
+		name, err := publish(parent, tmp, suffix, now, checkTree)
 		if err != nil {
 			RemoveTree(tmp)
 			return "", err
@@ -93,6 +100,11 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 	}
 	if err := makeReadOnly(src, false); err != nil {
 		return "", fmt.Errorf("publish %s: %w", src, err)
+	}
+	if checkTree {
+		if err := CheckLayerTree(src); err != nil {
+			return "", fmt.Errorf("publish %s: %w", filepath.Base(parent), err)
+		}
 	}
 	// The directory's mtime records when it was published: GC measures a
 	// superseded generation's grace period from its successor's.
@@ -190,10 +202,7 @@ func CheckLayerTree(dir string) error {
 // was, when it holds a link or a special file. Installation generations
 // (steamcmd's tree of the game) use Publish.
 func PublishLayer(parent, src string, now time.Time) (string, error) {
-	if err := CheckLayerTree(src); err != nil {
-		return "", fmt.Errorf("publish %s: %w", filepath.Base(parent), err)
-	}
-	return Publish(parent, src, "", now)
+	return publish(parent, src, "", now, true)
 }
 
 // sameDevice reports whether a and b are on the same file system.

@@ -29,6 +29,7 @@ func TestScriptLayerLinksRefused(t *testing.T) {
 		{"escaping", "mkdir -p left4dead2/cfg\nln -s ../../../../etc/passwd left4dead2/cfg/p.cfg\n", "left4dead2/cfg/p.cfg", archive.ErrLink},
 		{"inside", "mkdir -p left4dead2/cfg\necho x > left4dead2/cfg/a.cfg\nln -s a.cfg left4dead2/cfg/b.cfg\n", "left4dead2/cfg/b.cfg", archive.ErrLink},
 		{"directory", "mkdir -p left4dead2\nln -s . left4dead2/up\n", "left4dead2/up", archive.ErrLink},
+		{"unreadable-directory", "mkdir -p left4dead2/d\nln -s /etc/shadow left4dead2/d/x\nchmod 000 left4dead2/d\n", "left4dead2/d/x", archive.ErrLink},
 		{"fifo", "mkdir -p left4dead2\nmkfifo left4dead2/pipe\n", "left4dead2/pipe", archive.ErrSpecialFile},
 	}
 	for _, tc := range cases {
