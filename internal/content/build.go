@@ -92,7 +92,7 @@ func (s *Service) runScript(ctx context.Context, l store.Layer, dir, buildID str
 	}
 	p.Logf("script finished in %s", time.Since(start).Round(time.Millisecond))
 	p.Progress(0.95, "publishing")
-	gen, err = Publish(parent, out, "", now)
+	gen, err = PublishLayer(parent, out, now)
 	if err != nil {
 		return "", err
 	}
@@ -197,6 +197,13 @@ func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir strin
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("upload: %w", err)
 	}
+	// Held until everything below is cleaned up: SweepUploads leaves the
+	// directory of a live upload alone, and sweeps it once we are killed.
+	unlock, err := lockBuildDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("upload: %w", err)
+	}
+	defer unlock()
 	p, closeLog := teeLog(filepath.Join(dir, BuildLog), p)
 	defer closeLog()
 	extract := filepath.Join(dir, "upload")
@@ -231,7 +238,7 @@ func (s *Service) upload(ctx context.Context, id string, u UploadSpec, dir strin
 	if err := mergeInto(extract, out); err != nil {
 		return "", fmt.Errorf("upload: %w", err)
 	}
-	gen, err = Publish(parent, out, "", now)
+	gen, err = PublishLayer(parent, out, now)
 	if err != nil {
 		return "", err
 	}

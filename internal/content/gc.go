@@ -91,8 +91,9 @@ func realPath(p string) string {
 // GC removes generations of the installation and of every content layer
 // that are (1) not the newest (unless the layer was deleted), (2) not named
 // in any instance.env, and (3) superseded longer ago than the grace period.
-// It also removes build directories older than the grace period (and than
-// a day, as builds may be running there). It returns the paths removed.
+// It also removes what killed uploads left (SweepUploads) and build
+// directories older than the grace period (and than a day, as builds may
+// be running there; never a live upload's). It returns the paths removed.
 //
 // NOTE: docs/lifecycle.md rule 12 — a generation an instance has mounted is
 // named in its instance.env (the unit mounts exactly what that file says),
@@ -131,7 +132,12 @@ func GC(ctx context.Context, root layout.Root, opts GCOptions) ([]string, error)
 			errs = append(errs, err)
 		}
 	}
-	r, err := gcBuilds(root, opts)
+	r, err := SweepUploads(root)
+	removed = append(removed, r...)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	r, err = gcBuilds(root, opts)
 	removed = append(removed, r...)
 	if err != nil {
 		errs = append(errs, err)
@@ -241,6 +247,14 @@ func gcBuilds(root layout.Root, opts GCOptions) ([]string, error) {
 			continue
 		}
 		dir := filepath.Join(root.Builds(), e.Name())
+		if strings.HasPrefix(e.Name(), uploadPrefix) {
+			// A live upload (however long it has run) keeps its tree.
+			unlock, held, err := tryLockBuildDir(dir)
+			if held || err != nil {
+				continue
+			}
+			unlock()
+		}
 		if err := RemoveTree(dir); err != nil {
 			return removed, err
 		}

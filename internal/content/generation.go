@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/layout"
 )
 
@@ -66,6 +67,13 @@ func genCounter(name string) int {
 // existing name. src must be on the same file system as parent. It returns
 // the generation name. On error src is left where it was.
 func Publish(parent, src, suffix string, now time.Time) (string, error) {
+	return publish(parent, src, suffix, now, false)
+}
+
+// publish is Publish; checkTree refuses a tree CheckLayerTree refuses,
+// checked once the tree is readable throughout (makeReadOnly gives every
+// directory r-x, so a script's mode-000 directory is checked too).
+func publish(parent, src, suffix string, now time.Time, checkTree bool) (string, error) {
 	if suffix != "" && (strings.ContainsAny(suffix, "/:,. \t\n") || len(suffix) > 64) {
 		return "", fmt.Errorf("publish %s: bad generation suffix %q", src, suffix)
 	}
@@ -80,7 +88,7 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 			RemoveTree(tmp)
 			return "", fmt.Errorf("publish %s: %w", src, err)
 		}
-		name, err := Publish(parent, tmp, suffix, now)
+		name, err := publish(parent, tmp, suffix, now, checkTree)
 		if err != nil {
 			RemoveTree(tmp)
 			return "", err
@@ -92,6 +100,11 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 	}
 	if err := makeReadOnly(src, false); err != nil {
 		return "", fmt.Errorf("publish %s: %w", src, err)
+	}
+	if checkTree {
+		if err := CheckLayerTree(src); err != nil {
+			return "", fmt.Errorf("publish %s: %w", filepath.Base(parent), err)
+		}
 	}
 	// The directory's mtime records when it was published: GC measures a
 	// superseded generation's grace period from its successor's.
@@ -131,6 +144,65 @@ func Publish(parent, src, suffix string, now time.Time) (string, error) {
 		return name, nil
 	}
 	return "", fmt.Errorf("publish into %s: too many concurrent publishers", parent)
+}
+
+// TreeError refuses a tree offered as a content layer: one entry that is
+// not a regular file or a directory. It is ErrInvalid and wraps
+// archive.ErrLink (a symbolic link) or archive.ErrSpecialFile (a FIFO, a
+// socket or a device), the errors uploads are refused with.
+type TreeError struct {
+	// Path is the entry, relative to the tree's top.
+	Path string
+	// Target is a link's target as stored ("" for other entries).
+	Target string
+	Err    error
+}
+
+func (e *TreeError) Error() string {
+	if e.Target != "" {
+		return fmt.Sprintf("%s: %v (a symbolic link to %q); published layers hold only regular files and directories", e.Path, e.Err, e.Target)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+// Unwrap makes errors.Is see ErrInvalid and Err.
+func (e *TreeError) Unwrap() []error { return []error{ErrInvalid, e.Err} }
+
+// CheckLayerTree refuses a tree that holds anything but regular files and
+// directories: every symbolic link, whatever its target, and FIFOs,
+// sockets and devices. It is the one rule of every published layer
+// (script, upload and Workshop), checked when the layer is published
+// (docs/operations.md §5): a link's target is resolved in the mount
+// namespace of whoever reads the merged view, and a relative link that
+// stays inside the layer on paper can still climb out of it through a link
+// to a directory, so no link is kept. Hard links are regular files.
+func CheckLayerTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("check %s: %w", dir, err)
+		}
+		t := d.Type()
+		if t.IsDir() || t.IsRegular() {
+			return nil
+		}
+		rel, rerr := filepath.Rel(dir, path)
+		if rerr != nil {
+			rel = path
+		}
+		if t&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(path)
+			return &TreeError{Path: filepath.ToSlash(rel), Target: target, Err: archive.ErrLink}
+		}
+		return &TreeError{Path: filepath.ToSlash(rel), Err: fmt.Errorf("%w (%v)", archive.ErrSpecialFile, t)}
+	})
+}
+
+// PublishLayer is Publish for a content layer (overlays/<id>/): the tree is
+// checked with CheckLayerTree first, and refused as a whole, left where it
+// was, when it holds a link or a special file. Installation generations
+// (steamcmd's tree of the game) use Publish.
+func PublishLayer(parent, src string, now time.Time) (string, error) {
+	return publish(parent, src, "", now, true)
 }
 
 // sameDevice reports whether a and b are on the same file system.

@@ -355,7 +355,14 @@ func (s *Service) Install(ctx context.Context, r steamcmd.Runner, validate bool,
 
 // RecoverBuilds marks the builds recorded as running that started before
 // the calling process (started) as failed: a killed panel or CLI leaves
-// them so. Call it once when the panel starts, before its job workers.
+// them so. It also removes what killed uploads left in their build
+// directories (SweepUploads: a first upload of a layer has no record to
+// find it by). Call it once when the panel starts, before its job workers.
 func (s *Service) RecoverBuilds(ctx context.Context, started time.Time) (int64, error) {
-	return s.st.FailRunningContentBuilds(ctx, started, "interrupted: the process running it stopped")
+	n, err := s.st.FailRunningContentBuilds(ctx, started, "interrupted: the process running it stopped")
+	removed, serr := SweepUploads(s.root)
+	for _, p := range removed {
+		s.log.Info("removed the leftovers of an interrupted upload", "path", p)
+	}
+	return n, errors.Join(err, serr)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -595,7 +596,10 @@ func toJob(r *rivertype.JobRow, p *progressRow) Job {
 	_ = json.Unmarshal(r.Metadata, &meta) // foreign or empty metadata: no user
 	j.UserID = meta.UserID
 	for _, e := range r.Errors {
-		j.Errors = append(j.Errors, AttemptError{Attempt: e.Attempt, At: e.At, Error: e.Error})
+		// A permanent failure is river's JobCancel (run.go), whose error
+		// text carries river's type name: people read the handler's error.
+		msg := strings.TrimPrefix(e.Error, riverCancelPrefix)
+		j.Errors = append(j.Errors, AttemptError{Attempt: e.Attempt, At: e.At, Error: msg})
 	}
 	permanent := false
 	if p != nil {
@@ -626,6 +630,10 @@ func toJob(r *rivertype.JobRow, p *progressRow) Job {
 	}
 	return j
 }
+
+// riverCancelPrefix starts the stored error of a job ended with
+// river.JobCancel.
+const riverCancelPrefix = "JobCancelError: "
 
 // backoff is river's retry policy: base·2^(attempt-1), at most max, plus up
 // to 10% jitter.

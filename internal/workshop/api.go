@@ -59,10 +59,23 @@ var ErrUnavailable = errors.New("Workshop item unavailable")
 // documented shape.
 var ErrBadReply = errors.New("malformed Steam Web API reply")
 
+// ErrRefusedItem is wrapped by the error recorded on an item whose entry
+// in a details reply is unusable (a file_url that is not http(s), a size
+// out of range, no time_updated, …): only that item is refused, the rest of
+// the reply is used. Another attempt gets the same answer, so it is not
+// retried before the next refresh.
+//
+//lint:ignore ST1005 "Steam" is a name, and the message is shown as it is.
+var ErrRefusedItem = errors.New("Steam's details of the item are unusable")
+
 // Details is what GetPublishedFileDetails says about one item.
 type Details struct {
 	ID     uint64
 	Result int // ResultOK, or why the item is unavailable
+	// Refused, when set, says why the item's entry is unusable; only ID,
+	// Result, ConsumerAppID and Title may be set besides (each only when
+	// it was valid), and Available is false.
+	Refused string
 	// The rest is only set when Result is ResultOK.
 	ConsumerAppID int64
 	Title         string
@@ -75,8 +88,18 @@ type Details struct {
 	BanReason     string
 }
 
-// Available reports whether Steam serves the item.
-func (d Details) Available() bool { return d.Result == ResultOK }
+// Available reports whether Steam serves the item (and its entry was
+// usable).
+func (d Details) Available() bool { return d.Result == ResultOK && d.Refused == "" }
+
+// RefusedErr is the error recorded on a refused item; nil when the entry
+// was usable.
+func (d Details) RefusedErr() error {
+	if d.Refused == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: item %d: %s", ErrRefusedItem, d.ID, d.Refused)
+}
 
 // Revision is the revision directory name of this version of the item:
 // its time_updated in decimal.
@@ -303,8 +326,11 @@ func decodeStrict(r io.Reader, v any) error {
 // DecodeDetails decodes a GetPublishedFileDetails reply. It checks the
 // shape and every value left4me uses: ids are valid, available items name
 // their app, file sizes lie within 0..MaxFileSize, URLs are http(s), text
-// is valid UTF-8 of bounded length. It does not check the app id; the
-// caller decides what to do with other games' items.
+// is valid UTF-8 of bounded length. A reply that is not of the documented
+// shape, or whose ids are bad or repeated, is refused as a whole
+// (ErrBadReply); an entry with a bad value is refused alone: it comes back
+// with Refused set, the others as they are. It does not check the app id;
+// the caller decides what to do with other games' items.
 func DecodeDetails(r io.Reader) ([]Details, error) {
 	var reply detailsReply
 	if err := decodeStrict(r, &reply); err != nil {
@@ -316,64 +342,86 @@ func DecodeDetails(r io.Reader) ([]Details, error) {
 	out := make([]Details, 0, len(reply.Response.Details))
 	seen := map[uint64]bool{}
 	for i, e := range reply.Response.Details {
-		d, err := e.check()
+		id, err := parseDecimalID(e.PublishedFileID)
 		if err != nil {
-			return nil, fmt.Errorf("%w: publishedfiledetails[%d]: %v", ErrBadReply, i, err)
+			return nil, fmt.Errorf("%w: publishedfiledetails[%d]: publishedfileid %.32q: %v", ErrBadReply, i, e.PublishedFileID, err)
 		}
-		if seen[d.ID] {
-			return nil, fmt.Errorf("%w: item %d listed twice", ErrBadReply, d.ID)
+		if seen[id] {
+			return nil, fmt.Errorf("%w: item %d listed twice", ErrBadReply, id)
 		}
-		seen[d.ID] = true
-		out = append(out, d)
+		seen[id] = true
+		out = append(out, e.check(id))
 	}
 	return out, nil
 }
 
-func (e detailsEntry) check() (Details, error) {
-	id, err := parseDecimalID(e.PublishedFileID)
-	if err != nil {
-		return Details{}, fmt.Errorf("publishedfileid %.32q: %v", e.PublishedFileID, err)
-	}
-	d := Details{ID: id, Result: int(e.Result.v)}
+// textOK reports whether s is text left4me keeps: valid UTF-8 of at most
+// maxTextLen bytes.
+func textOK(s string) bool { return len(s) <= maxTextLen && utf8.ValidString(s) }
+
+// problem says what is wrong with an entry's values, "" when nothing is.
+func (e detailsEntry) problem() string {
 	if !e.Result.set {
-		return Details{}, fmt.Errorf("item %d: no result", id)
+		return "no result"
 	}
 	if e.Result.v < 0 || e.Result.v > math.MaxInt32 {
-		return Details{}, fmt.Errorf("item %d: result %d out of range", id, e.Result.v)
+		return fmt.Sprintf("result %d out of range", e.Result.v)
 	}
-	if d.Result != ResultOK {
-		return d, nil
+	if e.Result.v != ResultOK {
+		return ""
 	}
 	if !e.ConsumerAppID.set || e.ConsumerAppID.v < 0 {
-		return Details{}, fmt.Errorf("item %d: no consumer_app_id", id)
+		return "no consumer_app_id"
 	}
 	if e.FileSize.v < 0 || e.FileSize.v > MaxFileSize {
-		return Details{}, fmt.Errorf("item %d: file_size %d out of range", id, e.FileSize.v)
+		return fmt.Sprintf("file_size %d out of range", e.FileSize.v)
 	}
 	if !e.TimeUpdated.set || e.TimeUpdated.v < 0 {
-		return Details{}, fmt.Errorf("item %d: no valid time_updated", id)
+		return "no valid time_updated"
 	}
 	for _, f := range []struct{ name, s string }{
 		{"title", e.Title}, {"filename", e.Filename}, {"file_url", e.FileURL},
 		{"preview_url", e.PreviewURL}, {"ban_reason", e.BanReason},
 	} {
-		name, s := f.name, f.s
-		if len(s) > maxTextLen {
-			return Details{}, fmt.Errorf("item %d: %s longer than %d bytes", id, name, maxTextLen)
+		if len(f.s) > maxTextLen {
+			return fmt.Sprintf("%s longer than %d bytes", f.name, maxTextLen)
 		}
-		if !utf8.ValidString(s) {
-			return Details{}, fmt.Errorf("item %d: %s is not valid UTF-8", id, name)
+		if !utf8.ValidString(f.s) {
+			return fmt.Sprintf("%s is not valid UTF-8", f.name)
 		}
 	}
 	for _, f := range []struct{ name, s string }{{"file_url", e.FileURL}, {"preview_url", e.PreviewURL}} {
-		name, s := f.name, f.s
-		if s == "" {
+		if f.s == "" {
 			continue
 		}
-		u, err := url.Parse(s)
+		u, err := url.Parse(f.s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Details{}, fmt.Errorf("item %d: %s %.64q is not an http(s) URL", id, name, s)
+			return fmt.Sprintf("%s %.64q is not an http(s) URL", f.name, f.s)
 		}
+	}
+	return ""
+}
+
+// check turns the entry of item id into Details, refused (Refused set)
+// when a value is bad.
+func (e detailsEntry) check(id uint64) Details {
+	d := Details{ID: id}
+	if why := e.problem(); why != "" {
+		d.Refused = why
+		if e.Result.set && e.Result.v >= 0 && e.Result.v <= math.MaxInt32 {
+			d.Result = int(e.Result.v)
+		}
+		if e.ConsumerAppID.set && e.ConsumerAppID.v >= 0 {
+			d.ConsumerAppID = e.ConsumerAppID.v
+		}
+		if textOK(e.Title) {
+			d.Title = e.Title
+		}
+		return d
+	}
+	d.Result = int(e.Result.v)
+	if d.Result != ResultOK {
+		return d
 	}
 	d.ConsumerAppID = e.ConsumerAppID.v
 	d.Title = e.Title
@@ -384,7 +432,7 @@ func (e detailsEntry) check() (Details, error) {
 	d.TimeUpdated = e.TimeUpdated.v
 	d.Banned = bool(e.Banned)
 	d.BanReason = e.BanReason
-	return d, nil
+	return d
 }
 
 type collectionsReply struct {

@@ -131,6 +131,11 @@ func TestDecodeDetails(t *testing.T) {
 		t.Error("Revision/Available wrong")
 	}
 
+	refused := func(why string) func(Details) bool {
+		return func(d Details) bool {
+			return strings.Contains(d.Refused, why) && !d.Available() && d.FileURL == "" && errors.Is(d.RefusedErr(), ErrRefusedItem)
+		}
+	}
 	item := func(fields string) string {
 		return `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":1,"consumer_app_id":550,"time_updated":5` + fields + `}]}}`
 	}
@@ -153,19 +158,27 @@ func TestDecodeDetails(t *testing.T) {
 		{"trailing data", item(``) + `{}`, false, nil},
 		{"id not a string of digits", `{"response":{"publishedfiledetails":[{"publishedfileid":"1x","result":1}]}}`, false, nil},
 		{"id zero", `{"response":{"publishedfiledetails":[{"publishedfileid":"0","result":9}]}}`, false, nil},
-		{"no result", `{"response":{"publishedfiledetails":[{"publishedfileid":"1"}]}}`, false, nil},
 		{"duplicate id", `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":9},{"publishedfileid":"1","result":9}]}}`, false, nil},
-		{"no app id", `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":1,"time_updated":5}]}}`, false, nil},
-		{"no time_updated", `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":1,"consumer_app_id":550}]}}`, false, nil},
-		{"negative size", item(`,"file_size":-1`), false, nil},
-		{"huge size", item(`,"file_size":"99999999999999"`), false, nil},
 		{"float size", item(`,"file_size":1.5`), false, nil},
 		{"size as object", item(`,"file_size":{}`), false, nil},
 		{"banned as string", item(`,"banned":"yes"`), false, nil},
 		{"title as number", item(`,"title":5`), false, nil},
-		{"file_url not http", item(`,"file_url":"file:///etc/passwd"`), false, nil},
-		{"file_url relative", item(`,"file_url":"/ugc/1"`), false, nil},
-		{"title too long", item(`,"title":"` + strings.Repeat("a", maxTextLen+1) + `"`), false, nil},
+
+		// A bad value refuses its item alone (Refused says why); the
+		// reply is used.
+		{"no result", `{"response":{"publishedfiledetails":[{"publishedfileid":"1"}]}}`, true, refused("no result")},
+		{"no app id", `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":1,"time_updated":5}]}}`, true, refused("no consumer_app_id")},
+		{"no time_updated", `{"response":{"publishedfiledetails":[{"publishedfileid":"1","result":1,"consumer_app_id":550}]}}`, true, refused("no valid time_updated")},
+		{"negative size", item(`,"file_size":-1`), true, refused("file_size -1 out of range")},
+		{"huge size", item(`,"file_size":"99999999999999"`), true, refused("out of range")},
+		{"file_url file", item(`,"title":"T","file_url":"file:///etc/passwd"`), true, func(d Details) bool {
+			return strings.Contains(d.Refused, `file_url "file:///etc/passwd" is not an http(s) URL`) && d.Title == "T" && d.FileURL == "" && !d.Available()
+		}},
+		{"file_url gopher", item(`,"file_url":"gopher://example.com/1"`), true, refused("not an http(s) URL")},
+		{"file_url relative", item(`,"file_url":"/ugc/1"`), true, refused("not an http(s) URL")},
+		{"title too long", item(`,"title":"` + strings.Repeat("a", maxTextLen+1) + `"`), true, func(d Details) bool {
+			return strings.Contains(d.Refused, "title longer than") && d.Title == ""
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := DecodeDetails(strings.NewReader(tc.body))

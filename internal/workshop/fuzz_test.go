@@ -31,6 +31,12 @@ func FuzzDecodeDetails(f *testing.F) {
 				t.Fatalf("bad or duplicate id %d", d.ID)
 			}
 			seen[d.ID] = true
+			if d.Refused != "" {
+				if d.Available() || d.FileURL != "" || d.FileSize != 0 || d.Filename != "" || !textOK(d.Title) {
+					t.Fatalf("refused item %d carries details: %+v", d.ID, d)
+				}
+				continue
+			}
 			if !d.Available() {
 				if d.Title != "" || d.FileURL != "" || d.FileSize != 0 {
 					t.Fatalf("unavailable item %d carries details", d.ID)

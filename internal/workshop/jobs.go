@@ -34,11 +34,13 @@ type DownloadArgs struct {
 // RegisterJobs registers the handlers of KindDownload and KindRefresh.
 //
 // Failure handling: bad input (a bad id or layer, another game's item, an
-// unavailable item, a taken layer id) fails the job at once; network
-// trouble is retried by the job system (after the downloader's own quick
-// retries). An item whose file is corrupt fails a download job without
-// retry once the rest of the layer is published; a refresh only records it
-// on the item (the next refresh tries again).
+// unavailable item, a taken layer id) and a malformed Web API reply fail
+// the job at once; network trouble is retried by the job system (after the
+// downloader's own quick retries). An item whose file is corrupt, or whose
+// details Steam sent unusable (ErrRefusedItem: a file:// file_url, …),
+// fails a download job without retry once the rest of the layer is
+// published; a refresh only records it on the item (the next refresh tries
+// again).
 func RegisterJobs(m *jobs.Manager, svc *Service) error {
 	if err := m.Register(KindDownload, svc.downloadJob, jobs.KindOptions{Timeout: jobTimeout}); err != nil {
 		return err
@@ -69,8 +71,24 @@ func EnqueueRefresh(ctx context.Context, m *jobs.Manager, userID int64) (id int6
 	return m.Enqueue(ctx, KindRefresh, nil, jobs.EnqueueOpts{UserID: userID, Unique: true})
 }
 
-// permanentAddErrors are Add's errors that another attempt cannot fix.
-var permanentAddErrors = []error{ErrBadRef, ErrBadLayerID, ErrLayerTaken, ErrWrongApp, ErrUnavailable}
+// permanentErrors are errors that another attempt cannot fix: bad input,
+// and a Web API reply that is not of the documented shape (Steam answers
+// the same until it changes; the daily refresh asks again).
+var permanentErrors = []error{ErrBadRef, ErrBadLayerID, ErrLayerTaken, ErrWrongApp, ErrUnavailable, ErrBadReply, ErrRefusedItem}
+
+// permanent reports whether err is one of permanentErrors and not
+// transient.
+func permanent(err error) bool {
+	if IsTransient(err) {
+		return false
+	}
+	for _, p := range permanentErrors {
+		if errors.Is(err, p) {
+			return true
+		}
+	}
+	return false
+}
 
 func (s *Service) downloadJob(ctx context.Context, run *jobs.Run) error {
 	var args DownloadArgs
@@ -79,10 +97,8 @@ func (s *Service) downloadJob(ctx context.Context, run *jobs.Run) error {
 	}
 	res, err := s.Add(ctx, args.Layer, args.Refs, run)
 	if err != nil {
-		for _, p := range permanentAddErrors {
-			if errors.Is(err, p) && !IsTransient(err) {
-				return jobs.Permanent(err)
-			}
+		if permanent(err) {
+			return jobs.Permanent(err)
 		}
 		return err
 	}
@@ -110,11 +126,14 @@ func (s *Service) downloadJob(ctx context.Context, run *jobs.Run) error {
 func (s *Service) refreshJob(ctx context.Context, run *jobs.Run) error {
 	res, err := s.Refresh(ctx, run)
 	if err != nil {
-		if IsTransient(err) {
+		switch {
+		case IsTransient(err):
 			return jobs.Transient(err)
+		case permanent(err):
+			return jobs.Permanent(err)
 		}
 		return err
 	}
-	run.Logf("checked %d item(s), %d download(s), %d layer(s) published", res.Checked, len(res.Downloads), len(res.Published))
+	run.Logf("checked %d item(s), %d download(s), %d refused, %d layer(s) published", res.Checked, len(res.Downloads), len(res.Refused), len(res.Published))
 	return nil
 }

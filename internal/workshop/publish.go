@@ -28,8 +28,9 @@ import (
 // (a copy when the two are on different filesystems). Hard links cost no
 // space and, unlike symbolic links, need nothing outside the layer to be
 // visible to the game's sandbox. The generation is named and made
-// read-only by content.Publish, like every other content layer, so the
-// instance service's newest-generation rule and content.GC apply to it.
+// read-only by content.PublishLayer, like every other content layer, so the
+// instance service's newest-generation rule, the rule against links
+// (docs/operations.md §5) and content.GC apply to it.
 //
 // NOTE: docs/lifecycle.md rule 12 — an existing generation is never modified: a
 // change is a new directory, written under a dot-name (ignored by the
@@ -78,7 +79,7 @@ func (s *Service) Publish(ctx context.Context, layer string) (gen string, publis
 	if err != nil {
 		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)
 	}
-	gen, err = content.Publish(dir, tmp, "", time.Now())
+	gen, err = content.PublishLayer(dir, tmp, time.Now())
 	if err != nil {
 		content.RemoveTree(tmp)
 		return "", false, fmt.Errorf("publish layer %s: %w", layer, err)

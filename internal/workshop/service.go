@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/layout"
@@ -99,7 +100,11 @@ var ErrLayerTaken = errors.New("layer id used by another content layer")
 // Resolved is what a list of ids and URLs stands for.
 type Resolved struct {
 	// Items are the items to add, collections expanded, in order, without
-	// duplicates; unavailable collection members are left out.
+	// duplicates; unavailable collection members are left out. Items whose
+	// details Steam sent unusable (Refused set) are among them: they are
+	// recorded in the layer flagged with the reason and not downloaded. A
+	// refused collection's entry is ignored (its members are checked one
+	// by one).
 	Items []Details
 	// Collections are the collections that were expanded.
 	Collections []uint64
@@ -182,6 +187,11 @@ func (s *Service) Resolve(ctx context.Context, refs []string) (Resolved, error) 
 	}
 	for _, d := range details {
 		switch {
+		case d.Refused != "" && d.ConsumerAppID != 0 && d.ConsumerAppID != AppID:
+			return Resolved{}, fmt.Errorf("%w: item %d %q is for app %d, not %d", ErrWrongApp, d.ID, d.Title, d.ConsumerAppID, AppID)
+		case d.Refused != "" && isCollection[d.ID]:
+		case d.Refused != "":
+			res.Items = append(res.Items, d)
 		case !d.Available() && (explicit[d.ID] || isCollection[d.ID]):
 			return Resolved{}, fmt.Errorf("%w: item %d (Steam result %d: removed, hidden or never existed)", ErrUnavailable, d.ID, d.Result)
 		case !d.Available():
@@ -207,7 +217,9 @@ type AddResult struct {
 	Resolved     Resolved
 	// Added are the items that were not in the layer before.
 	Added []uint64
-	// Downloads has one entry per item that had to be downloaded.
+	// Downloads has one entry per item that had to be downloaded, and one
+	// per item whose details Steam sent unusable (its Err wraps
+	// ErrRefusedItem: the reason recorded on the item).
 	Downloads []Result
 	// Generation is the layer's newest generation; Published says whether
 	// Add created it.
@@ -241,11 +253,33 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 		p.Logf("item %d of a collection is not available on the Workshop; skipped", id)
 	}
 	metas := make([]store.WorkshopMeta, len(res.Resolved.Items))
+	var refused []Result
 	for i, d := range res.Resolved.Items {
-		metas[i] = meta(d)
+		rerr := d.RefusedErr()
+		if rerr == nil {
+			metas[i] = meta(d)
+			continue
+		}
+		// A known item keeps what Steam said about it last; a new one is
+		// recorded with its id (and title) only, so nothing downloads it.
+		metas[i] = store.WorkshopMeta{ID: d.ID, Result: ResultOK, Title: d.Title}
+		if it, err := s.st.WorkshopItem(ctx, d.ID); err == nil {
+			metas[i] = meta(detailsOf(it))
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return res, err
+		}
+		refused = append(refused, Result{ID: d.ID, Err: rerr})
 	}
 	if res.Added, res.LayerCreated, err = s.st.AddWorkshopItems(ctx, layer, metas); err != nil {
 		return res, err
+	}
+	skip := map[uint64]bool{}
+	for _, r := range refused {
+		p.Logf("item %d refused: %v", r.ID, r.Err)
+		if err := s.st.SetWorkshopError(ctx, r.ID, r.Err.Error()); err != nil {
+			return res, err
+		}
+		skip[r.ID] = true
 	}
 	p.Logf("layer %s: %d item(s) added, %d already there", layer, len(res.Added), len(metas)-len(res.Added))
 
@@ -259,11 +293,12 @@ func (s *Service) Add(ctx context.Context, layer string, refs []string, p Progre
 		if err != nil {
 			return res, err
 		}
-		if needsDownload(it) {
+		if needsDownload(it) && !skip[id] {
 			pending = append(pending, detailsOf(it))
 		}
 	}
 	res.Downloads, err = s.download(ctx, pending, p, 0.1, 0.9)
+	res.Downloads = append(res.Downloads, refused...)
 	if err != nil {
 		return res, err
 	}
@@ -367,11 +402,18 @@ func (s *Service) download(ctx context.Context, items []Details, p Progress, lo,
 
 // RefreshResult is what Refresh did.
 type RefreshResult struct {
-	Checked   int
+	Checked int
+	// Downloads has one entry per item downloaded (or that failed to), and
+	// one per item whose details Steam sent unusable (its Err wraps
+	// ErrRefusedItem).
 	Downloads []Result
 	// Banned and Removed are the items Steam now reports as such.
 	Banned  []uint64
 	Removed []uint64
+	// Refused are the items whose details Steam sent unusable: the reason
+	// is recorded on each, which keeps its revision and what Steam said
+	// about it before.
+	Refused []uint64
 	// Published maps each layer that got a new generation to it; nil when
 	// Refresh failed before publishing.
 	Published map[string]string
@@ -410,17 +452,29 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		}
 	}
 	res.Checked = len(details)
-	metas := make([]store.WorkshopMeta, len(details))
-	for i, d := range details {
-		metas[i] = meta(d)
+	metas := make([]store.WorkshopMeta, 0, len(details))
+	for _, d := range details {
+		if d.Refused == "" {
+			metas = append(metas, meta(d))
+		}
 	}
 	if err := s.st.SaveWorkshopMeta(ctx, metas); err != nil {
 		return res, err
 	}
 	var pending []Details
+	var refused []Result
 	for i, d := range details {
 		old := items[i]
 		switch {
+		case d.Refused != "":
+			res.Refused = append(res.Refused, d.ID)
+			rerr := d.RefusedErr()
+			refused = append(refused, Result{ID: d.ID, Revision: old.Revision, Err: rerr})
+			p.Logf("%v; keeping revision %q", rerr, old.Revision)
+			if err := s.st.SetWorkshopError(ctx, d.ID, rerr.Error()); err != nil {
+				return res, err
+			}
+			continue
 		case !d.Available():
 			res.Removed = append(res.Removed, d.ID)
 			if !old.Removed {
@@ -443,10 +497,16 @@ func (s *Service) Refresh(ctx context.Context, p Progress) (RefreshResult, error
 		}
 		if hasContent(d.FileURL, d.Filename, d.FileSize) && d.Revision() != old.Revision {
 			pending = append(pending, d)
+		} else if old.Revision == d.Revision() && strings.HasPrefix(old.Error, ErrRefusedItem.Error()) {
+			// Refused before, usable now, and its revision is on disk.
+			if err := s.st.SetWorkshopError(ctx, d.ID, ""); err != nil {
+				return res, err
+			}
 		}
 	}
 	p.Logf("%d item(s) checked, %d to download", len(details), len(pending))
 	res.Downloads, err = s.download(ctx, pending, p, 0.1, 0.9)
+	res.Downloads = append(res.Downloads, refused...)
 	if err != nil {
 		return res, err
 	}

@@ -607,3 +607,37 @@ func TestPublishSkipsStaleTemps(t *testing.T) {
 		t.Error("stale temp generation left")
 	}
 }
+
+// TestPublishRefusesLinks: a Workshop layer holds the items' VPKs as hard
+// links (regular files); a symbolic link where an item's download should
+// be (planted in workshop/<id>/<revision>/) is refused when the layer is
+// published, by the rule of every content layer (content.CheckLayerTree),
+// and no generation is published.
+func TestPublishRefusesLinks(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.item(t, 1, "One", 100, "one_m1")
+	f.item(t, 2, "Two", 100, "two_m1")
+	res := f.add(t, "maps", "1")
+	vpk := ItemVPK(f.root, 1, "100")
+	if err := os.Chmod(filepath.Dir(vpk), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(vpk); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", vpk); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Add(ctx, "maps", []string{"2"}, &recorder{})
+	var te *content.TreeError
+	if !errors.As(err, &te) || te.Path != "left4dead2/addons/1.vpk" || te.Target != "/etc/passwd" {
+		t.Fatalf("Add after a planted link = %v", err)
+	}
+	if gens, _ := layout.Generations(f.root.Overlay("maps", "")); len(gens) != 1 || gens[0] != res.Generation {
+		t.Errorf("generations %q, want only %s", gens, res.Generation)
+	}
+	if tmps := dotEntries(t, f.root.Overlay("maps", "")); len(tmps) != 0 {
+		t.Errorf("left behind: %q", tmps)
+	}
+}

@@ -3,9 +3,9 @@
 // GetPublishedFileDetails and GetCollectionDetails with the documented JSON
 // shapes (docs/srcds.md §5) and serving the items' files from the
 // file_url it hands out. Faults can be injected: truncated transfers, no
-// Range support, corrupt files, removed and banned items, and items hosted
-// on SteamPipe, whose details carry no usable file_url (docs/srcds.md §8):
-// see Hosting.
+// Range support, corrupt files, removed and banned items, a file_url that
+// is not http(s) (Item.FileURL), and items hosted on SteamPipe, whose
+// details carry no usable file_url (docs/srcds.md §8): see Hosting.
 package workshoptest
 
 import (
@@ -43,6 +43,9 @@ type Item struct {
 	// Hosting is how the file is offered; the zero value is a file_url
 	// that serves Data.
 	Hosting Hosting
+	// FileURL, when set, is sent as file_url whatever Hosting says: a
+	// fault such as "file:///etc/passwd" or "gopher://host/1".
+	FileURL string
 }
 
 // Hosting is how an item's file is offered.
@@ -244,6 +247,9 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 			}
 		} else {
 			size = 0
+		}
+		if it.FileURL != "" {
+			fileURL = it.FileURL
 		}
 		banned := 0
 		if it.Banned {
