@@ -141,6 +141,13 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		defer cancel()
 		err = errors.Join(err, a.Close(cctx))
 	}()
+	if a.proc != nil {
+		// Servers and build scripts a panel that died left running, and
+		// their overlays (docs/lifecycle.md, "Children of a dead panel").
+		if err := a.proc.Reap(ctx); err != nil {
+			lg.Warn("clear what a dead panel left behind", "err", err)
+		}
+	}
 	if setup != nil {
 		if err := setup(ctx, a); err != nil {
 			return err

@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(process.ChildEnv); spec != "" {
 		process.ChildMain(spec, os.Environ())
 	}
+	// A caller of DevSandbox that TestDevSandboxDiesWithCaller kills.
+	if root := os.Getenv(testBuildCallerEnv); root != "" {
+		testBuildCallerMain(root)
+	}
 	os.Exit(m.Run())
 }
 

@@ -21,6 +21,7 @@ import (
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/process/orphan"
 )
 
 // Files of a build directory builds/<id>/ (the contract of
@@ -128,7 +129,11 @@ func prepareBuild(root layout.Root, spec BuildSpec, overlayPath string) (string,
 // the output directory as working directory and $OVERLAY pointing to it.
 //
 // It is NOT a sandbox: the script runs with the caller's user, file system
-// and network. It exists for `left4me demo`, tests and development hosts
+// and network. It does not outlive the caller: bash gets a parent-death
+// signal, and the script's processes carry the marker of package orphan
+// (named "build/ID"), by which the process supervisor's Reap finds and kills
+// what is left when the next panel starts (docs/lifecycle.md, "Children of
+// a dead panel"). It exists for `left4me demo`, tests and development hosts
 // without systemd; production uses SystemdSandbox.
 type DevSandbox struct {
 	// Bash is the shell; empty means "bash" from PATH.
@@ -184,9 +189,17 @@ func (d DevSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, l
 		cmd.Env = append(cmd.Env, k+"="+spec.Env[k])
 	}
 	cmd.Env = append(cmd.Env, "OVERLAY="+out)
+	owner, err := orphan.Self()
+	if err != nil {
+		return fmt.Errorf("run build %s: %w", spec.ID, err)
+	}
+	if cmd.Env, err = orphan.Mark(cmd.Env, owner, root.String(), "build/"+spec.ID); err != nil {
+		return fmt.Errorf("run build %s: %w", spec.ID, err)
+	}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
+	wait, err := orphan.Start(cmd)
+	if err != nil {
 		return fmt.Errorf("run build %s: %w", spec.ID, err)
 	}
 	done := make(chan struct{})
@@ -194,7 +207,7 @@ func (d DevSandbox) Run(ctx context.Context, root layout.Root, spec BuildSpec, l
 		defer close(done)
 		scanLines(pr, line)
 	}()
-	err = cmd.Wait()
+	err = wait()
 	pw.Close()
 	<-done
 	if ctx.Err() != nil {

@@ -8,6 +8,13 @@
 // mount namespace (the current binary is re-executed, see ChildEnv and
 // ChildMain), where the overlay is mounted with the userxattr option; the
 // mount lives and dies with the server.
+//
+// Servers do not outlive the process that started them, and a new panel
+// clears what an old one left behind (docs/lifecycle.md, "Children of a
+// dead panel"): each server gets a parent-death signal and a marker in its
+// environment (package orphan), and Reap, run when a panel starts, kills
+// the marked processes of the state root whose owner died and unmounts
+// their overlays.
 package process
 
 import (
@@ -29,6 +36,7 @@ import (
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/lines"
 	"github.com/left4me/left4me/internal/overlay"
+	"github.com/left4me/left4me/internal/process/orphan"
 )
 
 // Defaults of Config.
@@ -67,6 +75,10 @@ type Supervisor struct {
 	mu   sync.Mutex
 	proc map[string]*proc
 	logs map[string]*ring
+	// owner is this process, named in every server's marker (ownerErr
+	// when it could not be read: then nothing starts).
+	owner    orphan.Owner
+	ownerErr error
 }
 
 var (
@@ -98,7 +110,8 @@ func New(cfg Config) *Supervisor {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	return &Supervisor{cfg: cfg, log: lg, proc: map[string]*proc{}, logs: map[string]*ring{}}
+	owner, err := orphan.Self()
+	return &Supervisor{cfg: cfg, log: lg, proc: map[string]*proc{}, logs: map[string]*ring{}, owner: owner, ownerErr: err}
 }
 
 func (s *Supervisor) ringLocked(name string) *ring {
@@ -185,6 +198,13 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		return err
 	}
 	dir := filepath.Join(root.Merged(name), "left4dead2")
+	if s.ownerErr != nil {
+		return s.ownerErr
+	}
+	cmdEnv, err := orphan.Mark(serverEnv(s.cfg.Env), s.owner, root.String(), name)
+	if err != nil {
+		return err
+	}
 
 	var cmd *exec.Cmd
 	var syncR *os.File
@@ -199,7 +219,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 			return err
 		}
 		defer syncR.Close()
-		cmd = namespaceCommand(string(spec), serverEnv(s.cfg.Env))
+		cmd = namespaceCommand(string(spec), cmdEnv)
 		cmd.ExtraFiles = []*os.File{syncW}
 		defer syncW.Close()
 	} else {
@@ -220,7 +240,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		}()
 		cmd = exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = dir
-		cmd.Env = serverEnv(s.cfg.Env)
+		cmd.Env = cmdEnv
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	}
 
@@ -229,7 +249,10 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		return err
 	}
 	cmd.Stdout, cmd.Stderr = outW, outW
-	if err := cmd.Start(); err != nil {
+	// A parent-death signal from a locked thread (package orphan): a
+	// server never outlives this process.
+	waitCmd, err := orphan.Start(cmd)
+	if err != nil {
 		outR.Close()
 		outW.Close()
 		return err
@@ -248,7 +271,7 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 		cmd.ExtraFiles[0].Close()
 		msg, _ := io.ReadAll(io.LimitReader(syncR, 4096))
 		if strings.TrimSpace(string(msg)) != "ok" {
-			cmd.Wait()
+			waitCmd()
 			<-readerDone
 			why := strings.TrimSpace(string(msg))
 			if why == "" {
@@ -270,13 +293,13 @@ func (s *Supervisor) launch(ctx context.Context, name string, p *proc, logs *rin
 	logs.add(fmt.Sprintf("left4me: started %s (pid %d)", strings.Join(argv, " "), cmd.Process.Pid))
 	s.log.Info("server started", "instance", name, "pid", cmd.Process.Pid)
 
-	go s.wait(name, p, cmd, logs, readerDone)
+	go s.wait(name, p, waitCmd, logs, readerDone)
 	return nil
 }
 
 // wait reaps the child, cleans up its mount and records the outcome.
-func (s *Supervisor) wait(name string, p *proc, cmd *exec.Cmd, logs *ring, readerDone <-chan struct{}) {
-	werr := cmd.Wait()
+func (s *Supervisor) wait(name string, p *proc, waitCmd func() error, logs *ring, readerDone <-chan struct{}) {
+	werr := waitCmd()
 	// Output may still be buffered in the pipe; do not wait forever for
 	// grandchildren that kept it open.
 	select {

@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(ChildEnv); spec != "" {
 		ChildMain(spec, os.Environ())
 	}
+	// A panel that TestPanelDeath starts and kills.
+	if spec := os.Getenv(testPanelEnv); spec != "" {
+		testPanelMain(spec)
+	}
 	os.Exit(m.Run())
 }
 
