@@ -79,6 +79,11 @@ type Config struct {
 	RCONPolicy          rcon.Policy
 	SteamWebAPIKey      string // STEAM_WEB_API_KEY
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client address the login limits count by
+	// (LEFT4ME_TRUSTED_PROXIES: addresses or prefixes, or "none"; default
+	// loopback, where the documented proxy runs).
+	TrustedProxies []netip.Prefix
 	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
 	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
 	// Jobs tunes background jobs: JOB_WORKER_THREADS, and the daily jobs
@@ -255,6 +260,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.SessionCookieSecure, err = envBool(getenv, "SESSION_COOKIE_SECURE", true); err != nil {
 		return Config{}, err
 	}
+	if c.TrustedProxies, err = parseTrustedProxies(getenv(envTrustedProxies)); err != nil {
+		return Config{}, err
+	}
 	switch s := strings.TrimSpace(getenv("LEFT4ME_SUPERVISOR")); s {
 	case "", supervisorSystemd:
 		c.Supervisor = supervisorSystemd
@@ -279,6 +287,38 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.AdminPassword = getenv(adminPasswordEnv)
 	return c, nil
+}
+
+// envTrustedProxies lists the reverse proxies the panel believes
+// X-Forwarded-For from.
+const envTrustedProxies = "LEFT4ME_TRUSTED_PROXIES"
+
+// parseTrustedProxies reads LEFT4ME_TRUSTED_PROXIES: addresses or prefixes
+// separated by commas or spaces; "none" trusts none; empty trusts loopback
+// (127.0.0.0/8 and ::1), where the panel's reverse proxy runs
+// (docs/operations.md §2).
+func parseTrustedProxies(v string) ([]netip.Prefix, error) {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "":
+		return []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}, nil
+	case "none":
+		return nil, nil
+	}
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("%s: %q is neither an address nor a prefix such as 10.0.0.0/24 (or none)", envTrustedProxies, f)
+			}
+			a = a.WithZone("").Unmap()
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // loadJobsConfig reads JOB_WORKER_THREADS (default 4) and the daily jobs:

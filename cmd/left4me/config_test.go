@@ -276,3 +276,31 @@ func TestDemoConfig(t *testing.T) {
 		t.Errorf("bad STEAM_API_BASE in the demo: %v", err)
 	}
 }
+
+// LEFT4ME_TRUSTED_PROXIES: loopback by default, "none", addresses and
+// prefixes; anything else is an error naming the variable.
+func TestTrustedProxiesSetting(t *testing.T) {
+	for v, want := range map[string]string{
+		"":                           "127.0.0.0/8 ::1/128",
+		"none":                       "",
+		"10.0.0.7":                   "10.0.0.7/32",
+		"10.0.0.9/24, 2001:db8::/32": "10.0.0.0/24 2001:db8::/32",
+		"proxy.example":              "error",
+		"10.0.0.0/33":                "error",
+	} {
+		c, err := loadConfig(envFunc(map[string]string{"LEFT4ME_TRUSTED_PROXIES": v}))
+		if want == "error" {
+			if err == nil || !strings.Contains(err.Error(), "LEFT4ME_TRUSTED_PROXIES") {
+				t.Errorf("LEFT4ME_TRUSTED_PROXIES=%q: %v, want an error naming it", v, err)
+			}
+			continue
+		}
+		var got []string
+		for _, p := range c.TrustedProxies {
+			got = append(got, p.String())
+		}
+		if err != nil || strings.Join(got, " ") != want {
+			t.Errorf("LEFT4ME_TRUSTED_PROXIES=%q: %q, %v; want %q", v, got, err, want)
+		}
+	}
+}

@@ -182,7 +182,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: web.RCONConsole(5 * time.Second), RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
-		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root,
+		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Throttle limits failed login attempts per key (the web layer uses
-// "user|client-ip"): after Max failures inside Window, further attempts are
+// Throttle limits failed attempts per key (the web layer uses it for wrong
+// current passwords on the password form; logins have LoginThrottle):
+// after Max failures inside Window, further attempts are
 // refused until the oldest failure leaves the window. It lives in memory: a
 // restart forgets it, which is acceptable for a single-process panel.
 type Throttle struct {

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -112,9 +113,17 @@ type Config struct {
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
 
-	CookieSecure bool           // mark the session cookie Secure (behind TLS)
-	SessionTTL   time.Duration  // idle lifetime of a session; 12h when zero
-	Throttle     *auth.Throttle // failed-login limiter; 5 per 15 minutes when nil
+	CookieSecure bool          // mark the session cookie Secure (behind TLS)
+	SessionTTL   time.Duration // idle lifetime of a session; 12h when zero
+	// Throttle limits wrong current passwords on the password form; 5 per
+	// 15 minutes when nil.
+	Throttle *auth.Throttle
+	// Login limits failed logins per name and address, per address and
+	// globally; auth's default sizes when nil (docs/operations.md §3).
+	Login *auth.LoginThrottle
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address the login limits count by; none when empty.
+	TrustedProxies []netip.Prefix
 	// Hasher bounds concurrent password hashing (64 MiB each); two at a
 	// time, each waiting up to 3 s, when nil.
 	Hasher   *auth.Hasher
@@ -148,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Throttle == nil {
 		cfg.Throttle = auth.NewThrottle(5, 15*time.Minute)
+	}
+	if cfg.Login == nil {
+		cfg.Login = auth.NewLoginThrottle(auth.LoginLimits{})
 	}
 	if cfg.Hasher == nil {
 		cfg.Hasher = auth.NewHasher(0, 0)
