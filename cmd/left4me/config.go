@@ -83,9 +83,9 @@ type Config struct {
 	// the client address the login limits count by
 	// (LEFT4ME_TRUSTED_PROXIES: addresses or prefixes, or "none"; default
 	// loopback, where the documented proxy runs).
-	TrustedProxies []netip.Prefix
-	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
-	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
+	TrustedProxies   []netip.Prefix
+	Supervisor       string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
+	JournalNamespace string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
 	// Jobs tunes background jobs: JOB_WORKER_THREADS, and the daily jobs
 	// WORKSHOP_REFRESH_AT (the Workshop refresh) and LEFT4ME_GC_AT (the
 	// content GC).
