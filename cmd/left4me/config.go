@@ -79,13 +79,13 @@ type Config struct {
 	RCONPolicy          rcon.Policy
 	SteamWebAPIKey      string // STEAM_WEB_API_KEY
 	SessionCookieSecure bool   // SESSION_COOKIE_SECURE, default true
+	Supervisor          string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
+	JournalNamespace    string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
 	// the client address the login limits count by
 	// (LEFT4ME_TRUSTED_PROXIES: addresses or prefixes, or "none"; default
 	// loopback, where the documented proxy runs).
-	TrustedProxies   []netip.Prefix
-	Supervisor       string // LEFT4ME_SUPERVISOR: "systemd" (default) or "process"
-	JournalNamespace string // LEFT4ME_JOURNAL_NAMESPACE, for journalctl --namespace=
+	TrustedProxies []netip.Prefix
 	// Jobs tunes background jobs: JOB_WORKER_THREADS, and the daily jobs
 	// WORKSHOP_REFRESH_AT (the Workshop refresh) and LEFT4ME_GC_AT (the
 	// content GC).
