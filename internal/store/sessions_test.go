@@ -120,3 +120,46 @@ func TestShares(t *testing.T) {
 		t.Error("still shared after UnshareInstance")
 	}
 }
+
+// TestChangePasswordRevokesTokens: a password change revokes all the
+// user's valid tokens when asked (and only theirs), and none otherwise.
+func TestChangePasswordRevokesTokens(t *testing.T) {
+	ctx := context.Background()
+	s := openWebStore(t)
+	alice, _ := s.CreateUser(ctx, "alice", "h", false)
+	bob, _ := s.CreateUser(ctx, "bob", "h", false)
+	for i, h := range []string{"a1", "a2", "a3"} {
+		tok, err := s.CreateAPIToken(ctx, alice.ID, h, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			if err := s.RevokeAPIToken(ctx, alice.ID, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.CreateAPIToken(ctx, bob.ID, "b1", "b1"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ChangePassword(ctx, alice.ID, "h2", false); err != nil || n != 0 {
+		t.Fatalf("ChangePassword keeping tokens = %d, %v", n, err)
+	}
+	if _, _, err := s.UserByAPIToken(ctx, "a1"); err != nil {
+		t.Errorf("token revoked by a change that keeps them: %v", err)
+	}
+	if n, err := s.ChangePassword(ctx, alice.ID, "h3", true); err != nil || n != 2 {
+		t.Fatalf("ChangePassword revoking tokens = %d, %v; want 2 revoked", n, err)
+	}
+	for _, h := range []string{"a1", "a2"} {
+		if _, _, err := s.UserByAPIToken(ctx, h); !errors.Is(err, ErrNotFound) {
+			t.Errorf("token %s survived the change: err = %v", h, err)
+		}
+	}
+	if _, _, err := s.UserByAPIToken(ctx, "b1"); err != nil {
+		t.Errorf("another user's token was revoked: %v", err)
+	}
+	if _, err := s.ChangePassword(ctx, 9999, "h", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown user: err = %v, want ErrNotFound", err)
+	}
+}

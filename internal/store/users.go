@@ -132,22 +132,41 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // SetPassword replaces a user's password hash and ends their sessions.
 func (s *Store) SetPassword(ctx context.Context, id int64, passwordHash string) error {
+	_, err := s.ChangePassword(ctx, id, passwordHash, false)
+	return err
+}
+
+// ChangePassword replaces a user's password hash and ends their sessions;
+// with revokeTokens it also revokes all their valid API tokens, in the same
+// transaction, and says how many.
+func (s *Store) ChangePassword(ctx context.Context, id int64, passwordHash string, revokeTokens bool) (revoked int, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("set password: %w", err)
+		return 0, fmt.Errorf("set password: %w", err)
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, id)
 	if err != nil {
-		return fmt.Errorf("set password: %w", err)
+		return 0, fmt.Errorf("set password: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set password of user %d: %w", id, ErrNotFound)
+		return 0, fmt.Errorf("set password of user %d: %w", id, ErrNotFound)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
-		return fmt.Errorf("set password: end sessions: %w", err)
+		return 0, fmt.Errorf("set password: end sessions: %w", err)
 	}
-	return tx.Commit()
+	if revokeTokens {
+		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now(), id)
+		if err != nil {
+			return 0, fmt.Errorf("set password: revoke API tokens: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		revoked = int(n)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("set password: %w", err)
+	}
+	return revoked, nil
 }
 
 // ErrUserOwnsInstances is returned (wrapped) when deleting a user who still owns instances.

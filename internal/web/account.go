@@ -15,6 +15,9 @@ type accountPage struct {
 	Error    string
 	// PasswordErrors are the password form's errors by field.
 	PasswordErrors map[string]string
+	// KeepTokens unchecks the form's "revoke all API tokens" box (when a
+	// refused change had it unchecked).
+	KeepTokens bool
 }
 
 // account shows the user's API tokens and the form to create one.

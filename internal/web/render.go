@@ -165,6 +165,8 @@ var flashes = map[string]string{
 	"shared":    "Sharing updated.",
 	"user":      "Accounts updated.",
 	"revoked":   "Token revoked.",
+	"password":  "Password changed; your other sessions were ended.",
+	"pwtokens":  "Password changed; your other sessions were ended and your API tokens revoked.",
 	"queued":    "Job queued; this page follows its progress.",
 	"dup":       "That job was already queued or running; this is that job.",
 	"layer":     "Layer created.",
