@@ -145,7 +145,7 @@ func commandTable() *Command {
 		{UsageLine: "serve [--listen ADDR]", Short: "serve the web panel and JSON API", Run: runServe},
 		{UsageLine: "user", Short: "manage accounts", Commands: []*Command{
 			{UsageLine: "create NAME [--admin]", Short: "create an account; the password comes from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin", Run: userCreate},
-			{UsageLine: "passwd NAME", Short: "set an account's password (read as for create) and end its sessions", Run: userPasswd},
+			{UsageLine: "passwd NAME [--revoke-tokens=false]", Short: "set an account's password (read as for create), end its sessions and revoke its API tokens (unless --revoke-tokens=false)", Run: userPasswd},
 			{UsageLine: "update NAME [--max-instances N|unlimited|default] [--max-running N|unlimited|default]", Short: "set an account's limits: how many instances it may own and run at once (default: administrators none, others " + strconv.Itoa(instance.DefaultMaxInstances) + " and " + strconv.Itoa(instance.DefaultMaxRunning) + ")", Run: userUpdate},
 			{UsageLine: "delete NAME", Short: "delete an account that owns no instances", Run: userDelete},
 			{UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},

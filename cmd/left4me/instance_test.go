@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -224,5 +225,47 @@ func TestInstanceCommands(t *testing.T) {
 	}
 	if _, err := os.Lstat(f.root.Instance("vs1")); err == nil {
 		t.Error("instances/vs1 left after delete")
+	}
+}
+
+// TestUserPasswdRevokesTokens: user passwd revokes the account's API
+// tokens by default, as the panel's form does; --revoke-tokens=false keeps
+// them.
+func TestUserPasswdRevokesTokens(t *testing.T) {
+	f := newCLIFixture(t)
+	f.must(t, "password-one\n", "user", "create", "alice")
+	ctx := context.Background()
+	dbPath := strings.TrimPrefix(f.env["DATABASE_URL"], "sqlite://")
+	tokenWorks := func(hash string) bool {
+		st, err := store.Open(ctx, dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, _, err = st.UserByAPIToken(ctx, hash)
+		return err == nil
+	}
+	addToken := func(hash string) {
+		st, err := store.Open(ctx, dbPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		u, err := st.UserByName(ctx, "alice")
+		if err == nil {
+			_, err = st.CreateAPIToken(ctx, u.ID, hash, hash)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	addToken("kept")
+	out := f.must(t, "password-two\n", "user", "passwd", "alice", "--revoke-tokens=false")
+	if !tokenWorks("kept") || !strings.Contains(out, "kept") {
+		t.Errorf("--revoke-tokens=false: token revoked or not said (%q)", out)
+	}
+	out = f.must(t, "password-three\n", "user", "passwd", "alice")
+	if tokenWorks("kept") || !strings.Contains(out, "1 API token(s) revoked") {
+		t.Errorf("user passwd: token still works or not said (%q)", out)
 	}
 }

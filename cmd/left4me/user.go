@@ -188,8 +188,13 @@ func userCreate(ctx context.Context, env *cliEnv, args []string) error {
 	})
 }
 
+// userPasswd sets an account's password and ends its sessions. Its API
+// tokens are revoked too unless --revoke-tokens=false: the same default as
+// the panel's password form, since a password is mostly changed because
+// someone else may know it, and they may have made a token with it.
 func userPasswd(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
+	revoke := fs.Bool("revoke-tokens", true, "also revoke all the account's API tokens (=false keeps them)")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -207,10 +212,15 @@ func userPasswd(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := a.store.SetPassword(ctx, u.ID, hash); err != nil {
+		n, err := a.store.ChangePassword(ctx, u.ID, hash, *revoke)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "password of %s changed; their sessions were ended\n", u.Name)
+		if *revoke {
+			fmt.Fprintf(env.stdout, "password of %s changed; their sessions were ended and %d API token(s) revoked\n", u.Name, n)
+		} else {
+			fmt.Fprintf(env.stdout, "password of %s changed; their sessions were ended, their API tokens kept\n", u.Name)
+		}
 		return nil
 	})
 }
