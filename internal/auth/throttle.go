@@ -105,6 +105,19 @@ func (t *Throttle) record(key string, now time.Time) {
 	}
 }
 
+// Cancel takes back the newest failure of key: an Attempt that turned out
+// not to be a guess (the password was never checked). Unlike Reset it
+// keeps the key's earlier failures.
+func (t *Throttle) Cancel(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if list := t.failures[key]; len(list) > 1 {
+		t.failures[key] = list[:len(list)-1]
+	} else {
+		delete(t.failures, key)
+	}
+}
+
 // Reset forgets the failures of key (after a successful login).
 func (t *Throttle) Reset(key string) {
 	t.mu.Lock()

@@ -87,3 +87,20 @@ func TestThrottleAttemptCountsUpFront(t *testing.T) {
 		t.Error("refused after Reset")
 	}
 }
+
+// TestThrottleCancelKeepsEarlierFailures: Cancel takes back one attempt
+// only, so refusals that are not guesses cannot wipe a key's count.
+func TestThrottleCancelKeepsEarlierFailures(t *testing.T) {
+	th := NewThrottle(3, 15*time.Minute)
+	th.Attempt("k")
+	th.Attempt("k")
+	th.Attempt("k")
+	th.Cancel("k")
+	if ok, _ := th.Attempt("k"); !ok {
+		t.Fatal("the cancelled attempt still counts")
+	}
+	if ok, _ := th.Attempt("k"); ok {
+		t.Error("Cancel forgot earlier failures")
+	}
+	th.Cancel("none") // a key without failures
+}

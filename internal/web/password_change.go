@@ -34,7 +34,8 @@ func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := s.cfg.Hasher.Verify(r.Context(), p.User.PasswordHash, r.PostFormValue("current")); {
 	case errors.Is(err, auth.ErrHashBusy):
-		s.cfg.Throttle.Reset(key)
+		// Not a wrong password: only this attempt is taken back.
+		s.cfg.Throttle.Cancel(key)
 		w.Header().Set("Retry-After", "2")
 		errs["current"] = "The panel is busy checking other passwords. Try again in a moment."
 		s.showAccount(w, r, http.StatusServiceUnavailable, accountPage{PasswordErrors: errs, KeepTokens: keep})
