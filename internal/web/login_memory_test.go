@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/left4me/left4me/internal/auth"
 )
 
 // loginLoadChildEnv makes TestLoginLoadChild serve a panel for
@@ -26,7 +28,11 @@ func TestLoginLoadChild(t *testing.T) {
 	if os.Getenv(loginLoadChildEnv) != "1" {
 		t.Skip("helper process of TestConcurrentLoginsBoundMemory")
 	}
-	e := newEnv(t)
+	// Login limits high enough that every login reaches the hasher: this
+	// measures the hasher's bound, not the per-address limit's.
+	e := newEnvWith(t, func(e *env, cfg *Config) {
+		cfg.Login = auth.NewLoginThrottle(auth.LoginLimits{PerAddress: 1000, Global: 1000})
+	})
 	e.user("admin", true)
 	fmt.Println("URL", e.ts.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin)
