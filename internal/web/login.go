@@ -22,7 +22,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	addr := s.clientIP(r)
 	// The attempt counts as a failure from here until it succeeds, so that
 	// parallel guesses cannot all pass the check during the slow hash.
-	attempt, ok, wait := s.cfg.Login.Attempt(strings.ToLower(name), addr)
+	attempt, ok, wait := s.cfg.Login.Attempt(strings.ToLower(name), limitKey(addr))
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		d.Error = "Too many failed attempts. Try again in " + played(wait) + "."
@@ -87,6 +87,19 @@ func (s *Server) clientIP(r *http.Request) string {
 		}
 	}
 	return host
+}
+
+// limitKey is what the login limits count an address by: an IPv6 address
+// by its /64, which one client usually has whole (counted one by one, its
+// addresses would never reach the per-address limit); other addresses as
+// they are.
+func limitKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return addr
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // trusted reports whether a is one of the configured reverse proxies.

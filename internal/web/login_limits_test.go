@@ -120,3 +120,21 @@ func TestClientIPBehindProxy(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitKeyGroupsIPv6: the login limits count an IPv6 client by its /64,
+// so one client's many addresses share one per-address limit.
+func TestLimitKeyGroupsIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.7":             "192.0.2.7",
+		"2001:db8:1:2:3:4:5:6":  "2001:db8:1:2::/64",
+		"2001:db8:1:2::ffff":    "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":       "2001:db8:1:3::/64",
+		"::ffff:192.0.2.7":      "::ffff:192.0.2.7",
+		"fe80::1%eth0":          "fe80::/64",
+		"not an address at all": "not an address at all",
+	} {
+		if got := limitKey(in); got != want {
+			t.Errorf("limitKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
