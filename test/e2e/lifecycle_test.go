@@ -166,6 +166,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"events":      h.eventChecks,
 		"journal":     h.finalJournalCheck,
 		"doctor":      h.doctorChecks,
+		"exposure":    h.exposureChecks,
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
