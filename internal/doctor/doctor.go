@@ -149,14 +149,14 @@ func (d *Doctor) helper() string {
 // CheckNames lists the host checks in the order Run makes them.
 var CheckNames = []string{
 	"kernel-overlay", "state-root", "helper", "units", "polkit", "journal",
-	"runtime32", "steamclient", "installation", "ports", "systemd", "sysctl", "web",
+	"runtime32", "steamclient", "installation", "ports", "systemd", "sysctl", "resolver", "web",
 }
 
 // Run makes every host check in order and returns their lines.
 func (d *Doctor) Run(ctx context.Context) []Result {
 	checks := []func(context.Context) Result{
 		d.CheckKernel, d.CheckStateRoot, d.CheckHelper, d.CheckUnits, d.CheckPolkit, d.CheckJournal,
-		d.CheckRuntime32, d.CheckSteamClient, d.CheckInstallation, d.CheckPorts, d.CheckSystemd, d.CheckSysctl, d.CheckWeb,
+		d.CheckRuntime32, d.CheckSteamClient, d.CheckInstallation, d.CheckPorts, d.CheckSystemd, d.CheckSysctl, d.CheckResolver, d.CheckWeb,
 	}
 	out := make([]Result, 0, len(checks))
 	for _, c := range checks {
