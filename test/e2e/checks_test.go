@@ -288,6 +288,25 @@ func (h *harness) helperChecks(t *testing.T) {
 			}
 		}
 	})
+	// The unit test of this (cmd/left4me-overlay
+	// TestReexecFromPrivateNamespaceDropsEnvironment) needs PID 1's
+	// mount namespace, which a CI machine may hide; the guest has it. As
+	// systemd's "+" does for a unit with LogNamespace=, the helper starts
+	// in a private mount namespace with variables an instance.env could
+	// carry: it re-executes itself in PID 1's namespace without handing
+	// them to nsenter's dynamic loader.
+	h.check(t, "helper/private-namespace-drops-environment", func(t *testing.T) {
+		h.mustState(t, alpha, "inactive")
+		out, err := h.c.exec(h.ctx, nil, "unshare", "--mount", "--propagation", "private", "--",
+			"env", "-i", "PATH=/usr/sbin:/usr/bin", "LD_PRELOAD=/nonexistent/left4me-e2e-preload.so",
+			"/usr/libexec/left4me/left4me-overlay", "umount", alpha)
+		if err != nil {
+			t.Fatalf("helper from a private namespace: %v\n%s", err, out)
+		}
+		if strings.Contains(out, "LD_PRELOAD") || !strings.Contains(out, "released") {
+			t.Errorf("helper from a private namespace: output %q; want the umount report and no loader complaint", out)
+		}
+	})
 	h.check(t, "helper/stop-after-partial-delete", func(t *testing.T) {
 		h.create(t, partial, partialP)
 		h.cliOK(t, "instance", "start", partial)

@@ -160,6 +160,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"stop":        h.stopChecks,
 		"scale":       h.scaleChecks,
 		"cycles":      h.cycleChecks,
+		"helper":      h.helperChecks,
 		"stopfailure": func(t *testing.T) { h.create(t, alpha, alphaP); h.stopFailureChecks(t) },
 		"crash":       h.crashChecks,
 		"ports":       h.portChecks,
