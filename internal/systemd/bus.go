@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -53,19 +54,34 @@ type bus struct {
 	conn    *dbus.Conn
 	signals chan *dbus.Signal
 
-	// mu is held while a job is queued and registered, and by the
-	// dispatcher while it looks a job up: a JobRemoved that arrives before
-	// the queueing call's answer waits for the registration.
+	// mu guards waiting and early. It is never held across a call to
+	// systemd: a call that polkit holds up (seconds, docs/platforms.md)
+	// must not hold up the other jobs of this process.
 	mu      sync.Mutex
 	waiting map[dbus.ObjectPath]chan string
-	done    chan struct{}
+	// early keeps the results of jobs removed before anyone waited for
+	// them: systemd may announce a job's end before the answer that names
+	// the job reaches the caller. Entries nobody claims (another process's
+	// job on the same unit) go after earlyKeep.
+	early map[dbus.ObjectPath]earlyResult
+	done  chan struct{}
 }
+
+type earlyResult struct {
+	result string
+	at     time.Time
+}
+
+// earlyKeep is how long an unclaimed job result is kept; the answer to the
+// call that queued the job comes long before.
+const earlyKeep = time.Minute
 
 func newBus(c *dbus.Conn) *bus {
 	b := &bus{
 		conn:    c,
 		signals: make(chan *dbus.Signal, 64),
 		waiting: map[dbus.ObjectPath]chan string{},
+		early:   map[dbus.ObjectPath]earlyResult{},
 		done:    make(chan struct{}),
 	}
 	c.Signal(b.signals)
@@ -94,6 +110,14 @@ func (b *bus) dispatch() {
 		if ch, ok := b.waiting[path]; ok {
 			ch <- result // buffered, one per job
 			delete(b.waiting, path)
+		} else {
+			now := time.Now()
+			for p, e := range b.early {
+				if now.Sub(e.at) > earlyKeep {
+					delete(b.early, p)
+				}
+			}
+			b.early[path] = earlyResult{result, now}
 		}
 		b.mu.Unlock()
 	}
@@ -123,17 +147,19 @@ func (b *bus) job(ctx context.Context, method, unit string) (string, error) {
 	// A fresh context: the match must go even when ctx is done.
 	defer b.conn.RemoveMatchSignalContext(context.WithoutCancel(ctx), match...)
 
-	ch := make(chan string, 1)
-	b.mu.Lock()
 	var path dbus.ObjectPath
-	err := b.manager(ctx, method, unit, "replace").Store(&path)
-	if err == nil {
-		b.waiting[path] = ch
-	}
-	b.mu.Unlock()
-	if err != nil {
+	if err := b.manager(ctx, method, unit, "replace").Store(&path); err != nil {
 		return "", err
 	}
+	ch := make(chan string, 1)
+	b.mu.Lock()
+	if e, ok := b.early[path]; ok {
+		delete(b.early, path)
+		b.mu.Unlock()
+		return e.result, nil
+	}
+	b.waiting[path] = ch
+	b.mu.Unlock()
 	select {
 	case result := <-ch:
 		return result, nil

@@ -63,9 +63,18 @@ type fakeManager struct {
 	state       map[string][2]string
 	signalFirst bool
 	calls       []string
+	// gate, when set, holds the answer to a job for unit "slow" until it
+	// is closed (polkit taking its time).
+	gate chan struct{}
 }
 
 func (m *fakeManager) queue(method, unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	if unit == UnitName("slow") && m.gate != nil {
+		m.mu.Lock()
+		m.calls = append(m.calls, "held "+method+" "+unit)
+		m.mu.Unlock()
+		<-m.gate
+	}
 	m.mu.Lock()
 	m.next++
 	id := m.next
@@ -249,5 +258,38 @@ func TestSupervisorReconnects(t *testing.T) {
 	s.bus.conn.Close()
 	if err := s.Stop(ctx, "alpha"); err != nil {
 		t.Fatalf("after the connection dropped: %v", err)
+	}
+}
+
+// TestSlowCallHoldsUpNoOtherJob: while systemd (or polkit behind it) takes
+// its time to answer one job's call, another job of the same process is
+// queued and finished. Holding a lock across the call would deadlock this
+// test until its deadline.
+func TestSlowCallHoldsUpNoOtherJob(t *testing.T) {
+	addr := testBus(t)
+	m := startFakeManager(t, addr)
+	m.gate = make(chan struct{})
+	s := &Supervisor{dial: dialTest(addr)}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	slow := make(chan error, 1)
+	go func() { slow <- s.Start(ctx, "slow") }()
+	// Wait until the slow call is with the manager (or give up).
+	for {
+		m.mu.Lock()
+		n := len(m.calls)
+		m.mu.Unlock()
+		if n > 0 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Stop(ctx, "alpha"); err != nil {
+		t.Fatalf("stop alpha while another call waits for its answer: %v", err)
+	}
+	close(m.gate)
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow start: %v", err)
 	}
 }
