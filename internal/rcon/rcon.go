@@ -172,9 +172,10 @@ func (c *Console) History(ctx context.Context, name string, limit int) ([]store.
 // does when its targets change. Nothing is recorded in the history.
 //
 // It returns ErrNotRunning for a stopped instance (nothing to do: the
-// launch cfg sets the stored password at the next start) and the sender's
-// error when there was no answer: the command may or may not have arrived,
-// and a restart applies the stored password for certain.
+// launch cfg sets the stored password at the next start), nil when the new
+// password is accepted afterwards, and otherwise an error: the command may
+// or may not have arrived, and a restart applies the stored password for
+// certain.
 func (c *Console) SetPassword(ctx context.Context, old instance.Instance, password string) error {
 	if c.sender == nil {
 		return ErrUnavailable
@@ -183,8 +184,15 @@ func (c *Console) SetPassword(ctx context.Context, old instance.Instance, passwo
 	if err != nil || st.State != instance.Running {
 		return fmt.Errorf("%s is %w", old.Name, ErrNotRunning)
 	}
-	if _, err := c.sender.Exec(ctx, old, `rcon_password "`+password+`"`); err != nil {
-		return fmt.Errorf("set the RCON password of %s live: %w", old.Name, err)
+	// The engine closes every RCON connection as it sets rcon_password,
+	// the one that set it included, usually before the reply is written
+	// (docs/srcds.md §8): an error here does not say the set failed. What
+	// does is whether the new password is accepted afterwards.
+	_, setErr := c.sender.Exec(ctx, old, `rcon_password "`+password+`"`)
+	nw := old
+	nw.RCONPassword = password
+	if _, err := c.sender.Exec(ctx, nw, "echo left4me: RCON password changed"); err != nil {
+		return fmt.Errorf("set the RCON password of %s live: the new one is not accepted (%w; setting it said: %v)", old.Name, err, setErr)
 	}
 	return nil
 }

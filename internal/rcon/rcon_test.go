@@ -16,10 +16,17 @@ import (
 type echoSender struct {
 	sent []string
 	fail error
+	// failFirst fails only the next call (a connection the server closes).
+	failFirst error
 }
 
 func (s *echoSender) Exec(ctx context.Context, inst instance.Instance, command string) (string, error) {
 	s.sent = append(s.sent, inst.Name+": "+command)
+	if s.failFirst != nil {
+		err := s.failFirst
+		s.failFirst = nil
+		return "", err
+	}
 	if s.fail != nil {
 		return "", s.fail
 	}
@@ -376,8 +383,14 @@ func TestSetPassword(t *testing.T) {
 	if err := c.SetPassword(ctx, old, "new-password"); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(snd.sent, "|") != `alpha: rcon_password "new-password"` {
+	if strings.Join(snd.sent, "|") != `alpha: rcon_password "new-password"|alpha: echo left4me: RCON password changed` {
 		t.Errorf("sent %q", snd.sent)
+	}
+	// The server hangs up on the connection that set the password (as
+	// the engine does): the new password still works, so the set did.
+	snd.failFirst = errors.New("EOF")
+	if err := c.SetPassword(ctx, old, "newer-password"); err != nil {
+		t.Errorf("SetPassword when the server hangs up on the setter = %v, want nil", err)
 	}
 	if h, _ := c.History(ctx, "alpha", 0); len(h) != 0 {
 		t.Errorf("the new password went to the history: %+v", h)

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/rcon"
+
 	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
@@ -282,4 +284,39 @@ func TestUnshareRotatesRCONPassword(t *testing.T) {
 		t.Fatalf("the new password after a restart: %v", err)
 	}
 	c.Close()
+}
+
+// TestSetPasswordLiveOnTheStandIn: the stand-in, like the engine, hangs up
+// on every RCON connection as rcon_password is set, the setter's included
+// (docs/srcds.md §8), so the set itself gets no reply; SetPassword still
+// reports success, because the new password is then accepted, and the old
+// one is refused.
+func TestSetPasswordLiveOnTheStandIn(t *testing.T) {
+	var gs *gameSupervisor
+	e := newEnvWith(t, func(e *env, cfg *Config) {
+		gs = &gameSupervisor{t: t, root: e.root, st: e.st, running: map[string]func(){}}
+		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}, e.st, gs)
+		cfg.Instances, cfg.States = e.svc, gs
+	})
+	t.Cleanup(func() { _ = gs.Stop(context.Background(), "alpha") })
+	ctx := context.Background()
+	alice := e.quickUser("alice", false)
+	in, err := e.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: alice.ID, Port: freePort(t, 40000, 40999)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Start(ctx, "alpha"); err != nil {
+		t.Fatal(err)
+	}
+	sender := RCONConsole(5 * time.Second)
+	if _, err := sender.Exec(ctx, in, "status"); err != nil {
+		t.Fatalf("status with the launch password: %v", err)
+	}
+	c := rcon.New(sender, gs, e.st, rcon.Policy{})
+	if err := c.SetPassword(ctx, in, "rotated-password-1"); err != nil {
+		t.Fatalf("SetPassword on the running stand-in: %v", err)
+	}
+	if _, err := sender.Exec(ctx, in, "status"); err == nil {
+		t.Error("the old password still works after SetPassword")
+	}
 }
