@@ -184,7 +184,8 @@ type unitInfo struct {
 	path              dbus.ObjectPath
 }
 
-// listedUnit is one row of the Manager's ListUnitsByNames, a(ssssssouso).
+// listedUnit is one row of the Manager's ListUnitsByPatterns (and
+// ListUnits...), a(ssssssouso).
 type listedUnit struct {
 	Name, Description, Load, Active, Sub, Following string
 	Path                                            dbus.ObjectPath
@@ -193,18 +194,30 @@ type listedUnit struct {
 	JobPath                                         dbus.ObjectPath
 }
 
-// unit returns the load, active and sub state of unit (loading it if it is
-// not loaded; a unit without a file is "not-found" and "inactive").
-func (b *bus) unit(ctx context.Context, unit string) (unitInfo, error) {
+// unit returns the load, active and sub state of unit, and loaded=false
+// when systemd has not loaded it: a stopped instance whose unit was
+// garbage-collected, which is inactive and has no failure to report.
+//
+// It asks ListUnitsByPatterns with the unit's name as the pattern, which
+// looks at loaded units only. ListUnitsByNames (or a property of the unit's
+// object) would load the unit, making systemd read and parse the unit file
+// and drop it again at its next garbage collection: the panel asks for
+// every instance's state at each live poll, and with a hundred mostly
+// stopped instances that parsing was most of PID 1's work while a hundred
+// instances started (docs/lifecycle.md, "Many instances on one host").
+// Instance names hold no glob characters (layout.ValidateName), so the
+// pattern matches this one unit.
+func (b *bus) unit(ctx context.Context, unit string) (u unitInfo, loaded bool, err error) {
 	var rows []listedUnit
-	if err := b.manager(ctx, "ListUnitsByNames", []string{unit}).Store(&rows); err != nil {
-		return unitInfo{}, err
+	if err := b.manager(ctx, "ListUnitsByPatterns", []string{}, []string{unit}).Store(&rows); err != nil {
+		return unitInfo{}, false, err
 	}
-	if len(rows) != 1 {
-		return unitInfo{}, fmt.Errorf("systemd answered %d rows for one unit", len(rows))
+	for _, r := range rows {
+		if r.Name == unit {
+			return unitInfo{load: r.Load, active: r.Active, sub: r.Sub, path: r.Path}, true, nil
+		}
 	}
-	r := rows[0]
-	return unitInfo{load: r.Load, active: r.Active, sub: r.Sub, path: r.Path}, nil
+	return unitInfo{load: "not-loaded", active: "inactive", sub: "dead"}, false, nil
 }
 
 // property reads one property of the object at path.

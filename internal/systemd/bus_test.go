@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,20 +115,51 @@ func (m *fakeManager) ResetFailedUnit(unit string) *dbus.Error {
 	m.calls = append(m.calls, "ResetFailedUnit "+unit)
 	return nil
 }
+
+// ListUnitsByNames loads every unit named (real systemd reads and parses
+// each unit file): the supervisor must never call it, and the fake records
+// the call so a test can say so.
 func (m *fakeManager) ListUnitsByNames(names []string) ([]listedUnit, *dbus.Error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, "ListUnitsByNames (loads units)")
+	m.mu.Unlock()
+	return m.rows(names, true), nil
+}
+
+// ListUnitsByPatterns lists the loaded units (those with a state here)
+// whose names match a pattern, loading nothing.
+func (m *fakeManager) ListUnitsByPatterns(states, patterns []string) ([]listedUnit, *dbus.Error) {
+	if len(states) != 0 {
+		return nil, dbus.MakeFailedError(fmt.Errorf("the fake lists units of every state only"))
+	}
+	m.mu.Lock()
+	var names []string
+	for n := range m.state {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, n); ok {
+				names = append(names, n)
+				break
+			}
+		}
+	}
+	m.mu.Unlock()
+	return m.rows(names, false), nil
+}
+
+func (m *fakeManager) rows(names []string, load bool) []listedUnit {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var rows []listedUnit
 	for _, n := range names {
 		st, ok := m.state[n]
-		load := "loaded"
+		loadState := "loaded"
 		if !ok {
-			st, load = [2]string{"inactive", "dead"}, "not-found"
+			st, loadState = [2]string{"inactive", "dead"}, "not-found"
 		}
-		rows = append(rows, listedUnit{Name: n, Load: load, Active: st[0], Sub: st[1], JobPath: "/",
+		rows = append(rows, listedUnit{Name: n, Load: loadState, Active: st[0], Sub: st[1], JobPath: "/",
 			Path: dbus.ObjectPath("/org/freedesktop/systemd1/unit/" + strings.NewReplacer("@", "_40", ".", "_2e", "-", "_2d").Replace(n))})
 	}
-	return rows, nil
+	return rows
 }
 
 // unitProps answers Properties.Get on every unit object.
@@ -168,7 +200,8 @@ func startFakeManager(t *testing.T, addr string) *fakeManager {
 // TestSupervisorOverRealBus: jobs end with systemd's result whether
 // JobRemoved comes before or after the call's answer; the connection is
 // sent the JobRemoved signals of its own units only; status comes from
-// ListUnitsByNames and two properties.
+// ListUnitsByPatterns and two properties, and never loads a unit (a
+// stopped instance's unit that systemd unloaded stays unloaded).
 func TestSupervisorOverRealBus(t *testing.T) {
 	addr := testBus(t)
 	m := startFakeManager(t, addr)
@@ -242,6 +275,9 @@ func TestSupervisorOverRealBus(t *testing.T) {
 	m.mu.Unlock()
 	if !strings.Contains(calls, "ResetFailedUnit "+UnitName("broken")) || !strings.Contains(calls, "StartUnit "+UnitName("broken")+" replace") {
 		t.Errorf("calls:\n%s", calls)
+	}
+	if strings.Contains(calls, "loads units") {
+		t.Errorf("a status loaded units (systemd parses each unit file):\n%s", calls)
 	}
 }
 

@@ -36,7 +36,8 @@ func UnitName(name string) string { return UnitPrefix + name + UnitSuffix }
 // rather than go-systemd's pair of connections: each job waits for its own
 // unit's JobRemoved signal only, so a hundred CLI commands started at once
 // do not each receive and decode every other command's signals, and a
-// status is a ListUnitsByNames answer, not every property of the unit
+// status is a ListUnitsByPatterns answer, not every property of the unit,
+// and never loads a stopped instance's unit
 // (docs/lifecycle.md, "Many instances on one host").
 type Supervisor struct {
 	mu   sync.Mutex
@@ -162,7 +163,7 @@ func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, 
 	if err != nil {
 		return instance.Status{}, err
 	}
-	u, err := b.unit(ctx, unit)
+	u, loaded, err := b.unit(ctx, unit)
 	if err != nil {
 		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
 	}
@@ -171,7 +172,7 @@ func (s *Supervisor) Status(ctx context.Context, name string) (instance.Status, 
 		return instance.Status{}, fmt.Errorf("status of %s: %w", unit, err)
 	}
 	st := instance.Status{State: state}
-	if u.path == "" || u.load == "not-found" {
+	if !loaded || u.path == "" || u.load == "not-found" {
 		return st, nil
 	}
 	if v, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Unit", "StateChangeTimestamp"); err == nil {
