@@ -138,6 +138,34 @@ var exposureLimits = []struct{ name, unit, max string }{
 // exposureChecks rates each unit with systemd-analyze security, records
 // the rating and fails when it is above the unit's limit.
 func (h *harness) exposureChecks(t *testing.T) {
+	// What a running server's mount namespace shows: the host's /etc
+	// read-only without /etc/left4me (web.env holds the panel's secrets),
+	// none of the state root but the layers and its own runtime directory.
+	h.check(t, "security/server-sees-no-panel-secrets", func(t *testing.T) {
+		const name = "nosecrets"
+		h.createAuto(t, name)
+		h.cliOK(t, "instance", "start", name)
+		defer h.cliOK(t, "instance", "delete", name, "--yes")
+		pid := h.prop(t, unitName(name), "MainPID")
+		in := func(script string) (string, error) {
+			return h.c.exec(h.ctx, nil, "nsenter", "-t", pid, "-m", "sh", "-c", script)
+		}
+		for _, p := range []string{"/etc/left4me/web.env", "/var/lib/left4me/left4me.db",
+			"/var/lib/left4me/instances", "/var/lib/left4me/runtime/" + alpha, "/root/.bashrc"} {
+			if out, err := in("test -e " + p + " && ls -ld " + p); err == nil {
+				t.Errorf("the server sees %s: %s", p, strings.TrimSpace(out))
+			}
+		}
+		for _, p := range []string{"/etc/resolv.conf", "/etc/ld.so.cache", "/etc/passwd",
+			"/var/lib/left4me/runtime/" + name + "/merged/srcds_run"} {
+			if out, err := in("test -e " + p); err != nil {
+				t.Errorf("the server does not see %s: %v %s", p, err, out)
+			}
+		}
+		if out, err := in("touch /etc/left4me-probe"); err == nil || !strings.Contains(out, "Read-only") {
+			t.Errorf("writing to /etc in the server's namespace: %v %s, want a read-only file system", err, out)
+		}
+	})
 	for _, u := range exposureLimits {
 		h.check(t, u.name, func(t *testing.T) {
 			out, err := h.c.exec(h.ctx, nil, "systemd-analyze", "security", "--no-pager", u.unit)
