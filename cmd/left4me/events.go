@@ -8,6 +8,7 @@ import (
 
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/systemd"
 	"github.com/left4me/left4me/internal/web"
 )
 
@@ -15,6 +16,10 @@ import (
 // capped where the panel sees their overlay (see
 // instance.Service.CapRunningLogs); every instance is capped when it starts.
 const logCapInterval = time.Hour
+
+// The journal reads every instance's console from one journalctl process
+// (FollowConsoles uses a ConsoleStream when the log reader is one).
+var _ events.ConsoleStream = (*systemd.Journal)(nil)
 
 // eventParts are the events recorder's parts of the panel: the recorder
 // (with the UDP log listener when LOG_LISTENER_BIND is set, bound here so

@@ -96,12 +96,17 @@ type consoleFollower struct {
 }
 
 // FollowConsoles reads the console log of every running instance until ctx
-// is done: one follower per instance, started when running lists it and
-// stopped once it no longer does. Lines older than the instance's start or
+// is done: from one ConsoleStream when logs is one (the journal), else one
+// follower per instance, started when running lists it and stopped once it
+// no longer does. Lines older than the instance's start or
 // than the recorder (stored by an earlier panel) are skipped. Run must run
 // too, to store what the followers find.
 func (r *Recorder) FollowConsoles(ctx context.Context, logs LogReader, running RunningFunc, cfg ConsoleConfig) {
 	cfg = cfg.withDefaults()
+	if s, ok := logs.(ConsoleStream); ok {
+		r.streamConsoles(ctx, s, cfg)
+		return
+	}
 	followers := map[string]*consoleFollower{}
 	defer func() {
 		for _, f := range followers {

@@ -3,7 +3,6 @@ package systemd
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -29,6 +28,8 @@ type Journal struct {
 	Namespace string
 	// Command is the journalctl binary; empty means "journalctl" from PATH.
 	Command string
+	// PollInterval is how often FollowAll reads new entries (1 s).
+	PollInterval time.Duration
 }
 
 var _ instance.LogReader = (*Journal)(nil)
@@ -76,34 +77,38 @@ func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error
 }
 
 // Follow calls fn with each new line of the instance's log until ctx is
-// done. It returns ctx's error then, or the reason journalctl stopped.
+// done, and returns ctx's error then, or the reason journalctl failed. It
+// reads what is new every PollInterval, by cursor, with a journalctl that
+// ends each time: journalctl --follow prints nothing in the panel's
+// sandbox on systemd 252 (see FollowAll).
 func (j *Journal) Follow(ctx context.Context, name string, fn func(line string)) error {
 	if err := layout.ValidateName(name); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, 0, true)...)
-	cmd.WaitDelay = time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
+	filter := []string{"--unit=" + UnitName(name)}
+	since := time.Now()
+	cursor := ""
+	for {
+		next, err := j.read(ctx, filter, cursor, since, func(e entry) {
+			// --unit= also matches the lines systemd logs about the unit;
+			// the console is the unit's own.
+			if e.unit == UnitName(name) {
+				fn(e.message)
+			}
+		})
+		cursor = next
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(j.pollInterval()):
+		}
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("follow journal of %s: %w", UnitName(name), err)
-	}
-	scanErr := lines.Read(out, MaxLineBytes, fn)
-	waitErr := cmd.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if scanErr != nil {
-		return fmt.Errorf("follow journal of %s: %w", UnitName(name), scanErr)
-	}
-	if waitErr != nil {
-		return fmt.Errorf("follow journal of %s: %w%s", UnitName(name), waitErr, stderrSuffix(stderr.String()))
-	}
-	return errors.New("follow journal of " + UnitName(name) + ": journalctl ended")
 }
 
 func stderrSuffix(s string) string {

@@ -105,22 +105,31 @@ func TestJournalTailAndFollow(t *testing.T) {
 		t.Errorf("Tail = %q", lines)
 	}
 
+	// Follow reads by cursor, again and again, the unit's own lines only.
+	argsFile := filepath.Join(t.TempDir(), "args")
+	f := &Journal{Namespace: "left4me", Command: fakeJournalAll(t, argsFile), PollInterval: 5 * time.Millisecond}
 	fctx, cancel := context.WithCancel(ctx)
 	got := make(chan string, 10)
 	done := make(chan error, 1)
 	go func() {
-		done <- j.Follow(fctx, "a", func(l string) {
-			got <- l
-		})
+		done <- f.Follow(fctx, "alpha", func(l string) { got <- l })
 	}()
-	for l := range got {
-		if l == "followed" {
-			break
-		}
+	if l := <-got; l != "hello from alpha" {
+		t.Errorf("Follow delivered %q", l)
 	}
+	time.Sleep(50 * time.Millisecond)
 	cancel()
 	if err := <-done; err != context.Canceled {
 		t.Errorf("Follow after cancel: %v", err)
+	}
+	if len(got) != 0 {
+		t.Errorf("Follow delivered more: %q (another unit's line, or one twice)", <-got)
+	}
+	b, _ := os.ReadFile(argsFile)
+	calls := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(calls) < 2 || !strings.Contains(calls[0], "--unit=left4me-server@alpha.service") || strings.Contains(calls[0], "--follow") ||
+		!strings.Contains(calls[1], "--after-cursor=c4") {
+		t.Errorf("journalctl calls:\n%s", b)
 	}
 
 	bad := &Journal{Command: filepath.Join(t.TempDir(), "missing")}

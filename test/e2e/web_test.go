@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,8 +178,64 @@ func (h *harness) webChecks(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("%v; got %d lines", err, len(lines.Lines))
 		}
+		h.streamDelivers(t, p, alpha)
 		p.api(t, "POST", base+"/stop")
 		h.mustState(t, alpha, "inactive")
 		h.mustMounted(t, alpha, false)
 	})
+}
+
+// streamDelivers: the instance page's live log (server-sent events, read
+// by the sandboxed panel from the journal) delivers a line the server
+// prints after the stream opened. On Debian 12 journalctl --follow prints
+// nothing under the panel's ProtectProc=invisible (docs/platforms.md).
+func (h *harness) streamDelivers(t *testing.T, p *panel, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(h.ctx, 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", panelBase+"/instances/"+name+"/logs/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range p.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	client := h.newPanelClient()
+	client.Timeout = 0
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("open the log stream: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("open the log stream: %d", resp.StatusCode)
+	}
+	marker := fmt.Sprintf("e2e-stream-%d", time.Now().UnixNano())
+	found := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		reset := false
+		for sc.Scan() {
+			l := sc.Text()
+			if l == "event: reset" {
+				reset = true
+				// The stream is subscribed: make the server print the marker.
+				go func() {
+					code, body := p.do(t, "POST", "/api/v1/instances/"+name+"/rcon", strings.NewReader(`{"command": "say `+marker+`"}`),
+						http.Header{"X-CSRF-Token": {p.csrf}, "Content-Type": {"application/json"}})
+					if code != http.StatusOK {
+						t.Errorf("rcon say: %d %s", code, strings.TrimSpace(body))
+					}
+				}()
+			}
+			if reset && strings.HasPrefix(l, "data:") && strings.Contains(l, marker) {
+				found <- true
+				return
+			}
+		}
+		found <- false
+	}()
+	if !<-found {
+		t.Errorf("the log stream did not deliver the line with %s printed after it opened (%v)", marker, ctx.Err())
+	}
 }
