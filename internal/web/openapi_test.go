@@ -97,7 +97,7 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	doc := loadOpenAPI(t)
 	ce := newContentEnv(t, true)
 	root := ce.as(ce.quickUser("root", true))
-	aliceUser := ce.quickUser("alice", false)
+	aliceUser := ce.creator("alice")
 	alice := ce.as(aliceUser)
 	anon := ce.newClient()
 	ctx := context.Background()
