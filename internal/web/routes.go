@@ -110,6 +110,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users", adminOnly, false, s.userCreate},
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
 		{"POST /admin/users/{id}/limits", adminOnly, false, s.userLimits},
+		{"POST /admin/users/{id}/may-create", adminOnly, false, s.userMayCreate},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
