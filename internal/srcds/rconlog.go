@@ -3,15 +3,13 @@ package srcds
 import "strings"
 
 // IsRCONLog reports whether a console or log line is the server's record
-// of an RCON command or a bad RCON password (`rcon from "ADDR": command
-// "CMD"`, `rcon from "ADDR": Bad Password`), with or without the log
-// line's prefix. The panel shows them only to those who may read the
-// console history.
+// of an RCON connection: a command (`rcon from "ADDR": command "CMD"`), a
+// bad password or an accepted one, with or without the log line's prefix.
+// The panel shows them only to those who may read the console history.
 func IsRCONLog(line string) bool {
 	m := strings.TrimRight(line, "\x00\r\n")
 	if loc := lineStart.FindStringIndex(m); loc != nil && loc[0] == 0 {
 		m = m[loc[1]:]
 	}
-	_, _, _, ok := parseRCONLog(m)
-	return ok
+	return strings.HasPrefix(m, `rcon from "`)
 }
