@@ -146,7 +146,7 @@ func commandTable() *Command {
 		{UsageLine: "user", Short: "manage accounts", Commands: []*Command{
 			{UsageLine: "create NAME [--admin]", Short: "create an account; the password comes from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin", Run: userCreate},
 			{UsageLine: "passwd NAME [--revoke-tokens=false]", Short: "set an account's password (read as for create), end its sessions and revoke its API tokens (unless --revoke-tokens=false)", Run: userPasswd},
-			{UsageLine: "update NAME [--max-instances N|unlimited|default] [--max-running N|unlimited|default]", Short: "set an account's limits: how many instances it may own and run at once (default: administrators none, others " + strconv.Itoa(instance.DefaultMaxInstances) + " and " + strconv.Itoa(instance.DefaultMaxRunning) + ")", Run: userUpdate},
+			{UsageLine: "update NAME [--max-instances N|unlimited|default] [--max-running N|unlimited|default] [--may-create on|off]", Short: "set an account's limits: how many instances it may own and run at once (default: administrators none, others " + strconv.Itoa(instance.DefaultMaxInstances) + " and " + strconv.Itoa(instance.DefaultMaxRunning) + "), and whether it may create instances in the panel (new accounts may not; administrators always may)", Run: userUpdate},
 			{UsageLine: "delete NAME", Short: "delete an account that owns no instances", Run: userDelete},
 			{UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
 		}},
@@ -164,6 +164,8 @@ func commandTable() *Command {
 			{UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
 			{UsageLine: "rcon NAME COMMAND...", Short: "send a console command to a running instance and print the reply (as the panel's console: one line, secrets kept out of the history)", Args: argsInstances, Run: instanceRCON,
 				Long: "The words after NAME are the command; put them after -- when one starts with '-' (rcon vs1 -- sv_gravity -800).\nThe CLI sends as the system: the history shows no user."},
+			{UsageLine: "share NAME USER --role viewer|operator|admin [--json]", Short: "share an instance with an account in a role, or change its role (viewer: sees it; operator: also starts, stops, restarts, changes the map, kicks and says; admin: also configures, uses the RCON console and shares)", Args: argsInstances, Run: instanceShare},
+			{UsageLine: "unshare NAME USER", Short: "withdraw an account's share of an instance and give the instance a new RCON password", Args: argsInstances, Run: instanceUnshare},
 			{UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
 			{UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},

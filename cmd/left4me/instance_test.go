@@ -62,7 +62,7 @@ func TestUserCommands(t *testing.T) {
 	f.must(t, "", "user", "create", "bob")
 	delete(f.env, adminPasswordEnv)
 
-	var users []userJSON
+	var users []views.User
 	if err := json.Unmarshal([]byte(f.must(t, "", "user", "list", "--json")), &users); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,9 @@ import (
 	"github.com/left4me/left4me/internal/account"
 	"github.com/left4me/left4me/internal/auth"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // adminPasswordEnv supplies the password to user create and user passwd.
@@ -265,6 +267,7 @@ func userUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env)
 	maxInstances := fs.String("max-instances", "", "how many instances the account may own: a number, unlimited, or default")
 	maxRunning := fs.String("max-running", "", "how many of its instances may run at once: a number, unlimited, or default")
+	mayCreate := fs.String("may-create", "", "whether the account may create instances in the panel and API: on or off")
 	pos, _, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -273,7 +276,13 @@ func userUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if len(set) == 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: give --max-instances or --max-running", errUsage)
+		return fmt.Errorf("%w: give --max-instances or --max-running, or --may-create", errUsage)
+	}
+	var may bool
+	if set["may-create"] {
+		if may, err = roles.ParseSwitch(roles.FieldMayCreate, *mayCreate); err != nil {
+			return err
+		}
 	}
 	var parsed store.Limits
 	if set["max-instances"] {
@@ -298,27 +307,34 @@ func userUpdate(ctx context.Context, env *cliEnv, args []string) error {
 		if set["max-running"] {
 			l.MaxRunning = parsed.MaxRunning
 		}
-		if err := a.store.SetLimits(ctx, u.ID, l); err != nil {
-			return err
+		if set["max-instances"] || set["max-running"] {
+			if err := a.store.SetLimits(ctx, u.ID, l); err != nil {
+				return err
+			}
+		}
+		if set["may-create"] {
+			if err := a.store.SetMayCreate(ctx, u.ID, may); err != nil {
+				return err
+			}
+			u.MayCreate = may
 		}
 		u.Limits = l
 		eff := instance.LimitsOf(u)
-		fmt.Fprintf(env.stdout, "limits of %s: max instances %s, max running %s\n", u.Name,
-			instance.LimitText(l.MaxInstances, eff.Instances), instance.LimitText(l.MaxRunning, eff.Running))
+		fmt.Fprintf(env.stdout, "limits of %s: max instances %s, max running %s; may create instances: %s\n", u.Name,
+			instance.LimitText(l.MaxInstances, eff.Instances), instance.LimitText(l.MaxRunning, eff.Running), mayCreateText(u))
 		return nil
 	})
 }
 
-type userJSON struct {
-	Name      string    `json:"name"`
-	Admin     bool      `json:"admin"`
-	CreatedAt time.Time `json:"created_at"`
-	// MaxInstances and MaxRunning are the limits that apply (-1: none);
-	// the *Default fields say whether they are the role's default.
-	MaxInstances        int  `json:"max_instances"`
-	MaxInstancesDefault bool `json:"max_instances_default"`
-	MaxRunning          int  `json:"max_running"`
-	MaxRunningDefault   bool `json:"max_running_default"`
+// mayCreateText is the account permission as the CLI prints it.
+func mayCreateText(u store.User) string {
+	switch {
+	case u.IsAdmin:
+		return "yes (administrator)"
+	case u.MayCreate:
+		return "yes"
+	}
+	return "no"
 }
 
 func userList(ctx context.Context, env *cliEnv, args []string) error {
@@ -333,21 +349,18 @@ func userList(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		if *asJSON {
-			out := []userJSON{}
+			out := []views.User{}
 			for _, u := range users {
-				l := instance.LimitsOf(u)
-				out = append(out, userJSON{Name: u.Name, Admin: u.IsAdmin, CreatedAt: u.CreatedAt,
-					MaxInstances: l.Instances, MaxInstancesDefault: u.Limits.MaxInstances == nil,
-					MaxRunning: l.Running, MaxRunningDefault: u.Limits.MaxRunning == nil})
+				out = append(out, views.NewUser(u))
 			}
 			return writeJSON(env.stdout, out)
 		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADMIN\tMAX INSTANCES\tMAX RUNNING\tCREATED")
+		fmt.Fprintln(tw, "NAME\tADMIN\tMAX INSTANCES\tMAX RUNNING\tMAY CREATE\tCREATED")
 		for _, u := range users {
 			l := instance.LimitsOf(u)
-			fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\n", u.Name, u.IsAdmin, instance.LimitText(u.Limits.MaxInstances, l.Instances),
-				instance.LimitText(u.Limits.MaxRunning, l.Running), u.CreatedAt.Format(time.RFC3339))
+			fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\t%s\n", u.Name, u.IsAdmin, instance.LimitText(u.Limits.MaxInstances, l.Instances),
+				instance.LimitText(u.Limits.MaxRunning, l.Running), mayCreateText(u), u.CreatedAt.Format(time.RFC3339))
 		}
 		return tw.Flush()
 	})

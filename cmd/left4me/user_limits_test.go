@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/left4me/left4me/internal/views"
 )
 
 // TestUserLimitsCommands (issue 15, finding 15): `user update` sets an
@@ -17,13 +19,13 @@ func TestUserLimitsCommands(t *testing.T) {
 	f.must(t, "", "user", "create", "bob")
 	delete(f.env, adminPasswordEnv)
 
-	var users []userJSON
+	var users []views.User
 	if err := json.Unmarshal([]byte(f.must(t, "", "user", "list", "--json")), &users); err != nil {
 		t.Fatal(err)
 	}
-	want := []userJSON{
+	want := []views.User{
 		{Name: "bob", MaxInstances: 3, MaxInstancesDefault: true, MaxRunning: 2, MaxRunningDefault: true},
-		{Name: "root", Admin: true, MaxInstances: -1, MaxInstancesDefault: true, MaxRunning: -1, MaxRunningDefault: true},
+		{Name: "root", Admin: true, MaxInstances: -1, MaxInstancesDefault: true, MaxRunning: -1, MaxRunningDefault: true, MayCreate: true},
 	}
 	for i, u := range users {
 		u.CreatedAt = want[i].CreatedAt

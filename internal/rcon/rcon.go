@@ -96,10 +96,12 @@ func (c *Console) Available() bool { return c.sender != nil }
 // User is who sends a command: ID 0 is the system (the CLI as root).
 // MaySeeSecrets is true for the instance's owner, administrators and the
 // system: they may read and set secret cvars (Policy) and get replies whole.
+// OperatorOnly limits the sender to OperatorCommands (the operator role).
 type User struct {
 	ID            int64
 	Name          string
 	MaySeeSecrets bool
+	OperatorOnly  bool
 }
 
 // Send validates command, checks it under the policy (Policy.Check: a
@@ -117,6 +119,11 @@ func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, comm
 	}
 	if err := c.policy.Check(command, u.MaySeeSecrets); err != nil {
 		return store.RCONEntry{}, err
+	}
+	if u.OperatorOnly {
+		if err := CheckOperator(command); err != nil {
+			return store.RCONEntry{}, err
+		}
 	}
 	if c.sender == nil {
 		return store.RCONEntry{}, ErrUnavailable

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// ShareInstance lets a user see and manage an instance they do not own.
-// Sharing twice is not an error.
+// ShareInstance shares an instance with a user in the admin role (what a
+// share was before roles). Sharing twice is not an error; an existing
+// share keeps its role.
 func (s *Store) ShareInstance(ctx context.Context, instance string, userID int64) error {
 	_, err := s.db.ExecContext(ctx,
 		`INSERT INTO instance_shares (instance, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, instance, userID)
@@ -32,7 +33,7 @@ func (s *Store) UnshareInstance(ctx context.Context, instance string, userID int
 // InstanceShares returns the users an instance is shared with, by name.
 func (s *Store) InstanceShares(ctx context.Context, instance string) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT u.id, u.name, u.password_hash, u.is_admin, u.created_at, u.max_instances, u.max_running
+		SELECT u.id, u.name, u.password_hash, u.is_admin, u.created_at, u.max_instances, u.max_running, u.may_create
 		FROM instance_shares sh JOIN users u ON u.id = sh.user_id
 		WHERE sh.instance = ? ORDER BY u.name`, instance)
 	if err != nil {

@@ -19,6 +19,10 @@ type User struct {
 	// Limits are what an administrator set for the account; nil fields
 	// mean the default of its role (instance.LimitsOf reads them).
 	Limits Limits
+	// MayCreate is the account permission "may create instances", set by
+	// an administrator (roles.MayCreate reads it; administrators always
+	// may). New accounts start without it.
+	MayCreate bool
 }
 
 // Limits are an account's own limits: how many instances it may own and
@@ -49,13 +53,13 @@ func (s *Store) CreateUser(ctx context.Context, name, passwordHash string, admin
 	return u, nil
 }
 
-const userColumns = `id, name, password_hash, is_admin, created_at, max_instances, max_running`
+const userColumns = `id, name, password_hash, is_admin, created_at, max_instances, max_running, may_create`
 
 func scanUser(row rowScanner) (User, error) {
 	var u User
 	var created string
 	var maxInstances, maxRunning sql.NullInt64
-	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created, &maxInstances, &maxRunning); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.IsAdmin, &created, &maxInstances, &maxRunning, &u.MayCreate); err != nil {
 		return User{}, err
 	}
 	u.CreatedAt = parseTime(created)
@@ -88,6 +92,19 @@ func (s *Store) SetLimits(ctx context.Context, id int64, l Limits) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("set limits of user %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// SetMayCreate grants or withdraws an account's permission to create
+// instances. A missing user wraps ErrNotFound.
+func (s *Store) SetMayCreate(ctx context.Context, id int64, may bool) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET may_create = ? WHERE id = ?`, may, id)
+	if err != nil {
+		return fmt.Errorf("set may-create of user %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("set may-create of user %d: %w", id, ErrNotFound)
 	}
 	return nil
 }

@@ -6,64 +6,78 @@ import (
 	"net/http"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/roles"
 )
 
-// role is what a principal is to an instance.
-type role int
+// role is what a principal is to an instance; internal/roles holds the
+// one table of what each role may do.
+type role = roles.Role
 
-const (
-	noRole     role = iota
-	sharedRole      // an admin shared the instance with the user
-	ownerRole
-	adminRole
-)
+// permKey carries the permission the request's route declares (wrap puts
+// it in the context; instanceFor checks it).
+type permKey struct{}
 
-// canSeeSecrets reports whether the role may see the RCON password and delete the instance.
-func (r role) canSeeSecrets() bool { return r >= ownerRole }
+// withPermission marks r with the permission its route needs.
+func withPermission(r *http.Request, p roles.Permission) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), permKey{}, p))
+}
 
-// roleFor is the single authorisation rule: admins may do everything, owners
-// everything with their own instances, users an admin shared an instance
-// with may run and configure it.
+// routePermission is the permission the request's route declares, "" for
+// none.
+func routePermission(r *http.Request) roles.Permission {
+	p, _ := r.Context().Value(permKey{}).(roles.Permission)
+	return p
+}
+
+// roleFor is p's role for inst: the one rule of internal/roles, with the
+// role of inst's share with p read from the store.
 func (s *Server) roleFor(ctx context.Context, p *principal, inst instance.Instance) (role, error) {
-	switch {
-	case p.User.IsAdmin:
-		return adminRole, nil
-	case inst.OwnerID == p.User.ID:
-		return ownerRole, nil
+	shareRole := ""
+	if !p.User.IsAdmin && inst.OwnerID != p.User.ID {
+		var err error
+		if shareRole, err = s.cfg.Store.ShareRole(ctx, inst.Name, p.User.ID); err != nil {
+			return roles.None, err
+		}
 	}
-	shared, err := s.cfg.Store.IsSharedWith(ctx, inst.Name, p.User.ID)
-	if err != nil {
-		return noRole, err
-	}
-	if shared {
-		return sharedRole, nil
-	}
-	return noRole, nil
+	return roles.For(p.User, inst, shareRole), nil
 }
 
 // instanceFor loads the instance named in the path and checks that the
-// principal may act on it. Every {name} route calls it first. An instance
-// the principal may not see answers 404 exactly like a missing one, so its
-// existence does not leak. On false the response has been written.
+// principal's role grants the permission the route declares. Every {name}
+// route calls it first. An instance the principal may not see answers 404
+// exactly like a missing one, so its existence does not leak; one it may
+// see but not act on so answers 403 saying which role to ask for. A route
+// that declares no permission is refused (the authorisation tests walk
+// the table for that). On false the response has been written.
 func (s *Server) instanceFor(w http.ResponseWriter, r *http.Request) (instance.Instance, role, bool) {
 	name := r.PathValue("name")
 	inst, err := s.cfg.Instances.Get(r.Context(), name)
 	if errors.Is(err, instance.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "No instance named "+name+".")
-		return instance.Instance{}, noRole, false
+		return instance.Instance{}, roles.None, false
 	}
 	if err != nil {
 		s.serverError(w, r, err)
-		return instance.Instance{}, noRole, false
+		return instance.Instance{}, roles.None, false
 	}
 	rl, err := s.roleFor(r.Context(), who(r), inst)
 	if err != nil {
 		s.serverError(w, r, err)
-		return instance.Instance{}, noRole, false
+		return instance.Instance{}, roles.None, false
 	}
-	if rl == noRole {
+	if !rl.May(roles.View) {
 		s.fail(w, r, http.StatusNotFound, "No instance named "+name+".")
-		return instance.Instance{}, noRole, false
+		return instance.Instance{}, roles.None, false
+	}
+	need := routePermission(r)
+	if need == "" {
+		s.log.Error("instance route declares no permission", "path", r.URL.Path)
+		s.fail(w, r, http.StatusForbidden, "This page declares no permission, so nobody may use it.")
+		return instance.Instance{}, roles.None, false
+	}
+	if !rl.May(need) {
+		s.failErr(w, r, roles.Denied(rl, need))
+		return instance.Instance{}, roles.None, false
 	}
 	return inst, rl, true
 }
@@ -71,27 +85,58 @@ func (s *Server) instanceFor(w http.ResponseWriter, r *http.Request) (instance.I
 // visible filters a list of instances down to those p may see, with p's
 // role for each (the same rule as roleFor, with one query for the shares).
 func (s *Server) visible(ctx context.Context, p *principal, all []instance.Instance) ([]instance.Instance, []role, error) {
-	var shared map[string]bool
+	var shared map[string]string
 	if !p.User.IsAdmin {
 		var err error
-		if shared, err = s.cfg.Store.SharedWith(ctx, p.User.ID); err != nil {
+		if shared, err = s.cfg.Store.ShareRoles(ctx, p.User.ID); err != nil {
 			return nil, nil, err
 		}
 	}
 	var out []instance.Instance
-	var roles []role
+	var rls []role
 	for _, in := range all {
-		switch {
-		case p.User.IsAdmin:
-			roles = append(roles, adminRole)
-		case in.OwnerID == p.User.ID:
-			roles = append(roles, ownerRole)
-		case shared[in.Name]:
-			roles = append(roles, sharedRole)
-		default:
+		rl := roles.For(p.User, in, shared[in.Name])
+		if !rl.May(roles.View) {
 			continue
 		}
 		out = append(out, in)
+		rls = append(rls, rl)
 	}
-	return out, roles, nil
+	return out, rls, nil
+}
+
+// visibleNames is the set of instance names p may see; nil for an
+// administrator, who sees every one ("Used by" on the layers pages).
+func (s *Server) visibleNames(ctx context.Context, p *principal) (map[string]bool, error) {
+	if p.User.IsAdmin {
+		return nil, nil
+	}
+	all, err := s.cfg.Instances.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen, _, err := s.visible(ctx, p, all)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(seen))
+	for _, in := range seen {
+		out[in.Name] = true
+	}
+	return out, nil
+}
+
+// onlyVisible keeps the names in names that visible allows (all of them
+// when visible is nil).
+func onlyVisible(names []string, visible map[string]bool) []string {
+	if visible == nil {
+		return names
+	}
+	out := []string{}
+	for _, n := range names {
+		if visible[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/rcon"
+	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -62,8 +63,12 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusUnprocessableEntity
 	case errors.Is(err, rcon.ErrInvalid):
 		a.status, a.field = http.StatusUnprocessableEntity, "command"
-	case errors.Is(err, rcon.ErrSecret):
+	case errors.Is(err, rcon.ErrSecret), errors.Is(err, rcon.ErrNotOperatorCommand):
 		a.status, a.field = http.StatusForbidden, "command"
+	case errors.Is(err, roles.ErrDenied):
+		// A role or account permission (internal/roles): the message says
+		// what to ask for, and whom.
+		a.status = http.StatusForbidden
 	case errors.Is(err, rcon.ErrNotRunning):
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable):

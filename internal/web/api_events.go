@@ -8,7 +8,7 @@ import (
 // apiEvents answers the instance's game events after ?after=ID (default:
 // the newest 100), oldest first. The instance page's script polls it.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -26,5 +26,5 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+	writeJSON(w, http.StatusOK, map[string]any{"events": eventsFor(rl, evs)})
 }

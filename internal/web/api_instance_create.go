@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/roles"
 )
 
 // createRequest is the body of POST /api/v1/instances.
@@ -18,6 +19,10 @@ type createRequest struct {
 // apiInstanceCreate creates an instance owned by the caller. Validation
 // errors answer 4xx with {"error": ..., "field": ...}.
 func (s *Server) apiInstanceCreate(w http.ResponseWriter, r *http.Request) {
+	if err := s.mayCreate(r.Context(), who(r)); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
 	var req createRequest
 	if err := decodeJSON(r, &req); err != nil {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
@@ -31,5 +36,5 @@ func (s *Server) apiInstanceCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owners := map[int64]string{who(r).User.ID: who(r).User.Name}
-	writeJSON(w, http.StatusCreated, s.describe(r.Context(), inst, ownerRole, owners))
+	writeJSON(w, http.StatusCreated, s.describe(r.Context(), inst, roles.Owner, owners))
 }

@@ -9,7 +9,7 @@ func (s *Server) withLastLines(ctx context.Context, v instanceView) instanceView
 	if s.cfg.Logs == nil {
 		return v
 	}
-	v.AddLastLines(ctx, s.cfg.Logs)
+	v.AddLastLines(ctx, s.logsFor(v.Role))
 	if v.LastLinesError != "" {
 		s.log.Warn("last console lines of a failed instance", "instance", v.Name, "err", v.LastLinesError)
 	}

@@ -16,6 +16,12 @@ func (s *Server) apiLayerGet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	visible, err := s.visibleNames(r.Context(), who(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	li.UsedBy = onlyVisible(li.UsedBy, visible)
 	d := views.NewLayer(li)
 	if who(r).User.IsAdmin {
 		d.Script = li.Script

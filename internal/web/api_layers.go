@@ -28,6 +28,11 @@ func (s *Server) apiLayers(w http.ResponseWriter, r *http.Request) {
 			known[l.ID] = l
 		}
 	}
+	visible, err := s.visibleNames(r.Context(), who(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	out := make([]views.Layer, 0, len(layers))
 	for _, l := range layers {
 		li, ok := known[l.ID]
@@ -35,6 +40,7 @@ func (s *Server) apiLayers(w http.ResponseWriter, r *http.Request) {
 			li = content.LayerInfo{Generations: []string{l.Generation}, Newest: l.Generation}
 			li.ID = l.ID
 		}
+		li.UsedBy = onlyVisible(li.UsedBy, visible)
 		out = append(out, views.NewLayer(li))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"layers": out})

@@ -10,7 +10,7 @@ const maxLogLines = 5000
 
 // apiLogs answers the last n (default 100) console lines.
 func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
@@ -27,7 +27,7 @@ func (s *Server) apiLogs(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "logs are not available here"})
 		return
 	}
-	lines, err := s.cfg.Logs.Tail(r.Context(), inst.Name, n)
+	lines, err := s.logsFor(rl).Tail(r.Context(), inst.Name, n)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -23,8 +23,7 @@ func (s *Server) apiRCON(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	u := who(r).User
-	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name, MaySeeSecrets: rl.canSeeSecrets()}, req.Command)
+	e, err := s.console().Send(r.Context(), inst, rconUser(r, rl), req.Command)
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		s.failErr(w, r, err)
 		return

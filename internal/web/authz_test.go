@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/left4me/left4me/internal/store"
 )
 
 // instanceCase is how the authorisation tests call one instance route.
@@ -21,35 +23,38 @@ type instanceCase struct {
 // one instance. TestAuthorisationCoversEveryRoute fails when a route is
 // added without a case here.
 var instanceCases = map[string]instanceCase{
-	"GET /instances/{name}":                       {},
-	"GET /instances/{name}/edit":                  {},
-	"POST /instances/{name}/edit":                 {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
-	"POST /instances/{name}/start":                {},
-	"POST /instances/{name}/stop":                 {},
-	"POST /instances/{name}/restart":              {},
-	"POST /instances/{name}/reset":                {},
-	"GET /instances/{name}/delete":                {},
-	"POST /instances/{name}/delete":               {form: url.Values{"confirm": {"alpha"}}},
-	"GET /instances/{name}/cfg":                   {},
-	"POST /instances/{name}/cfg":                  {form: url.Values{"server_cfg": {"hostname hacked"}}},
-	"GET /instances/{name}/logs/stream":           {},
-	"POST /instances/{name}/rcon":                 {form: url.Values{"command": {"status"}}},
-	"POST /instances/{name}/shares":               {form: url.Values{"user": {"bob"}}},
-	"POST /instances/{name}/shares/{user}/delete": {},
-	"GET /api/v1/instances/{name}":                {},
-	"PATCH /api/v1/instances/{name}":              {json: `{"port": 40501}`},
-	"DELETE /api/v1/instances/{name}":             {},
-	"POST /api/v1/instances/{name}/start":         {},
-	"POST /api/v1/instances/{name}/stop":          {},
-	"POST /api/v1/instances/{name}/restart":       {},
-	"POST /api/v1/instances/{name}/reset":         {},
-	"GET /api/v1/instances/{name}/cfg":            {},
-	"PUT /api/v1/instances/{name}/cfg":            {json: `{"server_cfg": "hostname hacked"}`},
-	"GET /api/v1/instances/{name}/live":           {},
-	"GET /api/v1/instances/{name}/logs":           {},
-	"GET /api/v1/instances/{name}/events":         {},
-	"GET /api/v1/instances/{name}/rcon":           {},
-	"POST /api/v1/instances/{name}/rcon":          {json: `{"command": "status"}`},
+	"GET /instances/{name}":                         {},
+	"GET /instances/{name}/edit":                    {},
+	"POST /instances/{name}/edit":                   {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
+	"POST /instances/{name}/start":                  {},
+	"POST /instances/{name}/stop":                   {},
+	"POST /instances/{name}/restart":                {},
+	"POST /instances/{name}/reset":                  {},
+	"GET /instances/{name}/delete":                  {},
+	"POST /instances/{name}/delete":                 {form: url.Values{"confirm": {"alpha"}}},
+	"GET /instances/{name}/cfg":                     {},
+	"POST /instances/{name}/cfg":                    {form: url.Values{"server_cfg": {"hostname hacked"}}},
+	"GET /instances/{name}/logs/stream":             {},
+	"POST /instances/{name}/rcon":                   {form: url.Values{"command": {"say hello"}}},
+	"POST /instances/{name}/shares":                 {form: url.Values{"user": {"bob"}, "role": {"viewer"}}},
+	"POST /instances/{name}/shares/{user}/delete":   {},
+	"GET /api/v1/instances/{name}":                  {},
+	"PATCH /api/v1/instances/{name}":                {json: `{"port": 40501}`},
+	"DELETE /api/v1/instances/{name}":               {},
+	"POST /api/v1/instances/{name}/start":           {},
+	"POST /api/v1/instances/{name}/stop":            {},
+	"POST /api/v1/instances/{name}/restart":         {},
+	"POST /api/v1/instances/{name}/reset":           {},
+	"GET /api/v1/instances/{name}/cfg":              {},
+	"PUT /api/v1/instances/{name}/cfg":              {json: `{"server_cfg": "hostname hacked"}`},
+	"GET /api/v1/instances/{name}/live":             {},
+	"GET /api/v1/instances/{name}/logs":             {},
+	"GET /api/v1/instances/{name}/events":           {},
+	"GET /api/v1/instances/{name}/rcon":             {},
+	"POST /api/v1/instances/{name}/rcon":            {json: `{"command": "say hello"}`},
+	"GET /api/v1/instances/{name}/shares":           {},
+	"PUT /api/v1/instances/{name}/shares/{user}":    {json: `{"role": "viewer"}`},
+	"DELETE /api/v1/instances/{name}/shares/{user}": {},
 }
 
 func TestAuthorisationCoversEveryRoute(t *testing.T) {
@@ -60,6 +65,9 @@ func TestAuthorisationCoversEveryRoute(t *testing.T) {
 			continue
 		}
 		seen[rt.pattern] = true
+		if rt.access.permission() == "" {
+			t.Errorf("route %q acts on an instance but declares no permission (mayView ... mayDelete)", rt.pattern)
+		}
 		if _, ok := instanceCases[rt.pattern]; !ok {
 			t.Errorf("route %q acts on an instance but has no authorisation case in instanceCases", rt.pattern)
 		}
@@ -71,11 +79,16 @@ func TestAuthorisationCoversEveryRoute(t *testing.T) {
 	}
 }
 
-// call sends the case's request for pattern against instance name.
-func (c *client) call(pattern, name string, userID int64) (*http.Response, string) {
+// call sends the case's request for pattern against instance name; a
+// {user} is u (by id on the pages, by name in the API).
+func (c *client) call(pattern, name string, u store.User) (*http.Response, string) {
 	method, path, _ := strings.Cut(pattern, " ")
 	path = strings.ReplaceAll(path, "{name}", name)
-	path = strings.ReplaceAll(path, "{user}", strconv.FormatInt(userID, 10))
+	if strings.HasPrefix(path, "/api/") {
+		path = strings.ReplaceAll(path, "{user}", u.Name)
+	} else {
+		path = strings.ReplaceAll(path, "{user}", strconv.FormatInt(u.ID, 10))
+	}
 	tc := instanceCases[pattern]
 	if strings.HasSuffix(path, "/logs/stream") {
 		return c.stream(path)
@@ -110,14 +123,13 @@ func (c *client) stream(path string) (*http.Response, string) {
 
 // TestOtherUsersInstanceIsInvisible is the authorisation test of every
 // instance route: user B asks for each of user A's instance routes and gets
-// the same 404 as for a missing instance (403 for admin-only routes), and
-// nothing about A's instance changes. Then A and an admin get through.
+// the same 404 as for a missing instance, and nothing about A's instance
+// changes. Then A gets through every route, sharing included.
 func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	alice := e.quickUser("alice", false)
 	bob := e.quickUser("bob", false)
-	admin := e.quickUser("root", true)
 	e.mustCreate("alpha", alice)
 	if err := e.svc.Start(ctx, "alpha"); err != nil {
 		t.Fatal(err)
@@ -133,11 +145,8 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	sort.Strings(patterns)
 	for _, p := range patterns {
 		t.Run("B/"+p, func(t *testing.T) {
-			resp, body := b.call(p, "alpha", bob.ID)
+			resp, body := b.call(p, "alpha", bob)
 			want := http.StatusNotFound
-			if strings.Contains(p, "/shares") {
-				want = http.StatusForbidden // admin-only: refused before the instance is looked up
-			}
 			if resp.StatusCode != want {
 				t.Fatalf("bob: %s = %d, want %d:\n%s", p, resp.StatusCode, want, body)
 			}
@@ -146,7 +155,7 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 			}
 			// A missing instance answers exactly the same.
 			if want == http.StatusNotFound {
-				resp2, _ := b.call(p, "no-such-instance", bob.ID)
+				resp2, _ := b.call(p, "no-such-instance", bob)
 				if resp2.StatusCode != resp.StatusCode {
 					t.Errorf("bob: %s on a missing instance = %d, on alpha = %d", p, resp2.StatusCode, resp.StatusCode)
 				}
@@ -178,20 +187,22 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 		}
 	}
 
-	// The owner (and, for sharing, an admin) gets through every route.
-	a, root := e.as(alice), e.as(admin)
+	// The owner gets through every route, sharing included (before
+	// roles only an administrator could share).
+	a := e.as(alice)
 	sort.SliceStable(patterns, func(i, j int) bool { return !destroys(patterns[i]) && destroys(patterns[j]) })
 	for _, p := range patterns {
-		c := a
-		if strings.Contains(p, "/shares") {
-			c = root
-		}
 		name := "alpha"
 		if destroys(p) {
 			name = "gone-" + strings.ToLower(strings.Fields(p)[0])
 			e.mustCreate(name, alice)
 		}
-		resp, body := c.call(p, name, bob.ID)
+		if unshares(p) {
+			if err := e.st.SetShare(ctx, name, bob.ID, "viewer"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		resp, body := a.call(p, name, bob)
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 500 {
 			t.Errorf("owner: %s = %d:\n%s", p, resp.StatusCode, body)
 		}
@@ -199,9 +210,18 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 }
 
 func destroys(pattern string) bool {
-	return strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete") && !strings.Contains(pattern, "shares")
+	return !strings.Contains(pattern, "shares") && (strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete"))
 }
 
+// unshares reports whether pattern withdraws a share (which must exist).
+func unshares(pattern string) bool {
+	return strings.Contains(pattern, "/shares/") && (strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete"))
+}
+
+// TestSharedUser: a site administrator shares alice's instance with carol
+// as an operator: carol sees it without its RCON password, may start it,
+// may not delete it or edit its server.cfg (403 naming the role to ask
+// for), and loses it when the share is withdrawn.
 func TestSharedUser(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -210,7 +230,7 @@ func TestSharedUser(t *testing.T) {
 	admin := e.quickUser("root", true)
 	in := e.mustCreate("alpha", alice)
 	root := e.as(admin)
-	if resp, body := root.post("/instances/alpha/shares", url.Values{"user": {"carol"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp, body := root.post("/instances/alpha/shares", url.Values{"user": {"carol"}, "role": {"operator"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("share = %d:\n%s", resp.StatusCode, body)
 	}
 	c := e.as(carol)
@@ -227,8 +247,14 @@ func TestSharedUser(t *testing.T) {
 	if resp, _ := c.post("/instances/alpha/start", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("carol cannot start a shared instance: %d", resp.StatusCode)
 	}
-	if resp, _ := c.post("/instances/alpha/delete", url.Values{"confirm": {"alpha"}}); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("carol deleting a shared instance = %d, want 403", resp.StatusCode)
+	if resp, body := c.post("/instances/alpha/delete", url.Values{"confirm": {"alpha"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "only the owner or an administrator may delete this instance") {
+		t.Errorf("carol deleting a shared instance = %d, want 403 naming who may:\n%s", resp.StatusCode, body)
+	}
+	if resp, body := c.post("/instances/alpha/cfg", url.Values{"server_cfg": {"hostname carol"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "ask the owner for the admin role") {
+		t.Errorf("operator editing server.cfg = %d, want 403 naming the admin role:\n%s", resp.StatusCode, body)
+	}
+	if cfg, _ := e.svc.ServerCfg(ctx, "alpha"); cfg != "hostname alpha\n" {
+		t.Errorf("server.cfg after the operator's refused edit = %q", cfg)
 	}
 	if _, err := e.svc.Get(ctx, "alpha"); err != nil {
 		t.Errorf("alpha gone after carol's delete: %v", err)

@@ -9,6 +9,10 @@ import (
 // the form comes back with the message next to its field and nothing is
 // created (the service cleans up after itself).
 func (s *Server) instanceCreate(w http.ResponseWriter, r *http.Request) {
+	if err := s.mayCreate(r.Context(), who(r)); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
 	form := formFromRequest(r)
 	spec := form.spec(who(r).User.ID)
 	if form.Errors == nil {

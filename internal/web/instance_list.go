@@ -8,6 +8,9 @@ import (
 // listPage is the instance list.
 type listPage struct {
 	Instances []instanceView
+	// CannotCreate, when set, says why the viewer may not create
+	// instances and whom to ask (roles.MayCreate).
+	CannotCreate string
 }
 
 // instanceList shows the instances the user may see, with their live state.
@@ -17,7 +20,15 @@ func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "instances", "Instances", listPage{Instances: views})
+	pg := listPage{Instances: views}
+	if err := s.mayCreate(r.Context(), who(r)); err != nil {
+		if !userFault(err) {
+			s.serverError(w, r, err)
+			return
+		}
+		pg.CannotCreate = err.Error()
+	}
+	s.render(w, r, http.StatusOK, "instances", "Instances", pg)
 }
 
 // listViews describes every instance the principal may see, by name.
@@ -27,7 +38,7 @@ func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 	if err != nil {
 		return nil, err
 	}
-	mine, roles, err := s.visible(ctx, p, all)
+	mine, rls, err := s.visible(ctx, p, all)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +48,7 @@ func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 	}
 	views := make([]instanceView, 0, len(mine))
 	for i, in := range mine {
-		views = append(views, s.describe(ctx, in, roles[i], owners))
+		views = append(views, s.describe(ctx, in, rls[i], owners))
 	}
 	sort.Slice(views, func(i, j int) bool { return views[i].Name < views[j].Name })
 	return views, nil

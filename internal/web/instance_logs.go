@@ -12,11 +12,12 @@ import (
 // "data:" event per line, a comment every 15 s to keep proxies from closing
 // the stream. A slow reader loses lines instead of holding up the game's log.
 func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
-	inst, _, ok := s.instanceFor(w, r)
+	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
-	if s.cfg.Logs == nil {
+	logs := s.logsFor(rl)
+	if logs == nil {
 		s.fail(w, r, http.StatusNotFound, "Logs are not available here.")
 		return
 	}
@@ -28,7 +29,7 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 	lines := make(chan string, 512)
 	done := make(chan error, 1)
 	go func() {
-		done <- s.cfg.Logs.Follow(ctx, inst.Name, func(line string) {
+		done <- logs.Follow(ctx, inst.Name, func(line string) {
 			select {
 			case lines <- line:
 			default: // reader too slow: drop
@@ -40,7 +41,7 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 	// stream therefore subscribes first, then sends the tail after a "reset"
 	// event, dropping followed lines the tail already holds.
 	time.Sleep(followSettle)
-	tail, err := s.cfg.Logs.Tail(ctx, inst.Name, s.cfg.LogLines)
+	tail, err := logs.Tail(ctx, inst.Name, s.cfg.LogLines)
 	if err != nil {
 		s.log.Warn("read log tail", "instance", inst.Name, "err", err)
 	}

@@ -54,6 +54,10 @@ func (p formPage) Choices() []layerChoice { return layerChoices(p.Available, p.F
 
 // instanceNew shows an empty create form.
 func (s *Server) instanceNew(w http.ResponseWriter, r *http.Request) {
+	if err := s.mayCreate(r.Context(), who(r)); err != nil {
+		s.failErr(w, r, err)
+		return
+	}
 	layers, err := s.cfg.Instances.Layers(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)

@@ -40,8 +40,7 @@ func (s *Server) instanceRCON(w http.ResponseWriter, r *http.Request) {
 	// The page's script asks for JSON; its errors then come as JSON too.
 	wantJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	r = withJSON(r, wantJSON)
-	u := who(r).User
-	e, err := s.console().Send(r.Context(), inst, rcon.User{ID: u.ID, Name: u.Name, MaySeeSecrets: rl.canSeeSecrets()}, r.PostFormValue("command"))
+	e, err := s.console().Send(r.Context(), inst, rconUser(r, rl), r.PostFormValue("command"))
 	if err != nil && !errors.Is(err, rcon.ErrNoReply) { // no reply: shown as the reply
 		s.failErr(w, r, err)
 		return

@@ -3,7 +3,9 @@ package web
 import (
 	"net/http"
 
+	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // showPage is the instance page.
@@ -15,27 +17,40 @@ type showPage struct {
 	Console  bool
 	Events   []eventView
 	History  []store.RCONEntry
-	Shares   []store.User
-	Users    []store.User // accounts an admin may share with
+	Shares   []store.Share
+	Users    []store.User // accounts a site administrator may share with
 	IsAdmin  bool
+	Me       int64    // the viewer's account
+	Actions  []string // the power buttons the viewer's role allows
 	LiveFeed bool
 	// Stack is the file conflicts of the instance's layers (nil when it
 	// stacks fewer than two).
 	Stack *stackReport
 }
 
-// ShareCandidates are the accounts the instance could be shared with:
-// not administrators (they see everything), not the owner, not already shared.
+// ShareCandidates are the accounts a site administrator could share the
+// instance with: not administrators (they see everything), not the owner,
+// not already shared (roles.CheckShare refuses the rest).
 func (p showPage) ShareCandidates() []store.User {
 	have := map[int64]bool{}
-	for _, u := range p.Shares {
-		have[u.ID] = true
+	for _, sh := range p.Shares {
+		have[sh.User.ID] = true
 	}
 	var out []store.User
 	for _, u := range p.Users {
 		if !u.IsAdmin && !have[u.ID] && u.Name != p.I.Owner {
 			out = append(out, u)
 		}
+	}
+	return out
+}
+
+// ShareRoles are the roles of the share form, weakest first, with what
+// each may do.
+func (p showPage) ShareRoles() []views.Share {
+	var out []views.Share
+	for _, r := range roles.ShareRoles {
+		out = append(out, views.NewShare("", r))
 	}
 	return out
 }
@@ -49,7 +64,8 @@ func (p showPage) LastEvent() int64 {
 }
 
 // instanceShow is the instance page: state and controls, live players,
-// console log, events, RCON console and (for admins) sharing.
+// console log, events, and as the viewer's role allows (internal/roles)
+// the controls, the RCON console with its history, and sharing.
 func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
@@ -62,9 +78,9 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := showPage{I: s.describe(ctx, inst, rl, owners), LogCap: s.cfg.LogLines, HasLogs: s.cfg.Logs != nil,
-		Console: s.cfg.Console != nil, IsAdmin: who(r).User.IsAdmin, LiveFeed: s.cfg.Live != nil}
+		Console: s.cfg.Console != nil, IsAdmin: who(r).User.IsAdmin, Me: who(r).User.ID, Actions: s.allowedActions(rl), LiveFeed: s.cfg.Live != nil}
 	if s.cfg.Logs != nil {
-		if pg.Log, err = s.cfg.Logs.Tail(ctx, inst.Name, s.cfg.LogLines); err != nil {
+		if pg.Log, err = s.logsFor(rl).Tail(ctx, inst.Name, s.cfg.LogLines); err != nil {
 			s.log.Warn("read log tail", "instance", inst.Name, "err", err)
 		}
 	}
@@ -72,9 +88,12 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	if pg.History, err = s.console().History(ctx, inst.Name, 20); err != nil {
-		s.serverError(w, r, err)
-		return
+	pg.Events = eventsFor(rl, pg.Events)
+	if rl.May(roles.Console) {
+		if pg.History, err = s.console().History(ctx, inst.Name, 20); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 	}
 	if len(inst.Layers) > 0 {
 		rep, err := s.stackConflicts(ctx, inst.Layers)
@@ -84,8 +103,10 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			pg.Stack = &rep
 		}
 	}
-	if pg.IsAdmin {
-		if pg.Shares, err = s.cfg.Store.InstanceShares(ctx, inst.Name); err == nil {
+	if rl.May(roles.Share) {
+		// Only site administrators pick from the list of accounts; others
+		// type a name, so the page does not list every account to them.
+		if pg.Shares, err = s.cfg.Store.Shares(ctx, inst.Name); err == nil && pg.IsAdmin {
 			pg.Users, err = s.cfg.Store.ListUsers(ctx)
 		}
 		if err != nil {

@@ -32,6 +32,14 @@ func (s *Server) showLayers(w http.ResponseWriter, r *http.Request, status int, 
 		s.serverError(w, r, err)
 		return
 	}
+	visible, err := s.visibleNames(r.Context(), who(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range layers {
+		layers[i].UsedBy = onlyVisible(layers[i].UsedBy, visible)
+	}
 	pg.Layers, pg.IsAdmin, pg.Workshop = layers, who(r).User.IsAdmin, s.cfg.Workshop != nil && s.cfg.Jobs != nil
 	s.render(w, r, status, "layers", "Layers", pg)
 }

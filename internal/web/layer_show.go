@@ -74,6 +74,12 @@ func (s *Server) layerShow(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showLayer(w http.ResponseWriter, r *http.Request, status int, li content.LayerInfo, form layerForm) {
 	ctx := r.Context()
+	visible, err := s.visibleNames(ctx, who(r))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	li.UsedBy = onlyVisible(li.UsedBy, visible)
 	pg := layerPage{L: li, IsAdmin: who(r).User.IsAdmin, Gen: li.Newest, Form: form,
 		Workshop: s.cfg.Workshop != nil && s.cfg.Jobs != nil}
 	if g := r.URL.Query().Get("gen"); g != "" {

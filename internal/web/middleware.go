@@ -100,6 +100,9 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 		}
+		if perm := rt.access.permission(); perm != "" {
+			r = withPermission(r, perm)
+		}
 		rt.handler(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }

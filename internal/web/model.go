@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -27,7 +28,12 @@ type instanceView struct {
 }
 
 // CanManage reports whether the viewer may delete the instance and see its RCON password.
-func (v instanceView) CanManage() bool { return v.Role.canSeeSecrets() }
+func (v instanceView) CanManage() bool { return v.Role.May(roles.Delete) && v.Role.May(roles.Secrets) }
+
+// May reports whether the viewer's role grants the permission named p
+// (roles.Permission: "power", "configure", ...); the pages show only the
+// controls it allows.
+func (v instanceView) May(p string) bool { return v.Role.May(roles.Permission(p)) }
 
 // describe builds the view of one instance. The RCON password is included
 // only for owners and admins.
@@ -36,7 +42,7 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 	if err != nil {
 		s.log.Warn("instance status", "instance", inst.Name, "err", err)
 	}
-	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.canSeeSecrets()), Role: rl}
+	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.May(roles.Secrets)), Role: rl}
 	if s.cfg.Live != nil && v.Running() {
 		if l, ok := s.cfg.Live.Live(inst.Name); ok {
 			for i := range l.Players {

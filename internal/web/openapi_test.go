@@ -97,8 +97,10 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	doc := loadOpenAPI(t)
 	ce := newContentEnv(t, true)
 	root := ce.as(ce.quickUser("root", true))
-	aliceUser := ce.quickUser("alice", false)
+	aliceUser := ce.creator("alice")
 	alice := ce.as(aliceUser)
+	carol := ce.as(ce.quickUser("carol", false))
+	dave := ce.as(ce.quickUser("dave", false))
 	anon := ce.newClient()
 	ctx := context.Background()
 
@@ -143,6 +145,24 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": "status"}`, alice, 200, ""},
 		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": ""}`, alice, 422, ""},
 		{"GET /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", "", alice, 200, ""},
+		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", `{"role": "operator"}`, alice, 200, `"role": "operator"`},
+		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", `{"role": "boss"}`, alice, 422, `"field": "role"`},
+		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/nobody", `{"role": "viewer"}`, alice, 422, `"field": "user"`},
+		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/alice", `{"role": "viewer"}`, alice, 422, `"field": "user"`},
+		{"GET /api/v1/instances/{name}/shares", "/api/v1/instances/alpha/shares", "", alice, 200, `"user": "carol"`},
+		{"POST /api/v1/instances/{name}/restart", "/api/v1/instances/alpha/restart", "", carol, 200, ""},
+		{"PUT /api/v1/instances/{name}/cfg", "/api/v1/instances/alpha/cfg", `{"server_cfg": "hostname carol\n"}`, carol, 403, "ask the owner for the admin role"},
+		{"GET /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", "", carol, 403, ""},
+		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": "status"}`, carol, 403, `"field": "command"`},
+		{"GET /api/v1/instances/{name}/shares", "/api/v1/instances/alpha/shares", "", carol, 403, ""},
+		{"DELETE /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", "", alice, 204, ""},
+		{"DELETE /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", "", alice, 404, ""},
+		{"GET /api/v1/users", "/api/v1/users", "", root, 200, `"may_create": true`},
+		{"GET /api/v1/users", "/api/v1/users", "", alice, 403, ""},
+		{"PATCH /api/v1/users/{user}", "/api/v1/users/carol", `{"may_create": true}`, root, 200, `"may_create": true`},
+		{"PATCH /api/v1/users/{user}", "/api/v1/users/carol", `{}`, root, 422, `"field": "may_create"`},
+		{"PATCH /api/v1/users/{user}", "/api/v1/users/nobody", `{"may_create": true}`, root, 404, ""},
+		{"POST /api/v1/instances", "/api/v1/instances", `{"name": "delta"}`, dave, 403, "ask an administrator"},
 		{"POST /api/v1/instances/{name}/stop", "/api/v1/instances/alpha/stop", "", alice, 200, ""},
 		{"POST /api/v1/instances/{name}/reset", "/api/v1/instances/alpha/reset", "", alice, 200, ""},
 		{"GET /api/v1/instances/{name}/cfg", "/api/v1/instances/alpha/cfg", "", alice, 200, ""},

@@ -19,7 +19,7 @@ import (
 func TestQuotaRefusedThroughFormAndAPI(t *testing.T) {
 	e := newEnv(t)
 	admin := e.quickUser("root", true)
-	bob := e.quickUser("bob", false)
+	bob := e.creator("bob")
 	ac, bc := e.as(admin), e.as(bob)
 
 	// The admin sets bob's limits on the accounts page: 1 instance, 1 running.

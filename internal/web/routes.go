@@ -1,15 +1,40 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// access is who may reach a route.
+	"github.com/left4me/left4me/internal/roles"
+)
+
+// access is who may reach a route: public, loggedIn, adminOnly, or one of
+// the instance permissions (mayView ... mayDelete), which every route with
+// {name} declares: any account reaches it, and s.instanceFor lets through
+// only principals whose role for the instance grants the permission
+// (internal/roles holds the table).
 type access int
 
 const (
 	public   access = iota // anyone; login and health
-	loggedIn               // any account; instance routes check the instance too
+	loggedIn               // any account
 	adminOnly
+	mayView      // roles.View
+	mayPower     // roles.Power
+	mayModerate  // roles.Moderate
+	mayReset     // roles.Reset
+	mayConfigure // roles.Configure
+	mayConsole   // roles.Console
+	mayShare     // roles.Share
+	mayDelete    // roles.Delete
 )
+
+// instancePermissions maps the instance access levels to their permission.
+var instancePermissions = map[access]roles.Permission{
+	mayView: roles.View, mayPower: roles.Power, mayModerate: roles.Moderate, mayReset: roles.Reset,
+	mayConfigure: roles.Configure, mayConsole: roles.Console, mayShare: roles.Share, mayDelete: roles.Delete,
+}
+
+// permission is the instance permission a, or "" when a is not one.
+func (a access) permission() roles.Permission { return instancePermissions[a] }
 
 // route is one entry of the routes table.
 type route struct {
@@ -27,8 +52,9 @@ var uploadRoutes = map[string]bool{
 }
 
 // routeTable is every route of the panel. A route whose pattern has {name}
-// acts on one instance and must call s.instanceFor (the authorisation tests
-// walk this table and fail for an instance route without a case).
+// acts on one instance: it declares the permission it needs (mayView ...)
+// and must call s.instanceFor (the authorisation tests walk this table and
+// fail for an instance route without a permission or without a case).
 func (s *Server) routeTable() []route {
 	return []route{
 		{"GET /health", public, false, s.health},
@@ -41,21 +67,21 @@ func (s *Server) routeTable() []route {
 		{"GET /instances", loggedIn, false, s.instanceList},
 		{"GET /instances/new", loggedIn, false, s.instanceNew},
 		{"POST /instances", loggedIn, false, s.instanceCreate},
-		{"GET /instances/{name}", loggedIn, false, s.instanceShow},
-		{"GET /instances/{name}/edit", loggedIn, false, s.instanceEdit},
-		{"POST /instances/{name}/edit", loggedIn, false, s.instanceUpdate},
-		{"POST /instances/{name}/start", loggedIn, false, s.instanceAction("start")},
-		{"POST /instances/{name}/stop", loggedIn, false, s.instanceAction("stop")},
-		{"POST /instances/{name}/restart", loggedIn, false, s.instanceAction("restart")},
-		{"POST /instances/{name}/reset", loggedIn, false, s.instanceAction("reset")},
-		{"GET /instances/{name}/delete", loggedIn, false, s.instanceDeleteConfirm},
-		{"POST /instances/{name}/delete", loggedIn, false, s.instanceDelete},
-		{"GET /instances/{name}/cfg", loggedIn, false, s.instanceCfg},
-		{"POST /instances/{name}/cfg", loggedIn, false, s.instanceCfgSave},
-		{"GET /instances/{name}/logs/stream", loggedIn, false, s.instanceLogStream},
-		{"POST /instances/{name}/rcon", loggedIn, false, s.instanceRCON},
-		{"POST /instances/{name}/shares", adminOnly, false, s.instanceShare},
-		{"POST /instances/{name}/shares/{user}/delete", adminOnly, false, s.instanceUnshare},
+		{"GET /instances/{name}", mayView, false, s.instanceShow},
+		{"GET /instances/{name}/edit", mayConfigure, false, s.instanceEdit},
+		{"POST /instances/{name}/edit", mayConfigure, false, s.instanceUpdate},
+		{"POST /instances/{name}/start", mayPower, false, s.instanceAction("start")},
+		{"POST /instances/{name}/stop", mayPower, false, s.instanceAction("stop")},
+		{"POST /instances/{name}/restart", mayPower, false, s.instanceAction("restart")},
+		{"POST /instances/{name}/reset", mayReset, false, s.instanceAction("reset")},
+		{"GET /instances/{name}/delete", mayDelete, false, s.instanceDeleteConfirm},
+		{"POST /instances/{name}/delete", mayDelete, false, s.instanceDelete},
+		{"GET /instances/{name}/cfg", mayConfigure, false, s.instanceCfg},
+		{"POST /instances/{name}/cfg", mayConfigure, false, s.instanceCfgSave},
+		{"GET /instances/{name}/logs/stream", mayView, false, s.instanceLogStream},
+		{"POST /instances/{name}/rcon", mayModerate, false, s.instanceRCON},
+		{"POST /instances/{name}/shares", mayShare, false, s.instanceShare},
+		{"POST /instances/{name}/shares/{user}/delete", mayShare, false, s.instanceUnshare},
 
 		{"GET /jobs", loggedIn, false, s.jobList},
 		{"GET /jobs/{id}", loggedIn, false, s.jobShow},
@@ -84,6 +110,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users", adminOnly, false, s.userCreate},
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
 		{"POST /admin/users/{id}/limits", adminOnly, false, s.userLimits},
+		{"POST /admin/users/{id}/may-create", adminOnly, false, s.userMayCreate},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
@@ -99,19 +126,24 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/jobs", loggedIn, true, s.apiJobList},
 		{"GET /api/v1/jobs/{id}", loggedIn, true, s.apiJobGet},
 		{"POST /api/v1/jobs/{id}/cancel", loggedIn, true, s.apiJobCancel},
-		{"GET /api/v1/instances/{name}", loggedIn, true, s.apiInstanceGet},
-		{"PATCH /api/v1/instances/{name}", loggedIn, true, s.apiInstanceUpdate},
-		{"DELETE /api/v1/instances/{name}", loggedIn, true, s.apiInstanceDelete},
-		{"POST /api/v1/instances/{name}/start", loggedIn, true, s.apiInstanceAction("start")},
-		{"POST /api/v1/instances/{name}/stop", loggedIn, true, s.apiInstanceAction("stop")},
-		{"POST /api/v1/instances/{name}/restart", loggedIn, true, s.apiInstanceAction("restart")},
-		{"POST /api/v1/instances/{name}/reset", loggedIn, true, s.apiInstanceAction("reset")},
-		{"GET /api/v1/instances/{name}/cfg", loggedIn, true, s.apiCfgGet},
-		{"PUT /api/v1/instances/{name}/cfg", loggedIn, true, s.apiCfgPut},
-		{"GET /api/v1/instances/{name}/live", loggedIn, true, s.apiLive},
-		{"GET /api/v1/instances/{name}/logs", loggedIn, true, s.apiLogs},
-		{"GET /api/v1/instances/{name}/events", loggedIn, true, s.apiEvents},
-		{"GET /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCONHistory},
-		{"POST /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCON},
+		{"GET /api/v1/instances/{name}", mayView, true, s.apiInstanceGet},
+		{"PATCH /api/v1/instances/{name}", mayConfigure, true, s.apiInstanceUpdate},
+		{"DELETE /api/v1/instances/{name}", mayDelete, true, s.apiInstanceDelete},
+		{"POST /api/v1/instances/{name}/start", mayPower, true, s.apiInstanceAction("start")},
+		{"POST /api/v1/instances/{name}/stop", mayPower, true, s.apiInstanceAction("stop")},
+		{"POST /api/v1/instances/{name}/restart", mayPower, true, s.apiInstanceAction("restart")},
+		{"POST /api/v1/instances/{name}/reset", mayReset, true, s.apiInstanceAction("reset")},
+		{"GET /api/v1/instances/{name}/cfg", mayConfigure, true, s.apiCfgGet},
+		{"PUT /api/v1/instances/{name}/cfg", mayConfigure, true, s.apiCfgPut},
+		{"GET /api/v1/instances/{name}/live", mayView, true, s.apiLive},
+		{"GET /api/v1/instances/{name}/logs", mayView, true, s.apiLogs},
+		{"GET /api/v1/instances/{name}/events", mayView, true, s.apiEvents},
+		{"GET /api/v1/instances/{name}/rcon", mayConsole, true, s.apiRCONHistory},
+		{"POST /api/v1/instances/{name}/rcon", mayModerate, true, s.apiRCON},
+		{"GET /api/v1/instances/{name}/shares", mayShare, true, s.apiShareList},
+		{"PUT /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiSharePut},
+		{"DELETE /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiShareDelete},
+		{"GET /api/v1/users", adminOnly, true, s.apiUserList},
+		{"PATCH /api/v1/users/{user}", adminOnly, true, s.apiUserUpdate},
 	}
 }

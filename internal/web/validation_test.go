@@ -17,7 +17,7 @@ import (
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	u := e.quickUser("alice", false)
+	u := e.creator("alice")
 	existing := e.mustCreate("taken", u)
 	// A port bound by some other program on the host.
 	var ln net.PacketConn
@@ -110,7 +110,7 @@ func fieldHasError(body, field string) bool {
 
 func TestUpdateAndCfgValidation(t *testing.T) {
 	e := newEnv(t)
-	u := e.quickUser("alice", false)
+	u := e.creator("alice")
 	e.mustCreate("alpha", u)
 	other := e.mustCreate("beta", u)
 	c := e.as(u)
