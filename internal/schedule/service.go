@@ -57,9 +57,9 @@ type Config struct {
 	// Location is the host's time zone, in which schedules run;
 	// time.Local when nil.
 	Location *time.Location
-	Clock    Clock     // RealClock when nil
-	Notifier Notifier  // NopNotifier when nil
-	Auditor  Auditor   // NopAuditor when nil
+	Clock    Clock    // RealClock when nil
+	Notifier Notifier // NopNotifier when nil
+	Auditor  Auditor  // NopAuditor when nil
 	Logger   *slog.Logger
 	// PollEvery is how often a waiting when-empty action looks at the
 	// players again. Default 15 s.

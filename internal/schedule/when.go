@@ -68,10 +68,11 @@ func ParseWhen(s string) (When, error) {
 	case Cron:
 		return parseCron(rest)
 	}
-	if _, err := parseClock(s); err == nil {
+	// A cron expression has no colon; a time of day has one.
+	switch {
+	case strings.Contains(s, ":") && !strings.Contains(s, " "):
 		return parseDaily(s)
-	}
-	if _, ok := weekdays[strings.ToLower(kind)]; ok {
+	case strings.Contains(s, ":"):
 		return parseWeekly(s)
 	}
 	return parseCron(s)
