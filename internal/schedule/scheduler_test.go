@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/jobs"
 )
 
 // tickThrough ticks e's scheduler every step from from to until and
@@ -75,6 +76,7 @@ func TestNoDoubleRun(t *testing.T) {
 	path := t.TempDir() + "/left4me.db"
 	a := newTestEnvAt(t, path, loc, start, nil)
 	b := newTestEnvAt(t, path, loc, start, nil) // a second process on the same database
+	a.startWorkers()
 	a.add(Spec{Action: "restart", When: "04:00", Policy: "now"})
 	ctx := context.Background()
 	at := time.Date(2026, 6, 1, 4, 0, 0, 0, loc)
@@ -91,8 +93,12 @@ func TestNoDoubleRun(t *testing.T) {
 	if qa+qb != 1 || len(a.runJobs()) != 1 {
 		t.Fatalf("two schedulers queued %d + %d jobs (%d stored), want 1", qa, qb, len(a.runJobs()))
 	}
+	if j := a.waitJob(a.runJobs()[0].ID); j.State != jobs.StateSucceeded {
+		t.Fatalf("job %s: %+v", j.State, j.Errors)
+	}
 	// A scheduler that died after queueing, before recording the slot:
-	// the next one sees the slot as due again, and the queue refuses it.
+	// the next one sees the slot as due again, and the queue refuses it,
+	// though the slot's job has finished.
 	if _, err := a.st.DB().ExecContext(ctx, `UPDATE schedules SET last_slot = ''`); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +108,9 @@ func TestNoDoubleRun(t *testing.T) {
 	}
 	if n := len(a.runJobs()); n != 1 {
 		t.Fatalf("%d jobs for one slot", n)
+	}
+	if got := a.rec.done(); len(got) != 1 {
+		t.Fatalf("actions %v, want one restart", got)
 	}
 	// The next day's slot is a new job.
 	c.clock.Set(at.Add(24 * time.Hour))
