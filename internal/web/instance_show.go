@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -22,6 +23,8 @@ type showPage struct {
 	// Stack is the file conflicts of the instance's layers (nil when it
 	// stacks fewer than two).
 	Stack *stackReport
+	// Schedules is the schedules card (instance_schedules.go).
+	Schedules scheduleSection
 }
 
 // ShareCandidates are the accounts the instance could be shared with:
@@ -55,6 +58,12 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.instancePage(w, r, inst, rl, http.StatusOK, nil)
+}
+
+// instancePage renders the instance page with status; sched is the
+// schedules form after a refused add (nil: an empty form).
+func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst instance.Instance, rl role, status int, sched *scheduleSection) {
 	ctx := r.Context()
 	owners, err := s.ownerNames(ctx)
 	if err != nil {
@@ -84,6 +93,10 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			pg.Stack = &rep
 		}
 	}
+	if pg.Schedules, err = s.scheduleSectionFor(ctx, inst.Name, sched); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if pg.IsAdmin {
 		if pg.Shares, err = s.cfg.Store.InstanceShares(ctx, inst.Name); err == nil {
 			pg.Users, err = s.cfg.Store.ListUsers(ctx)
@@ -93,5 +106,5 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, r, http.StatusOK, "instance", inst.Name, pg)
+	s.render(w, r, status, "instance", inst.Name, pg)
 }

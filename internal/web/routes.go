@@ -54,6 +54,8 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/cfg", loggedIn, false, s.instanceCfgSave},
 		{"GET /instances/{name}/logs/stream", loggedIn, false, s.instanceLogStream},
 		{"POST /instances/{name}/rcon", loggedIn, false, s.instanceRCON},
+		{"POST /instances/{name}/schedules", loggedIn, false, s.instanceScheduleAdd},
+		{"POST /instances/{name}/schedules/{id}/delete", loggedIn, false, s.instanceScheduleDelete},
 		{"POST /instances/{name}/shares", adminOnly, false, s.instanceShare},
 		{"POST /instances/{name}/shares/{user}/delete", adminOnly, false, s.instanceUnshare},
 
@@ -113,5 +115,8 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances/{name}/events", loggedIn, true, s.apiEvents},
 		{"GET /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCONHistory},
 		{"POST /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCON},
+		{"GET /api/v1/instances/{name}/schedules", loggedIn, true, s.apiScheduleList},
+		{"POST /api/v1/instances/{name}/schedules", loggedIn, true, s.apiScheduleCreate},
+		{"DELETE /api/v1/instances/{name}/schedules/{id}", loggedIn, true, s.apiScheduleDelete},
 	}
 }
