@@ -176,4 +176,3 @@ func (s *Server) apiScheduleDelete(w http.ResponseWriter, r *http.Request) {
 
 // isScheduleNotFound is the answer mapper's test for a missing schedule.
 func isScheduleNotFound(err error) bool { return errors.Is(err, schedule.ErrNotFound) }
-
