@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/left4me/left4me/internal/schedule"
 )
 
 // instanceCase is how the authorisation tests call one instance route.
@@ -21,35 +23,52 @@ type instanceCase struct {
 // one instance. TestAuthorisationCoversEveryRoute fails when a route is
 // added without a case here.
 var instanceCases = map[string]instanceCase{
-	"GET /instances/{name}":                       {},
-	"GET /instances/{name}/edit":                  {},
-	"POST /instances/{name}/edit":                 {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
-	"POST /instances/{name}/start":                {},
-	"POST /instances/{name}/stop":                 {},
-	"POST /instances/{name}/restart":              {},
-	"POST /instances/{name}/reset":                {},
-	"GET /instances/{name}/delete":                {},
-	"POST /instances/{name}/delete":               {form: url.Values{"confirm": {"alpha"}}},
-	"GET /instances/{name}/cfg":                   {},
-	"POST /instances/{name}/cfg":                  {form: url.Values{"server_cfg": {"hostname hacked"}}},
-	"GET /instances/{name}/logs/stream":           {},
-	"POST /instances/{name}/rcon":                 {form: url.Values{"command": {"status"}}},
-	"POST /instances/{name}/shares":               {form: url.Values{"user": {"bob"}}},
-	"POST /instances/{name}/shares/{user}/delete": {},
-	"GET /api/v1/instances/{name}":                {},
-	"PATCH /api/v1/instances/{name}":              {json: `{"port": 40501}`},
-	"DELETE /api/v1/instances/{name}":             {},
-	"POST /api/v1/instances/{name}/start":         {},
-	"POST /api/v1/instances/{name}/stop":          {},
-	"POST /api/v1/instances/{name}/restart":       {},
-	"POST /api/v1/instances/{name}/reset":         {},
-	"GET /api/v1/instances/{name}/cfg":            {},
-	"PUT /api/v1/instances/{name}/cfg":            {json: `{"server_cfg": "hostname hacked"}`},
-	"GET /api/v1/instances/{name}/live":           {},
-	"GET /api/v1/instances/{name}/logs":           {},
-	"GET /api/v1/instances/{name}/events":         {},
-	"GET /api/v1/instances/{name}/rcon":           {},
-	"POST /api/v1/instances/{name}/rcon":          {json: `{"command": "status"}`},
+	"GET /instances/{name}":                          {},
+	"GET /instances/{name}/edit":                     {},
+	"POST /instances/{name}/edit":                    {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
+	"POST /instances/{name}/start":                   {},
+	"POST /instances/{name}/stop":                    {},
+	"POST /instances/{name}/restart":                 {},
+	"POST /instances/{name}/reset":                   {},
+	"GET /instances/{name}/delete":                   {},
+	"POST /instances/{name}/delete":                  {form: url.Values{"confirm": {"alpha"}}},
+	"GET /instances/{name}/cfg":                      {},
+	"POST /instances/{name}/cfg":                     {form: url.Values{"server_cfg": {"hostname hacked"}}},
+	"GET /instances/{name}/logs/stream":              {},
+	"POST /instances/{name}/rcon":                    {form: url.Values{"command": {"status"}}},
+	"POST /instances/{name}/shares":                  {form: url.Values{"user": {"bob"}}},
+	"POST /instances/{name}/shares/{user}/delete":    {},
+	"GET /api/v1/instances/{name}":                   {},
+	"PATCH /api/v1/instances/{name}":                 {json: `{"port": 40501}`},
+	"DELETE /api/v1/instances/{name}":                {},
+	"POST /api/v1/instances/{name}/start":            {},
+	"POST /api/v1/instances/{name}/stop":             {},
+	"POST /api/v1/instances/{name}/restart":          {},
+	"POST /api/v1/instances/{name}/reset":            {},
+	"GET /api/v1/instances/{name}/cfg":               {},
+	"PUT /api/v1/instances/{name}/cfg":               {json: `{"server_cfg": "hostname hacked"}`},
+	"GET /api/v1/instances/{name}/live":              {},
+	"GET /api/v1/instances/{name}/logs":              {},
+	"GET /api/v1/instances/{name}/events":            {},
+	"GET /api/v1/instances/{name}/rcon":              {},
+	"POST /api/v1/instances/{name}/rcon":             {json: `{"command": "status"}`},
+	"POST /instances/{name}/schedules":               {form: url.Values{"action": {"restart"}, "when": {"daily 04:00"}, "policy": {"when-empty"}}},
+	"POST /instances/{name}/schedules/{id}/delete":   {},
+	"GET /api/v1/instances/{name}/schedules":         {},
+	"POST /api/v1/instances/{name}/schedules":        {json: `{"action": "stop", "when": "weekly sun 05:00"}`},
+	"DELETE /api/v1/instances/{name}/schedules/{id}": {},
+}
+
+// scheduleFor adds a schedule to instance name for a route that names one
+// ({id}) and returns its id ("999999" when name has none to add to).
+func (c *client) scheduleFor(name string) string {
+	if s := c.e.srv.cfg.Schedules; s != nil {
+		sc, err := s.Add(context.Background(), name, schedule.Spec{Action: "restart", When: "04:00"}, schedule.User{})
+		if err == nil {
+			return strconv.FormatInt(sc.ID, 10)
+		}
+	}
+	return "999999"
 }
 
 func TestAuthorisationCoversEveryRoute(t *testing.T) {
@@ -76,6 +95,9 @@ func (c *client) call(pattern, name string, userID int64) (*http.Response, strin
 	method, path, _ := strings.Cut(pattern, " ")
 	path = strings.ReplaceAll(path, "{name}", name)
 	path = strings.ReplaceAll(path, "{user}", strconv.FormatInt(userID, 10))
+	if strings.Contains(path, "{id}") {
+		path = strings.ReplaceAll(path, "{id}", c.scheduleFor(name))
+	}
 	tc := instanceCases[pattern]
 	if strings.HasSuffix(path, "/logs/stream") {
 		return c.stream(path)
@@ -125,6 +147,7 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	before, _ := e.svc.Get(ctx, "alpha")
 	calls := e.sup.callCount()
 	b := e.as(bob)
+	schedulesBefore, _ := e.st.ListSchedules(ctx, "alpha")
 
 	patterns := make([]string, 0, len(instanceCases))
 	for p := range instanceCases {
@@ -172,6 +195,11 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	if sh, _ := e.st.InstanceShares(ctx, "alpha"); len(sh) != 0 {
 		t.Errorf("bob shared alpha: %+v", sh)
 	}
+	// The test itself added one schedule for each route naming one; bob
+	// added and removed none.
+	if sc, _ := e.st.ListSchedules(ctx, "alpha"); len(sc) != len(schedulesBefore)+2 {
+		t.Errorf("bob changed alpha's schedules: %d before, %d after (2 added by the test)", len(schedulesBefore), len(sc))
+	}
 	for _, path := range []string{"/instances", "/api/v1/instances"} {
 		if _, body := b.get(path); strings.Contains(body, "alpha") {
 			t.Errorf("bob's %s lists alpha", path)
@@ -199,6 +227,9 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 }
 
 func destroys(pattern string) bool {
+	if strings.Contains(pattern, "/schedules/") {
+		return false // removes a schedule, not the instance
+	}
 	return strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete") && !strings.Contains(pattern, "shares")
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -134,9 +135,10 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Console: ConsoleFunc(func(ctx context.Context, inst instance.Instance, cmd string) (string, error) {
 			return "reply to " + cmd, nil
 		}),
-		Live:   liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
-		Logger: slog.New(slog.DiscardHandler),
-		Now:    e.clock,
+		Live:      liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
+		Logger:    slog.New(slog.DiscardHandler),
+		Now:       e.clock,
+		Schedules: schedule.New(schedule.Config{Store: st}),
 	}
 	if hook != nil {
 		hook(e, &cfg)
