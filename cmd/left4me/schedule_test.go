@@ -18,7 +18,7 @@ func TestScheduleCommands(t *testing.T) {
 	f.must(t, "", "instance", "create", "vs1", "--owner", "alice")
 
 	out := f.must(t, "", "schedule", "add", "vs1", "restart", "--daily", "04:00", "--policy", "when-empty", "--max-wait", "30m", "--on-timeout", "skip")
-	if !strings.Contains(out, "added schedule 1 of vs1: restart, daily 04:00") || !strings.Contains(out, "up to 30m0s, then skip") {
+	if !strings.Contains(out, "added schedule 1 of vs1: restart, daily 04:00") || !strings.Contains(out, "up to 30m, then skip") {
 		t.Errorf("schedule add: %q", out)
 	}
 	var v views.Schedule
@@ -62,7 +62,7 @@ func TestScheduleCommands(t *testing.T) {
 		t.Fatalf("schedule list --json after bad input = %+v, want the three added", list)
 	}
 	out = f.must(t, "", "schedule", "list")
-	if !strings.Contains(out, "restart") || !strings.Contains(out, `rcon "sm_reloadadmins"`) || !strings.Contains(out, "when-empty (30m0s, then skip)") {
+	if !strings.Contains(out, "restart") || !strings.Contains(out, `rcon "sm_reloadadmins"`) || !strings.Contains(out, "when-empty (30m, then skip)") {
 		t.Errorf("schedule list:\n%s", out)
 	}
 	if out := f.must(t, "", "schedule", "remove", "vs1", "1"); !strings.Contains(out, "removed schedule 1 of vs1") {

@@ -81,11 +81,13 @@ func TestRollingRestartEachWhenEmpty(t *testing.T) {
 	var mu sync.Mutex
 	inflight, most := 0, 0
 	gate := make(chan struct{})
+	entered := make(chan string, 10)
 	e.rec.onDo = func(a instance.Action, name string) {
 		mu.Lock()
 		inflight++
 		most = max(most, inflight)
 		mu.Unlock()
+		entered <- name
 		<-gate
 		mu.Lock()
 		inflight--
@@ -99,7 +101,10 @@ func TestRollingRestartEachWhenEmpty(t *testing.T) {
 	if id2, dup, err := e.svc.EnqueueRollingRestart(context.Background(), RollingSpec{}, 0); err != nil || !dup || id2 != id {
 		t.Fatalf("a second rolling restart while one runs: %d %v %v, want the same job", id2, dup, err)
 	}
-	for range 4 { // let the four empty ones through, two at a time
+	for range 2 { // the four empty ones go through two at a time
+		<-entered
+		<-entered
+		gate <- struct{}{}
 		gate <- struct{}{}
 	}
 	e.clock.waitWaiters(t, 1) // alpha's player keeps it waiting

@@ -114,6 +114,20 @@ func New(cfg Config) *Service {
 // Location is the time zone schedules run in.
 func (s *Service) Location() *time.Location { return s.cfg.Location }
 
+// ZoneName names loc for people: its IANA name, or for the process's
+// unnamed local zone its abbreviation now ("CET") and offset.
+func ZoneName(loc *time.Location, now time.Time) string {
+	if loc.String() != "Local" {
+		return loc.String()
+	}
+	abbr, off := now.In(loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	return fmt.Sprintf("%s (UTC%s%02d:%02d)", abbr, sign, off/3600, off%3600/60)
+}
+
 // User is who adds a schedule: the account (0: the system, the CLI) and
 // whether it may name secret cvars (the instance's owner, an
 // administrator, the system).

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strings"
 	"time"
 
 	"github.com/left4me/left4me/internal/schedule"
@@ -32,14 +33,27 @@ type Schedule struct {
 func NewSchedule(sc schedule.Schedule, next time.Time, loc *time.Location) Schedule {
 	v := Schedule{
 		ID: sc.ID, Instance: sc.Instance, Action: string(sc.Action), Command: sc.Command,
-		When: sc.When.String(), TimeZone: loc.String(), Policy: string(sc.Policy),
+		When: sc.When.String(), TimeZone: schedule.ZoneName(loc, time.Now()), Policy: string(sc.Policy),
 		CreatedAt: sc.CreatedAt.UTC(),
 	}
 	if !next.IsZero() {
 		v.NextRun = next.UTC()
 	}
 	if sc.Policy == schedule.WhenEmpty {
-		v.MaxWait, v.OnTimeout = sc.MaxWait.String(), string(sc.OnTimeout)
+		v.MaxWait, v.OnTimeout = shortDuration(sc.MaxWait), string(sc.OnTimeout)
 	}
 	return v
+}
+
+// shortDuration is d as time.ParseDuration reads it, without zero units:
+// "2h", "1h30m", "45s", "0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

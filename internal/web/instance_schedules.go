@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/views"
@@ -57,7 +58,7 @@ func (s *Server) scheduleSectionFor(ctx context.Context, name string, form *sche
 		return sec, nil
 	}
 	sec.On, sec.Actions, sec.Policies = true, schedule.Actions(), schedule.Policies()
-	sec.TimeZone = s.cfg.Schedules.Location().String()
+	sec.TimeZone = schedule.ZoneName(s.cfg.Schedules.Location(), time.Now())
 	var err error
 	sec.List, err = s.scheduleViews(ctx, name)
 	return sec, err
