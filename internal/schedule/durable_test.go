@@ -21,8 +21,7 @@ func TestRunSurvivesPanelRestart(t *testing.T) {
 	loc := time.UTC
 	slot := time.Date(2026, 6, 1, 4, 0, 0, 0, loc)
 	path := filepath.Join(t.TempDir(), "left4me.db")
-	var a *testEnv
-	a = newTestEnvAt(t, path, loc, slot.Add(-time.Minute), withStandIn(si, &a))
+	a := newTestEnvAt(t, path, loc, slot.Add(-time.Minute), withStandIn(si))
 	a.startWorkers()
 	a.add(Spec{Action: "restart", When: "04:00", Policy: "when-empty", MaxWait: "2h", OnTimeout: "skip"})
 	a.clock.Set(slot)
@@ -35,8 +34,7 @@ func TestRunSurvivesPanelRestart(t *testing.T) {
 	if err := a.jobs.Stop(ctx); err != nil { // the panel stops
 		t.Fatal(err)
 	}
-	var b *testEnv
-	b = newTestEnvAt(t, path, loc, slot.Add(10*time.Minute), withStandIn(si, &b))
+	b := newTestEnvAt(t, path, loc, slot.Add(10*time.Minute), withStandIn(si))
 	b.startWorkers()
 	b.clock.waitWaiters(t, 1) // the new panel's attempt waits for the player too
 	if q, err := b.svc.Tick(context.Background()); err != nil || q != 0 {
@@ -70,9 +68,8 @@ func TestRollingRestartEachWhenEmpty(t *testing.T) {
 	si := startStandIn(t, 1)
 	si.refresh(t)
 	names := []string{"alpha", "beta", "delta", "gamma", "omega"}
-	var e *testEnv
-	e = newTestEnv(t, time.UTC, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), func(c *Config) {
-		withStandIn(si, &e)(c) // only alpha is on the stand-in; the others have no answer: empty
+	e := newTestEnv(t, time.UTC, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), func(c *Config) {
+		withStandIn(si)(c) // only alpha is on the stand-in; the others have no answer: empty
 		c.Stale = func(context.Context) ([]string, error) { return names, nil }
 	})
 	for _, n := range names[1:] {

@@ -23,6 +23,10 @@ const (
 type RunArgs struct {
 	ScheduleID int64     `json:"schedule_id"`
 	Slot       time.Time `json:"slot"`
+	// Instance and Action are the schedule's, for the Jobs page; the run
+	// reads the schedule itself.
+	Instance string `json:"instance,omitempty"`
+	Action   Action `json:"action,omitempty"`
 }
 
 // lead is how long before its slot a schedule's job starts: the warn
@@ -75,7 +79,7 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 			s.log.Warn("schedule missed its time while no scheduler ran; it runs at its next time",
 				"instance", sc.Instance, "schedule", sc.ID, "slot", slot)
 		} else {
-			id, dup, err := s.cfg.Jobs.Enqueue(ctx, KindRun, RunArgs{ScheduleID: sc.ID, Slot: slot.UTC().Truncate(time.Second)},
+			id, dup, err := s.cfg.Jobs.Enqueue(ctx, KindRun, RunArgs{ScheduleID: sc.ID, Slot: slot.UTC().Truncate(time.Second), Instance: sc.Instance, Action: sc.Action},
 				jobs.EnqueueOpts{UserID: sc.CreatedBy, UniqueEver: true})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("queue schedule %d of %s: %w", sc.ID, sc.Instance, err))

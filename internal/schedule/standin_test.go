@@ -103,7 +103,7 @@ func (x sender) Exec(ctx context.Context, inst instance.Instance, cmd string) (s
 }
 
 // withStandIn wires the stand-in into a test env's Service config.
-func withStandIn(si *standIn, e **testEnv) func(*Config) {
+func withStandIn(si *standIn) func(*Config) {
 	return func(c *Config) {
 		c.Humans = si.humans()
 		c.Console = rcon.New(sender{srcds.NewSession(si.admin.Addr(), standInPassword)}, c.Instances, c.Store, rcon.Policy{})
@@ -120,8 +120,7 @@ func TestWhenEmptyWaitsForThePlayerToLeave(t *testing.T) {
 	}
 	loc := time.UTC
 	start := time.Date(2026, 6, 1, 3, 50, 0, 0, loc)
-	var e *testEnv
-	e = newTestEnv(t, loc, start, withStandIn(si, &e))
+	e := newTestEnv(t, loc, start, withStandIn(si))
 	e.startWorkers()
 	e.add(Spec{Action: "restart", When: "daily 04:00", Policy: "when-empty", MaxWait: "2h", OnTimeout: "skip"})
 	ctx := context.Background()
@@ -207,9 +206,8 @@ func TestWhenEmptySkipsAndNotifies(t *testing.T) {
 	loc := time.UTC
 	start := time.Date(2026, 6, 1, 4, 0, 0, 0, loc)
 	n := &notes{}
-	var e *testEnv
-	e = newTestEnv(t, loc, start.Add(-time.Hour), func(c *Config) {
-		withStandIn(si, &e)(c)
+	e := newTestEnv(t, loc, start.Add(-time.Hour), func(c *Config) {
+		withStandIn(si)(c)
 		c.Notifier, c.Auditor = n, n
 	})
 	e.startWorkers()
@@ -250,8 +248,7 @@ func TestWarnAnnouncesThreeTimes(t *testing.T) {
 	si.refresh(t)
 	loc := time.UTC
 	slot := time.Date(2026, 6, 1, 4, 0, 0, 0, loc)
-	var e *testEnv
-	e = newTestEnv(t, loc, slot.Add(-time.Hour), withStandIn(si, &e))
+	e := newTestEnv(t, loc, slot.Add(-time.Hour), withStandIn(si))
 	e.startWorkers()
 	e.add(Spec{Action: "restart", When: "04:00", Policy: "warn"})
 	ctx := context.Background()

@@ -70,7 +70,7 @@ func JobTitle(j jobs.Job) string {
 	case schedule.KindRun:
 		var a schedule.RunArgs
 		json.Unmarshal(j.Args, &a)
-		return "Scheduled run of schedule " + strconv.FormatInt(a.ScheduleID, 10)
+		return "Scheduled " + string(a.Action) + " of " + a.Instance + " (schedule " + strconv.FormatInt(a.ScheduleID, 10) + ")"
 	case schedule.KindRollingRestart:
 		return "Rolling restart of instances on an older generation"
 	}

@@ -35,14 +35,3 @@ func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, jobURL(id)+"?done="+done, http.StatusSeeOther)
 }
-
-// joinNames lists names for a sentence ("a, b and c").
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return "no instance"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
