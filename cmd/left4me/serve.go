@@ -232,14 +232,8 @@ func panelSchedules(a *app, poller *live.Poller, console web.Console) (*schedule
 	sched := schedule.New(schedule.Config{
 		Store: a.store, Jobs: a.jobs, Instances: a.svc, RCONPolicy: a.cfg.RCONPolicy, Logger: a.log,
 		Console: rcon.New(console, a.svc, a.store, a.cfg.RCONPolicy),
-		Humans: schedule.HumansFunc(func(name string) (int, bool) {
-			snap, ok := poller.Snapshot(name)
-			if !ok || !snap.Online {
-				return 0, false
-			}
-			return snap.Humans, true
-		}),
-		Stale: func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
+		Humans:  schedule.PollerHumans(poller),
+		Stale:   func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
 	})
 	if err := sched.RegisterJobs(); err != nil {
 		return nil, fmt.Errorf("register schedule jobs: %w", err)

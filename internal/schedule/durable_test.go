@@ -69,7 +69,14 @@ func TestRollingRestartEachWhenEmpty(t *testing.T) {
 	si.refresh(t)
 	names := []string{"alpha", "beta", "delta", "gamma", "omega"}
 	e := newTestEnv(t, time.UTC, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), func(c *Config) {
-		withStandIn(si)(c) // only alpha is on the stand-in; the others have no answer: empty
+		withStandIn(si)(c)
+		polled := c.Humans // only alpha is on the stand-in; the others answered empty
+		c.Humans = HumansFunc(func(name string) (int, bool) {
+			if name == "alpha" {
+				return polled.Humans(name)
+			}
+			return 0, true
+		})
 		c.Stale = func(context.Context) ([]string, error) { return names, nil }
 	})
 	for _, n := range names[1:] {
@@ -129,5 +136,43 @@ func TestRollingRestartEachWhenEmpty(t *testing.T) {
 	}
 	if _, _, err := e.svc.EnqueueRollingRestart(context.Background(), RollingSpec{MaxWait: "-1m"}, 0); err == nil {
 		t.Error("max_wait -1m accepted")
+	}
+}
+
+// TestWhenEmptyWaitsForAFirstAnswer: an instance the live view has no
+// answer for yet (the panel just started) is not taken for empty: the
+// when-empty run waits for a first answer, then acts.
+func TestWhenEmptyWaitsForAFirstAnswer(t *testing.T) {
+	slot := time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	known := false
+	e := newTestEnv(t, time.UTC, slot.Add(-time.Minute), func(c *Config) {
+		c.Humans = HumansFunc(func(string) (int, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			return 0, known
+		})
+	})
+	e.startWorkers()
+	e.add(Spec{Action: "restart", When: "04:00", Policy: "when-empty", MaxWait: "1h"})
+	e.clock.Set(slot)
+	if q, err := e.svc.Tick(context.Background()); err != nil || q != 1 {
+		t.Fatalf("queued %d (%v)", q, err)
+	}
+	e.clock.waitWaiters(t, 1)
+	e.clock.Advance(e.cfg.PollEvery)
+	e.clock.waitWaiters(t, 1)
+	if got := e.rec.done(); len(got) != 0 {
+		t.Fatalf("acted without an answer from the server: %v", got)
+	}
+	mu.Lock()
+	known = true
+	mu.Unlock()
+	e.clock.Advance(e.cfg.PollEvery)
+	if j := e.waitJob(e.runJobs()[0].ID); j.State != jobs.StateSucceeded {
+		t.Fatalf("job %s: %+v", j.State, j.Errors)
+	}
+	if got := e.rec.done(); len(got) != 1 {
+		t.Fatalf("actions %v, want one restart", got)
 	}
 }

@@ -146,10 +146,7 @@ func TestWhenEmptyOnARealInstance(t *testing.T) {
 	sched := New(Config{Store: st, Jobs: m, Instances: svc, Clock: clock, Location: time.UTC, Logger: testLogger(),
 		PollEvery: 10 * time.Second,
 		Console:   rcon.New(sender{srcds.NewSession(addr, inst.RCONPassword)}, svc, st, rcon.Policy{}),
-		Humans: HumansFunc(func(name string) (int, bool) {
-			snap, ok := poller.Snapshot(name)
-			return snap.Humans, ok && snap.Online
-		}),
+		Humans:    PollerHumans(poller),
 	})
 	if err := sched.RegisterJobs(); err != nil {
 		t.Fatal(err)

@@ -85,7 +85,7 @@ func (s *Service) rollingJob(ctx context.Context, run *jobs.Run) error {
 	if err := run.Args(&a); err != nil {
 		return err
 	}
-	n := max(a.Parallel, 1)
+	limit := max(a.Parallel, 1)
 	remaining, err := s.stale(ctx)
 	if err != nil {
 		return err
@@ -97,23 +97,23 @@ func (s *Service) rollingJob(ctx context.Context, run *jobs.Run) error {
 	total := len(remaining)
 	deadline := a.Since.Add(time.Duration(a.MaxWaitS) * time.Second)
 	run.Logf("restarting %d instances on an older generation, each when empty (waiting until %s), at most %d at once: %v",
-		total, deadline.In(s.cfg.Location).Format(time.DateTime), n, remaining)
+		total, deadline.In(s.cfg.Location).Format(time.DateTime), limit, remaining)
 	results := make(chan restartResult, total)
 	inflight, finished := 0, 0
 	var failures []error
 	var restarted, skipped []string
 	for len(remaining) > 0 || inflight > 0 {
 		late := !s.cfg.Clock.Now().Before(deadline)
-		for i := 0; i < len(remaining) && inflight < n && len(failures) == 0; {
+		for i := 0; i < len(remaining) && inflight < limit && len(failures) == 0; {
 			name := remaining[i]
-			players, busy := s.occupied(name)
+			n, busy := s.occupied(name)
 			if busy && !late {
 				i++
 				continue
 			}
 			remaining = append(remaining[:i], remaining[i+1:]...)
 			if busy && a.OnTimeout == Skip {
-				run.Logf("skipped %s: %d players still on it", name, players)
+				run.Logf("skipped %s: %s", name, players(n))
 				skipped = append(skipped, name)
 				s.cfg.Notifier.Notify(ctx, "schedule.skipped", name, map[string]any{
 					"action": "rolling-restart", "max_wait": (time.Duration(a.MaxWaitS) * time.Second).String(),
@@ -123,7 +123,7 @@ func (s *Service) rollingJob(ctx context.Context, run *jobs.Run) error {
 				continue
 			}
 			if busy {
-				run.Logf("%s still has %d players after the wait: restarting it anyway", name, players)
+				run.Logf("%s is not empty after the wait (%s): restarting it anyway", name, players(n))
 			}
 			inflight++
 			go func() { results <- restartResult{name, s.restartRunning(ctx, name)} }()
@@ -135,7 +135,7 @@ func (s *Service) rollingJob(ctx context.Context, run *jobs.Run) error {
 			break
 		}
 		var tick <-chan time.Time
-		if len(remaining) > 0 && inflight < n && len(failures) == 0 {
+		if len(remaining) > 0 && inflight < limit && len(failures) == 0 {
 			tick = s.cfg.Clock.After(s.cfg.PollEvery)
 		}
 		select {

@@ -88,7 +88,7 @@ func (s *Service) apply(ctx context.Context, run *jobs.Run, sc Schedule, slot ti
 			return "", err
 		}
 		if !empty && sc.OnTimeout == Skip {
-			why := fmt.Sprintf("skipped: players were still on %s after waiting %v", sc.Instance, sc.MaxWait)
+			why := fmt.Sprintf("skipped: %s was not empty after waiting %v", sc.Instance, sc.MaxWait)
 			run.Logf("%s", why)
 			s.cfg.Notifier.Notify(ctx, "schedule.skipped", sc.Instance, map[string]any{
 				"schedule": sc.ID, "action": string(sc.Action), "when": sc.When.String(),
@@ -97,7 +97,7 @@ func (s *Service) apply(ctx context.Context, run *jobs.Run, sc Schedule, slot ti
 			return why, nil
 		}
 		if !empty {
-			run.Logf("players are still on %s after %v: doing it anyway", sc.Instance, sc.MaxWait)
+			run.Logf("%s is not empty after %v: doing it anyway", sc.Instance, sc.MaxWait)
 		}
 	}
 	return s.act(ctx, run, inst, sc)
@@ -157,13 +157,25 @@ func (s *Service) act(ctx context.Context, run *jobs.Run, inst instance.Instance
 	return a.Past() + " " + inst.Name, nil
 }
 
-// humans reports whether name has humans on it now (unknown: no).
+// occupied reports whether name may have humans on it now, and how many
+// (-1: not known yet, which counts as occupied).
 func (s *Service) occupied(name string) (int, bool) {
 	if s.cfg.Humans == nil {
 		return 0, false
 	}
 	n, known := s.cfg.Humans.Humans(name)
-	return n, known && n > 0
+	if !known {
+		return -1, true
+	}
+	return n, n > 0
+}
+
+// players describes occupied's count.
+func players(n int) string {
+	if n < 0 {
+		return "players not known yet"
+	}
+	return fmt.Sprintf("%d playing", n)
 }
 
 // waitEmpty waits until no human plays on name, or until deadline. It
@@ -183,8 +195,8 @@ func (s *Service) waitEmpty(ctx context.Context, run *jobs.Run, name string, dea
 			return false, nil
 		}
 		if !said {
-			run.Logf("waiting for %s to empty (%d playing) until %s", name, n, deadline.In(s.cfg.Location).Format(time.DateTime))
-			run.Progress(0, fmt.Sprintf("waiting for %d players to leave %s", n, name))
+			run.Logf("waiting for %s to empty (%s) until %s", name, players(n), deadline.In(s.cfg.Location).Format(time.DateTime))
+			run.Progress(0, fmt.Sprintf("waiting for %s to empty (%s)", name, players(n)))
 			said = true
 		}
 		select {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/store"
 )
@@ -27,9 +28,11 @@ type Console interface {
 }
 
 // Humans says how many humans play on a running instance now (the live
-// poller's last answer). known is false when there is no answer to go by
-// (not polled yet, or the server stopped answering): the instance then
-// counts as empty, since nobody is known to play on it.
+// poller's last answer). known is false when nothing is known yet (the
+// instance has not been polled since it or the panel started): a
+// when-empty action then waits for a first answer like for players. A
+// server that stopped answering is known to be empty: nobody can play on
+// it.
 type Humans interface {
 	Humans(name string) (n int, known bool)
 }
@@ -40,6 +43,21 @@ type HumansFunc func(name string) (int, bool)
 // Humans calls f.
 func (f HumansFunc) Humans(name string) (int, bool) { return f(name) }
 
+// PollerHumans counts humans from the live poller's snapshots, as Humans
+// says: no snapshot is unknown, an offline server empty.
+func PollerHumans(p *live.Poller) Humans {
+	return HumansFunc(func(name string) (int, bool) {
+		snap, ok := p.Snapshot(name)
+		switch {
+		case !ok:
+			return 0, false
+		case !snap.Online:
+			return 0, true
+		}
+		return snap.Humans, true
+	})
+}
+
 // StaleFunc lists the running instances staged on an older generation of
 // the installation or of a layer (content.StaleRunning).
 type StaleFunc func(ctx context.Context) ([]string, error)
@@ -47,10 +65,12 @@ type StaleFunc func(ctx context.Context) ([]string, error)
 // Config is what a Service is built from. Store is required; the CLI's
 // Service, which only adds, lists and removes, needs nothing else.
 type Config struct {
-	Store      *store.Store
-	Jobs       *jobs.Manager
-	Instances  Instances
-	Console    Console
+	Store     *store.Store
+	Jobs      *jobs.Manager
+	Instances Instances
+	Console   Console
+	// Humans counts players for when-empty; nil: every instance counts
+	// as empty (no live view to ask).
 	Humans     Humans
 	Stale      StaleFunc
 	RCONPolicy rcon.Policy

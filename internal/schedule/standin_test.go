@@ -85,15 +85,7 @@ func (s *standIn) refresh(t *testing.T) int {
 	return snap.Humans
 }
 
-func (s *standIn) humans() Humans {
-	return HumansFunc(func(name string) (int, bool) {
-		snap, ok := s.poller.Snapshot(name)
-		if !ok || !snap.Online {
-			return 0, false
-		}
-		return snap.Humans, true
-	})
-}
+func (s *standIn) humans() Humans { return PollerHumans(s.poller) }
 
 // sender sends the console's commands over RCON to the stand-in.
 type sender struct{ s *srcds.Session }
