@@ -136,10 +136,10 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 			return "reply to " + cmd, nil
 		}),
 		Live:      liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
-		Logger:    slog.New(slog.DiscardHandler),
-		Now:       e.clock,
-		Schedules: schedule.New(schedule.Config{Store: st}),
+		Logger: slog.New(slog.DiscardHandler),
+		Now:    e.clock,
 	}
+	cfg.Schedules = schedule.New(schedule.Config{Store: st})
 	if hook != nil {
 		hook(e, &cfg)
 	}
