@@ -135,7 +135,7 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Console: ConsoleFunc(func(ctx context.Context, inst instance.Instance, cmd string) (string, error) {
 			return "reply to " + cmd, nil
 		}),
-		Live:      liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
+		Live:   liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
 		Logger: slog.New(slog.DiscardHandler),
 		Now:    e.clock,
 	}
