@@ -145,7 +145,6 @@ func TestInstanceCommands(t *testing.T) {
 		{"show missing", []string{"instance", "show", "nope"}, 1, "instance not found", ""},
 		{"delete without --yes", []string{"instance", "delete", "vs2"}, 2, "--yes", ""},
 		{"start with the process supervisor", []string{"instance", "start", "vs1"}, 1, "LEFT4ME_SUPERVISOR=process", ""},
-		{"rolling restart with the process supervisor", []string{"instance", "restart-stale"}, 1, "LEFT4ME_SUPERVISOR=process", ""},
 		{"unknown subcommand", []string{"instance", "explode"}, 2, "unknown subcommand", ""},
 	}
 	for _, tt := range tests {

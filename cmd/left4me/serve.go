@@ -14,6 +14,8 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/live"
+	"github.com/left4me/left4me/internal/rcon"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/steam"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/web"
@@ -179,10 +181,16 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
 	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
+	console := web.RCONConsole(5 * time.Second)
+	sched, err := panelSchedules(a, poller, console)
+	if err != nil {
+		return err
+	}
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
-		Console: web.RCONConsole(5 * time.Second), RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
+		Console: console, RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
+		Schedules: sched,
 	})
 	if err != nil {
 		return err
@@ -209,9 +217,28 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	parts = append(parts,
 		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
+		part{"scheduler", sched.Run},
 		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
 	)
 	return runParts(ctx, parts)
+}
+
+// panelSchedules builds the schedule service the panel runs (the
+// scheduler, the schedule and rolling-restart jobs) and registers its job
+// kinds on a.jobs, before the workers start: players are counted by the
+// live poller, commands go through the RCON console's policy, and stale
+// instances are content.StaleRunning's.
+func panelSchedules(a *app, poller *live.Poller, console web.Console) (*schedule.Service, error) {
+	sched := schedule.New(schedule.Config{
+		Store: a.store, Jobs: a.jobs, Instances: a.svc, RCONPolicy: a.cfg.RCONPolicy, Logger: a.log,
+		Console: rcon.New(console, a.svc, a.store, a.cfg.RCONPolicy),
+		Humans:  schedule.PollerHumans(poller),
+		Stale:   func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
+	})
+	if err := sched.RegisterJobs(); err != nil {
+		return nil, fmt.Errorf("register schedule jobs: %w", err)
+	}
+	return sched, nil
 }
 
 // httpServer is the panel's HTTP server as a part: it serves on ln, calls

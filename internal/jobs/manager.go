@@ -39,6 +39,11 @@ type EnqueueOpts struct {
 	// args is queued, running or waiting to retry: Enqueue then returns
 	// that job's id and duplicate=true.
 	Unique bool
+	// UniqueEver makes the enqueue a no-op while a job of the same kind and
+	// args exists in any state, finished ones included (until Retention
+	// deletes them): a job that must run once for good, such as one
+	// schedule's slot. It returns that job's id and duplicate=true.
+	UniqueEver bool
 }
 
 // metaUserID is the key of the asking user's id in river's job metadata.
@@ -49,6 +54,14 @@ const metaUserID = "left4me_user_id"
 var uniqueStates = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}
+
+// everyState is every state of river's: with it a unique job blocks another
+// for as long as its row is kept.
+var everyState = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStateCancelled, rivertype.JobStateCompleted,
+	rivertype.JobStateDiscarded, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
 // kindInfo is a registered kind.
@@ -399,7 +412,10 @@ func (m *Manager) insertOpts(kind string, opts EnqueueOpts) *river.InsertOpts {
 	if opts.UserID > 0 {
 		io.Metadata, _ = json.Marshal(map[string]int64{metaUserID: opts.UserID})
 	}
-	if opts.Unique {
+	switch {
+	case opts.UniqueEver:
+		io.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: everyState}
+	case opts.Unique:
 		io.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 	}
 	return io

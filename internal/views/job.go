@@ -6,6 +6,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -66,6 +67,12 @@ func JobTitle(j jobs.Job) string {
 		return "Add " + strconv.Itoa(len(a.Refs)) + " Workshop item(s) to layer " + a.Layer
 	case workshop.KindRefresh:
 		return "Refresh Workshop items"
+	case schedule.KindRun:
+		var a schedule.RunArgs
+		json.Unmarshal(j.Args, &a)
+		return "Scheduled " + string(a.Action) + " of " + a.Instance + " (schedule " + strconv.FormatInt(a.ScheduleID, 10) + ")"
+	case schedule.KindRollingRestart:
+		return "Rolling restart of instances on an older generation"
 	}
 	return j.Kind
 }

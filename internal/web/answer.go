@@ -71,7 +71,7 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusForbidden
 	case errors.Is(err, rcon.ErrNotRunning):
 		a.status = http.StatusConflict
-	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable):
+	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable), isScheduleNotFound(err):
 		a.status = http.StatusNotFound
 	case errors.Is(err, instance.ErrQuota):
 		// An account limit (docs/operations.md, "Account limits"): the

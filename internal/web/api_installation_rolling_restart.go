@@ -1,40 +1,30 @@
 package web
 
 import (
+	"errors"
+	"io"
 	"net/http"
 
-	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/schedule"
 )
 
-// rollingRestartReply answers POST /api/v1/installation/rolling-restart.
-type rollingRestartReply struct {
-	// Stale are the running instances on an older generation, the ones
-	// the rolling restart meant to restart; Restarted those it did.
-	Stale     []string `json:"stale"`
-	Restarted []string `json:"restarted"`
-	// Error says where it stopped (409).
-	Error string `json:"error,omitempty"`
-}
-
-// apiRollingRestart runs the rolling restart (content.RestartStale) and
-// answers what it restarted; 409 with the same fields when it stopped at a
-// failure.
+// apiRollingRestart queues the rolling restart (schedule.RollingArgs: each
+// running instance on an older generation restarted when empty, at most
+// "parallel" at once; the body is optional) and answers the job, 202; the
+// one already queued or running answers 200.
 func (s *Server) apiRollingRestart(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) || !s.schedulesOn(w, r) {
 		return
 	}
-	stale, done, err := content.RestartStale(r.Context(), s.cfg.Root, s.cfg.Instances, content.NopProgress{})
-	if err != nil && stale == nil {
-		s.serverError(w, r, err)
+	var sp schedule.RollingSpec
+	if err := decodeJSON(r, &sp); err != nil && !errors.Is(err, io.EOF) {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	reply := rollingRestartReply{Stale: nonNil(stale), Restarted: nonNil(done)}
-	status := http.StatusOK
+	id, dup, err := s.cfg.Schedules.EnqueueRollingRestart(r.Context(), sp, who(r).User.ID)
 	if err != nil {
-		s.log.Warn("rolling restart", "err", err, "user", who(r).User.Name)
-		reply.Error, status = err.Error(), http.StatusConflict
-	} else if len(stale) > 0 {
-		s.log.Info("rolling restart", "instances", stale, "user", who(r).User.Name)
+		s.failErr(w, r, err)
+		return
 	}
-	writeJSON(w, status, reply)
+	writeQueued(w, id, dup)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -55,6 +56,25 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/shares":           {},
 	"PUT /api/v1/instances/{name}/shares/{user}":    {json: `{"role": "viewer"}`},
 	"DELETE /api/v1/instances/{name}/shares/{user}": {},
+
+	// The schedules (internal/schedule); {id} is a schedule the test adds.
+	"POST /instances/{name}/schedules":               {form: url.Values{"action": {"restart"}, "when": {"daily 04:00"}, "policy": {"when-empty"}}},
+	"POST /instances/{name}/schedules/{id}/delete":   {},
+	"GET /api/v1/instances/{name}/schedules":         {},
+	"POST /api/v1/instances/{name}/schedules":        {json: `{"action": "stop", "when": "weekly sun 05:00"}`},
+	"DELETE /api/v1/instances/{name}/schedules/{id}": {},
+}
+
+// scheduleFor adds a schedule to instance name for a route that names one
+// ({id}) and returns its id ("999999" when name has none to add to).
+func (c *client) scheduleFor(name string) string {
+	if s := c.e.srv.cfg.Schedules; s != nil {
+		sc, err := s.Add(context.Background(), name, schedule.Spec{Action: "restart", When: "04:00"}, schedule.User{})
+		if err == nil {
+			return strconv.FormatInt(sc.ID, 10)
+		}
+	}
+	return "999999"
 }
 
 func TestAuthorisationCoversEveryRoute(t *testing.T) {
@@ -88,6 +108,9 @@ func (c *client) call(pattern, name string, u store.User) (*http.Response, strin
 		path = strings.ReplaceAll(path, "{user}", u.Name)
 	} else {
 		path = strings.ReplaceAll(path, "{user}", strconv.FormatInt(u.ID, 10))
+	}
+	if strings.Contains(path, "{id}") {
+		path = strings.ReplaceAll(path, "{id}", c.scheduleFor(name))
 	}
 	tc := instanceCases[pattern]
 	if strings.HasSuffix(path, "/logs/stream") {
@@ -137,6 +160,7 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	before, _ := e.svc.Get(ctx, "alpha")
 	calls := e.sup.callCount()
 	b := e.as(bob)
+	schedulesBefore, _ := e.st.ListSchedules(ctx, "alpha")
 
 	patterns := make([]string, 0, len(instanceCases))
 	for p := range instanceCases {
@@ -181,6 +205,11 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	if sh, _ := e.st.InstanceShares(ctx, "alpha"); len(sh) != 0 {
 		t.Errorf("bob shared alpha: %+v", sh)
 	}
+	// The test itself added one schedule for each route naming one; bob
+	// added and removed none.
+	if sc, _ := e.st.ListSchedules(ctx, "alpha"); len(sc) != len(schedulesBefore)+2 {
+		t.Errorf("bob changed alpha's schedules: %d before, %d after (2 added by the test)", len(schedulesBefore), len(sc))
+	}
 	for _, path := range []string{"/instances", "/api/v1/instances"} {
 		if _, body := b.get(path); strings.Contains(body, "alpha") {
 			t.Errorf("bob's %s lists alpha", path)
@@ -210,6 +239,9 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 }
 
 func destroys(pattern string) bool {
+	if strings.Contains(pattern, "/schedules/") {
+		return false // removes a schedule, not the instance
+	}
 	return !strings.Contains(pattern, "shares") && (strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete"))
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/process"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/srcds"
 	"github.com/left4me/left4me/internal/store"
 )
@@ -116,7 +117,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
-		Console: RCONConsole(5 * time.Second), Logger: lg})
+		Console: RCONConsole(5 * time.Second), Logger: lg, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -297,10 +296,12 @@ func TestWorkshopLayerIntoInstance(t *testing.T) {
 	}
 }
 
-// TestRollingRestart: a running instance on an older installation
-// generation is restarted; a stopped one is left alone.
+// TestRollingRestart: the rolling restart is a job (schedule's
+// rolling_restart): a running instance on an older installation generation
+// is restarted; a stopped one is left alone; a failure fails the job,
+// naming the instance, after those restarted before it.
 func TestRollingRestart(t *testing.T) {
-	ce := newContentEnv(t, false)
+	ce := newContentEnv(t, true)
 	ctx := context.Background()
 	admin := ce.quickUser("root", true)
 	c := ce.as(admin)
@@ -323,8 +324,9 @@ func TestRollingRestart(t *testing.T) {
 	}
 	calls := ce.sup.callCount()
 	resp, page := c.post("/installation/rolling-restart", nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Restarted run one after another") {
-		t.Fatalf("rolling restart = %d:\n%s", resp.StatusCode, page)
+	id, _ := jobFrom(t, resp, page)
+	if j := ce.waitJob(t, id); j.State != jobs.StateSucceeded {
+		t.Fatalf("rolling restart job %s: %+v", j.State, j.Errors)
 	}
 	if ce.sup.callCount() == calls {
 		t.Error("rolling restart did not reach the supervisor")
@@ -337,13 +339,17 @@ func TestRollingRestart(t *testing.T) {
 	if !strings.Contains(string(envText), ce.root.Installation("1")) {
 		t.Errorf("idle (stopped) was moved:\n%s", envText)
 	}
-	if _, page := c.post("/installation/rolling-restart", nil); !strings.Contains(page, "nothing to restart") {
-		t.Errorf("second rolling restart:\n%s", page)
+	resp, page = c.post("/installation/rolling-restart", nil)
+	id, _ = jobFrom(t, resp, page)
+	if j := ce.waitJob(t, id); j.State != jobs.StateSucceeded {
+		t.Errorf("second rolling restart: %s", j.State)
+	} else if j, _ := ce.jobs.Get(ctx, id); !strings.Contains(j.Log, "nothing to restart") {
+		t.Errorf("second rolling restart's log:\n%s", j.Log)
 	}
 
-	// The API runs the same rolling restart. zbroken's layer is gone, so
+	// The API queues the same rolling restart. zbroken's layer is gone, so
 	// its start fails: run (before it in name order) is restarted, the
-	// round stops at zbroken and says so.
+	// job fails naming zbroken.
 	if err := os.MkdirAll(ce.root.Overlay("maps", "1"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -360,19 +366,17 @@ func TestRollingRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body := c.do("POST", "/api/v1/installation/rolling-restart", "", nil)
-	var reply rollingRestartReply
-	if err := json.Unmarshal([]byte(body), &reply); err != nil || resp.StatusCode != http.StatusConflict ||
-		!reflect.DeepEqual(reply.Stale, []string{"run", "zbroken"}) || !reflect.DeepEqual(reply.Restarted, []string{"run"}) ||
-		!strings.Contains(reply.Error, "stopped at zbroken") {
-		t.Errorf("API rolling restart = %d %s (%v)", resp.StatusCode, body, err)
+	var q jobQueued
+	if err := json.Unmarshal([]byte(body), &q); err != nil || resp.StatusCode != http.StatusAccepted || q.JobID == 0 {
+		t.Fatalf("API rolling restart = %d %s (%v)", resp.StatusCode, body, err)
+	}
+	j := ce.waitJob(t, q.JobID)
+	if j.State != jobs.StateFailed || len(j.Errors) == 0 || !strings.Contains(j.Errors[len(j.Errors)-1].Error, "zbroken") {
+		t.Errorf("API rolling restart job %s: %+v", j.State, j.Errors)
 	}
 	envText, _ = os.ReadFile(ce.root.InstanceEnv("run"))
 	if !strings.Contains(string(envText), ce.root.Installation("3")) {
 		t.Errorf("run's instance.env after the API rolling restart:\n%s", envText)
-	}
-	resp, body = c.do("POST", "/api/v1/installation/rolling-restart", "", nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"stale": []`) || !strings.Contains(body, `"restarted": []`) {
-		t.Errorf("API rolling restart with nothing to do = %d %s", resp.StatusCode, body)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
@@ -34,6 +35,7 @@ const kindBlock = "test_block"
 type contentEnv struct {
 	*env
 	jobs  *jobs.Manager
+	sched *schedule.Service
 	cs    *content.Service
 	ws    *workshop.Service
 	steam *workshoptest.Server
@@ -58,7 +60,12 @@ func newContentEnv(t *testing.T, workers bool) *contentEnv {
 		ce.cs = content.NewService(content.Config{Root: e.root, Sandbox: content.DevSandbox{}}, e.st)
 		ce.ws = workshop.NewService(workshop.Config{Root: e.root, API: workshop.NewClient(ce.steam.URL(), ce.steam.Client()),
 			Downloader: workshop.NewDownloader(workshop.DownloaderConfig{Root: e.root, HTTPClient: ce.steam.Client()})}, e.st)
+		ce.sched = schedule.New(schedule.Config{Store: e.st, Jobs: m, Instances: e.svc,
+			Stale: func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, e.root, e.svc) }})
 		if workers {
+			if err := ce.sched.RegisterJobs(); err != nil {
+				t.Fatal(err)
+			}
 			noSteam := func(context.Context) (steamcmd.Runner, error) { return nil, errors.New("no steamcmd in this test") }
 			if err := content.RegisterJobs(m, ce.cs, noSteam); err != nil {
 				t.Fatal(err)
@@ -83,7 +90,7 @@ func newContentEnv(t *testing.T, workers bool) *contentEnv {
 				m.Stop(sctx)
 			})
 		}
-		cfg.Jobs, cfg.Content, cfg.Workshop, cfg.Root = m, ce.cs, ce.ws, e.root
+		cfg.Jobs, cfg.Content, cfg.Workshop, cfg.Root, cfg.Schedules = m, ce.cs, ce.ws, e.root, ce.sched
 		cfg.MaxUpload = 1 << 20
 	})
 	return ce

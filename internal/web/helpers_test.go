@@ -21,6 +21,7 @@ import (
 	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -138,6 +139,7 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Logger: slog.New(slog.DiscardHandler),
 		Now:    e.clock,
 	}
+	cfg.Schedules = schedule.New(schedule.Config{Store: st})
 	if hook != nil {
 		hook(e, &cfg)
 	}

@@ -2,58 +2,36 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
-	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/schedule"
 )
 
-// rollingRestart runs the rolling restart (content.RestartStale): the
-// running instances on an older generation of the installation or of a
-// layer, one after another. It is synchronous and stops at the first
-// failure.
+// rollingRestart queues the rolling restart (schedule.RollingArgs) and
+// shows its job: the running instances on an older generation are
+// restarted each when nobody plays on it, at most "parallel" at once.
 func (s *Server) rollingRestart(w http.ResponseWriter, r *http.Request) {
-	if !s.contentOn(w, r) {
+	if !s.contentOn(w, r) || !s.jobsOn(w, r) || !s.schedulesOn(w, r) {
 		return
 	}
-	ctx := r.Context()
-	var msg, failure string
-	names, done, err := content.RestartStale(ctx, s.cfg.Root, s.cfg.Instances, content.NopProgress{})
-	switch {
-	case err != nil && names == nil:
-		s.serverError(w, r, err)
-		return
-	case err != nil:
-		s.log.Warn("rolling restart", "err", err, "user", who(r).User.Name)
-		failure = "The " + err.Error() + "."
-		if len(done) > 0 {
-			msg = "Restarted " + joinNames(done) + " before the failure."
+	sp := schedule.RollingSpec{MaxWait: r.PostFormValue("max_wait"), OnTimeout: r.PostFormValue("on_timeout")}
+	if p := strings.TrimSpace(r.PostFormValue("parallel")); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			s.fail(w, r, http.StatusUnprocessableEntity, "parallel: "+p+" is not a number of instances")
+			return
 		}
-	case len(names) == 0:
-		msg = "No running instance is on an older generation; nothing to restart."
-	default:
-		s.log.Info("rolling restart", "instances", names, "user", who(r).User.Name)
-		msg = "Restarted " + joinNames(done) + " one after another; they now run the newest generations."
+		sp.Parallel = n
 	}
-	pg, err := s.installView(ctx)
+	id, dup, err := s.cfg.Schedules.EnqueueRollingRestart(r.Context(), sp, who(r).User.ID)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.failErr(w, r, err)
 		return
 	}
-	pg.Message, pg.Error = msg, failure
-	status := http.StatusOK
-	if failure != "" {
-		status = http.StatusConflict
+	done := "queued"
+	if dup {
+		done = "dup"
 	}
-	s.render(w, r, status, "installation", "Installation", pg)
-}
-
-// joinNames lists names for a sentence ("a, b and c").
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return "no instance"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	http.Redirect(w, r, jobURL(id)+"?done="+done, http.StatusSeeOther)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/views"
@@ -26,6 +27,8 @@ type showPage struct {
 	// Stack is the file conflicts of the instance's layers (nil when it
 	// stacks fewer than two).
 	Stack *stackReport
+	// Schedules is the schedules card (instance_schedules.go).
+	Schedules scheduleSection
 }
 
 // ShareCandidates are the accounts a site administrator could share the
@@ -71,6 +74,12 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.instancePage(w, r, inst, rl, http.StatusOK, nil)
+}
+
+// instancePage renders the instance page with status; sched is the
+// schedules form after a refused add (nil: an empty form).
+func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst instance.Instance, rl role, status int, sched *scheduleSection) {
 	ctx := r.Context()
 	owners, err := s.ownerNames(ctx)
 	if err != nil {
@@ -103,6 +112,10 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			pg.Stack = &rep
 		}
 	}
+	if pg.Schedules, err = s.scheduleSectionFor(ctx, inst.Name, sched); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if rl.May(roles.Share) {
 		// Only site administrators pick from the list of accounts; others
 		// type a name, so the page does not list every account to them.
@@ -114,5 +127,5 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, r, http.StatusOK, "instance", inst.Name, pg)
+	s.render(w, r, status, "instance", inst.Name, pg)
 }

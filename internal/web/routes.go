@@ -80,6 +80,8 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/cfg", mayConfigure, false, s.instanceCfgSave},
 		{"GET /instances/{name}/logs/stream", mayView, false, s.instanceLogStream},
 		{"POST /instances/{name}/rcon", mayModerate, false, s.instanceRCON},
+		{"POST /instances/{name}/schedules", mayConfigure, false, s.instanceScheduleAdd},
+		{"POST /instances/{name}/schedules/{id}/delete", mayConfigure, false, s.instanceScheduleDelete},
 		{"POST /instances/{name}/shares", mayShare, false, s.instanceShare},
 		{"POST /instances/{name}/shares/{user}/delete", mayShare, false, s.instanceUnshare},
 
@@ -140,6 +142,9 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances/{name}/events", mayView, true, s.apiEvents},
 		{"GET /api/v1/instances/{name}/rcon", mayConsole, true, s.apiRCONHistory},
 		{"POST /api/v1/instances/{name}/rcon", mayModerate, true, s.apiRCON},
+		{"GET /api/v1/instances/{name}/schedules", mayView, true, s.apiScheduleList},
+		{"POST /api/v1/instances/{name}/schedules", mayConfigure, true, s.apiScheduleCreate},
+		{"DELETE /api/v1/instances/{name}/schedules/{id}", mayConfigure, true, s.apiScheduleDelete},
 		{"GET /api/v1/instances/{name}/shares", mayShare, true, s.apiShareList},
 		{"PUT /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiSharePut},
 		{"DELETE /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiShareDelete},

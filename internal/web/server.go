@@ -26,6 +26,7 @@ import (
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/rcon"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
 )
@@ -110,6 +111,10 @@ type Config struct {
 	Content  *content.Service
 	Workshop *workshop.Service
 	Root     layout.Root
+	// Schedules keeps the instances' schedules and queues the rolling
+	// restart; nil turns the schedules card and routes off, and the
+	// rolling restart then answers 404.
+	Schedules *schedule.Service
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
 
