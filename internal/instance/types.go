@@ -63,7 +63,7 @@ type Instance struct {
 	UnhealthyAt     time.Time
 	UnhealthyReason string
 	CreatedAt       time.Time
-	UpdatedAt    time.Time
+	UpdatedAt       time.Time
 	// LaunchPort is the game port of the last start (its staged
 	// instance.env), 0 before the first. A port change applies at the next
 	// start, so while the server runs it runs here, not on Port.
