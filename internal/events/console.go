@@ -56,6 +56,11 @@ type ConsoleConfig struct {
 	// follower has been seen to stop delivering without ending (Debian
 	// 12's journalctl with a journal namespace, in the e2e harness).
 	Resync time.Duration
+	// Observe, when set, is called with every new console line a follower
+	// reads (not the backlog it reads back), from the follower's
+	// goroutine: the watchdog (internal/watchdog) learns from it whether
+	// a server's console advances and whether a map change is loading.
+	Observe func(name, line string)
 }
 
 func (c ConsoleConfig) withDefaults() ConsoleConfig {
@@ -162,7 +167,7 @@ func (r *Recorder) FollowConsoles(ctx context.Context, logs LogReader, running R
 // ctx is done, reading again after an interval when its reader fails
 // (journalctl ended, say).
 func (r *Recorder) followConsole(ctx context.Context, logs LogReader, name string, since time.Time, cfg ConsoleConfig) {
-	c := consoleLines{r: r, name: name, since: since.Truncate(time.Second)}
+	c := consoleLines{r: r, name: name, since: since.Truncate(time.Second), observe: cfg.Observe}
 	for {
 		err := c.follow(ctx, logs, cfg)
 		if ctx.Err() != nil {
@@ -196,6 +201,7 @@ type consoleLines struct {
 	// them a new round must not take again.
 	lastLines map[string]int
 	skip      map[string]int
+	observe   func(name, line string) // ConsoleConfig.Observe, or nil
 }
 
 // resume prepares a new round: the backlog it reads holds lines already
@@ -321,8 +327,12 @@ func (u *catchUp) flush() []string {
 	return out
 }
 
+// takeAll takes followed lines known to be new (not backlog).
 func (c *consoleLines) takeAll(lines []string) {
 	for _, l := range lines {
+		if c.observe != nil {
+			c.observe(c.name, l)
+		}
 		c.take(l)
 	}
 }
