@@ -136,6 +136,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}", "/api/v1/instances/nope", "", alice, 404, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 40555, "args": ["+map", "c2m1_highway"]}`, alice, 200, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 80}`, alice, 422, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": false}`, alice, 200, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": "maybe"}`, alice, 422, ""},
 		{"POST /api/v1/instances/{name}/start", "/api/v1/instances/alpha/start", "", alice, 200, `"connected_seconds": 90`},
 		{"POST /api/v1/instances/{name}/restart", "/api/v1/instances/alpha/restart", "", alice, 200, ""},
 		{"GET /api/v1/instances/{name}/live", "/api/v1/instances/alpha/live", "", alice, 200, `"bot": true`},
