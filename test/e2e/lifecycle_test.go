@@ -140,6 +140,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.eventChecks(t)
+	h.watchdogChecks(t)
 	h.rconChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
@@ -168,6 +169,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"journal":     h.finalJournalCheck,
 		"doctor":      h.doctorChecks,
 		"exposure":    h.exposureChecks,
+		"watchdog":    h.watchdogChecks,
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
