@@ -202,7 +202,13 @@ type consoleLines struct {
 	lastLines map[string]int
 	skip      map[string]int
 	observe   func(name, line string) // ConsoleConfig.Observe, or nil
+	// observed are the last lines given to observe (at most
+	// observedKept), to find in a later round's backlog what is new.
+	observed []string
 }
+
+// observedKept is how many observed lines a follower remembers.
+const observedKept = 16
 
 // resume prepares a new round: the backlog it reads holds lines already
 // taken, up to and including some of the last second.
@@ -249,6 +255,7 @@ func (c *consoleLines) follow(ctx context.Context, logs LogReader, cfg ConsoleCo
 	for _, line := range tail {
 		c.take(line)
 	}
+	c.observeBacklog(tail)
 	cu := catchUp{tail: tail}
 	quiet := time.NewTimer(cfg.Settle)
 	defer quiet.Stop()
@@ -330,11 +337,47 @@ func (u *catchUp) flush() []string {
 // takeAll takes followed lines known to be new (not backlog).
 func (c *consoleLines) takeAll(lines []string) {
 	for _, l := range lines {
-		if c.observe != nil {
-			c.observe(c.name, l)
-		}
+		c.see(l)
 		c.take(l)
 	}
+}
+
+// see gives a new line to observe.
+func (c *consoleLines) see(line string) {
+	if c.observe == nil {
+		return
+	}
+	c.observe(c.name, line)
+	c.observed = append(c.observed, line)
+	if len(c.observed) > observedKept {
+		c.observed = c.observed[len(c.observed)-observedKept:]
+	}
+}
+
+// observeBacklog gives observe the lines of a later round's backlog that
+// came after the last lines observed: written while no round followed
+// (between two rounds, or before the new round read its backlog). The
+// first round's backlog is old, and observed nothing.
+func (c *consoleLines) observeBacklog(tail []string) {
+	if c.observe == nil || len(c.observed) == 0 {
+		return
+	}
+	for _, l := range tail[observedEnd(tail, c.observed):] {
+		c.see(l)
+	}
+}
+
+// observedEnd is the index in tail just after the newest place where tail
+// holds the lines seen (as many of their last ones as tail has before
+// that place); 0 when tail does not hold them: all of it is newer.
+func observedEnd(tail, seen []string) int {
+	for i := len(tail); i > 0; i-- {
+		k := min(len(seen), i)
+		if slices.Equal(tail[i-k:i], seen[len(seen)-k:]) {
+			return i
+		}
+	}
+	return 0
 }
 
 // take hands a console line to the recorder when it is a log line
