@@ -354,6 +354,12 @@ func (w *Watchdog) judge(ctx context.Context, in instance.Instance, st instance.
 		v.Judgement, v.Reason = JudgeUnpolled, "not polled since it started"
 		return v
 	}
+	if age := now.Sub(snap.PolledAt); age > w.cfg.Grace {
+		// The poller itself is behind (a starved panel): its failures
+		// say nothing about the server.
+		v.Judgement, v.Reason = JudgeUnpolled, "last polled "+age.Round(time.Second).String()+" ago"
+		return v
+	}
 	lastAnswer := latest(snap.UpdatedAt, start)
 	if !snap.NotAnswering || now.Sub(lastAnswer) < w.cfg.Grace {
 		v.Judgement, v.Reason = JudgeAnswering, "answered "+ago(now, snap.UpdatedAt)
