@@ -325,3 +325,27 @@ func flood(ctx context.Context, conn net.Conn, perSecond int, sent *atomic.Int64
 		}
 	}
 }
+
+// TestEndlessMapLoadIsFrozen: a map load silent for longer than
+// MapLoadLimit is a freeze after all.
+func TestEndlessMapLoadIsFrozen(t *testing.T) {
+	cfg := short
+	cfg.MapLoadLimit = 4 * time.Second
+	e := newEnv(t, cfg)
+	in := e.start("endless", "-fakemapload", "600")
+	time.Sleep(cfg.StartGrace)
+	if _, err := e.rcon(in, "changelevel c2m1_highway"); err != nil {
+		t.Fatal(err)
+	}
+	seen := e.checkUntil("endless", 2*time.Minute, isFrozen)
+	if v := seen[len(seen)-1]; v.Judgement != watchdog.JudgeRestarted || v.Err != nil {
+		t.Fatalf("verdict %+v (after %s)", v, summary(seen))
+	}
+	sawLoad := false
+	for _, v := range seen {
+		sawLoad = sawLoad || v.Judgement == watchdog.JudgeMapLoad
+	}
+	if !sawLoad {
+		t.Errorf("never judged a map load before the limit: %s", summary(seen))
+	}
+}
