@@ -502,7 +502,9 @@ func (w *Watchdog) frozen(ctx context.Context, in instance.Instance, st instance
 	if err := w.deps.Store.AddWatchdogRestart(ctx, in.Name, now); err != nil {
 		w.log.Warn("watchdog: record restart", "instance", in.Name, "err", err)
 	}
+	began := time.Now()
 	v.Err = w.deps.Instances.Do(ctx, instance.Restart, in.Name)
+	w.log.Info("watchdog: restart of a frozen server done", "instance", in.Name, "took", time.Since(began).Round(time.Millisecond), "err", v.Err)
 	det := d.detail()
 	det["restarted"] = v.Err == nil
 	det["restarts_last_hour"] = n + 1

@@ -82,7 +82,10 @@ func (h *harness) watchdogChecks(t *testing.T) {
 		t.Logf("restarted %s after SIGSTOP (grace %s)", restartedAfter.Round(time.Second), wdogGrace)
 
 		var got struct {
-			Events []e2eEvent `json:"events"`
+			Events []struct {
+				e2eEvent
+				At time.Time `json:"at"`
+			} `json:"events"`
 		}
 		code, body := p.do(t, "GET", base+"/events", nil, nil)
 		if code != http.StatusOK || json.Unmarshal([]byte(body), &got) != nil {
@@ -92,7 +95,14 @@ func (h *harness) watchdogChecks(t *testing.T) {
 		for _, e := range got.Events {
 			if e.Kind == "watchdog" {
 				diag = e.Text
+				h.measure("watchdog: SIGSTOP to the watchdog's decision (grace "+wdogGrace.String()+")", e.At.Sub(frozen).Round(time.Second).String())
 			}
+		}
+		if web, err := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-o", "short-precise", "-n", "20", "-u", "left4me-web.service"); err == nil {
+			t.Logf("the panel's log:\n%s", web)
+		}
+		if unit, err := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-o", "short-precise", "-n", "20", "-u", unitName(wdog)); err == nil {
+			t.Logf("the unit's log:\n%s", unit)
 		}
 		for _, want := range []string{"frozen: answered neither RCON status nor A2S", "restarting it (restart 1 of at most 3",
 			"last good poll: ", "probes at ", "rcon: ", "a2s: ", "console (last ", "Connection to Steam servers successful."} {
