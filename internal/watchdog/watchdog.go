@@ -288,6 +288,12 @@ func (w *Watchdog) Check(ctx context.Context) []Verdict {
 	var out []Verdict
 	seen := map[string]bool{}
 	for _, in := range list {
+		// A server that answered the last poll needs no more: asking
+		// the supervisor costs a D-Bus call per instance.
+		if in.Watchdog && in.UnhealthyAt.IsZero() && w.answered(in.Name) {
+			out = append(out, Verdict{Name: in.Name, Judgement: JudgeAnswering, Reason: "answered the last poll"})
+			continue
+		}
 		st, err := w.deps.States.Status(ctx, in.Name)
 		if err != nil || st.State != instance.Running {
 			continue
@@ -316,6 +322,13 @@ func (w *Watchdog) Check(ctx context.Context) []Verdict {
 	}
 	w.mu.Unlock()
 	return out
+}
+
+// answered reports whether the poller's last poll of name, recent enough,
+// was answered.
+func (w *Watchdog) answered(name string) bool {
+	snap, ok := w.deps.Polls.Snapshot(name)
+	return ok && !snap.NotAnswering && w.now().Sub(snap.PolledAt) <= w.cfg.Grace
 }
 
 // judge decides about one running instance and acts when it is frozen.
