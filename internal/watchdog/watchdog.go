@@ -22,6 +22,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/live"
+	"github.com/left4me/left4me/internal/srcds"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -201,8 +202,20 @@ func (w *Watchdog) Config() Config { return w.cfg }
 
 // ConsoleLine takes a new console line of an instance (the events
 // followers' ConsoleConfig.Observe).
-func (w *Watchdog) ConsoleLine(name, line string) {
+func (w *Watchdog) ConsoleLine(name, line string) { w.consoleLine(name, line) }
+
+// consoleLine takes a console line and returns when the console last
+// advanced. A log line counts from its stamp ("L MM/DD/YYYY - HH:MM:SS:",
+// the server's local time, which is the panel's: both run on this host)
+// rather than from when it was read: a journal follower may deliver late
+// (the event followers read the backlog again every 15 s for that), and
+// lines a frozen server wrote before it froze must not make it look alive.
+func (w *Watchdog) consoleLine(name, line string) time.Time {
 	now := w.now()
+	at := now
+	if ev, err := srcds.ParseLogLine([]byte(line)); err == nil && ev.Time.Before(now) {
+		at = ev.Time
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c := w.consoles[name]
@@ -210,13 +223,18 @@ func (w *Watchdog) ConsoleLine(name, line string) {
 		c = &console{}
 		w.consoles[name] = c
 	}
-	c.lastAt, c.last = now, line
+	c.last = line
+	if at.After(c.lastAt) {
+		c.lastAt = at
+	}
+
 	switch {
 	case MapChangeStarts(line):
-		c.loadingAt = now
+		c.loadingAt = at
 	case MapChangeEnds(line):
 		c.loadingAt = time.Time{}
 	}
+	return c.lastAt
 }
 
 // MapChangeStarts reports whether a console line shows a map change
@@ -324,6 +342,16 @@ func (w *Watchdog) Check(ctx context.Context) []Verdict {
 	return out
 }
 
+// lastLine is when name's console last advanced, as far as known.
+func (w *Watchdog) lastLine(name string) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c := w.consoles[name]; c != nil {
+		return c.lastAt
+	}
+	return time.Time{}
+}
+
 // answered reports whether the poller's last poll of name, recent enough,
 // was answered.
 func (w *Watchdog) answered(name string) bool {
@@ -395,10 +423,12 @@ func (w *Watchdog) judge(ctx context.Context, in instance.Instance, st instance.
 	tail, tailErr := w.deps.Logs.Tail(ctx, in.Name, DiagnosisLines)
 	if tailErr == nil && len(tail) > 0 && tail[len(tail)-1] != con.last {
 		// The log holds a line the followers did not deliver (a follower
-		// that stalled): the console did advance.
-		w.ConsoleLine(in.Name, tail[len(tail)-1])
-		v.Judgement, v.Reason = JudgeConsole, "the console log holds a line its follower had not read"
-		return v
+		// that stalled): the console may have advanced.
+		if at := w.consoleLine(in.Name, tail[len(tail)-1]); now.Sub(latest(at, start)) < w.cfg.Grace {
+			v.Judgement, v.Reason = JudgeConsole, "the console log holds a line its follower had not read"
+			return v
+		}
+		lastLine = latest(w.lastLine(in.Name), start)
 	}
 	d := diagnosis{
 		quiet:      now.Sub(lastAnswer),
