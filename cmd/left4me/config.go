@@ -73,6 +73,11 @@ type Config struct {
 	// panel shows it offline (LEFT4ME_OFFLINE_AFTER, a duration, default
 	// 45s): longer than a map load, which stalls the server.
 	OfflineSpan time.Duration
+	// WatchdogGrace is how long a running server must answer neither RCON
+	// nor A2S and print nothing before the watchdog restarts it
+	// (LEFT4ME_WATCHDOG_GRACE, a duration from 10s to 1h; zero: the
+	// watchdog's default, 60s).
+	WatchdogGrace time.Duration
 	// RCONPolicy names the secret cvars of the RCON console: the defaults
 	// (rcon.Policy) plus LEFT4ME_RCON_SECRETS, names separated by commas
 	// or spaces.
@@ -250,6 +255,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("LEFT4ME_OFFLINE_AFTER %q: want a duration from 1s to 1h, such as 45s (longer than a map load)", v)
 		}
 		c.OfflineSpan = d
+	}
+	if v := strings.TrimSpace(getenv("LEFT4ME_WATCHDOG_GRACE")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Second || d > time.Hour {
+			return Config{}, fmt.Errorf("LEFT4ME_WATCHDOG_GRACE %q: want a duration from 10s to 1h, such as 60s (longer than a map load)", v)
+		}
+		c.WatchdogGrace = d
 	}
 	if c.RCONPolicy, err = rcon.NewPolicy(strings.FieldsFunc(getenv("LEFT4ME_RCON_SECRETS"), func(r rune) bool {
 		return r == ',' || unicode.IsSpace(r)

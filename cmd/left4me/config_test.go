@@ -171,6 +171,22 @@ func TestOfflineAfterSetting(t *testing.T) {
 	}
 }
 
+func TestWatchdogGraceSetting(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 0, "60s": time.Minute, "15s": 15 * time.Second, "5s": -1, "maybe": -1, "2h": -1} {
+		env := map[string]string{"LEFT4ME_ROOT": t.TempDir(), "LEFT4ME_WATCHDOG_GRACE": v}
+		c, err := loadConfig(func(k string) string { return env[k] })
+		if want < 0 {
+			if err == nil || !strings.Contains(err.Error(), "LEFT4ME_WATCHDOG_GRACE") {
+				t.Errorf("LEFT4ME_WATCHDOG_GRACE=%q: %v, want an error naming it", v, err)
+			}
+			continue
+		}
+		if err != nil || c.WatchdogGrace != want {
+			t.Errorf("LEFT4ME_WATCHDOG_GRACE=%q: %v, %v; want %v", v, c.WatchdogGrace, err, want)
+		}
+	}
+}
+
 // The daily jobs' schedules and the worker count come from the command's
 // configuration (the jobs package reads no environment and knows no kind).
 func TestJobsConfig(t *testing.T) {

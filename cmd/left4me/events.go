@@ -26,8 +26,9 @@ var _ events.ConsoleStream = (*systemd.Journal)(nil)
 // that a taken port stops the panel before it starts) and always the
 // console followers, so that events reach the feed whether or not the
 // servers' UDP logs arrive (docs/srcds.md §8 "UDP logs"). A recorder that
-// fails is logged; the panel runs on without it.
-func eventParts(cfg Config, a *app, lg *slog.Logger) ([]part, error) {
+// fails is logged; the panel runs on without it. observe, when set,
+// receives every new console line (the watchdog's ConsoleLine).
+func eventParts(cfg Config, a *app, lg *slog.Logger, observe func(name, line string)) ([]part, error) {
 	rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
 	if cfg.LogListenerBind != "" {
 		if err := rec.Listen(); err != nil {
@@ -42,7 +43,7 @@ func eventParts(cfg Config, a *app, lg *slog.Logger) ([]part, error) {
 			return nil
 		}},
 		{"console followers", func(ctx context.Context) error {
-			rec.FollowConsoles(ctx, a.logs, runningInstances(a.svc, a.sup), events.ConsoleConfig{})
+			rec.FollowConsoles(ctx, a.logs, runningInstances(a.svc, a.sup), events.ConsoleConfig{Observe: observe})
 			return nil
 		}},
 	}, nil

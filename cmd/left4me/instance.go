@@ -99,6 +99,7 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&layers, "layer", "replace the layers with these, uppermost first; repeat for more")
 	noLayers := fs.Bool("no-layers", false, "remove every layer")
 	noArgs := fs.Bool("no-args", false, "remove every extra srcds argument")
+	watchdogText := fs.String("watchdog", "", "on or off: restart the server when it is frozen (applies at once)")
 	hasDash := false
 	for _, a := range args {
 		if a == "--" {
@@ -110,6 +111,13 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	var u instance.Update
+	if *watchdogText != "" {
+		on, err := instance.ParseWatchdog(*watchdogText)
+		if err != nil {
+			return err
+		}
+		u.Watchdog = &on
+	}
 	port, err := instance.ParsePort(*portText)
 	if err != nil {
 		return err
@@ -139,7 +147,12 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "updated instance %s (takes effect at its next start)\n", in.Name)
+		if u.Watchdog == nil || u.Port != nil || u.Layers != nil || u.Args != nil {
+			fmt.Fprintf(env.stdout, "updated instance %s (takes effect at its next start)\n", in.Name)
+		}
+		if u.Watchdog != nil {
+			fmt.Fprintf(env.stdout, "watchdog of %s: %s\n", in.Name, instance.WatchdogText(in.Watchdog))
+		}
 		if st, err := a.sup.Status(ctx, in.Name); err == nil {
 			if p := in.PendingPort(st.State == instance.Running || st.State == instance.Starting); p != 0 {
 				fmt.Fprintf(env.stdout, "its server runs on port %d until then; port %d applies when it next starts\n", in.ServerPort(), p)
@@ -198,7 +211,11 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tOWNER\tPORT\tSTATE\tSINCE\tLAYERS")
 		for _, j := range out {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, j.Owner, j.Port, j.State, sinceText(j.Since), strings.Join(j.Layers, ","))
+			state := string(j.State)
+			if j.Unhealthy {
+				state += " (unhealthy)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, j.Owner, j.Port, state, sinceText(j.Since), strings.Join(j.Layers, ","))
 		}
 		return tw.Flush()
 	})
@@ -251,6 +268,10 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
 		}
 		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
+		fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
+		if j.Unhealthy {
+			fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
+		}
 		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
 		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
 		if *secret {

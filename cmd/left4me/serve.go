@@ -199,7 +199,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
-	eventsParts, err := eventParts(cfg, a, lg)
+	wd := newWatchdog(cfg, a, poller, lg)
+	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine)
 	if err != nil {
 		ln.Close()
 		return err
@@ -215,6 +216,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	}
 	parts = append(parts, eventsParts...)
 	parts = append(parts,
+		watchdogPart(wd),
 		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
 		part{"scheduler", sched.Run},

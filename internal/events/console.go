@@ -56,6 +56,11 @@ type ConsoleConfig struct {
 	// follower has been seen to stop delivering without ending (Debian
 	// 12's journalctl with a journal namespace, in the e2e harness).
 	Resync time.Duration
+	// Observe, when set, is called with every new console line a follower
+	// reads (not the backlog it reads back), from the follower's
+	// goroutine: the watchdog (internal/watchdog) learns from it whether
+	// a server's console advances and whether a map change is loading.
+	Observe func(name, line string)
 }
 
 func (c ConsoleConfig) withDefaults() ConsoleConfig {
@@ -167,7 +172,7 @@ func (r *Recorder) FollowConsoles(ctx context.Context, logs LogReader, running R
 // ctx is done, reading again after an interval when its reader fails
 // (journalctl ended, say).
 func (r *Recorder) followConsole(ctx context.Context, logs LogReader, name string, since time.Time, cfg ConsoleConfig) {
-	c := consoleLines{r: r, name: name, since: since.Truncate(time.Second)}
+	c := consoleLines{r: r, name: name, since: since.Truncate(time.Second), observe: cfg.Observe}
 	for {
 		err := c.follow(ctx, logs, cfg)
 		if ctx.Err() != nil {
@@ -201,7 +206,14 @@ type consoleLines struct {
 	// them a new round must not take again.
 	lastLines map[string]int
 	skip      map[string]int
+	observe   func(name, line string) // ConsoleConfig.Observe, or nil
+	// observed are the last lines given to observe (at most
+	// observedKept), to find in a later round's backlog what is new.
+	observed []string
 }
+
+// observedKept is how many observed lines a follower remembers.
+const observedKept = 16
 
 // resume prepares a new round: the backlog it reads holds lines already
 // taken, up to and including some of the last second.
@@ -248,6 +260,7 @@ func (c *consoleLines) follow(ctx context.Context, logs LogReader, cfg ConsoleCo
 	for _, line := range tail {
 		c.take(line)
 	}
+	c.observeBacklog(tail)
 	cu := catchUp{tail: tail}
 	quiet := time.NewTimer(cfg.Settle)
 	defer quiet.Stop()
@@ -326,10 +339,50 @@ func (u *catchUp) flush() []string {
 	return out
 }
 
+// takeAll takes followed lines known to be new (not backlog).
 func (c *consoleLines) takeAll(lines []string) {
 	for _, l := range lines {
+		c.see(l)
 		c.take(l)
 	}
+}
+
+// see gives a new line to observe.
+func (c *consoleLines) see(line string) {
+	if c.observe == nil {
+		return
+	}
+	c.observe(c.name, line)
+	c.observed = append(c.observed, line)
+	if len(c.observed) > observedKept {
+		c.observed = c.observed[len(c.observed)-observedKept:]
+	}
+}
+
+// observeBacklog gives observe the lines of a later round's backlog that
+// came after the last lines observed: written while no round followed
+// (between two rounds, or before the new round read its backlog). The
+// first round's backlog is old, and observed nothing.
+func (c *consoleLines) observeBacklog(tail []string) {
+	if c.observe == nil || len(c.observed) == 0 {
+		return
+	}
+	for _, l := range tail[observedEnd(tail, c.observed):] {
+		c.see(l)
+	}
+}
+
+// observedEnd is the index in tail just after the newest place where tail
+// holds the lines seen (as many of their last ones as tail has before
+// that place); 0 when tail does not hold them: all of it is newer.
+func observedEnd(tail, seen []string) int {
+	for i := len(tail); i > 0; i-- {
+		k := min(len(seen), i)
+		if slices.Equal(tail[i-k:i], seen[len(seen)-k:]) {
+			return i
+		}
+	}
+	return 0
 }
 
 // take hands a console line to the recorder when it is a log line

@@ -23,7 +23,7 @@ type ConsoleStream interface {
 
 // streamConsoles is FollowConsoles over a ConsoleStream: lines stamped
 // before the recorder started are some earlier recorder's; every later
-// line of every instance is taken once. Each read lasts cfg.Resync at
+// line of every instance is taken once, and given to cfg.Observe once. Each read lasts cfg.Resync at
 // most and the next resumes where it ended (a journal follower has been
 // seen to stop delivering without ending); a read that fails is retried
 // after cfg.Interval from the same position.
@@ -33,6 +33,9 @@ func (r *Recorder) streamConsoles(ctx context.Context, s ConsoleStream, cfg Cons
 	for {
 		rctx, cancel := context.WithTimeout(ctx, cfg.Resync)
 		next, err := s.FollowAll(rctx, pos, since, func(name, line string) {
+			if cfg.Observe != nil {
+				cfg.Observe(name, line)
+			}
 			ev, err := srcds.ParseLogLine([]byte(line))
 			if err != nil || ev.Time.Before(since) {
 				return

@@ -86,11 +86,21 @@ func TestStreamConsoles(t *testing.T) {
 		return "L " + time.Now().Add(d).Format("01/02/2006 - 15:04:05") + ": "
 	}
 	j.add("alpha", stamp(-time.Hour)+`"Ellie<2><STEAM_1:0:1><>" say "before the panel"`)
-	runRecorder(t, r, j)
+	var mu sync.Mutex
+	observed := map[string]int{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	go r.FollowConsoles(ctx, j, nil, ConsoleConfig{Interval: 20 * time.Millisecond, Resync: 50 * time.Millisecond,
+		Observe: func(name, line string) {
+			mu.Lock()
+			observed[name+": "+line]++
+			mu.Unlock()
+		}})
 	var want []string
 	for i := range 7 {
 		name := []string{"alpha", "beta"}[i%2]
-		j.add(name, "not a log line")
+		j.add(name, fmt.Sprintf("not a log line %d", i))
 		j.add(name, fmt.Sprintf(`%s"Ellie<2><STEAM_1:0:1><>" say "line %d"`, stamp(time.Minute), i))
 		want = append(want, fmt.Sprintf("%s chat Ellie line %d", name, i))
 	}
@@ -105,6 +115,16 @@ func TestStreamConsoles(t *testing.T) {
 	if !slices.Equal(got, want) || len(all)+len(more) != len(want) {
 		t.Errorf("events %q (%d stored), want %q", got, len(all)+len(more), want)
 	}
+	mu.Lock()
+	for l, n := range observed {
+		if n != 1 {
+			t.Errorf("observed %q %d times, want once", l, n)
+		}
+	}
+	if len(observed) != 2*7+1 {
+		t.Errorf("observed %d lines, want %d (every line the stream gave)", len(observed), 2*7+1)
+	}
+	mu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.reads < 4 || j.froms[0] != "" {

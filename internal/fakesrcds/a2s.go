@@ -115,14 +115,15 @@ func (s *Server) serveA2S() {
 
 // ignoreA2S reports whether a query goes unanswered: one from loopback
 // (127.0.0.0/8, ::1), which the real L4D2 server ignores (docs/srcds.md §8)
-// unless -a2sloopback, and any during a map load.
+// unless -a2sloopback, any during a map load, and any past the query
+// limits (querylimit.go).
 func (s *Server) ignoreA2S(src netip.AddrPort) bool {
 	if src.Addr().Unmap().IsLoopback() && !s.opts.A2SLoopback {
 		return true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.loadingLocked()
+	return s.loadingLocked() || !s.queryAllowedLocked(src.Addr().Unmap(), time.Now())
 }
 
 // answerA2S builds the reply datagrams for a request: a challenge when the

@@ -100,6 +100,10 @@
 //   - changelevel and map print "---- Host_Changelevel ----" at once, then
 //     stall for -fakemapload seconds: A2S packets are dropped, RCON packets
 //     (and new connections' auths) wait; then the map loads (server.cfg).
+//   - A2S is rate-limited as the engine does: sv_max_queries_sec (3) per
+//     address and sv_max_queries_sec_global (3000), counted over windows of
+//     sv_max_queries_window (30) seconds; every query counts, so an address
+//     that floods stays unanswered (0 turns a limit off).
 //   - With no humans and sv_hibernate_when_empty 1 (default) the server
 //     hibernates: status says "(hibernating)" and there are no bots.
 //   - sv_rcon_maxfailures (5) failed auths from one address ban it for

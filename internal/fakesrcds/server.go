@@ -78,8 +78,9 @@ type Server struct {
 	file       logFile // the open log file (logfile.go)
 	logDests   []netip.AddrPort
 	conns      map[net.Conn]struct{}
-	load       mapLoad   // a changelevel in progress (mapload.go)
-	rconState  rconGuard // RCON auth failures and bans (rconguard.go)
+	load       mapLoad    // a changelevel in progress (mapload.go)
+	rconState  rconGuard  // RCON auth failures and bans (rconguard.go)
+	queries    queryLimit // A2S rate limits (querylimit.go)
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the server has stopped

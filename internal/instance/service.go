@@ -114,6 +114,7 @@ func fromRecord(r store.Instance) Instance {
 		Name: r.Name, OwnerID: r.OwnerID, Port: r.Port,
 		Layers: r.Layers, Args: r.Args, RCONPassword: r.RCONPassword,
 		WantRunning: r.WantRunning, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Watchdog: r.Watchdog, UnhealthyAt: r.UnhealthyAt, UnhealthyReason: r.UnhealthyReason,
 	}
 }
 
@@ -403,7 +404,8 @@ func (s *Service) createFiles(name, cfg string) (created []string, err error) {
 	return created, nil
 }
 
-// Update changes an instance's port, layers or arguments. The change takes
+// Update changes an instance's port, layers, arguments or watchdog
+// setting. The watchdog setting applies at once; the rest takes
 // effect the next time the instance starts: a running server keeps its
 // port until then (Instance.LaunchPort), and that port stays its own, so
 // setting it back is no conflict.
@@ -441,6 +443,9 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 			return Instance{}, err
 		}
 		rec.Args = append([]string{}, (*u.Args)...)
+	}
+	if u.Watchdog != nil {
+		rec.Watchdog = *u.Watchdog
 	}
 	saved, err := s.st.UpdateInstance(ctx, rec)
 	if err != nil {
@@ -481,6 +486,8 @@ type Update struct {
 	Port   *int
 	Layers *[]string
 	Args   *[]string
+	// Watchdog turns the watchdog on or off; it applies at once.
+	Watchdog *bool
 }
 
 // ServerCfg returns the operator's server.cfg of an instance.

@@ -54,8 +54,16 @@ type Instance struct {
 	Args         []string // extra srcds arguments, e.g. "+map", "c1m1_hotel"
 	RCONPassword string
 	WantRunning  bool // started again at boot (docs/lifecycle.md rule 9)
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Watchdog: the panel's watchdog restarts the server when it is
+	// frozen (internal/watchdog); on by default.
+	Watchdog bool
+	// UnhealthyAt is when the watchdog found the server frozen and left it
+	// running, having restarted it too often (zero: never); it applies to
+	// the run it was set in (UnhealthyIn). UnhealthyReason says why.
+	UnhealthyAt     time.Time
+	UnhealthyReason string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// LaunchPort is the game port of the last start (its staged
 	// instance.env), 0 before the first. A port change applies at the next
 	// start, so while the server runs it runs here, not on Port.

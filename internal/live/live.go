@@ -54,6 +54,13 @@ type Snapshot struct {
 	UpdatedAt   time.Time // when the server last answered
 	Err         string    // the last poll's error, empty when it succeeded
 	Failures    int       // consecutive failed polls
+	// RCONErr and A2SErr are the last poll's probe results: empty when
+	// that probe answered, else why not ("a2s skipped …" while A2S backs
+	// off). The watchdog's diagnosis shows them.
+	RCONErr string
+	A2SErr  string
+	// PolledAt is when the last poll ended, answered or not.
+	PolledAt time.Time
 }
 
 // Target is a server to poll. RCONPassword is a secret: it is never logged

@@ -144,6 +144,7 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 		st.Name = srv.target.Name
 		st.Online = true
 		st.UpdatedAt = now
+		st.PolledAt, st.RCONErr, st.A2SErr = now, srv.rconErr, srv.a2sErr
 		srv.snap = st
 		srv.failingSince = time.Time{}
 		if !prev.Online && prev.Failures > 0 {
@@ -160,6 +161,7 @@ func (p *Poller) poll(ctx context.Context, srv *server) {
 	next := prev
 	next.Failures++
 	next.Err = err.Error()
+	next.PolledAt, next.RCONErr, next.A2SErr = now, srv.rconErr, srv.a2sErr
 	next.NotAnswering = true
 	if next.Online && next.Failures >= p.cfg.OfflineAfter && now.Sub(srv.failingSince) > p.cfg.OfflineSpan {
 		p.log.Warn("server offline", "instance", srv.target.Name, "failures", next.Failures,

@@ -32,6 +32,8 @@ type server struct {
 	failingSince time.Time      // start of the first failed poll in a row
 	a2sMisses    int
 	a2sSkipUntil time.Time
+	// The last query's probe results (Snapshot.RCONErr, A2SErr).
+	rconErr, a2sErr string
 }
 
 func newServer(t Target) *server {
@@ -75,6 +77,7 @@ func (s *server) query(ctx context.Context) (Snapshot, error) {
 	} else {
 		a2s.err = errors.New("a2s skipped after repeated misses")
 	}
+	s.rconErr, s.a2sErr = errText(rconErr), errText(a2s.err)
 
 	switch {
 	case rconErr == nil:
@@ -107,6 +110,13 @@ func (s *server) status(ctx context.Context) (srcds.Status, error) {
 }
 
 func (s *server) close() { _ = s.rcon.Close() }
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
 
 // fromStatus turns parsed status output into a snapshot: humans first,
 // then bots.

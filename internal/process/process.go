@@ -306,6 +306,10 @@ func (s *Supervisor) wait(name string, p *proc, waitCmd func() error, logs *ring
 	case <-readerDone:
 	case <-time.After(2 * time.Second):
 	}
+	s.mu.Lock()
+	pgid := p.pid
+	s.mu.Unlock()
+	waitGroupGone(pgid, groupExitLimit)
 	var cleanupErr error
 	if p.hostMount {
 		cleanupErr = s.unmount(name)

@@ -19,22 +19,31 @@ type Instance struct {
 	Args         []string // extra srcds arguments
 	RCONPassword string
 	WantRunning  bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Watchdog: the panel's watchdog restarts the server when it is frozen
+	// (on by default).
+	Watchdog bool
+	// UnhealthyAt is when the watchdog last found the server frozen and did
+	// not restart it (zero: healthy); UnhealthyReason says why.
+	UnhealthyAt     time.Time
+	UnhealthyReason string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // ErrPortConflict is returned (wrapped) when another instance already has the port.
 var ErrPortConflict = errors.New("port already used by another instance")
 
-const instanceColumns = `name, owner_id, port, layers, args, rcon_password, want_running, created_at, updated_at`
+const instanceColumns = `name, owner_id, port, layers, args, rcon_password, want_running, created_at, updated_at, watchdog, unhealthy_at, unhealthy_reason`
 
 func scanInstance(row rowScanner) (Instance, error) {
 	var (
 		in               Instance
 		layers, args     string
 		created, updated string
+		unhealthy        sql.NullString
 	)
-	if err := row.Scan(&in.Name, &in.OwnerID, &in.Port, &layers, &args, &in.RCONPassword, &in.WantRunning, &created, &updated); err != nil {
+	if err := row.Scan(&in.Name, &in.OwnerID, &in.Port, &layers, &args, &in.RCONPassword, &in.WantRunning, &created, &updated,
+		&in.Watchdog, &unhealthy, &in.UnhealthyReason); err != nil {
 		return Instance{}, err
 	}
 	if err := json.Unmarshal([]byte(layers), &in.Layers); err != nil {
@@ -44,6 +53,9 @@ func scanInstance(row rowScanner) (Instance, error) {
 		return Instance{}, fmt.Errorf("args of %s: %w", in.Name, err)
 	}
 	in.CreatedAt, in.UpdatedAt = parseTime(created), parseTime(updated)
+	if unhealthy.Valid {
+		in.UnhealthyAt = parseTime(unhealthy.String)
+	}
 	return in, nil
 }
 
@@ -71,7 +83,7 @@ func instanceConstraint(err error) error {
 	return nil
 }
 
-// CreateInstance inserts in and then, inside the same transaction, runs
+// CreateInstance inserts in (with the watchdog on, healthy) and then, inside the same transaction, runs
 // prepare (nil for none). The row is committed only when prepare succeeds, so
 // a caller can create the instance's files under the database's write lock
 // and have no row without files, and no other writer claim the same name or
@@ -94,7 +106,8 @@ func (s *Store) CreateInstance(ctx context.Context, in Instance, prepare func() 
 	defer tx.Rollback()
 	ts := now()
 	_, err = tx.ExecContext(ctx,
-		`INSERT INTO instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO instances (name, owner_id, port, layers, args, rcon_password, want_running, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.Name, in.OwnerID, in.Port, layers, args, in.RCONPassword, in.WantRunning, ts, ts)
 	if err != nil {
 		if c := instanceConstraint(err); c != nil {
@@ -111,6 +124,8 @@ func (s *Store) CreateInstance(ctx context.Context, in Instance, prepare func() 
 		return Instance{}, fmt.Errorf("create instance %q: commit: %w", in.Name, err)
 	}
 	in.CreatedAt, in.UpdatedAt = parseTime(ts), parseTime(ts)
+	in.Watchdog = true // the column's default: a new instance has the watchdog on
+	in.UnhealthyAt, in.UnhealthyReason = time.Time{}, ""
 	return in, nil
 }
 
@@ -164,7 +179,7 @@ func (s *Store) UsedPorts(ctx context.Context) (map[int]string, error) {
 	return ports, nil
 }
 
-// UpdateInstance stores in's owner, port, layers and args (the name selects
+// UpdateInstance stores in's owner, port, layers, args and watchdog setting (the name selects
 // the row; the RCON password, want_running and created_at are kept) and
 // returns the row as stored. A port taken by another instance wraps
 // ErrPortConflict; a missing instance ErrNotFound.
@@ -178,8 +193,8 @@ func (s *Store) UpdateInstance(ctx context.Context, in Instance) (Instance, erro
 		return Instance{}, fmt.Errorf("update instance %q: %w", in.Name, err)
 	}
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE instances SET owner_id = ?, port = ?, layers = ?, args = ?, updated_at = ? WHERE name = ?`,
-		in.OwnerID, in.Port, layers, args, now(), in.Name)
+		`UPDATE instances SET owner_id = ?, port = ?, layers = ?, args = ?, watchdog = ?, updated_at = ? WHERE name = ?`,
+		in.OwnerID, in.Port, layers, args, in.Watchdog, now(), in.Name)
 	if err != nil {
 		if c := instanceConstraint(err); c != nil {
 			return Instance{}, fmt.Errorf("update instance %q: %w", in.Name, c)

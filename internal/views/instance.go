@@ -28,6 +28,14 @@ type Instance struct {
 	// StateError says why State is "unknown".
 	StateError  string `json:"state_error,omitempty"`
 	WantRunning bool   `json:"want_running"`
+	// Watchdog: the panel restarts the server when it is frozen.
+	Watchdog bool `json:"watchdog"`
+	// Unhealthy: the watchdog found this run of the server frozen and left
+	// it running, having restarted it too often in the last hour;
+	// UnhealthySince and UnhealthyReason say when and why.
+	Unhealthy       bool      `json:"unhealthy"`
+	UnhealthySince  time.Time `json:"unhealthy_since,omitzero"`
+	UnhealthyReason string    `json:"unhealthy_reason,omitempty"`
 	// RCONPassword is shown to the instance's owner and administrators
 	// (the CLI: with --show-secret) and absent otherwise.
 	RCONPassword string    `json:"rcon_password,omitempty"`
@@ -50,6 +58,7 @@ func NewInstance(in instance.Instance, owners Names, st instance.Status, stErr e
 	v := Instance{
 		Name: in.Name, Owner: owners[in.OwnerID], Port: in.Port,
 		Layers: nonNil(in.Layers), Args: nonNil(in.Args), WantRunning: in.WantRunning,
+		Watchdog:  in.Watchdog,
 		CreatedAt: in.CreatedAt.UTC(), UpdatedAt: in.UpdatedAt.UTC(),
 	}
 	if secret {
@@ -62,6 +71,9 @@ func NewInstance(in instance.Instance, owners Names, st instance.Status, stErr e
 		if !st.Since.IsZero() {
 			v.Since = st.Since.UTC()
 		}
+	}
+	if stErr == nil && in.UnhealthyIn(st) {
+		v.Unhealthy, v.UnhealthySince, v.UnhealthyReason = true, in.UnhealthyAt.UTC(), in.UnhealthyReason
 	}
 	if p := in.PendingPort(v.Running()); p != 0 {
 		v.Port, v.PendingPort = in.ServerPort(), p

@@ -25,7 +25,11 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 		port = inst.Port
 	}
 	layers, args := nonNil(form.Layers), instance.ParseArgs(form.Args)
-	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: &port, Layers: &layers, Args: &args})
+	u := instance.Update{Port: &port, Layers: &layers, Args: &args}
+	if form.WatchdogShown {
+		u.Watchdog = &form.Watchdog
+	}
+	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, u)
 	if err != nil {
 		status, ok := form.failErr(err)
 		if !ok {

@@ -75,7 +75,11 @@ type instanceForm struct {
 	Layers    []string
 	Args      string
 	ServerCfg string
-	Errors    map[string]string
+	// Watchdog is the edit form's watchdog box; WatchdogShown says the
+	// form had it (a post without it keeps the setting).
+	Watchdog      bool
+	WatchdogShown bool
+	Errors        map[string]string
 }
 
 func (f *instanceForm) fail(field, msg string) {
@@ -97,11 +101,13 @@ func formFromRequest(r *http.Request) instanceForm {
 		}
 	}
 	return instanceForm{
-		Name:      strings.TrimSpace(r.PostFormValue("name")),
-		Port:      strings.TrimSpace(r.PostFormValue("port")),
-		Layers:    layers,
-		Args:      strings.TrimSpace(r.PostFormValue("args")),
-		ServerCfg: r.PostFormValue("server_cfg"),
+		Name:          strings.TrimSpace(r.PostFormValue("name")),
+		Port:          strings.TrimSpace(r.PostFormValue("port")),
+		Layers:        layers,
+		Args:          strings.TrimSpace(r.PostFormValue("args")),
+		ServerCfg:     r.PostFormValue("server_cfg"),
+		Watchdog:      r.PostFormValue("watchdog") != "",
+		WatchdogShown: r.PostFormValue("watchdog_shown") != "",
 	}
 }
 
@@ -109,7 +115,7 @@ func formFromRequest(r *http.Request) instanceForm {
 // any other field's error is shown above the form.
 var formFields = map[string]bool{
 	instance.FieldName: true, instance.FieldPort: true, instance.FieldLayers: true,
-	instance.FieldArgs: true, instance.FieldServerCfg: true,
+	instance.FieldArgs: true, instance.FieldServerCfg: true, instance.FieldWatchdog: true,
 }
 
 // failErr puts the message of a known error next to its field, or above the

@@ -138,6 +138,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}", "/api/v1/instances/nope", "", alice, 404, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 40555, "args": ["+map", "c2m1_highway"]}`, alice, 200, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 80}`, alice, 422, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": false}`, alice, 200, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": "maybe"}`, alice, 422, ""},
 		{"POST /api/v1/instances/{name}/start", "/api/v1/instances/alpha/start", "", alice, 200, `"connected_seconds": 90`},
 		{"POST /api/v1/instances/{name}/restart", "/api/v1/instances/alpha/restart", "", alice, 200, ""},
 		{"GET /api/v1/instances/{name}/live", "/api/v1/instances/alpha/live", "", alice, 200, `"bot": true`},
@@ -291,7 +293,7 @@ func validateExchange(route *routers.Route, pattern, path, reqBody string, resp 
 func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	route := docRoute(doc, "GET /api/v1/instances/{name}")
-	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,` +
+	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,"watchdog":true,"unhealthy":false,` +
 		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
 	for _, tc := range []struct {
 		name   string

@@ -140,6 +140,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.polkitChecks(t)
 	h.webChecks(t)
 	h.eventChecks(t)
+	h.watchdogChecks(t)
 	h.rconChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
@@ -169,6 +170,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"doctor":      h.doctorChecks,
 		"exposure":    h.exposureChecks,
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
+		"watchdog":    h.watchdogChecks,
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
