@@ -84,6 +84,11 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users", adminOnly, false, s.userCreate},
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
 		{"POST /admin/users/{id}/limits", adminOnly, false, s.userLimits},
+		{"GET /admin/webhooks", adminOnly, false, s.webhookList},
+		{"POST /admin/webhooks", adminOnly, false, s.webhookCreate},
+		{"POST /admin/webhooks/{id}/delete", adminOnly, false, s.webhookDelete},
+		{"POST /admin/webhooks/{id}/test", adminOnly, false, s.webhookTest},
+		{"GET /audit", loggedIn, false, s.auditList},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
@@ -113,5 +118,11 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances/{name}/events", loggedIn, true, s.apiEvents},
 		{"GET /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCONHistory},
 		{"POST /api/v1/instances/{name}/rcon", loggedIn, true, s.apiRCON},
+		{"GET /api/v1/webhooks", adminOnly, true, s.apiWebhookList},
+		{"POST /api/v1/webhooks", adminOnly, true, s.apiWebhookCreate},
+		{"DELETE /api/v1/webhooks/{id}", adminOnly, true, s.apiWebhookDelete},
+		{"POST /api/v1/webhooks/{id}/test", adminOnly, true, s.apiWebhookTest},
+		{"GET /api/v1/webhooks/{id}/deliveries", adminOnly, true, s.apiWebhookDeliveries},
+		{"GET /api/v1/audit", loggedIn, true, s.apiAudit},
 	}
 }

@@ -20,11 +20,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/auth"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/workshop"
@@ -110,6 +112,11 @@ type Config struct {
 	Content  *content.Service
 	Workshop *workshop.Service
 	Root     layout.Root
+	// Webhooks, when set, offers the webhook pages and API (admins); Audit,
+	// when set, records every state-changing request (audit.go) and
+	// offers the audit page and API.
+	Webhooks *notify.Service
+	Audit    *audit.Log
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
 
