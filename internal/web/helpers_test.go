@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"github.com/left4me/left4me/internal/audit"
+	"github.com/left4me/left4me/internal/notify"
 	"io"
 	"log/slog"
 	"net/http"
@@ -137,6 +139,10 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Live:   liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
 		Logger: slog.New(slog.DiscardHandler),
 		Now:    e.clock,
+		// Every panel of the tests keeps an audit log; its webhooks may
+		// reach the tests' receivers on loopback.
+		Audit:    audit.New(st, audit.Config{}),
+		Webhooks: notify.New(notify.Config{AllowLoopback: true}, st, nil),
 	}
 	if hook != nil {
 		hook(e, &cfg)
