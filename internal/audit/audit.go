@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -148,6 +149,13 @@ func value(name string, vs []string) string {
 		return "(secret)"
 	}
 	v := strings.Join(vs, " ")
+	if name == "url" || strings.HasSuffix(name, "_url") {
+		// A webhook's path often is its credential (Discord, Slack).
+		if u, err := url.Parse(v); err == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host + "/…"
+		}
+		return "(an address)"
+	}
 	if strings.Contains(v, "\n") || name == "server_cfg" {
 		return fmt.Sprintf("(%d lines)", strings.Count(strings.TrimRight(v, "\n"), "\n")+1)
 	}

@@ -119,6 +119,13 @@ func (s *Server) auditFields(ac *auditCall) map[string][]string {
 			}
 		}
 	}
+	// The password form's fields are named current and new: record that
+	// the password changed, never either value.
+	if _, ok := fields["new"]; ok && ac.rt.pattern == "POST /account/password" {
+		delete(fields, "current")
+		delete(fields, "new")
+		fields["password"] = []string{""}
+	}
 	if cmd, ok := fields["command"]; ok && len(cmd) > 0 {
 		redacted, _ := s.cfg.RCONPolicy.ForHistory(cmd[0], "")
 		fields["command"] = []string{redacted}
