@@ -8,8 +8,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/process"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/systemd"
@@ -34,6 +36,10 @@ type app struct {
 	// command can enqueue and inspect jobs; only the panel runs its workers
 	// (a part of servePanel).
 	jobs *jobs.Manager
+	// notify sends events to webhooks (enqueued as jobs the panel's
+	// workers deliver); audit records who changed what.
+	notify *notify.Service
+	audit  *audit.Log
 }
 
 // openApp opens the database (creating the state root and database when
@@ -61,6 +67,8 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		st.Close()
 		return nil, err
 	}
+	a.notify = notify.New(notify.Config{AllowLoopback: cfg.WebhookAllowLoopback, Logger: lg}, st, a.jobs)
+	a.audit = audit.New(st, audit.Config{Retention: cfg.AuditRetention, Logger: lg})
 	switch cfg.Supervisor {
 	case supervisorProcess:
 		a.proc = process.New(process.Config{Root: cfg.Root, Logger: lg, Env: cfg.Environ})
@@ -76,6 +84,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		LogAddress: cfg.LogListenerAddr,
 		LogCap:     cfg.LogCap,
 		Logger:     lg,
+		Notifier:   a.notify,
 	}, st, a.sup)
 	return a, nil
 }

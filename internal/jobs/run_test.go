@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 )
 
 // Run runs jobs while its context lives; when it ends, a running job's
@@ -46,4 +48,28 @@ func TestRunStopsWithItsContext(t *testing.T) {
 	if j.State != StateRetrying && j.State != StateQueued {
 		t.Errorf("job running at stop is %s, want it put back to run again", j.State)
 	}
+}
+
+// TestOwnDeadlineErrorFails: a handler that fails with an error wrapping
+// context.DeadlineExceeded from a deadline of its own (an HTTP client's
+// timeout), well before the kind's timeout, fails; it did not succeed.
+func TestOwnDeadlineErrorFails(t *testing.T) {
+	m := newManager(t, testConfig())
+	if err := m.Register("own_deadline", func(ctx context.Context, run *Run) error {
+		short, cancel := context.WithTimeout(ctx, time.Millisecond)
+		defer cancel()
+		<-short.Done()
+		return fmt.Errorf("post: %w", short.Err())
+	}, KindOptions{MaxAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Stop(context.Background()) })
+	id, _, err := m.Enqueue(context.Background(), "own_deadline", nil, EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, id, StateFailed)
 }

@@ -175,6 +175,9 @@ func (s *Service) checkURL(ctx context.Context, raw string) (string, error) {
 			if a.Unmap().IsLoopback() {
 				hint = " (a bridge on this host needs LEFT4ME_WEBHOOK_ALLOW_LOOPBACK=1)"
 			}
+			if host == a.String() {
+				return "", fieldErr("url", "%s is not a public address%s", host, hint)
+			}
 			return "", fieldErr("url", "%s leads to %s, which is not a public address%s", host, a, hint)
 		}
 	}
@@ -331,7 +334,8 @@ func (s *Service) send(ctx context.Context, h store.Webhook, p Payload) (int, er
 	req.Header.Set(SignatureHeader, Sign(h.Secret, body))
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
+		var ne net.Error
+		if ctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, publicnet.ErrNotPublic) {
 			return 0, fmt.Errorf("no answer within %v", s.cfg.Timeout)
 		}
 		return 0, fmt.Errorf("post: %w", err)
