@@ -216,7 +216,10 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
 		part{"crash watch", crashWatch(a, lg).Run},
-		part{"job events", func(ctx context.Context) error { notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall); return nil }},
+		part{"job events", func(ctx context.Context) error {
+			notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall)
+			return nil
+		}},
 		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
 	)
 	return runParts(ctx, parts)
