@@ -84,6 +84,9 @@ func readOnlyCall(path string, set map[string]string) bool {
 var cliActionGroups = map[string]string{"instance": "instances", "user": "users", "webhook": "webhooks",
 	"job": "jobs", "overlay": "layers", "schedule": "schedules"}
 
+// cliActionRenames give verbs the panel's name for the same action.
+var cliActionRenames = map[string]string{"instances.cfg": "instances.cfg.set", "webhooks.add": "webhooks.create"}
+
 // lifecycleVerbs take several instance names: one entry each.
 var lifecycleVerbs = []string{"start", "stop", "restart", "reset"}
 
@@ -141,6 +144,9 @@ func recordCLI(ctx context.Context, env *cliEnv, c *Command, args []string, resu
 		words[0] = g
 	}
 	action := strings.Join(words, ".")
+	if rename, ok := cliActionRenames[action]; ok {
+		action = rename
+	}
 	fields := map[string][]string{}
 	for k, v := range set {
 		fields[k] = []string{v}

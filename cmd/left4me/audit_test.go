@@ -71,11 +71,11 @@ func TestCLIActionsAreAudited(t *testing.T) {
 	}
 	want := []string{
 		"users.create alice ok",
-		"webhooks.add http://127.0.0.1:" + strings.Split(recv.URL, ":")[2] + "/… ok",
-		"webhooks.add http://10.0.0.7/… url: invalid webhook: 10.0.0.7 is not a public address",
+		"webhooks.create http://127.0.0.1:" + strings.Split(recv.URL, ":")[2] + "/… ok",
+		"webhooks.create http://10.0.0.7/… url: invalid webhook: 10.0.0.7 is not a public address",
 		"webhooks.test 1 ok",
 		"instances.create instance:vs1 ok",
-		"instances.cfg instance:vs1 ok",
+		"instances.cfg.set instance:vs1 ok",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -126,6 +126,10 @@ func (s *Server) auditFields(ac *auditCall) map[string][]string {
 		delete(fields, "new")
 		fields["password"] = []string{""}
 	}
+	// A login changes no password: leave the field out.
+	if ac.rt.pattern == "POST /login" {
+		delete(fields, "password")
+	}
 	if cmd, ok := fields["command"]; ok && len(cmd) > 0 {
 		redacted, _ := s.cfg.RCONPolicy.ForHistory(cmd[0], "")
 		fields["command"] = []string{redacted}
@@ -152,6 +156,11 @@ func auditAction(pattern string) string {
 			words = append(words, seg)
 		}
 	}
+	// The pages under /admin/ act on the same things as the API.
+	if len(words) > 1 && words[0] == "admin" {
+		words = words[1:]
+	}
+	plural := len(words) > 0 && !lastParam && strings.HasSuffix(words[len(words)-1], "s")
 	switch {
 	case method == http.MethodDelete:
 		words = append(words, "delete")
@@ -159,7 +168,7 @@ func auditAction(pattern string) string {
 		words = append(words, "update")
 	case method == http.MethodPut:
 		words = append(words, "set")
-	case method == http.MethodPost && (lastParam || len(words) == 1):
+	case method == http.MethodPost && (lastParam || len(words) == 1 || plural):
 		words = append(words, "create")
 	}
 	a := strings.Join(words, ".")
@@ -172,10 +181,11 @@ func auditAction(pattern string) string {
 // auditRenames give the page routes whose words differ from the API's the
 // API's name.
 var auditRenames = map[string]string{
-	"instances.edit": "instances.update",
-	"instances.cfg":  "instances.cfg.set",
-	"login.create":   "login",
-	"logout.create":  "logout",
+	"instances.edit":      "instances.update",
+	"instances.cfg":       "instances.cfg.set",
+	"login.create":        "login",
+	"logout.create":       "logout",
+	"users.limits.create": "users.limits",
 }
 
 // auditTarget is what a request acted on: the instance for instance
