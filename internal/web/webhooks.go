@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -68,14 +67,12 @@ func (s *Server) showWebhooks(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, status, "webhooks", "Webhooks", pg)
 }
 
-// webhookSpec reads the add form or JSON's events: a list, or one text
-// of names separated by commas.
+// webhookEvents reads the add form's or the JSON's events: a list, or
+// texts of names separated by commas.
 func webhookEvents(list []string) []string {
 	var out []string
 	for _, e := range list {
-		for _, f := range strings.FieldsFunc(e, func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, f)
-		}
+		out = append(out, strings.FieldsFunc(e, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	return out
 }
@@ -144,7 +141,7 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) (store.Deli
 	if ok {
 		d, err = s.cfg.Webhooks.Test(r.Context(), id)
 	}
-	if errors.Is(err, notify.ErrNotFound) || err != nil {
+	if err != nil {
 		s.failErr(w, r, err)
 		return store.Delivery{}, false
 	}
