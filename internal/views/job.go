@@ -6,6 +6,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -66,6 +67,18 @@ func JobTitle(j jobs.Job) string {
 		return "Add " + strconv.Itoa(len(a.Refs)) + " Workshop item(s) to layer " + a.Layer
 	case workshop.KindRefresh:
 		return "Refresh Workshop items"
+	case notify.KindDelivery:
+		var a struct {
+			WebhookID int64  `json:"webhook_id"`
+			Event     string `json:"event"`
+			Instance  string `json:"instance"`
+		}
+		json.Unmarshal(j.Args, &a)
+		t := "Send " + a.Event + " to webhook " + strconv.FormatInt(a.WebhookID, 10)
+		if a.Instance != "" {
+			t += " (" + a.Instance + ")"
+		}
+		return t
 	}
 	return j.Kind
 }
