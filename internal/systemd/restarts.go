@@ -21,11 +21,11 @@ func (s *Supervisor) Restarts(ctx context.Context, name string) (uint32, error) 
 	if err != nil {
 		return 0, err
 	}
-	u, err := b.unit(ctx, unit)
+	u, loaded, err := b.unit(ctx, unit)
 	if err != nil {
 		return 0, fmt.Errorf("restarts of %s: %w", unit, err)
 	}
-	if u.path == "" || u.load == "not-found" {
+	if !loaded || u.path == "" || u.load == "not-found" {
 		return 0, nil
 	}
 	v, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "NRestarts")
