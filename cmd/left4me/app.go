@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -63,7 +64,14 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: lg, store: st}
-	if a.jobs, err = jobs.New(ctx, st.DB(), cfg.Jobs, lg); err != nil {
+	// Webhook deliveries have a queue of their own (notify.DeliveryQueue).
+	jc := cfg.Jobs
+	jc.Queues = maps.Clone(jc.Queues)
+	if jc.Queues == nil {
+		jc.Queues = map[string]int{}
+	}
+	jc.Queues[notify.DeliveryQueue] = notify.QueueWorkers
+	if a.jobs, err = jobs.New(ctx, st.DB(), jc, lg); err != nil {
 		st.Close()
 		return nil, err
 	}

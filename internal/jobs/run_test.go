@@ -73,3 +73,25 @@ func TestOwnDeadlineErrorFails(t *testing.T) {
 	}
 	waitState(t, m, id, StateFailed)
 }
+
+// TestQueuesRefuseBadConfig: a queue needs a valid name and workers, and
+// an enqueue names only a configured queue.
+func TestQueuesRefuseBadConfig(t *testing.T) {
+	ctx := context.Background()
+	for _, q := range []map[string]int{{"default": 2}, {"Bad Name": 1}, {"hooks": 0}} {
+		cfg := testConfig()
+		cfg.Queues = q
+		if err := cfg.withDefaults().validate(); err == nil {
+			t.Errorf("queues %v accepted", q)
+		}
+	}
+	cfg := testConfig()
+	cfg.Queues = map[string]int{"hooks": 1}
+	m := newManager(t, cfg)
+	if _, _, err := m.Enqueue(ctx, "x", nil, EnqueueOpts{Queue: "other"}); err == nil {
+		t.Error("an enqueue into an unconfigured queue was accepted")
+	}
+	if _, _, err := m.Enqueue(ctx, "x", nil, EnqueueOpts{Queue: "hooks"}); err != nil {
+		t.Errorf("enqueue into a configured queue: %v", err)
+	}
+}

@@ -24,6 +24,14 @@ import (
 // KindDelivery is the job kind of one event's delivery to one webhook.
 const KindDelivery = "webhook_delivery"
 
+// DeliveryQueue is the job queue deliveries run in, apart from every other
+// job (jobs.Config.Queues must name it, with QueueWorkers): a receiver that
+// hangs holds a delivery worker, never an install's or a build's.
+const DeliveryQueue = "webhooks"
+
+// QueueWorkers is how many deliveries run at once.
+const QueueWorkers = 4
+
 // DefaultTimeout bounds one delivery attempt.
 const DefaultTimeout = 10 * time.Second
 
@@ -246,7 +254,7 @@ func (s *Service) Notify(ctx context.Context, event, instance string, detail map
 			continue
 		}
 		args := deliveryArgs{WebhookID: h.ID, Event: event, Instance: instance, Time: at, Detail: detail}
-		if _, _, err := s.queue.Enqueue(ctx, KindDelivery, args, jobs.EnqueueOpts{}); err != nil {
+		if _, _, err := s.queue.Enqueue(ctx, KindDelivery, args, jobs.EnqueueOpts{Queue: DeliveryQueue}); err != nil {
 			s.log.Error("notify: enqueue delivery", "event", event, "webhook", h.ID, "err", err)
 		}
 	}

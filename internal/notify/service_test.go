@@ -35,7 +35,7 @@ func newTestEnv(t *testing.T, cfg Config) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	m, err := jobs.New(ctx, st.DB(), jobs.Config{Workers: 4, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+	m, err := jobs.New(ctx, st.DB(), jobs.Config{Workers: 1, Queues: map[string]int{DeliveryQueue: QueueWorkers}, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
 		Heartbeat: 100 * time.Millisecond, OrphanAfter: 2 * time.Second, RescueGrace: 2 * time.Second,
 		FlushInterval: 20 * time.Millisecond, PollInterval: 20 * time.Millisecond}, nil)
 	if err != nil {
@@ -44,6 +44,9 @@ func newTestEnv(t *testing.T, cfg Config) *testEnv {
 	cfg.AllowLoopback = true
 	svc := New(cfg, st, m)
 	if err := svc.RegisterJobs(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Register("other", func(context.Context, *jobs.Run) error { return nil }, jobs.KindOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Start(ctx); err != nil {
@@ -188,6 +191,50 @@ func TestHungReceiverDelaysNoOtherWebhook(t *testing.T) {
 		t.Errorf("the hung webhook has deliveries recorded: %+v", n)
 	}
 	_ = hungEntered.Load()
+}
+
+// TestDeadEndpointHoldsNoOtherJob: deliveries to a receiver that never
+// answers fill every delivery worker, and a job of another kind (an
+// install, a build) still runs at once: deliveries have a queue of their
+// own.
+func TestDeadEndpointHoldsNoOtherJob(t *testing.T) {
+	e := newTestEnv(t, Config{Timeout: time.Minute})
+	release := make(chan struct{})
+	var inside atomic.Int64
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inside.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+	e.add(t, hung.URL, "json")
+	for range 2 * QueueWorkers {
+		e.svc.Notify(context.Background(), EventCrashed, "vs1", nil)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for inside.Load() < QueueWorkers {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries reached the receiver, want %d hanging", inside.Load(), QueueWorkers)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	id, _, err := e.m.Enqueue(context.Background(), "other", nil, jobs.EnqueueOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		j, err := e.m.Get(context.Background(), id)
+		if err == nil && j.State == jobs.StateSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other job is %s while deliveries hang", j.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestTimeoutIsRecorded: a receiver that never answers ends as a recorded
