@@ -409,12 +409,17 @@ func TestCrashWatch(t *testing.T) {
 	rec := &recorder{}
 	w := &CrashWatch{Names: func(context.Context) ([]string, error) { return []string{"a", "b"}, nil }, States: fs, Notifier: rec}
 	ctx := context.Background()
+	fs.state["a"] = instance.Failed // failed before the first look: not news
+	w.Check(ctx)
+	fs.state["a"] = instance.Running
 	w.Check(ctx)
 	fs.state["a"] = instance.Failed
 	fs.restarts["b"] = 1
+	w.Names = func(context.Context) ([]string, error) { return []string{"a", "b", "c"}, nil }
+	fs.restarts["c"] = 2 // made and crashed between two looks
 	w.Check(ctx)
 	w.Check(ctx)
-	if got := strings.Join(rec.events, ","); got != "instance.crashed a,instance.crashed b" {
+	if got := strings.Join(rec.events, ","); got != "instance.crashed a,instance.crashed b,instance.crashed c" {
 		t.Errorf("events %q", got)
 	}
 }

@@ -37,8 +37,9 @@ type CrashWatch struct {
 	Every    time.Duration
 	Logger   *slog.Logger
 
-	mu   sync.Mutex
-	seen map[string]seenState
+	mu     sync.Mutex
+	seen   map[string]seenState
+	primed bool // a first look was taken: instances new since start from nothing
 }
 
 type seenState struct {
@@ -65,7 +66,8 @@ func (w *CrashWatch) Run(ctx context.Context) error {
 }
 
 // Check looks at every instance once and notifies the crashes since the
-// previous look. The first look only learns the states.
+// previous look. The first look only learns the states; an instance that
+// appears later is compared with a stopped one that never restarted.
 func (w *CrashWatch) Check(ctx context.Context) {
 	names, err := w.Names(ctx)
 	if err != nil {
@@ -93,7 +95,11 @@ func (w *CrashWatch) Check(ctx context.Context) {
 		now[name] = cur
 		prev, known := w.seen[name]
 		if !known {
-			continue
+			if !w.primed {
+				continue
+			}
+			// Made since the last look: it started stopped, never restarted.
+			prev = seenState{state: instance.Stopped}
 		}
 		switch {
 		case cur.state == instance.Failed && prev.state != instance.Failed:
@@ -107,7 +113,7 @@ func (w *CrashWatch) Check(ctx context.Context) {
 				"auto_restarted": true, "restarts": cur.restarts, "state": string(cur.state)})
 		}
 	}
-	w.seen = now
+	w.seen, w.primed = now, true
 }
 
 // WatchJobs turns the job queue's changes into events until ctx ends: a
