@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/process"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/systemd"
@@ -34,6 +37,10 @@ type app struct {
 	// command can enqueue and inspect jobs; only the panel runs its workers
 	// (a part of servePanel).
 	jobs *jobs.Manager
+	// notify sends events to webhooks (enqueued as jobs the panel's
+	// workers deliver); audit records who changed what.
+	notify *notify.Service
+	audit  *audit.Log
 }
 
 // openApp opens the database (creating the state root and database when
@@ -57,10 +64,19 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: lg, store: st}
-	if a.jobs, err = jobs.New(ctx, st.DB(), cfg.Jobs, lg); err != nil {
+	// Webhook deliveries have a queue of their own (notify.DeliveryQueue).
+	jc := cfg.Jobs
+	jc.Queues = maps.Clone(jc.Queues)
+	if jc.Queues == nil {
+		jc.Queues = map[string]int{}
+	}
+	jc.Queues[notify.DeliveryQueue] = notify.QueueWorkers
+	if a.jobs, err = jobs.New(ctx, st.DB(), jc, lg); err != nil {
 		st.Close()
 		return nil, err
 	}
+	a.notify = notify.New(notify.Config{AllowLoopback: cfg.WebhookAllowLoopback, Logger: lg}, st, a.jobs)
+	a.audit = audit.New(st, audit.Config{Retention: cfg.AuditRetention, Logger: lg})
 	switch cfg.Supervisor {
 	case supervisorProcess:
 		a.proc = process.New(process.Config{Root: cfg.Root, Logger: lg, Env: cfg.Environ})
@@ -76,6 +92,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		LogAddress: cfg.LogListenerAddr,
 		LogCap:     cfg.LogCap,
 		Logger:     lg,
+		Notifier:   a.notify,
 	}, st, a.sup)
 	return a, nil
 }

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/notify"
 )
 
 //go:generate go test -run TestREADMECommands -update-readme .
@@ -202,6 +203,16 @@ func commandTable() *Command {
 			{UsageLine: "refresh [--queue] [--json]", Short: "re-check every item and publish changed layers", Run: workshopRefresh},
 			{UsageLine: "gc [--grace DURATION]", Short: "remove superseded downloads no instance names", Run: workshopGC},
 		}},
+		{UsageLine: "webhook", Short: "send events to webhooks (Discord, Slack, or signed JSON)",
+			Long: "Events: " + strings.Join(notify.Events(), ", ") + ".\nThe json format posts {event, instance, time, detail} with X-Left4me-Signature: sha256=HMAC-SHA256(secret, body).\nOnly public addresses are allowed unless LEFT4ME_WEBHOOK_ALLOW_LOOPBACK=1 (a bridge on this host).\nThe panel's job workers deliver, retrying with backoff.",
+			Commands: []*Command{
+				{UsageLine: "add URL [--events LIST] [--format json|discord|slack] [--json]", Short: "add a webhook and print its signing secret (shown once)", Run: webhookAdd},
+				{UsageLine: "list [--json]", Short: "list the webhooks with their last delivery", Run: webhookList},
+				{UsageLine: "remove ID", Short: "remove a webhook", Run: webhookRemove},
+				{UsageLine: "test ID", Short: "send a webhook.test event now and print the answer's status", Run: webhookTest},
+				{UsageLine: "deliveries ID [--json]", Short: "show a webhook's last 50 deliveries with their status codes", Run: webhookDeliveries},
+			}},
+		{UsageLine: "audit [--instance NAME] [--user ACTOR] [--action ACTION] [--limit N] [--json]", Short: "show the audit log: who changed what, when, from where, and the result", Run: runAudit},
 		{UsageLine: "doctor [--probe] [--json]", Short: "check this host; --probe also starts a temporary instance", Run: runDoctor},
 		{UsageLine: "exec-server NAME [SRCDS-ARGS...]", Short: "the main process of left4me-server@NAME.service (run by systemd, not by people)", RawArgs: true, Run: runExecServer},
 		{UsageLine: "completion", Short: "print a shell completion script", Commands: []*Command{
@@ -277,7 +288,9 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	venv := *env
 	venv.cmd = c
-	return exitCode(env, c, c.Run(ctx, &venv, args))
+	err := c.Run(ctx, &venv, args)
+	recordCLI(ctx, &venv, c, args, err)
+	return exitCode(env, c, err)
 }
 
 // exitCode prints err as "left4me COMMAND: err" (bad input in one field

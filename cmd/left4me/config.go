@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
@@ -103,6 +104,13 @@ type Config struct {
 	Listen string
 	// Content is how installs, builds and Workshop downloads run.
 	Content ContentConfig
+	// WebhookAllowLoopback lets webhooks reach loopback addresses, for a
+	// bridge on this host (LEFT4ME_WEBHOOK_ALLOW_LOOPBACK, default false).
+	WebhookAllowLoopback bool
+	// AuditRetention is how long audit entries are kept
+	// (LEFT4ME_AUDIT_RETENTION: days such as 180d, or a duration; default
+	// 180 days); the daily GC prunes older ones.
+	AuditRetention time.Duration
 	// AdminPassword is the password user create and user passwd set
 	// without asking (LEFT4ME_ADMIN_PASSWORD).
 	AdminPassword string
@@ -298,7 +306,32 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.AdminPassword = getenv(adminPasswordEnv)
+	if c.WebhookAllowLoopback, c.AuditRetention, err = loadNotifyConfig(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// loadNotifyConfig reads LEFT4ME_WEBHOOK_ALLOW_LOOPBACK and
+// LEFT4ME_AUDIT_RETENTION (days, "180d", or a Go duration of at least a
+// day; default audit.DefaultRetention).
+func loadNotifyConfig(getenv func(string) string) (loopback bool, retention time.Duration, err error) {
+	if loopback, err = envBool(getenv, "LEFT4ME_WEBHOOK_ALLOW_LOOPBACK", false); err != nil {
+		return false, 0, err
+	}
+	retention = audit.DefaultRetention
+	if v := strings.TrimSpace(getenv("LEFT4ME_AUDIT_RETENTION")); v != "" {
+		d, err := time.ParseDuration(v)
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			n, nerr := strconv.Atoi(days)
+			d, err = time.Duration(n)*24*time.Hour, nerr
+		}
+		if err != nil || d < 24*time.Hour {
+			return false, 0, fmt.Errorf("LEFT4ME_AUDIT_RETENTION %q: want a number of days such as 180d (at least 1d)", v)
+		}
+		retention = d
+	}
+	return loopback, retention, nil
 }
 
 // envTrustedProxies lists the reverse proxies the panel believes

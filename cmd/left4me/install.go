@@ -57,7 +57,8 @@ func steamCmdPath(ctx context.Context, stderr io.Writer, cfg Config) (string, er
 // contentService builds the content service for a. Its GC (the panel's
 // daily job) keeps superseded generations for LEFT4ME_GENERATION_GRACE.
 func contentService(a *app) (*content.Service, func()) {
-	cfg := content.Config{Root: a.cfg.Root, Logger: a.log, Grace: a.cfg.Content.GenerationGrace}
+	cfg := content.Config{Root: a.cfg.Root, Logger: a.log, Grace: a.cfg.Content.GenerationGrace,
+		Prune: []func(context.Context) (string, error){a.audit.Prune}}
 	closeFn := func() {}
 	if a.cfg.useSystemdSandbox() {
 		ss := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}

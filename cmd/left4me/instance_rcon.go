@@ -38,7 +38,7 @@ func instanceRCON(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		// The CLI sends as the system (no user) over one connection of its own.
-		e, err := rcon.New(rconOnce{}, a.svc, a.store, a.cfg.RCONPolicy).Send(ctx, in, rcon.User{MaySeeSecrets: true}, strings.Join(words, " "))
+		e, err := rcon.New(rconOnce{}, a.svc, a.store, a.cfg.RCONPolicy).WithNotifier(a.notify).Send(ctx, in, rcon.User{MaySeeSecrets: true}, strings.Join(words, " "))
 		switch {
 		case errors.Is(err, rcon.ErrInvalid):
 			return fmt.Errorf("command: %w", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/live"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/steam"
@@ -97,6 +98,10 @@ func panelContent(stderr io.Writer, a *app) (*content.Service, *workshop.Service
 	if err := workshop.RegisterJobs(a.jobs, wsvc); err != nil {
 		closeFn()
 		return nil, nil, nil, fmt.Errorf("register workshop jobs: %w", err)
+	}
+	if err := a.notify.RegisterJobs(a.jobs); err != nil {
+		closeFn()
+		return nil, nil, nil, fmt.Errorf("register webhook delivery jobs: %w", err)
 	}
 	return csvc, wsvc, closeFn, nil
 }
@@ -191,6 +196,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Console: console, RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
 		Schedules: sched,
+		Webhooks:  a.notify, Audit: a.audit,
 	})
 	if err != nil {
 		return err
@@ -220,6 +226,11 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
 		part{"scheduler", sched.Run},
+		part{"crash watch", crashWatch(a, lg).Run},
+		part{"job events", func(ctx context.Context) error {
+			notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall)
+			return nil
+		}},
 		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
 	)
 	return runParts(ctx, parts)
@@ -233,6 +244,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 func panelSchedules(a *app, poller *live.Poller, console web.Console) (*schedule.Service, error) {
 	sched := schedule.New(schedule.Config{
 		Store: a.store, Jobs: a.jobs, Instances: a.svc, RCONPolicy: a.cfg.RCONPolicy, Logger: a.log,
+		Notifier: a.notify, Auditor: a.audit,
 		Console: rcon.New(console, a.svc, a.store, a.cfg.RCONPolicy),
 		Humans:  schedule.PollerHumans(poller),
 		Stale:   func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
@@ -295,5 +307,23 @@ func sweepSessions(ctx context.Context, a *app, lg *slog.Logger) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// crashWatch is the part that notices crashes the panel did not ask for
+// (instance.crashed): units that failed, or that systemd restarted.
+func crashWatch(a *app, lg *slog.Logger) *notify.CrashWatch {
+	return &notify.CrashWatch{
+		Names: func(ctx context.Context) ([]string, error) {
+			all, err := a.svc.List(ctx)
+			names := make([]string, 0, len(all))
+			for _, in := range all {
+				names = append(names, in.Name)
+			}
+			return names, err
+		},
+		// The systemd supervisor also counts its automatic restarts
+		// (notify.RestartCounter).
+		States: a.sup, Notifier: a.notify, Logger: lg,
 	}
 }

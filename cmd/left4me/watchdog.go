@@ -11,11 +11,12 @@ import (
 // newWatchdog builds the panel's watchdog over the live poller's probes
 // and the console followers' lines (eventParts passes them on through
 // ConsoleLine): it restarts frozen servers through the instance service.
-// Notifications and the audit log are wired by whoever builds them
-// (watchdog.Deps.Notifier, Auditor); without them nothing is sent.
+// It notifies webhooks (instance.frozen) and records its restarts in the
+// audit log as "watchdog".
 func newWatchdog(cfg Config, a *app, poller *live.Poller, lg *slog.Logger) *watchdog.Watchdog {
 	return watchdog.New(watchdog.Config{Grace: cfg.WatchdogGrace, Logger: lg}, watchdog.Deps{
 		Instances: a.svc, States: a.sup, Polls: poller, Logs: a.logs, Store: a.store,
+		Notifier: a.notify, Auditor: a.audit,
 	})
 }
 

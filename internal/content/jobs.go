@@ -79,6 +79,14 @@ func RegisterJobs(m *jobs.Manager, svc *Service, runner func(ctx context.Context
 		for _, r := range removed {
 			run.Logf("removed %s", r)
 		}
+		for _, prune := range svc.cfg.Prune {
+			line, perr := prune(ctx)
+			if perr != nil {
+				err = errors.Join(err, perr)
+				continue
+			}
+			run.Logf("%s", line)
+		}
 		run.Progress(1, fmt.Sprintf("removed %d directories", len(removed)))
 		return err
 	}, jobs.KindOptions{MaxAttempts: 1, Timeout: time.Hour})

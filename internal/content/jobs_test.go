@@ -74,8 +74,12 @@ func TestRegisterJobs(t *testing.T) {
 	if j := wait(id); j.State != jobs.StateFailed || j.Attempt != 1 {
 		t.Errorf("build of a missing layer: %s after %d attempts", j.State, j.Attempt)
 	}
+	// The daily GC also runs the other prunes (the audit log's retention).
+	e.svc.cfg.Prune = []func(context.Context) (string, error){
+		func(context.Context) (string, error) { return "pruned 3 audit entries", nil },
+	}
 	id, _, _ = m.Enqueue(ctx, KindGC, nil, jobs.EnqueueOpts{})
-	if j := wait(id); j.State != jobs.StateSucceeded {
+	if j := wait(id); j.State != jobs.StateSucceeded || !strings.Contains(j.Log, "pruned 3 audit entries") {
 		t.Errorf("gc job: %s\n%s", j.State, j.Log)
 	}
 }

@@ -50,6 +50,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Prune are the other clean-ups the daily GC job runs (the audit
+	// log's retention); each returns a line for the job's log.
+	Prune []func(ctx context.Context) (string, error)
 }
 
 // Service manages content layers and installation generations.

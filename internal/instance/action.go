@@ -67,6 +67,14 @@ func (a Action) Past() string {
 // Do runs action on the instance name: the one entry point of the panel,
 // the API and the CLI for the power actions.
 func (s *Service) Do(ctx context.Context, action Action, name string) error {
+	err := s.do(ctx, action, name)
+	if err == nil {
+		s.notifyAction(ctx, action, name)
+	}
+	return err
+}
+
+func (s *Service) do(ctx context.Context, action Action, name string) error {
 	switch action {
 	case Start:
 		return s.Start(ctx, name)

@@ -48,6 +48,9 @@ type Config struct {
 	StartSlots int
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
+	// Notifier, when set, hears of started and stopped instances
+	// (notify.go).
+	Notifier Notifier
 }
 
 // Store is what the service needs from the database (*store.Store).

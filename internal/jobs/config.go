@@ -7,8 +7,13 @@ import (
 
 // Config tunes a Manager. Zero fields take the defaults noted.
 type Config struct {
-	// Workers is how many jobs run at once. Default 4.
+	// Workers is how many jobs of the default queue run at once. Default 4.
 	Workers int
+	// Queues are further queues and how many of their jobs run at once. A
+	// job enqueued in one (EnqueueOpts.Queue) runs on its workers only: it
+	// can neither hold up the default queue's jobs nor be held up by them
+	// (webhook deliveries, whose receivers may hang, have one).
+	Queues map[string]int
 	// MaxAttempts is a kind's attempts when it does not set its own.
 	// Default 5.
 	MaxAttempts int
@@ -90,6 +95,14 @@ func (c Config) validate() error {
 	}
 	if c.RetryMax < c.RetryBase {
 		return fmt.Errorf("jobs config: RetryMax %v is below RetryBase %v", c.RetryMax, c.RetryBase)
+	}
+	for name, n := range c.Queues {
+		if err := validKind(name); err != nil || name == defaultQueue {
+			return fmt.Errorf("jobs config: queue %q: want a name like a kind's, not %q", name, defaultQueue)
+		}
+		if n < 1 {
+			return fmt.Errorf("jobs config: queue %s: want at least one worker, not %d", name, n)
+		}
 	}
 	for _, p := range c.Periodic {
 		if err := validKind(p.Kind); err != nil {

@@ -35,6 +35,9 @@ type KindOptions struct {
 type EnqueueOpts struct {
 	// UserID is the user who asked (0: the system).
 	UserID int64
+	// Queue is the queue of Config.Queues the job runs in; empty is the
+	// default queue.
+	Queue string
 	// Unique makes the enqueue a no-op while a job of the same kind and
 	// args is queued, running or waiting to retry: Enqueue then returns
 	// that job's id and duplicate=true.
@@ -45,6 +48,9 @@ type EnqueueOpts struct {
 	// schedule's slot. It returns that job's id and duplicate=true.
 	UniqueEver bool
 }
+
+// defaultQueue is river's default queue, where jobs without a Queue run.
+const defaultQueue = river.QueueDefault
 
 // metaUserID is the key of the asking user's id in river's job metadata.
 const metaUserID = "left4me_user_id"
@@ -124,10 +130,14 @@ func New(ctx context.Context, db *sql.DB, cfg Config, logger *slog.Logger) (*Man
 		running: map[int64]struct{}{},
 	}
 	cooldown := min(100*time.Millisecond, cfg.PollInterval)
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	for name, n := range cfg.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
 	m.client, err = river.NewClient(driver, &river.Config{
 		ID:                          cfg.ClientID,
 		Logger:                      quiet(logger),
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues:                      queues,
 		Workers:                     m.workers,
 		MaxAttempts:                 cfg.MaxAttempts,
 		RetryPolicy:                 &backoff{base: cfg.RetryBase, max: cfg.RetryMax},
@@ -393,6 +403,9 @@ func (m *Manager) Enqueue(ctx context.Context, kind string, args any, opts Enque
 	if opts.UserID < 0 {
 		return 0, false, fmt.Errorf("enqueue %s: negative user id", kind)
 	}
+	if _, ok := m.cfg.Queues[opts.Queue]; opts.Queue != "" && !ok {
+		return 0, false, fmt.Errorf("enqueue %s: queue %q is not configured (Config.Queues)", kind, opts.Queue)
+	}
 	data, err := encodeArgs(args)
 	if err != nil {
 		return 0, false, fmt.Errorf("enqueue %s: %w", kind, err)
@@ -408,7 +421,7 @@ func (m *Manager) Enqueue(ctx context.Context, kind string, args any, opts Enque
 }
 
 func (m *Manager) insertOpts(kind string, opts EnqueueOpts) *river.InsertOpts {
-	io := &river.InsertOpts{MaxAttempts: m.maxAttempts(kind, 0)}
+	io := &river.InsertOpts{MaxAttempts: m.maxAttempts(kind, 0), Queue: opts.Queue}
 	if opts.UserID > 0 {
 		io.Metadata, _ = json.Marshal(map[string]int64{metaUserID: opts.UserID})
 	}

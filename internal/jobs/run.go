@@ -69,7 +69,10 @@ func (w *worker) Work(ctx context.Context, job *river.Job[rawArgs]) error {
 	var flushWG sync.WaitGroup
 	flushWG.Go(func() { run.flushLoop(done) })
 	err := callHandler(hctx, w.info.handler, run)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+	// Only the kind's own timeout is named as such: a handler's error that
+	// wraps DeadlineExceeded for a deadline of its own (an HTTP client's
+	// timeout) stays that error, never nil.
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && hctx.Err() != nil {
 		err = context.Cause(hctx)
 	}
 	cancel()

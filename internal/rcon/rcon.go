@@ -78,10 +78,11 @@ type History interface {
 
 // Console sends console commands under the policy and keeps the history.
 type Console struct {
-	sender  Sender
-	states  States
-	history History
-	policy  Policy
+	sender   Sender
+	states   States
+	history  History
+	policy   Policy
+	notifier Notifier // bans.go
 }
 
 // New returns a console under policy. A nil sender answers every command
@@ -152,6 +153,7 @@ func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, comm
 	if sendErr != nil {
 		return e, fmt.Errorf("%s: %w: %w", inst.Name, ErrNoReply, sendErr)
 	}
+	c.noteBans(ctx, inst, u, command)
 	return e, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/schedule"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -73,6 +74,18 @@ func JobTitle(j jobs.Job) string {
 		return "Scheduled " + string(a.Action) + " of " + a.Instance + " (schedule " + strconv.FormatInt(a.ScheduleID, 10) + ")"
 	case schedule.KindRollingRestart:
 		return "Rolling restart of instances on an older generation"
+	case notify.KindDelivery:
+		var a struct {
+			WebhookID int64  `json:"webhook_id"`
+			Event     string `json:"event"`
+			Instance  string `json:"instance"`
+		}
+		json.Unmarshal(j.Args, &a)
+		t := "Send " + a.Event + " to webhook " + strconv.FormatInt(a.WebhookID, 10)
+		if a.Instance != "" {
+			t += " (" + a.Instance + ")"
+		}
+		return t
 	}
 	return j.Kind
 }

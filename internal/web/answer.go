@@ -9,6 +9,7 @@ import (
 	"github.com/left4me/left4me/internal/archive"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/workshop"
@@ -46,7 +47,10 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 	var ife *instance.FieldError
 	var afe *account.FieldError
 	var cfe *content.FieldError
+	var nfe *notify.FieldError
 	switch {
+	case errors.As(err, &nfe):
+		a.field, a.msg = nfe.Field, nfe.Err.Error()
 	case errors.As(err, &ife):
 		a.field, a.msg = ife.Field, ife.Err.Error()
 	case errors.As(err, &afe):
@@ -59,6 +63,7 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation):
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrInvalid), errors.Is(err, account.ErrInvalid), errors.Is(err, instance.ErrNoLayer),
+		errors.Is(err, notify.ErrInvalid),
 		contentRefusal(err):
 		a.status = http.StatusUnprocessableEntity
 	case errors.Is(err, rcon.ErrInvalid):
@@ -71,7 +76,7 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusForbidden
 	case errors.Is(err, rcon.ErrNotRunning):
 		a.status = http.StatusConflict
-	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable), isScheduleNotFound(err):
+	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable), isScheduleNotFound(err), errors.Is(err, notify.ErrNotFound):
 		a.status = http.StatusNotFound
 	case errors.Is(err, instance.ErrQuota):
 		// An account limit (docs/operations.md, "Account limits"): the

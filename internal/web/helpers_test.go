@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"github.com/left4me/left4me/internal/audit"
+	"github.com/left4me/left4me/internal/notify"
 	"io"
 	"log/slog"
 	"net/http"
@@ -138,6 +140,10 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Live:   liveFunc(func(name string) (LiveState, bool) { return LiveState{}, false }),
 		Logger: slog.New(slog.DiscardHandler),
 		Now:    e.clock,
+		// Every panel of the tests keeps an audit log; its webhooks may
+		// reach the tests' receivers on loopback.
+		Audit:    audit.New(st, audit.Config{}),
+		Webhooks: notify.New(notify.Config{AllowLoopback: true}, st, nil),
 	}
 	cfg.Schedules = schedule.New(schedule.Config{Store: st})
 	if hook != nil {

@@ -26,7 +26,11 @@ func replyOf(e store.RCONEntry) rconReply {
 // console is the RCON console under its policy (internal/rcon) over the
 // panel's sender, instance service and history.
 func (s *Server) console() *rcon.Console {
-	return rcon.New(s.cfg.Console, s.cfg.Instances, s.cfg.Store, s.cfg.RCONPolicy)
+	c := rcon.New(s.cfg.Console, s.cfg.Instances, s.cfg.Store, s.cfg.RCONPolicy)
+	if s.cfg.Webhooks != nil {
+		c.WithNotifier(s.cfg.Webhooks)
+	}
+	return c
 }
 
 // instanceRCON sends a console command from the page. The page's script

@@ -5,6 +5,7 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/workshop"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) jobList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := jobsPage{Jobs: list, IsAdmin: who(r).User.IsAdmin, State: r.URL.Query().Get("state"), Kind: r.URL.Query().Get("kind"),
-		States: jobs.AllStates(), Kinds: []string{content.KindInstall, content.KindOverlayBuild, content.KindGC, workshop.KindDownload, workshop.KindRefresh}}
+		States: jobs.AllStates(), Kinds: []string{content.KindInstall, content.KindOverlayBuild, content.KindGC, workshop.KindDownload, workshop.KindRefresh, notify.KindDelivery}}
 	for _, j := range list {
 		if !j.State.Finished() {
 			pg.Active = true

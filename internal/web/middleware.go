@@ -16,6 +16,7 @@ import (
 type principal struct {
 	User    store.User
 	Session *store.Session // nil when authenticated by an API token
+	TokenID int64          // the API token's id; 0 with a session
 }
 
 type principalKey struct{}
@@ -47,6 +48,8 @@ func stateChanging(method string) bool {
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = withJSON(r, rt.api)
+		w, r, ac := s.auditStart(w, r, rt)
+		defer s.auditFinish(ac)
 		limit := int64(maxBody)
 		if uploadRoutes[rt.pattern] {
 			limit = s.cfg.MaxUpload + maxBody // the file plus the form's other fields
@@ -56,6 +59,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			if r.Method == http.MethodPost && !s.loginCSRFOK(r) {
 				s.fail(w, r, http.StatusForbidden, "The form has expired. Reload the page and try again.")
 				return
+			}
+			if ac != nil {
+				ac.req = r
 			}
 			rt.handler(w, r)
 			return
@@ -71,6 +77,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
+		}
+		if ac != nil {
+			ac.req, ac.p = r, p
 		}
 		if rt.access == adminOnly && !p.User.IsAdmin {
 			s.fail(w, r, http.StatusForbidden, "Only administrators may do this.")
@@ -103,7 +112,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		if perm := rt.access.permission(); perm != "" {
 			r = withPermission(r, perm)
 		}
-		rt.handler(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		hr := r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+		if ac != nil {
+			ac.req, ac.p = hr, p
+		}
+		rt.handler(w, hr)
 	})
 }
 
@@ -117,14 +130,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principa
 		if !ok || !answersJSON(r) || !auth.LooksLikeAPIToken(token) {
 			return nil, errNoCredentials
 		}
-		u, _, err := s.cfg.Store.UserByAPIToken(r.Context(), auth.HashSecret(token))
+		u, tok, err := s.cfg.Store.UserByAPIToken(r.Context(), auth.HashSecret(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, errNoCredentials
 		}
 		if err != nil {
 			return nil, err
 		}
-		return &principal{User: u}, nil
+		return &principal{User: u, TokenID: tok.ID}, nil
 	}
 	return s.session(w, r)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -124,6 +125,10 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	}
 	ce.steam.SetItem(workshoptest.Item{ID: 1001, Title: "Plain Map", TimeUpdated: 1700000000, Data: workshoptest.MakeVPK(t, "Plain", "plain01")})
 
+	// A webhook receiver on loopback (the test panel allows it).
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer recv.Close()
+
 	// The job ids the later calls name come from earlier answers.
 	var lastJob string
 	calls := []apiCall{
@@ -203,6 +208,20 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"DELETE /api/v1/instances/{name}/schedules/{id}", "/api/v1/instances/alpha/schedules/1", "", alice, 204, ""},
 		{"DELETE /api/v1/instances/{name}/schedules/{id}", "/api/v1/instances/alpha/schedules/1", "", alice, 404, ""},
 		{"DELETE /api/v1/instances/{name}", "/api/v1/instances/alpha", "", alice, 204, ""},
+		{"GET /api/v1/webhooks", "/api/v1/webhooks", "", alice, 403, ""},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", `{"url": "` + recv.URL + `/hook", "events": ["instance.crashed", "job.failed"], "format": "json"}`, root, 201, `"secret": "`},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", `{"url": "https://203.0.113.9/hook", "events": ["instance.exploded"]}`, root, 422, `"field": "events"`},
+		{"POST /api/v1/webhooks", "/api/v1/webhooks", `{"url": "https://203.0.113.9/hook", "format": "teams"}`, root, 422, `"field": "format"`},
+		{"POST /api/v1/webhooks/{id}/test", "/api/v1/webhooks/1/test", "", root, 200, `"status_code": 200`},
+		{"POST /api/v1/webhooks/{id}/test", "/api/v1/webhooks/77/test", "", root, 404, ""},
+		{"GET /api/v1/webhooks", "/api/v1/webhooks", "", root, 200, `"last_delivery": {`},
+		{"GET /api/v1/webhooks/{id}/deliveries", "/api/v1/webhooks/1/deliveries", "", root, 200, `"event": "webhook.test"`},
+		{"GET /api/v1/webhooks/{id}/deliveries", "/api/v1/webhooks/77/deliveries", "", root, 404, ""},
+		{"DELETE /api/v1/webhooks/{id}", "/api/v1/webhooks/1", "", root, 204, ""},
+		{"DELETE /api/v1/webhooks/{id}", "/api/v1/webhooks/1", "", root, 404, ""},
+		{"GET /api/v1/audit", "/api/v1/audit?action=instances.start", "", alice, 200, `"actor": "alice"`},
+		{"GET /api/v1/audit", "/api/v1/audit", "", root, 200, `"action": "webhooks.create"`},
+		{"GET /api/v1/audit", "/api/v1/audit?since=yesterday", "", root, 400, `"field": "since"`},
 	}
 	covered := map[string]bool{}
 	for _, c := range calls {

@@ -113,6 +113,11 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/users/{id}/delete", adminOnly, false, s.userDelete},
 		{"POST /admin/users/{id}/limits", adminOnly, false, s.userLimits},
 		{"POST /admin/users/{id}/may-create", adminOnly, false, s.userMayCreate},
+		{"GET /admin/webhooks", adminOnly, false, s.webhookList},
+		{"POST /admin/webhooks", adminOnly, false, s.webhookCreate},
+		{"POST /admin/webhooks/{id}/delete", adminOnly, false, s.webhookDelete},
+		{"POST /admin/webhooks/{id}/test", adminOnly, false, s.webhookTest},
+		{"GET /audit", loggedIn, false, s.auditList},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
@@ -150,5 +155,11 @@ func (s *Server) routeTable() []route {
 		{"DELETE /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiShareDelete},
 		{"GET /api/v1/users", adminOnly, true, s.apiUserList},
 		{"PATCH /api/v1/users/{user}", adminOnly, true, s.apiUserUpdate},
+		{"GET /api/v1/webhooks", adminOnly, true, s.apiWebhookList},
+		{"POST /api/v1/webhooks", adminOnly, true, s.apiWebhookCreate},
+		{"DELETE /api/v1/webhooks/{id}", adminOnly, true, s.apiWebhookDelete},
+		{"POST /api/v1/webhooks/{id}/test", adminOnly, true, s.apiWebhookTest},
+		{"GET /api/v1/webhooks/{id}/deliveries", adminOnly, true, s.apiWebhookDeliveries},
+		{"GET /api/v1/audit", loggedIn, true, s.apiAudit},
 	}
 }

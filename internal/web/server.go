@@ -20,11 +20,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/auth"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
@@ -115,6 +117,11 @@ type Config struct {
 	// restart; nil turns the schedules card and routes off, and the
 	// rolling restart then answers 404.
 	Schedules *schedule.Service
+	// Webhooks, when set, offers the webhook pages and API (admins); Audit,
+	// when set, records every state-changing request (audit.go) and
+	// offers the audit page and API.
+	Webhooks *notify.Service
+	Audit    *audit.Log
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
 

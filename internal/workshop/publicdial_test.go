@@ -5,50 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/left4me/left4me/internal/layout"
 )
-
-func TestIsPublic(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"1.1.1.1":          true,
-		"23.52.74.41":      true,
-		"2606:4700::1111":  true,
-		"127.0.0.1":        false,
-		"127.8.9.10":       false,
-		"::1":              false,
-		"10.1.2.3":         false,
-		"172.16.0.1":       false,
-		"192.168.1.1":      false,
-		"169.254.169.254":  false, // cloud metadata
-		"100.64.0.1":       false,
-		"0.0.0.0":          false,
-		"::":               false,
-		"fd00::1":          false,
-		"fe80::1":          false,
-		"224.0.0.1":        false,
-		"255.255.255.255":  false,
-		"::ffff:127.0.0.1": false,
-		"::ffff:10.0.0.1":  false,
-		"64:ff9b::7f00:1":  false,
-		"198.18.0.1":       false,
-	} {
-		a, err := netip.ParseAddr(addr)
-		if err != nil {
-			if want {
-				t.Fatalf("bad test address %q", addr)
-			}
-			continue
-		}
-		if got := isPublic(a); got != want {
-			t.Errorf("isPublic(%s) = %v, want %v", addr, got, want)
-		}
-	}
-}
 
 // TestDownloadRefusesNonPublicFileURL: with the default client a file_url on
 // loopback (or a redirect there from the trusted API host) is refused before

@@ -451,6 +451,9 @@ func (h *harness) layerChecks(t *testing.T) {
 
 // crashChecks: rule 6, a crash-on-start instance gives up.
 func (h *harness) crashChecks(t *testing.T) {
+	// A webhook on the guest's loopback hears of the crashes (webhook_test.go).
+	waitHook, restore := h.webhookCrashSetup(t)
+	defer restore()
 	h.check(t, "crash/gives-up-after-start-limit", func(t *testing.T) {
 		h.create(t, crashy, crashyP, "-fakecrash")
 		// The start job itself succeeds (the process was started); the
@@ -476,6 +479,8 @@ func (h *harness) crashChecks(t *testing.T) {
 		h.mustMounted(t, crashy, false)
 		t.Logf("gave up after %s restarts", restarts)
 	})
+	h.check(t, "crash/webhook-gets-instance-crashed", waitHook)
+	h.check(t, "crash/cli-webhook-add-audited", h.auditCLICheck)
 }
 
 // polkitChecks: user left4me may manage only left4me-server@, left4me-build@
