@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"time"
+
+	"github.com/left4me/left4me/internal/store"
 )
 
 // eventView is one game event as pages and the API show it.
@@ -18,7 +20,14 @@ type eventView struct {
 
 // eventViews returns up to limit events of an instance after id after, newest last.
 func (s *Server) eventViews(r *http.Request, name string, after int64, limit int) ([]eventView, error) {
-	evs, err := s.cfg.Store.ListEvents(r.Context(), name, after, limit)
+	return s.eventPage(r, name, store.EventQuery{After: after, Limit: limit})
+}
+
+// eventPage returns the page of an instance's events q selects, newest last:
+// every reader of the feed (the instance page, its script, the API) goes
+// through here.
+func (s *Server) eventPage(r *http.Request, name string, q store.EventQuery) ([]eventView, error) {
+	evs, err := s.cfg.Store.QueryEvents(r.Context(), name, q)
 	if err != nil {
 		return nil, err
 	}

@@ -151,6 +151,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}/logs", "/api/v1/instances/alpha/logs?n=0", "", alice, 400, ""},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events", "", root, 200, `"player": "Ellis"`},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?after=x", "", root, 400, ""},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?before=1000000&kind=chat,team_chat&limit=5", "", root, 200, `"player": "Ellis"`},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?kind=nope", "", root, 400, `"field": "kind"`},
 		{"GET /api/v1/layers", "/api/v1/layers", "", alice, 200, ""},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/made", "", root, 200, `"script": "echo hi"`},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/missing", "", alice, 404, ""},
