@@ -18,11 +18,6 @@ type eventView struct {
 	At      time.Time `json:"at"`
 }
 
-// eventViews returns up to limit events of an instance after id after, newest last.
-func (s *Server) eventViews(r *http.Request, name string, after int64, limit int) ([]eventView, error) {
-	return s.eventPage(r, name, store.EventQuery{After: after, Limit: limit})
-}
-
 // eventPage returns the page of an instance's events q selects, newest last:
 // every reader of the feed (the instance page, its script, the API) goes
 // through here.

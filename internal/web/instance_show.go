@@ -13,7 +13,7 @@ type showPage struct {
 	LogCap   int
 	HasLogs  bool
 	Console  bool
-	Events   []eventView
+	Feed     feedView // the Events card (instance_events.go)
 	History  []store.RCONEntry
 	Shares   []store.User
 	Users    []store.User // accounts an admin may share with
@@ -40,14 +40,6 @@ func (p showPage) ShareCandidates() []store.User {
 	return out
 }
 
-// LastEvent is the id the page's script polls for newer events after.
-func (p showPage) LastEvent() int64 {
-	if len(p.Events) == 0 {
-		return 0
-	}
-	return p.Events[len(p.Events)-1].ID
-}
-
 // instanceShow is the instance page: state and controls, live players,
 // console log, events, RCON console and (for admins) sharing.
 func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +60,7 @@ func (s *Server) instanceShow(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("read log tail", "instance", inst.Name, "err", err)
 		}
 	}
-	if pg.Events, err = s.eventViews(r, inst.Name, 0, 50); err != nil {
+	if pg.Feed, err = s.feed(r, inst.Name); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
