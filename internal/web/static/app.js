@@ -172,14 +172,20 @@
       if (!feed.querySelector("li:not(.empty)")) feed.replaceChildren(el("li", { class: "empty" }, select && select.value ? "No events of this kind yet." : "No events yet."));
       else feed.querySelector("li.empty")?.remove();
     };
-    // A page of events before id (0: the newest), appended below those shown.
+    // A page of events before id (0: the newest), appended below those
+    // shown. A change of filter while a page loads makes that page stale
+    // (generation), and no event is listed twice.
+    let generation = 0;
+    const shown = (id) => feed.querySelector('li[data-id="' + id + '"]') !== null;
     const loadPage = async (before) => {
+      const gen = generation;
       const d = await getJSON(api + "/events?limit=51" + (before ? "&before=" + before : "") + kindParam());
+      if (gen !== generation) return;
       const evs = d.events;
       const more = evs.length > 50;
       if (more) evs.shift();
-      if (!before) after = evs.length ? evs[evs.length - 1].id : after;
-      feed.append(...evs.reverse().map(eventItem));
+      if (!before && evs.length) after = Math.max(after, evs[evs.length - 1].id);
+      feed.append(...evs.reverse().filter((e) => !shown(e.id)).map(eventItem));
       showOlder(more ? evs[evs.length - 1].id : 0);
       empty();
     };
@@ -191,6 +197,7 @@
     }
     if (select) {
       select.addEventListener("change", async () => {
+        generation++;
         feed.replaceChildren();
         history.replaceState(null, "", location.pathname + (select.value ? "?kind=" + encodeURIComponent(select.value) : ""));
         await loadPage(0);
@@ -202,7 +209,7 @@
         if (!d.events.length) return;
         const stick = feed.scrollTop < 30;
         for (const e of d.events) {
-          feed.prepend(eventItem(e));
+          if (!shown(e.id)) feed.prepend(eventItem(e));
           after = Math.max(after, e.id);
         }
         empty();
