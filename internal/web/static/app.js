@@ -73,16 +73,13 @@
   // it); a restart or reset also says how many players it disconnects
   // (data-humans of the instance page, kept current by refreshLive).
   function confirmText(f) {
-    const parts = [];
+    let extra = f.dataset.confirm || "";
     const humans = Number(document.querySelector("[data-instance]")?.dataset.humans || 0);
-    if (f.dataset.disconnects && humans > 0) {
-      const verb = f.dataset.disconnects;
-      const inst = document.querySelector("[data-instance]").dataset.instance;
-      parts.push(verb.charAt(0).toUpperCase() + verb.slice(1) + " " + inst + "? " + humans +
-        (humans === 1 ? " player is" : " players are") + " online and will be disconnected.");
-    }
-    if (f.dataset.confirm) parts.push(f.dataset.confirm);
-    return parts.join(" ");
+    if (!f.dataset.disconnects || humans <= 0) return extra;
+    const verb = f.dataset.disconnects;
+    const question = verb.charAt(0).toUpperCase() + verb.slice(1) + " " + document.querySelector("[data-instance]").dataset.instance + "? ";
+    if (extra.startsWith(question)) extra = extra.slice(question.length);
+    return (question + humans + (humans === 1 ? " player is" : " players are") + " online and will be disconnected. " + extra).trim();
   }
   for (const f of document.querySelectorAll("form[data-confirm], form[data-disconnects]")) {
     f.addEventListener("submit", (ev) => {
