@@ -53,9 +53,12 @@ type Instance struct {
 	Layers       []string // content layer ids, uppermost first; the base installation is implied
 	Args         []string // extra srcds arguments, e.g. "+map", "c1m1_hotel"
 	RCONPassword string
-	WantRunning  bool // started again at boot (docs/lifecycle.md rule 9)
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	WantRunning  bool // was started and not stopped: started again at boot when Autostart (docs/lifecycle.md rule 9)
+	// Autostart is the instance's setting: whether the boot autostart
+	// brings it back when it was running (autostart.go).
+	Autostart bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// LaunchPort is the game port of the last start (its staged
 	// instance.env), 0 before the first. A port change applies at the next
 	// start, so while the server runs it runs here, not on Port.
@@ -88,6 +91,7 @@ type Spec struct {
 	Layers    []string
 	Args      []string
 	ServerCfg string
+	Autostart *bool // nil: on
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.

@@ -12,6 +12,8 @@ type updateRequest struct {
 	Port   *int      `json:"port"`
 	Layers *[]string `json:"layers"`
 	Args   *[]string `json:"args"`
+	// Autostart: start it again after a reboot when it was running.
+	Autostart *bool `json:"autostart"`
 }
 
 // apiInstanceUpdate changes port, layers or arguments (applied at the next start).
@@ -25,7 +27,7 @@ func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args})
+	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args, Autostart: req.Autostart})
 	if err != nil {
 		s.failErr(w, r, err)
 		return

@@ -60,7 +60,7 @@ func (s *Server) instanceNew(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	form := instanceForm{Args: "+map c1m1_hotel", ServerCfg: defaultServerCfg}
+	form := instanceForm{Args: "+map c1m1_hotel", ServerCfg: defaultServerCfg, Autostart: true}
 	s.render(w, r, http.StatusOK, "instance_form", "New instance", formPage{Form: form, Available: layers, Unbuilt: s.unbuiltLayers(r.Context(), layers)})
 }
 

@@ -25,7 +25,7 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 		port = inst.Port
 	}
 	layers, args := nonNil(form.Layers), instance.ParseArgs(form.Args)
-	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: &port, Layers: &layers, Args: &args})
+	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: &port, Layers: &layers, Args: &args, Autostart: form.autostart()})
 	if err != nil {
 		status, ok := form.failErr(err)
 		if !ok {

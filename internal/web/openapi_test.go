@@ -262,7 +262,7 @@ func validateExchange(route *routers.Route, pattern, path, reqBody string, resp 
 func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	route := docRoute(doc, "GET /api/v1/instances/{name}")
-	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,` +
+	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,"autostart":true,` +
 		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
 	for _, tc := range []struct {
 		name   string
