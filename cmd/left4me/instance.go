@@ -50,6 +50,8 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	var layers stringList
 	fs.Var(&layers, "layer", "a content layer id, uppermost first; repeat for more")
 	cfgPath := fs.String("cfg", "", "server.cfg to use: a file, or - for stdin")
+	var autostart optionalBool
+	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running (default true; --autostart=false turns it off)")
 	pos, srcdsArgs, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		in, err := a.svc.Create(ctx, instance.Spec{
 			Name: pos[0], OwnerID: u.ID, Port: port,
-			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText,
+			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText, Autostart: autostart.v,
 		})
 		if err != nil {
 			return err
@@ -99,6 +101,8 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&layers, "layer", "replace the layers with these, uppermost first; repeat for more")
 	noLayers := fs.Bool("no-layers", false, "remove every layer")
 	noArgs := fs.Bool("no-args", false, "remove every extra srcds argument")
+	var autostart optionalBool
+	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running: true or false")
 	hasDash := false
 	for _, a := range args {
 		if a == "--" {
@@ -109,7 +113,7 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	var u instance.Update
+	u := instance.Update{Autostart: autostart.v}
 	port, err := instance.ParsePort(*portText)
 	if err != nil {
 		return err
@@ -250,7 +254,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		if j.Live != nil {
 			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
 		}
-		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
+		fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
 		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
 		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
 		if *secret {
@@ -458,4 +462,16 @@ func instanceAutostart(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return a.svc.Autostart(ctx)
 	})
+}
+
+// autostartText says what a reboot does to an instance: its setting, and
+// whether it was running.
+func autostartText(on, running bool) string {
+	switch {
+	case !on:
+		return "off (stays stopped after a reboot)"
+	case running:
+		return "on (starts again after a reboot)"
+	}
+	return "on (starts again after a reboot when it was running; it is stopped now)"
 }
