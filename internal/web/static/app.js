@@ -202,8 +202,9 @@
     }
     if ("poll" in feed.dataset) {
       every(5000, async () => {
+        const gen = generation;
         const d = await getJSON(api + "/events?after=" + after + kindParam());
-        if (!d.events.length) return;
+        if (gen !== generation || !d.events.length) return;
         const stick = feed.scrollTop < 30;
         for (const e of d.events) {
           if (!shown(e.id)) feed.prepend(eventItem(e));
@@ -213,7 +214,10 @@
         const last = d.events[d.events.length - 1];
         news.textContent = (d.events.length === 1 ? "New event: " : d.events.length + " new events, the newest: ") +
           [last.kind, last.player, last.text, last.map].filter(Boolean).join(" ");
-        while (feed.children.length > 500) feed.lastElementChild.remove();
+        if (feed.children.length > 500) {
+          while (feed.children.length > 500) feed.lastElementChild.remove();
+          showOlder(Number(feed.lastElementChild.dataset.id));
+        }
         if (stick) feed.scrollTop = 0;
       });
     }
