@@ -168,6 +168,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"journal":     h.finalJournalCheck,
 		"doctor":      h.doctorChecks,
 		"exposure":    h.exposureChecks,
+		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
