@@ -268,7 +268,11 @@ func TestBrowserPhoneInstanceList(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.srv.cfg.Live = liveFunc(func(name string) (LiveState, bool) {
-		return LiveState{Online: true, Map: "c1m1_hotel_with_a_long_map_name", Humans: 3, MaxPlayers: 8, UpdatedAt: time.Now()}, name == "coop"
+		return LiveState{Online: true, Map: "c1m1_hotel_with_a_long_map_name", Humans: 2, MaxPlayers: 8, UpdatedAt: time.Now(),
+			Players: []LivePlayer{
+				{Name: "Ellis with a rather long player name", SteamID: "STEAM_1:0:1", Score: 12345, Connected: 3*time.Hour + 5*time.Minute, Ping: 999},
+				{Name: "Nick", SteamID: "STEAM_1:0:2", Score: 3, Connected: 90 * time.Second, Ping: 40},
+			}}, name == "coop"
 	})
 	bctx := newBrowser(t)
 	step := stepper(t, bctx, 45*time.Second)
@@ -319,6 +323,23 @@ func TestBrowserPhoneInstanceList(t *testing.T) {
 		return top(".players") < top(".events") && top(".events") < top(".details") && top(".events") < top(".log") ? "ok" : "players " + top(".players") + ", events " + top(".events") + ", details " + top(".details");
 	})()`); got != "ok" {
 		t.Errorf("on a phone the Events card is not right after the players: %s", got)
+	}
+	// The players: every value whole and on the screen, score, time and ping in that order.
+	if got := evalString(t, bctx, `(() => {
+		const problems = [];
+		const vw = document.documentElement.clientWidth;
+		for (const tr of document.querySelectorAll("#players tbody tr")) {
+			const cells = [...tr.children];
+			for (const c of cells) {
+				const r = c.getBoundingClientRect();
+				if (r.right > vw + 0.5 || c.scrollWidth > c.clientWidth) problems.push(c.textContent.trim() + ": cut off");
+			}
+			const x = (label) => cells.find(c => c.dataset.label === label).getBoundingClientRect().left;
+			if (!(x("Score") < x("Time") && x("Time") < x("Ping"))) problems.push("score, time, ping out of order");
+		}
+		return problems.length ? problems.join("; ") : "ok";
+	})()`); got != "ok" {
+		t.Errorf("players at 390 px: %s", got)
 	}
 	saveScreenshot(t, bctx, "instance-page-phone-events.png")
 }
