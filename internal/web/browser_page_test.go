@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -342,4 +344,48 @@ func TestBrowserPhoneInstanceList(t *testing.T) {
 		t.Errorf("players at 390 px: %s", got)
 	}
 	saveScreenshot(t, bctx, "instance-page-phone-events.png")
+}
+
+// TestBrowserPhoneLayers: on a 390 px phone the layers list shows every
+// column (the newest generation and "used by" were cut off), each whole.
+func TestBrowserPhoneLayers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium")
+	}
+	ce := newContentEnv(t, false)
+	admin := ce.user("admin", true)
+	root := ce.as(admin)
+	if resp, body := root.post("/layers/script", url.Values{"id": {"competitive-rework-with-a-long-id"}, "script": {"echo hi"},
+		"description": {"ZoneMod and confogl with a description long enough to wrap on a phone"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("script layer: %d\n%s", resp.StatusCode, body)
+	}
+	if _, err := ce.svc.Create(context.Background(), instance.Spec{Name: "versus-with-a-long-name", OwnerID: admin.ID, Layers: []string{"example"}}); err != nil {
+		t.Fatal(err)
+	}
+	bctx := newBrowser(t)
+	step := stepper(t, bctx, 45*time.Second)
+	step("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	browserLogin(step, ce.ts.URL, "admin", "pw-admin-secret")
+	step("the layers", chromedp.Navigate(ce.ts.URL+"/layers"), waitText("#layers", "competitive-rework"))
+	report := evalString(t, bctx, `(() => {
+		const problems = [];
+		const vw = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth > vw) problems.push("page scrolls sideways");
+		const heads = [...document.querySelectorAll("#layers thead th")].map(th => th.textContent.trim());
+		for (const tr of document.querySelectorAll("#layers tbody tr")) {
+			[...tr.children].forEach((c, i) => {
+				const r = c.getBoundingClientRect();
+				if (i > 0 && c.dataset.label !== heads[i]) problems.push(tr.dataset.layer + " " + heads[i] + ": no label");
+				if (r.width === 0 || r.right > vw + 0.5 || c.scrollWidth > c.clientWidth) problems.push(tr.dataset.layer + " " + heads[i] + ": cut off");
+			});
+		}
+		return problems.length ? problems.join("\n") : "ok";
+	})()`)
+	if report != "ok" {
+		t.Errorf("layers at 390 px:\n%s", report)
+	}
+	if !strings.Contains(evalString(t, bctx, `document.getElementById("layers").textContent`), "versus-with-a-long-name") {
+		t.Error("used by is not shown")
+	}
+	saveScreenshot(t, bctx, "layers-phone.png")
 }
