@@ -40,9 +40,11 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 # The README's test command. Root-only tests (overlay mounts, the systemd
-# harness) skip with a reason when they cannot run.
+# harness) skip with a reason when they cannot run; testsummary prints the
+# package lines and failures as go test does, then the totals and every
+# skipped test with its reason, and exits with go test's status.
 test: vet lint
-	$(GO) test -count=1 -timeout 60m ./...
+	$(GO) run ./internal/tools/testsummary -- $(GO) test -json -count=1 -timeout 60m ./...
 
 # Install everything a host needs under DESTDIR (see README, "Install on a
 # host", for the post-install step that runs on the target). Existing

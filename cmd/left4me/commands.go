@@ -152,8 +152,8 @@ func commandTable() *Command {
 			{UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
 		}},
 		{UsageLine: "instance", Short: "manage game-server instances", Commands: []*Command{
-			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds", Run: instanceCreate},
-			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start) or its watchdog (at once)", Args: argsInstances, Run: instanceUpdate},
+			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [--autostart=false] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds", Run: instanceCreate},
+			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [--autostart=true|false] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start), its watchdog or its autostart setting (at once)", Args: argsInstances, Run: instanceUpdate},
 			{UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
 			{UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
 			lifecycle(instance.Start, "start instances (several: "+strconv.Itoa(instance.ParallelOps)+" at a time)"),

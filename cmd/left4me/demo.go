@@ -38,7 +38,7 @@ sv_region 3
 	{
 		Name:      "versus",
 		Args:      []string{"+map", "c5m1_waterfront", "+maxplayers", "8", "-fakeplayers", "6"},
-		ServerCfg: "hostname \"left4me demo: versus\"\n",
+		ServerCfg: "hostname \"left4me demo: versus\"\nmp_gamemode versus\n",
 	},
 }
 

@@ -50,6 +50,8 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	var layers stringList
 	fs.Var(&layers, "layer", "a content layer id, uppermost first; repeat for more")
 	cfgPath := fs.String("cfg", "", "server.cfg to use: a file, or - for stdin")
+	var autostart optionalBool
+	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running (default true; --autostart=false turns it off)")
 	pos, srcdsArgs, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		in, err := a.svc.Create(ctx, instance.Spec{
 			Name: pos[0], OwnerID: u.ID, Port: port,
-			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText,
+			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText, Autostart: autostart.v,
 		})
 		if err != nil {
 			return err
@@ -100,6 +102,8 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	noLayers := fs.Bool("no-layers", false, "remove every layer")
 	noArgs := fs.Bool("no-args", false, "remove every extra srcds argument")
 	watchdogText := fs.String("watchdog", "", "on or off: restart the server when it is frozen (applies at once)")
+	var autostart optionalBool
+	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running: true or false")
 	hasDash := false
 	for _, a := range args {
 		if a == "--" {
@@ -110,7 +114,7 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	var u instance.Update
+	u := instance.Update{Autostart: autostart.v}
 	if *watchdogText != "" {
 		on, err := instance.ParseWatchdog(*watchdogText)
 		if err != nil {
@@ -267,7 +271,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		if j.Live != nil {
 			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
 		}
-		fmt.Fprintf(tw, "start at boot:\t%v\n", j.WantRunning)
+		fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
 		fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
 		if j.Unhealthy {
 			fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
@@ -479,4 +483,16 @@ func instanceAutostart(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		return a.svc.Autostart(ctx)
 	})
+}
+
+// autostartText says what a reboot does to an instance: its setting, and
+// whether it was running.
+func autostartText(on, running bool) string {
+	switch {
+	case !on:
+		return "off (stays stopped after a reboot)"
+	case running:
+		return "on (starts again after a reboot)"
+	}
+	return "on (starts again after a reboot when it was running; it is stopped now)"
 }

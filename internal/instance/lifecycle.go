@@ -208,8 +208,9 @@ func (s *Service) Status(ctx context.Context, name string) (Status, error) {
 // (docs/lifecycle.md, "Many instances on one host").
 const ParallelOps = 8
 
-// Autostart starts every instance recorded as wanting to run (the boot
-// oneshot, docs/lifecycle.md rule 9), ParallelOps at a time. It
+// Autostart starts every instance that was running (WantRunning) and whose
+// autostart setting is on (the boot oneshot, docs/lifecycle.md rule 9),
+// ParallelOps at a time. It
 // tries them all and returns the joined errors of those that failed.
 func (s *Service) Autostart(ctx context.Context) error {
 	list, err := s.List(ctx)
@@ -223,7 +224,7 @@ func (s *Service) Autostart(ctx context.Context) error {
 	)
 	sem := make(chan struct{}, ParallelOps)
 	for _, in := range list {
-		if !in.WantRunning {
+		if !in.WantRunning || !in.Autostart {
 			continue
 		}
 		wg.Add(1)

@@ -152,6 +152,7 @@ func (s *Service) withLaunch(in Instance) Instance {
 	if err == nil {
 		in.LaunchPort = env.Port
 	}
+	in.Autostart = s.readAutostart(in.Name)
 	return in
 }
 
@@ -340,6 +341,9 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 		saved, err := s.st.CreateInstance(ctx, rec, func() error {
 			var err error
 			created, err = s.createFiles(spec.Name, spec.ServerCfg)
+			if err == nil {
+				err = s.writeAutostart(spec.Name, autostartOn(spec.Autostart))
+			}
 			return err
 		})
 		if err != nil {
@@ -454,6 +458,11 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 	if err != nil {
 		return Instance{}, mapStoreErr(name, rec.Port, err)
 	}
+	if u.Autostart != nil {
+		if err := s.writeAutostart(name, *u.Autostart); err != nil {
+			return Instance{}, err
+		}
+	}
 	return s.withLaunch(fromRecord(saved)), nil
 }
 
@@ -486,9 +495,10 @@ func (s *Service) RotateRCONPassword(ctx context.Context, name string) (old, rot
 
 // Update is a partial change of an instance; nil fields are kept.
 type Update struct {
-	Port   *int
-	Layers *[]string
-	Args   *[]string
+	Port      *int
+	Layers    *[]string
+	Args      *[]string
+	Autostart *bool
 	// Watchdog turns the watchdog on or off; it applies at once.
 	Watchdog *bool
 }

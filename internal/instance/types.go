@@ -53,7 +53,10 @@ type Instance struct {
 	Layers       []string // content layer ids, uppermost first; the base installation is implied
 	Args         []string // extra srcds arguments, e.g. "+map", "c1m1_hotel"
 	RCONPassword string
-	WantRunning  bool // started again at boot (docs/lifecycle.md rule 9)
+	WantRunning  bool // was started and not stopped: started again at boot when Autostart (docs/lifecycle.md rule 9)
+	// Autostart is the instance's setting: whether the boot autostart
+	// brings it back when it was running (autostart.go).
+	Autostart bool
 	// Watchdog: the panel's watchdog restarts the server when it is
 	// frozen (internal/watchdog); on by default.
 	Watchdog bool
@@ -96,6 +99,7 @@ type Spec struct {
 	Layers    []string
 	Args      []string
 	ServerCfg string
+	Autostart *bool // nil: on
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/srcds"
 	"github.com/left4me/left4me/internal/store"
 )
 
@@ -139,6 +140,8 @@ func (c *Console) Send(ctx context.Context, inst instance.Instance, u User, comm
 	reply, sendErr := c.sender.Exec(ctx, inst, command)
 	if sendErr != nil {
 		reply = "error: " + sendErr.Error()
+	} else {
+		reply = srcds.WithoutCommandEcho(reply, command) // the console log has it
 	}
 	hcmd, hreply := c.policy.ForHistory(command, reply)
 	hcmd, hreply = redactPassword(inst, hcmd), redactPassword(inst, hreply)

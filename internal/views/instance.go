@@ -26,8 +26,12 @@ type Instance struct {
 	// Since is when the unit entered State; absent when not known.
 	Since time.Time `json:"since,omitzero"`
 	// StateError says why State is "unknown".
-	StateError  string `json:"state_error,omitempty"`
-	WantRunning bool   `json:"want_running"`
+	StateError string `json:"state_error,omitempty"`
+	// WantRunning: started and not stopped since; the boot autostart
+	// starts it again when Autostart is on (docs/lifecycle.md rule 9).
+	WantRunning bool `json:"want_running"`
+	// Autostart is the setting: whether a reboot brings it back when it was running.
+	Autostart bool `json:"autostart"`
 	// Watchdog: the panel restarts the server when it is frozen.
 	Watchdog bool `json:"watchdog"`
 	// Unhealthy: the watchdog found this run of the server frozen and left
@@ -59,7 +63,7 @@ func NewInstance(in instance.Instance, owners Names, st instance.Status, stErr e
 		Name: in.Name, Owner: owners[in.OwnerID], Port: in.Port,
 		Layers: nonNil(in.Layers), Args: nonNil(in.Args), WantRunning: in.WantRunning,
 		Watchdog:  in.Watchdog,
-		CreatedAt: in.CreatedAt.UTC(), UpdatedAt: in.UpdatedAt.UTC(),
+		Autostart: in.Autostart, CreatedAt: in.CreatedAt.UTC(), UpdatedAt: in.UpdatedAt.UTC(),
 	}
 	if secret {
 		v.RCONPassword = in.RCONPassword

@@ -6,8 +6,8 @@ import (
 
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
-	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/notify"
+	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/workshop"
 )
 

@@ -2,29 +2,76 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/left4me/left4me/internal/events"
+	"github.com/left4me/left4me/internal/store"
 )
 
-// apiEvents answers the instance's game events after ?after=ID (default:
-// the newest 100), oldest first. The instance page's script polls it.
+// defaultEventPage is how many events one answer holds unless ?limit= says.
+const defaultEventPage = 100
+
+// apiEvents answers a page of the instance's game events, oldest first:
+// the newest ?limit= (default 100, at most store.EventRetention) after
+// ?after=ID and before ?before=ID, of the kinds in ?kind= (comma-separated;
+// default all). The instance page's script polls with after= and loads
+// older ones with before=.
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
-	var after int64
-	if q := r.URL.Query().Get("after"); q != "" {
-		v, err := strconv.ParseInt(q, 10, 64)
-		if err != nil || v < 0 {
-			writeJSON(w, http.StatusBadRequest, apiError{Error: "after: use an event id", Field: "after"})
-			return
-		}
-		after = v
+	q, field, msg := eventQuery(r)
+	if field != "" {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: msg, Field: field})
+		return
 	}
-	evs, err := s.eventViews(r, inst.Name, after, 100)
+	evs, err := s.eventPage(r, inst.Name, rl, q)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": eventsFor(rl, evs)})
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
+// eventQuery reads the events query; a bad parameter is named in field,
+// with the message.
+func eventQuery(r *http.Request) (q store.EventQuery, field, msg string) {
+	v := r.URL.Query()
+	id := func(name string) int64 {
+		raw := v.Get(name)
+		if raw == "" || field != "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 0 {
+			field, msg = name, name+": use an event id (a whole number, 0 or more)"
+		}
+		return n
+	}
+	q.After, q.Before = id("after"), id("before")
+	q.Limit = defaultEventPage
+	if raw := v.Get("limit"); raw != "" && field == "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > store.EventRetention {
+			return q, "limit", "limit: use a number from 1 to " + strconv.Itoa(store.EventRetention)
+		}
+		q.Limit = n
+	}
+	if raw := v.Get("kind"); raw != "" && field == "" {
+		known := events.Kinds()
+		for k := range strings.SplitSeq(raw, ",") {
+			k = strings.TrimSpace(k)
+			if k == "" {
+				continue
+			}
+			if !slices.Contains(known, k) {
+				return q, "kind", "kind: " + strconv.Quote(k) + " is not an event kind; use one or more of " + strings.Join(known, ", ") + ", separated by commas"
+			}
+			q.Kinds = append(q.Kinds, k)
+		}
+	}
+	return q, field, msg
 }

@@ -14,6 +14,7 @@ type createRequest struct {
 	Layers    []string `json:"layers"`
 	Args      []string `json:"args"`
 	ServerCfg string   `json:"server_cfg"`
+	Autostart *bool    `json:"autostart"` // absent: on
 }
 
 // apiInstanceCreate creates an instance owned by the caller. Validation
@@ -29,7 +30,7 @@ func (s *Server) apiInstanceCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The service checks every field (FieldError names the one at fault).
-	spec := instance.Spec{Name: req.Name, OwnerID: who(r).User.ID, Port: req.Port, Layers: req.Layers, Args: req.Args, ServerCfg: req.ServerCfg}
+	spec := instance.Spec{Name: req.Name, OwnerID: who(r).User.ID, Port: req.Port, Layers: req.Layers, Args: req.Args, ServerCfg: req.ServerCfg, Autostart: req.Autostart}
 	inst, err := s.cfg.Instances.Create(r.Context(), spec)
 	if err != nil {
 		s.failErr(w, r, err)

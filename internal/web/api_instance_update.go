@@ -14,6 +14,8 @@ type updateRequest struct {
 	Layers   *[]string        `json:"layers"`
 	Args     *[]string        `json:"args"`
 	Watchdog *watchdogSetting `json:"watchdog"`
+	// Autostart: start it again after a reboot when it was running.
+	Autostart *bool `json:"autostart"`
 }
 
 // watchdogSetting is the JSON watchdog field: true or false, anything else
@@ -48,7 +50,7 @@ func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args, Watchdog: (*bool)(req.Watchdog)})
+	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args, Watchdog: (*bool)(req.Watchdog), Autostart: req.Autostart})
 	if err != nil {
 		s.failErr(w, r, err)
 		return

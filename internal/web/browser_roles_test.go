@@ -117,6 +117,8 @@ func TestBrowserRoles(t *testing.T) {
 	step("the operator restarts the instance", login("otto"),
 		check("no Edit or server.cfg link", `document.querySelector('a[href$="/edit"]') === null && document.querySelector('a[href$="/cfg"]') === null`),
 		check("no reset button", `document.querySelector("button[data-action=reset]") === null`),
+		// Ellie plays: the page asks before a restart disconnects her.
+		check("the restart will ask first", `(window.confirm = () => true, true)`),
 		chromedp.Click(chromedp.CSS(`button[data-action=restart]`)),
 		waitText(".flash", "Instance restarted."),
 		waitText("#state", "running"),

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"time"
+
+	"github.com/left4me/left4me/internal/store"
 )
 
 // eventView is one game event as pages and the API show it.
@@ -16,9 +18,11 @@ type eventView struct {
 	At      time.Time `json:"at"`
 }
 
-// eventViews returns up to limit events of an instance after id after, newest last.
-func (s *Server) eventViews(r *http.Request, name string, after int64, limit int) ([]eventView, error) {
-	evs, err := s.cfg.Store.ListEvents(r.Context(), name, after, limit)
+// eventPage returns the page of an instance's events q selects, newest last:
+// every reader of the feed (the instance page, its script, the API) goes
+// through here.
+func (s *Server) eventPage(r *http.Request, name string, rl role, q store.EventQuery) ([]eventView, error) {
+	evs, err := s.cfg.Store.QueryEvents(r.Context(), name, q)
 	if err != nil {
 		return nil, err
 	}
@@ -26,5 +30,5 @@ func (s *Server) eventViews(r *http.Request, name string, after int64, limit int
 	for _, e := range evs {
 		out = append(out, eventView{ID: e.ID, Kind: e.Kind, Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map, At: e.At})
 	}
-	return out, nil
+	return eventsFor(rl, out), nil
 }

@@ -43,7 +43,7 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, status int, ed
 	if edit {
 		title = "Edit " + form.Name
 	}
-	pg := formPage{Edit: edit, Form: form, Available: layers, Error: form.Errors["form"]}
+	pg := formPage{Edit: edit, Form: form, Available: layers, Unbuilt: s.unbuiltLayers(r.Context(), layers), Error: form.Errors["form"]}
 	if rep, err := s.stackConflicts(r.Context(), form.Layers); err != nil {
 		s.log.Warn("stack conflicts", "err", err)
 	} else {

@@ -12,6 +12,6 @@ func (s *Server) instanceEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form := instanceForm{Name: inst.Name, Port: strconv.Itoa(inst.Port), Layers: inst.Layers, Args: strings.Join(inst.Args, " "), Watchdog: inst.Watchdog}
+	form := instanceForm{Name: inst.Name, Port: strconv.Itoa(inst.Port), Layers: inst.Layers, Args: strings.Join(inst.Args, " "), Watchdog: inst.Watchdog, Autostart: inst.Autostart}
 	s.showForm(w, r, http.StatusOK, true, form)
 }

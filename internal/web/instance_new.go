@@ -11,6 +11,7 @@ type formPage struct {
 	Edit      bool
 	Form      instanceForm
 	Available []instance.Layer
+	Unbuilt   []string // layers with no generation yet, shown disabled
 	Error     string
 	// Stack is the conflicts of the form's layers (the script updates it
 	// as the choice changes).
@@ -63,8 +64,8 @@ func (s *Server) instanceNew(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	form := instanceForm{Args: "+map c1m1_hotel", ServerCfg: defaultServerCfg}
-	s.render(w, r, http.StatusOK, "instance_form", "New instance", formPage{Form: form, Available: layers})
+	form := instanceForm{Args: "+map c1m1_hotel", ServerCfg: defaultServerCfg, Autostart: true}
+	s.render(w, r, http.StatusOK, "instance_form", "New instance", formPage{Form: form, Available: layers, Unbuilt: s.unbuiltLayers(r.Context(), layers)})
 }
 
 // defaultServerCfg pre-fills the create form.

@@ -16,7 +16,7 @@ type showPage struct {
 	LogCap   int
 	HasLogs  bool
 	Console  bool
-	Events   []eventView
+	Feed     feedView // the Events card (instance_events.go)
 	History  []store.RCONEntry
 	Shares   []store.Share
 	Users    []store.User // accounts a site administrator may share with
@@ -58,14 +58,6 @@ func (p showPage) ShareRoles() []views.Share {
 	return out
 }
 
-// LastEvent is the id the page's script polls for newer events after.
-func (p showPage) LastEvent() int64 {
-	if len(p.Events) == 0 {
-		return 0
-	}
-	return p.Events[len(p.Events)-1].ID
-}
-
 // instanceShow is the instance page: state and controls, live players,
 // console log, events, and as the viewer's role allows (internal/roles)
 // the controls, the RCON console with its history, and sharing.
@@ -93,11 +85,10 @@ func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst insta
 			s.log.Warn("read log tail", "instance", inst.Name, "err", err)
 		}
 	}
-	if pg.Events, err = s.eventViews(r, inst.Name, 0, 50); err != nil {
+	if pg.Feed, err = s.feed(r, inst.Name, rl); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	pg.Events = eventsFor(rl, pg.Events)
 	if rl.May(roles.Console) {
 		if pg.History, err = s.console().History(ctx, inst.Name, 20); err != nil {
 			s.serverError(w, r, err)

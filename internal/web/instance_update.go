@@ -25,7 +25,7 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 		port = inst.Port
 	}
 	layers, args := nonNil(form.Layers), instance.ParseArgs(form.Args)
-	u := instance.Update{Port: &port, Layers: &layers, Args: &args}
+	u := instance.Update{Port: &port, Layers: &layers, Args: &args, Autostart: form.autostart()}
 	if form.WatchdogShown {
 		u.Watchdog = &form.Watchdog
 	}

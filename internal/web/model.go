@@ -79,7 +79,11 @@ type instanceForm struct {
 	// form had it (a post without it keeps the setting).
 	Watchdog      bool
 	WatchdogShown bool
-	Errors        map[string]string
+	// Autostart is the form's checkbox; AutostartShown says the form had
+	// it (a client posting without it leaves the setting as it is).
+	Autostart      bool
+	AutostartShown bool
+	Errors         map[string]string
 }
 
 func (f *instanceForm) fail(field, msg string) {
@@ -101,14 +105,26 @@ func formFromRequest(r *http.Request) instanceForm {
 		}
 	}
 	return instanceForm{
-		Name:          strings.TrimSpace(r.PostFormValue("name")),
-		Port:          strings.TrimSpace(r.PostFormValue("port")),
-		Layers:        layers,
-		Args:          strings.TrimSpace(r.PostFormValue("args")),
-		ServerCfg:     r.PostFormValue("server_cfg"),
-		Watchdog:      r.PostFormValue("watchdog") != "",
-		WatchdogShown: r.PostFormValue("watchdog_shown") != "",
+		Name:           strings.TrimSpace(r.PostFormValue("name")),
+		Port:           strings.TrimSpace(r.PostFormValue("port")),
+		Layers:         layers,
+		Args:           strings.TrimSpace(r.PostFormValue("args")),
+		ServerCfg:      r.PostFormValue("server_cfg"),
+		Watchdog:       r.PostFormValue("watchdog") != "",
+		WatchdogShown:  r.PostFormValue("watchdog_shown") != "",
+		Autostart:      r.PostFormValue("autostart") == "on",
+		AutostartShown: r.PostFormValue("autostart_shown") == "1",
 	}
+}
+
+// autostart is the form's autostart setting for the service: nil (kept,
+// or on for a new instance) when the form did not show the checkbox.
+func (f *instanceForm) autostart() *bool {
+	if !f.AutostartShown {
+		return nil
+	}
+	v := f.Autostart
+	return &v
 }
 
 // formFields are the instance form's fields that show their own error;
@@ -137,7 +153,7 @@ func (f *instanceForm) failErr(err error) (int, bool) {
 // (with the instance package's rules) so one answer shows both; the service
 // checks everything again and the rest.
 func (f *instanceForm) spec(owner int64) instance.Spec {
-	sp := instance.Spec{Name: f.Name, OwnerID: owner, Layers: f.Layers, Args: instance.ParseArgs(f.Args), ServerCfg: f.ServerCfg}
+	sp := instance.Spec{Name: f.Name, OwnerID: owner, Layers: f.Layers, Args: instance.ParseArgs(f.Args), ServerCfg: f.ServerCfg, Autostart: f.autostart()}
 	if err := instance.ValidateName(f.Name); err != nil {
 		f.failErr(err)
 	}

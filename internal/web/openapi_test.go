@@ -178,6 +178,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}/logs", "/api/v1/instances/alpha/logs?n=0", "", alice, 400, ""},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events", "", root, 200, `"player": "Ellis"`},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?after=x", "", root, 400, ""},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?before=1000000&kind=chat,team_chat&limit=5", "", root, 200, `"player": "Ellis"`},
+		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?kind=nope", "", root, 400, `"field": "kind"`},
 		{"GET /api/v1/layers", "/api/v1/layers", "", alice, 200, ""},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/made", "", root, 200, `"script": "echo hi"`},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/missing", "", alice, 404, ""},
@@ -312,7 +314,7 @@ func validateExchange(route *routers.Route, pattern, path, reqBody string, resp 
 func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	route := docRoute(doc, "GET /api/v1/instances/{name}")
-	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,"watchdog":true,"unhealthy":false,` +
+	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,"autostart":true,"watchdog":true,"unhealthy":false,` +
 		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
 	for _, tc := range []struct {
 		name   string

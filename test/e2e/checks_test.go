@@ -25,6 +25,8 @@ const (
 	gammaP   = 27021
 	zeta     = "zeta" // stopped across the reboot
 	zetaP    = 27023
+	eta      = "eta" // running across the reboot with autostart off
+	etaP     = 27060
 )
 
 // startChecks: rules 1, 5 and 8 on a fresh start.
@@ -655,7 +657,12 @@ func (h *harness) sandboxTimeLimitCheck(t *testing.T) {
 // rebootChecks: rules 4 and 9 across a guest reboot.
 func (h *harness) rebootChecks(t *testing.T) {
 	h.create(t, zeta, zetaP)
+	h.create(t, eta, etaP)
 	prepared := t.Run("reboot/prepare", func(t *testing.T) {
+		// eta runs with its autostart setting off: the reboot must leave it stopped.
+		h.cliOK(t, "instance", "update", eta, "--autostart=false")
+		h.cliOK(t, "instance", "start", eta)
+		h.mustState(t, eta, "active")
 		// zeta ran once and was stopped: its merged/ exists, empty.
 		h.cliOK(t, "instance", "start", zeta)
 		h.cliOK(t, "instance", "stop", zeta)
@@ -693,6 +700,20 @@ func (h *harness) rebootChecks(t *testing.T) {
 		if got := h.prop(t, "left4me-autostart.service", "Result"); got != "success" {
 			t.Errorf("left4me-autostart.service result %q", got)
 		}
+	})
+	h.check(t, "reboot/autostart-off-stays-stopped", func(t *testing.T) {
+		// rule 9: the setting, not the last Start, decides. The autostart
+		// oneshot started alpha; wait until it has finished with the rest.
+		if err := within(h.ctx, 60*time.Second, "left4me-autostart.service finished", func() (bool, error) {
+			return h.prop(t, "left4me-autostart.service", "ActiveState") != "activating", nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if st := h.prop(t, unitName(eta), "ActiveState"); st != "inactive" {
+			t.Fatalf("%s (autostart off) is %s after the reboot", eta, st)
+		}
+		h.mustMounted(t, eta, false)
+		h.cliOK(t, "instance", "delete", eta, "--yes")
 	})
 	h.check(t, "reboot/starts-with-empty-merged", func(t *testing.T) {
 		// rule 4: after the reboot merged/ is a plain empty directory.

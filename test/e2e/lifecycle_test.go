@@ -171,6 +171,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"exposure":    h.exposureChecks,
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
 		"watchdog":    h.watchdogChecks,
+		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]

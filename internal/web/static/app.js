@@ -69,10 +69,22 @@
     });
   }
 
-  // Forms that destroy something ask first (the server does not rely on it).
-  for (const f of document.querySelectorAll("form[data-confirm]")) {
+  // Forms that destroy something ask first (the server does not rely on
+  // it); a restart or reset also says how many players it disconnects
+  // (data-humans of the instance page, kept current by refreshLive).
+  function confirmText(f) {
+    let extra = f.dataset.confirm || "";
+    const humans = Number(document.querySelector("[data-instance]")?.dataset.humans || 0);
+    if (!f.dataset.disconnects || humans <= 0) return extra;
+    const verb = f.dataset.disconnects;
+    const question = verb.charAt(0).toUpperCase() + verb.slice(1) + " " + document.querySelector("[data-instance]").dataset.instance + "? ";
+    if (extra.startsWith(question)) extra = extra.slice(question.length);
+    return (question + humans + (humans === 1 ? " player is" : " players are") + " online and will be disconnected. " + extra).trim();
+  }
+  for (const f of document.querySelectorAll("form[data-confirm], form[data-disconnects]")) {
     f.addEventListener("submit", (ev) => {
-      if (!window.confirm(f.dataset.confirm)) ev.preventDefault();
+      const text = confirmText(f);
+      if (text && !window.confirm(text)) ev.preventDefault();
     });
   }
 
@@ -91,9 +103,10 @@
       const av = el("td", { class: "avatar" });
       if (p.avatar_url) av.append(el("img", { src: p.avatar_url, alt: "", width: "32", height: "32" }));
       else av.append(el("span", { class: "ph", "aria-hidden": "true" }, (p.name || "?").slice(0, 1).toUpperCase()));
-      const nm = el("td", {}, p.name);
+      const nm = el("td", { class: "c-name" }, p.name);
       if (p.bot) { nm.append(" "); nm.append(el("span", { class: "badge" }, "bot")); }
-      tr.append(av, nm, el("td", { class: "num" }, String(p.score)), el("td", { class: "num" }, played(p.connected_seconds)), el("td", { class: "num" }, String(p.ping)));
+      tr.append(av, nm, el("td", { class: "num", "data-label": "Score" }, String(p.score)),
+        el("td", { class: "num", "data-label": "Time" }, played(p.connected_seconds)), el("td", { class: "num", "data-label": "Ping" }, String(p.ping)));
       rows.push(tr);
     }
     if (rows.length === 0) {
@@ -120,26 +133,95 @@
     if (stop) stop.disabled = d.state === "stopped";
     const since = document.getElementById("since");
     since.textContent = d.since ? "for " + ago(d.since) : "";
+    const running = d.state === "running" || d.state === "starting";
+    page.dataset.humans = running && d.live && d.live.online ? String(d.live.humans || 0) : "0";
     renderPlayers(d.state, d.live);
   }
   every(3000, refreshLive);
 
-  // Events feed.
+  // Events feed: newest first, times in the viewer's locale (the date too
+  // when not today), a filter by kind, "load older", and new events
+  // announced to screen readers.
   const feed = document.getElementById("events");
-  let after = Number(feed?.dataset.after || 0);
-  every(5000, async () => {
-    const d = await getJSON(api + "/events?after=" + after);
-    for (const e of d.events) {
-      feed.querySelector("li.empty")?.remove();
-      const li = el("li", { class: "ev-" + e.kind });
-      li.append(el("time", { datetime: e.at }, new Date(e.at).toLocaleTimeString()), " ", el("span", { class: "kind" }, e.kind),
-        " " + [e.player, e.text, e.map].filter(Boolean).join(" "));
-      feed.append(li);
-      after = Math.max(after, e.id);
-      while (feed.children.length > 200) feed.firstElementChild.remove();
+  function when(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return iso;
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+  }
+  function eventItem(e) {
+    const li = el("li", { class: "ev-" + e.kind, "data-id": String(e.id) });
+    li.append(el("time", { datetime: e.at, title: e.at }, when(e.at)), " ", el("span", { class: "kind" }, e.kind), " ",
+      el("span", { class: "what" }, [e.player, e.text, e.map].filter(Boolean).join(" ")));
+    return li;
+  }
+  if (feed) {
+    for (const t of feed.querySelectorAll("time[datetime]")) t.textContent = when(t.getAttribute("datetime"));
+    const select = document.getElementById("event-kind");
+    const older = document.getElementById("events-older");
+    const news = document.getElementById("events-news");
+    let after = Number(feed.dataset.after || 0);
+    const kindParam = () => (select && select.value ? "&kind=" + encodeURIComponent(select.value) : "");
+    const showOlder = (id) => {
+      older.dataset.before = String(id || 0);
+      older.parentElement.hidden = !id;
+    };
+    const empty = () => {
+      if (!feed.querySelector("li:not(.empty)")) feed.replaceChildren(el("li", { class: "empty" }, select && select.value ? "No events of this kind yet." : "No events yet."));
+      else feed.querySelector("li.empty")?.remove();
+    };
+    // A page of events before id (0: the newest), appended below those
+    // shown. A change of filter while a page loads makes that page stale
+    // (generation), and no event is listed twice.
+    let generation = 0;
+    const shown = (id) => feed.querySelector('li[data-id="' + id + '"]') !== null;
+    const loadPage = async (before) => {
+      const gen = generation;
+      const d = await getJSON(api + "/events?limit=51" + (before ? "&before=" + before : "") + kindParam());
+      if (gen !== generation) return;
+      const evs = d.events;
+      const more = evs.length > 50;
+      if (more) evs.shift();
+      if (!before && evs.length) after = Math.max(after, evs[evs.length - 1].id);
+      feed.append(...evs.reverse().filter((e) => !shown(e.id)).map(eventItem));
+      showOlder(more ? evs[evs.length - 1].id : 0);
+      empty();
+    };
+    if (older) {
+      older.addEventListener("click", async (ev) => {
+        ev.preventDefault();
+        await loadPage(Number(older.dataset.before));
+      });
     }
-    if (d.events.length) feed.scrollTop = feed.scrollHeight;
-  });
+    if (select) {
+      select.addEventListener("change", async () => {
+        generation++;
+        feed.replaceChildren();
+        history.replaceState(null, "", location.pathname + (select.value ? "?kind=" + encodeURIComponent(select.value) : ""));
+        await loadPage(0);
+      });
+    }
+    if ("poll" in feed.dataset) {
+      every(5000, async () => {
+        const gen = generation;
+        const d = await getJSON(api + "/events?after=" + after + kindParam());
+        if (gen !== generation || !d.events.length) return;
+        const stick = feed.scrollTop < 30;
+        for (const e of d.events) {
+          if (!shown(e.id)) feed.prepend(eventItem(e));
+          after = Math.max(after, e.id);
+        }
+        empty();
+        const last = d.events[d.events.length - 1];
+        news.textContent = (d.events.length === 1 ? "New event: " : d.events.length + " new events, the newest: ") +
+          [last.kind, last.player, last.text, last.map].filter(Boolean).join(" ");
+        if (feed.children.length > 500) {
+          while (feed.children.length > 500) feed.lastElementChild.remove();
+          showOlder(Number(feed.lastElementChild.dataset.id));
+        }
+        if (stick) feed.scrollTop = 0;
+      });
+    }
+  }
 
   // Console log: follow with server-sent events, keep at most data-cap lines.
   const log = document.getElementById("log");
@@ -167,10 +249,20 @@
     es.onerror = () => { status.textContent = "reconnecting…"; };
   }
 
-  // RCON console: send without reloading.
+  // RCON console: send without reloading; each command with its reply.
+  // The view follows new replies only while it is scrolled to the end.
   const form = document.getElementById("rcon-form");
   const out = document.getElementById("rcon-out");
   if (out) out.scrollTop = out.scrollHeight;
+  function addPair(who, command, reply, failed) {
+    const stick = out.scrollTop + out.clientHeight >= out.scrollHeight - 30;
+    const pair = el("div", { class: "pair" + (failed ? " failed" : "") });
+    pair.append(el("div", { class: "cmd" }, who + "> " + command));
+    if (reply) pair.append(el("pre", { class: "reply" }, reply));
+    else pair.append(el("p", { class: "reply none" }, "(no reply)"));
+    out.append(pair);
+    if (stick) out.scrollTop = out.scrollHeight;
+  }
   if (form) {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -186,11 +278,10 @@
           body: new URLSearchParams({ command }),
         });
         const d = await r.json();
-        out.append(el("span", { class: "cmd" }, (d.user || "you") + "> " + command), "\n" + (r.ok ? d.response : "error: " + d.error) + "\n");
-        out.scrollTop = out.scrollHeight;
+        addPair(d.user || "you", command, r.ok ? d.response : "error: " + d.error, !r.ok);
         if (r.ok) input.value = "";
       } catch (e) {
-        out.append("error: " + e.message + "\n");
+        addPair("you", command, "error: " + e.message, true);
       } finally {
         button.disabled = false;
         input.focus();

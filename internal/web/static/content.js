@@ -90,12 +90,8 @@
     }, 1000);
   }
 
-  // Forms that ask before they act.
-  for (const f of document.querySelectorAll("form[data-confirm]")) {
-    f.addEventListener("submit", (ev) => {
-      if (!confirm(f.dataset.confirm)) ev.preventDefault();
-    });
-  }
+  // Forms that ask before they act: app.js (one handler; with this one
+  // too every such form asked twice).
 
   // The instance form's layer stack: drag to reorder (the up/down buttons
   // of app.js are the keyboard way), and the conflicts of the chosen stack.
