@@ -23,7 +23,7 @@ DATADIR     = $(DESTDIR)$(PREFIX)/share/left4me
 UNITS = left4me-server@.service left4me-web.service left4me-build@.service \
 	left4me-steamcmd@.service left4me-autostart.service l4d2-game.slice l4d2-build.slice
 
-.PHONY: all build test vet lint install install-bin install-data deb dist
+.PHONY: all build test vet lint install install-bin install-data deb lint-deb dist
 
 all: build
 
@@ -88,6 +88,11 @@ deb:
 	rm -rf $(DEBSTAGE) $(DEBSTAGE)-bin
 	GOOS=linux GOARCH=amd64 $(MAKE) install DESTDIR=$(abspath $(DEBSTAGE)) PREFIX=/usr SYSCONFDIR=/etc BUILDDIR=$(DEBSTAGE)-bin LDFLAGS='-s -w'
 	GO=$(GO) deploy/debian/mkdeb.sh $(DEBSTAGE) $(DEB_VERSION) $(DEB)
+
+# lintian on the package (deploy/debian/lintian-overrides says why each
+# override is there).
+lint-deb: deb
+	lintian --fail-on error,warning $(DEB)
 
 # Release binaries: left4me and the overlay helper, static (CGO off), for
 # amd64 and arm64, and dist/SHA256SUMS over every file in dist/ ("make deb
