@@ -78,15 +78,16 @@ install-data:
 # The Debian package dist/left4me_VERSION_amd64.deb: "make install" into a
 # staging directory, then deploy/debian/mkdeb.sh adds the documentation, the
 # man pages, the maintainer scripts and the control files and runs dpkg-deb
-# (deploy/debian/README.md). DEB_VERSION defaults to the Debian form of
+# (deploy/debian/README.md). The packaged binaries are also left in bin/
+# (bin/left4me runs the demo from anywhere). DEB_VERSION defaults to the Debian form of
 # "git describe" (deploy/debian/version).
 DEB_VERSION ?= $(shell deploy/debian/version)
 DEB ?= dist/left4me_$(DEB_VERSION)_amd64.deb
 DEBSTAGE = bin/deb
 
 deb:
-	rm -rf $(DEBSTAGE) $(DEBSTAGE)-bin
-	GOOS=linux GOARCH=amd64 $(MAKE) install DESTDIR=$(abspath $(DEBSTAGE)) PREFIX=/usr SYSCONFDIR=/etc BUILDDIR=$(DEBSTAGE)-bin LDFLAGS='-s -w'
+	rm -rf $(DEBSTAGE)
+	GOOS=linux GOARCH=amd64 $(MAKE) install DESTDIR=$(abspath $(DEBSTAGE)) PREFIX=/usr SYSCONFDIR=/etc BUILDDIR=bin LDFLAGS='-s -w'
 	GO=$(GO) deploy/debian/mkdeb.sh $(DEBSTAGE) $(DEB_VERSION) $(DEB)
 
 # lintian on the package (deploy/debian/lintian-overrides says why each
