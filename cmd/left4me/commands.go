@@ -142,7 +142,7 @@ func commandTable() *Command {
 		}
 	}
 	root.Commands = []*Command{
-		{UsageLine: "demo [--dir DIR] [--listen ADDR] [-v]", Short: "run a self-contained demo panel with stand-in servers", Run: runDemo},
+		{UsageLine: "demo [--dir DIR] [--listen ADDR] [-v]", Short: "run a self-contained demo panel with stand-in servers", Long: demoLong, Run: runDemo},
 		{UsageLine: "serve [--listen ADDR]", Short: "serve the web panel and JSON API", Run: runServe},
 		{UsageLine: "user", Short: "manage accounts", Commands: []*Command{
 			{UsageLine: "create NAME [--admin]", Short: "create an account; the password comes from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin", Run: userCreate},
@@ -231,6 +231,17 @@ func commandTable() *Command {
 	}
 	return root.link()
 }
+
+const demoLong = `The demo needs no systemd, no game and no Go toolchain. It creates, in DIR
+(./left4me-demo unless --dir): a state root with a stand-in game installation
+(this program, which runs as the stand-in server when started as
+srcds_linux), an example content layer, the database with an account admin
+(a new password at every run, printed) and two instances, coop (started,
+with simulated players) and versus (stopped). The servers run as child
+processes through the same overlay code as production, which needs root or
+unprivileged user namespaces. Ctrl-C stops the panel and its servers; run it
+again to reuse DIR. Nothing is written outside DIR: to remove the demo,
+delete it (rm -rf ./left4me-demo).`
 
 const overlayLong = `Script builds run in left4me-build@ units (LEFT4ME_BUILD_SANDBOX=systemd,
 the default with the systemd supervisor) or, with LEFT4ME_BUILD_SANDBOX=none,

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -82,7 +81,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	cfg.Logger = lg
 	fmt.Fprintf(env.stdout, "Preparing the demo in %s ...\n", root)
-	bin, err := demoFakesrcds(ctx, env, root, fakesrcdsBin)
+	bin, err := demoFakesrcds(fakesrcdsBin)
 	if err != nil {
 		return err
 	}
@@ -115,32 +114,19 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	return servePanel(ctx, cfg, panelOptions{Listen: *listen, Ready: ready, Stderr: env.stderr}, setup)
 }
 
-// demoFakesrcds returns the stand-in server binary: given
-// ($LEFT4ME_FAKESRCDS), a fakesrcds next to this binary (make build puts
-// both in bin/), or one built now with the Go toolchain into the demo
-// directory (go run users have it).
-func demoFakesrcds(ctx context.Context, env *cliEnv, root layout.Root, given string) (string, error) {
+// demoFakesrcds returns the stand-in server binary: the one given
+// ($LEFT4ME_FAKESRCDS), else this binary itself, which runs the stand-in
+// when started as srcds_linux (embedded.go). So the demo needs neither a
+// second program nor a Go toolchain, and `go run` works the same way.
+func demoFakesrcds(given string) (string, error) {
 	if given != "" {
 		return given, nil
 	}
-	if self, err := os.Executable(); err == nil {
-		sibling := filepath.Join(filepath.Dir(self), "fakesrcds")
-		if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() {
-			return sibling, nil
-		}
-	}
-	goTool, err := exec.LookPath("go")
+	self, err := os.Executable()
 	if err != nil {
-		return "", errors.New("no fakesrcds binary next to left4me and no go toolchain to build one: run `make build` and then bin/left4me demo")
+		return "", fmt.Errorf("find this program to run as the stand-in server (or set %s): %w", envFakesrcds, err)
 	}
-	out := filepath.Join(root.String(), "bin", "fakesrcds")
-	fmt.Fprintln(env.stdout, "Building the stand-in game server (fakesrcds) ...")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, "github.com/left4me/left4me/cmd/fakesrcds")
-	cmd.Stdout, cmd.Stderr = env.stderr, env.stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build fakesrcds (run the demo from the left4me source tree, or set LEFT4ME_FAKESRCDS): %w", err)
-	}
-	return out, nil
+	return self, nil
 }
 
 // writeDemoContent writes the stand-in installation and the example layer.

@@ -36,6 +36,13 @@ type cliEnv struct {
 var errUsage = errors.New("usage")
 
 func main() {
+	// Started as the demo's srcds_linux, or as `left4me fakesrcds`: the
+	// stand-in game server (embedded.go). First, because a server the
+	// process supervisor started runs it as a child of the re-executed
+	// binary below.
+	if code, ok := embeddedMain(os.Args); ok {
+		os.Exit(code)
+	}
 	// A server started by the process supervisor in its own user and mount
 	// namespace re-executes this binary; it mounts and execs the server.
 	if spec := os.Getenv(process.ChildEnv); spec != "" {

@@ -152,6 +152,8 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.doctorChecks(t)
 	h.rebootChecks(t)
 	h.finalJournalCheck(t)
+	// Last: it upgrades, removes and purges the package.
+	h.debChecks(t)
 }
 
 // runOnly runs the named groups of checks (comma-separated).
@@ -172,6 +174,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
 		"watchdog":    h.watchdogChecks,
 		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
+		"deb":         h.debChecks, // upgrades, removes and purges: name it last
 	}
 	for _, g := range strings.Split(only, ",") {
 		f, ok := groups[g]
@@ -204,8 +207,9 @@ func goTool() string {
 	return "go"
 }
 
-// buildInstall builds fakesrcds and fakesteamcmd and runs the project's
-// installer into root.
+// buildInstall builds fakesrcds and fakesteamcmd and puts the project's
+// Debian packages into root (or, with LEFT4ME_E2E_INSTALL=make, runs
+// "make install DESTDIR=root").
 func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
 	t.Helper()
 	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64",
@@ -219,7 +223,12 @@ func buildInstall(ctx context.Context, t *testing.T, repo, work, root string) {
 		}
 	}
 	run(goTool(), "build", "-o", work+"/", "./cmd/fakesrcds", "./cmd/fakesteamcmd")
-	run("make", "install", "DESTDIR="+root, "PREFIX=/usr", "BUILDDIR="+filepath.Join(work, "bin"), "GO="+goTool())
+	if installWithMake() {
+		run("make", "install", "DESTDIR="+root, "PREFIX=/usr", "BUILDDIR="+filepath.Join(work, "bin"), "GO="+goTool())
+	} else {
+		// The packages; postInstall installs the first with apt-get.
+		buildDebs(ctx, t, repo, work, root, env)
+	}
 	for src, guest := range map[string]string{"fakesrcds": fakesrcdsBin, "fakesteamcmd": fakesteamcmdBin} {
 		dst := filepath.Join(root, guest)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -267,9 +276,22 @@ func guestNetwork(t *testing.T, h *harness) {
 	}
 }
 
-// postInstall runs the README's post-install step inside the guest.
+// postInstall installs the package with apt-get, whose postinst runs the
+// README's post-install step and starts the panel, and creates the first
+// account; with LEFT4ME_E2E_INSTALL=make it runs that step by hand.
 func postInstall(t *testing.T, h *harness) {
 	t.Helper()
+	if !installWithMake() {
+		out := h.installDeb(t, "first")
+		t.Logf("apt-get install ./left4me_*.deb:\n%s", lastLines(out, 8))
+		out, err := h.c.asUser(h.ctx, "left4me", nil, "env", "LEFT4ME_ADMIN_PASSWORD="+adminPassword,
+			"sh", "-c", cliScript, "left4me", "user", "create", adminUser, "--admin")
+		if err != nil {
+			t.Fatalf("create admin user: %v", err)
+		}
+		t.Logf("left4me user create: %s", strings.TrimSpace(out))
+		return
+	}
 	must := func(argv ...string) string {
 		t.Helper()
 		out, err := h.c.exec(h.ctx, nil, argv...)

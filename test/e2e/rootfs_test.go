@@ -338,5 +338,10 @@ func canRun() error {
 			return fmt.Errorf("%w: needs %s (apt-get install systemd-container debootstrap make)", errSkip, tool)
 		}
 	}
+	if !installWithMake() {
+		if _, err := exec.LookPath("dpkg-deb"); err != nil {
+			return fmt.Errorf("%w: needs dpkg-deb to build the package (apt-get install dpkg-dev, or LEFT4ME_E2E_INSTALL=make)", errSkip)
+		}
+	}
 	return nil
 }
