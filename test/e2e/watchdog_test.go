@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"github.com/left4me/left4me/internal/notify"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,8 +25,16 @@ const (
 // the diagnosis.
 func (h *harness) watchdogChecks(t *testing.T) {
 	h.check(t, "watchdog/sigstop-restarted", func(t *testing.T) {
-		restore := h.setWebEnv(t, map[string]string{"LEFT4ME_WATCHDOG_GRACE": wdogGrace.String()})
+		// A webhook on the guest's loopback hears of the frozen server.
+		restore := h.setWebEnv(t, map[string]string{"LEFT4ME_WATCHDOG_GRACE": wdogGrace.String(), "LEFT4ME_WEBHOOK_ALLOW_LOOPBACK": "true"})
 		defer restore()
+		hook := h.startHookReceiver(t)
+		out, err := h.c.cli(h.ctx, nil, "webhook", "add", hook.url, "--events", notify.EventFrozen, "--format", "json")
+		m := secretLine.FindStringSubmatch(out)
+		if err != nil || m == nil {
+			t.Fatalf("left4me webhook add: %v\n%s", err, out)
+		}
+		hook.secret = m[1]
 		h.create(t, wdog, wdogP)
 		defer func() {
 			_, _ = h.c.exec(h.ctx, nil, "systemctl", "kill", "--signal=SIGCONT", unitName(wdog))
@@ -112,6 +121,26 @@ func (h *harness) watchdogChecks(t *testing.T) {
 		}
 		if web, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "200", "-u", "left4me-web.service"); !strings.Contains(web, "watchdog: server frozen") {
 			t.Errorf("the panel's log does not name the frozen server:\n%s", web)
+		}
+		// The webhook got instance.frozen, signed, with the diagnosis.
+		deadline := time.After(60 * time.Second)
+		for got := false; !got; {
+			select {
+			case p := <-hook.got:
+				if p.Event != notify.EventFrozen || p.Instance != wdog {
+					continue
+				}
+				got = true
+				console, _ := p.Detail["console"].([]any)
+				if p.Detail["restarted"] != true || len(console) == 0 || p.Detail["last_good_poll"] == nil || p.Detail["probes"] == nil {
+					t.Errorf("instance.frozen's detail lacks the diagnosis: %v", p.Detail)
+				}
+				t.Logf("webhook got %s for %s (%d console lines)", p.Event, p.Instance, len(console))
+			case b := <-hook.bad:
+				t.Fatalf("the receiver refused a body (signature or JSON):\n%s", b)
+			case <-deadline:
+				t.Fatalf("no %s for %s within 60 s", notify.EventFrozen, wdog)
+			}
 		}
 	})
 }
