@@ -104,9 +104,9 @@ func TestStreamConsoles(t *testing.T) {
 		j.add(name, fmt.Sprintf(`%s"Ellie<2><STEAM_1:0:1><>" say "line %d"`, stamp(time.Minute), i))
 		want = append(want, fmt.Sprintf("%s chat Ellie line %d", name, i))
 	}
-	got := summary(collect(t, st, 0, func(e Event) bool { return e.Text == "line 6" }, "alpha", "beta"))
+	collect(t, st, 0, func(e Event) bool { return e.Text == "line 6" }, "alpha", "beta")
 	time.Sleep(150 * time.Millisecond) // a few more resyncs: nothing is taken again
-	got = summary(collect(t, st, 0, func(e Event) bool { return e.Text == "line 6" }, "alpha", "beta"))
+	got := summary(collect(t, st, 0, func(e Event) bool { return e.Text == "line 6" }, "alpha", "beta"))
 	all, err := st.ListEvents(context.Background(), "alpha", 0, 0)
 	if err != nil {
 		t.Fatal(err)
