@@ -180,16 +180,6 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *names {
-		// A shell completion must not create a state root or a database.
-		cfg, err := env.config()
-		if err != nil {
-			return err
-		}
-		if _, err := os.Stat(cfg.DatabasePath); err != nil {
-			return fmt.Errorf("list instance names: %w", err)
-		}
-	}
 	return withApp(ctx, env, func(a *app) error {
 		list, err := a.svc.List(ctx)
 		if err != nil {
@@ -394,6 +384,7 @@ func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	env.readOnly = *set == ""
 	var text string
 	if *set != "" {
 		if text, err = readInput(env, *set); err != nil {
