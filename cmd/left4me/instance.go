@@ -180,24 +180,12 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	return withApp(ctx, env, func(a *app) error {
-		list, err := a.svc.List(ctx)
-		if err != nil {
-			return err
-		}
+	print := func(out []views.Instance) error {
 		if *names {
-			for _, in := range list {
-				fmt.Fprintln(env.stdout, in.Name)
+			for _, j := range out {
+				fmt.Fprintln(env.stdout, j.Name)
 			}
 			return nil
-		}
-		owners, err := views.UserNames(ctx, a.store)
-		if err != nil {
-			return err
-		}
-		out := []views.Instance{}
-		for _, in := range list {
-			out = append(out, describe(ctx, a, in, owners, false))
 		}
 		if *asJSON {
 			return writeJSON(env.stdout, out)
@@ -212,6 +200,39 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, j.Owner, j.Port, state, sinceText(j.Since), strings.Join(j.Layers, ","))
 		}
 		return tw.Flush()
+	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		out, err := p.Instances(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].RCONPassword, out[i].Live = "", nil
+		}
+		return print(out)
+	}
+	return withApp(ctx, env, func(a *app) error {
+		list, err := a.svc.List(ctx)
+		if err != nil {
+			return err
+		}
+		out := []views.Instance{}
+		if *names {
+			for _, in := range list {
+				out = append(out, views.Instance{Name: in.Name})
+			}
+			return print(out)
+		}
+		owners, err := views.UserNames(ctx, a.store)
+		if err != nil {
+			return err
+		}
+		for _, in := range list {
+			out = append(out, describe(ctx, a, in, owners, false))
+		}
+		return print(out)
 	})
 }
 
@@ -230,6 +251,18 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		j, err := p.Instance(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if !*secret {
+			j.RCONPassword = ""
+		}
+		return printInstance(env, j, *asJSON, *secret)
+	}
 	return withApp(ctx, env, func(a *app) error {
 		in, err := a.svc.Get(ctx, pos[0])
 		if err != nil {
@@ -244,7 +277,15 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		if j.State == instance.Running {
 			j.Live = askLive(ctx, in)
 		}
-		if *asJSON {
+		return printInstance(env, j, *asJSON, *secret)
+	})
+}
+
+// printInstance prints the view of instance show: JSON, or one field a
+// line and the last console lines of a failed instance.
+func printInstance(env *cliEnv, j views.Instance, asJSON, secret bool) error {
+	{
+		if asJSON {
 			return writeJSON(env.stdout, j)
 		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
@@ -268,7 +309,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
 		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
-		if *secret {
+		if secret {
 			fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
 		}
 		fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
@@ -278,7 +319,7 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		printLastLines(env.stdout, j)
 		return nil
-	})
+	}
 }
 
 func quoteArgs(args []string) []string {
@@ -294,7 +335,7 @@ func quoteArgs(args []string) []string {
 
 // errChildSupervisor refuses starting servers from a one-shot command whose
 // exit would stop them again.
-var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them: start them there")
+var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them, and no panel runs for this state root: start that panel, then run this command again (it then goes through the panel)")
 
 func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action, args []string) error {
 	fs := newFlags(env)
@@ -302,11 +343,24 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action,
 	if err != nil {
 		return err
 	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		// The panel's supervisor runs the servers (with the process
+		// supervisor, as its children): it acts for the CLI.
+		return runLifecycle(ctx, env, action, pos, func(ctx context.Context, name string) error { return p.Do(ctx, action, name) })
+	}
 	return withApp(ctx, env, func(a *app) error {
 		if a.proc != nil && action != instance.Stop {
 			return errChildSupervisor
 		}
-		op := func(ctx context.Context, name string) error { return a.svc.Do(ctx, action, name) }
+		return runLifecycle(ctx, env, action, pos, func(ctx context.Context, name string) error { return a.svc.Do(ctx, action, name) })
+	})
+}
+
+// runLifecycle runs op (action) on every instance of pos and says so.
+func runLifecycle(ctx context.Context, env *cliEnv, action instance.Action, pos []string, op func(ctx context.Context, name string) error) error {
+	{
 		past := action.Past()
 		if len(pos) == 1 {
 			if err := op(ctx, pos[0]); err != nil {
@@ -344,7 +398,7 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action,
 			return fmt.Errorf("%d of %d failed: %w", len(errs), len(pos), errors.Join(errs...))
 		}
 		return nil
-	})
+	}
 }
 
 func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {
@@ -421,6 +475,22 @@ func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *n < 0 {
 		return fmt.Errorf("%w: -n %d: must not be negative", errUsage, *n)
+	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		print := func(l string) { fmt.Fprintln(env.stdout, l) }
+		if *follow {
+			return p.Follow(ctx, pos[0], *n, print)
+		}
+		lines, err := p.Tail(ctx, pos[0], *n)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			print(l)
+		}
+		return nil
 	}
 	return withApp(ctx, env, func(a *app) error {
 		if _, err := a.svc.Get(ctx, pos[0]); err != nil {

@@ -148,6 +148,14 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		defer cancel()
 		err = errors.Join(err, a.Close(cctx))
 	}()
+	// Before clearing what a dead panel left: a live one answers here.
+	sock, err := listenPanelSocket(cfg.Root, lg)
+	if err != nil {
+		return err
+	}
+	if sock != nil {
+		defer sock.Close()
+	}
 	if a.proc != nil {
 		// Servers and build scripts a panel that died left running, and
 		// their overlays (docs/lifecycle.md, "Children of a dead panel").
@@ -231,8 +239,11 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 			notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall)
 			return nil
 		}},
-		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
 	)
+	if sock != nil {
+		parts = append(parts, part{"panel socket", localSocketPart(panel.LocalHandler(), sock, lg)})
+	}
+	parts = append(parts, part{"http server", httpServer(panel, ln, lg, opt.Ready)})
 	return runParts(ctx, parts)
 }
 
