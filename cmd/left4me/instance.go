@@ -170,7 +170,9 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 // /api/v1/instances/{name} shares) with its state.
 func describe(ctx context.Context, a *app, in instance.Instance, owners views.Names, secret bool) views.Instance {
 	st, err := a.sup.Status(ctx, in.Name)
-	return views.NewInstance(in, owners, st, err, secret)
+	v := views.NewInstance(in, owners, st, err, secret)
+	v.SetConnect(a.publicHost)
+	return v
 }
 
 func instanceList(ctx context.Context, env *cliEnv, args []string) error {
@@ -294,6 +296,9 @@ func printInstance(env *cliEnv, j views.Instance, asJSON, secret bool) error {
 		fmt.Fprintf(tw, "port:\t%d\n", j.Port)
 		if j.PendingPort != 0 {
 			fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
+		}
+		if j.Connect != "" {
+			fmt.Fprintf(tw, "connect:\tconnect %s    (%s)\n", j.Connect, j.SteamConnect)
 		}
 		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
 		if j.StateError != "" {

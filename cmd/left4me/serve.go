@@ -205,6 +205,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
 		Schedules: sched,
 		Webhooks:  a.notify, Audit: a.audit,
+		PublicHost: a.publicHost,
 	})
 	if err != nil {
 		return err

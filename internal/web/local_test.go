@@ -1,0 +1,90 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/left4me/left4me/internal/views"
+)
+
+// TestAPIInstanceConnect: the instance views of the API and the pages carry
+// the address players connect to, with Config.PublicHost and the game port;
+// without a public host they leave it out and the page says how to set one.
+func TestAPIInstanceConnect(t *testing.T) {
+	e := newEnvWith(t, func(e *env, cfg *Config) { cfg.PublicHost = "l4d.example.com" })
+	admin := e.user("admin", true)
+	in := e.mustCreate("vs1", admin)
+	c := e.as(admin)
+	addr := "l4d.example.com:" + strconv.Itoa(in.Port)
+	_, body := c.get("/api/v1/instances/vs1")
+	var v views.Instance
+	if err := json.Unmarshal([]byte(body), &v); err != nil || v.Connect != addr || v.SteamConnect != "steam://connect/"+addr {
+		t.Errorf("GET /api/v1/instances/vs1: %s (%v); want connect %s", body, err, addr)
+	}
+	_, body = c.get("/api/v1/instances")
+	if !strings.Contains(body, `"connect": "`+addr+`"`) {
+		t.Errorf("GET /api/v1/instances: %s; want connect %s", body, addr)
+	}
+	for _, page := range []string{"/instances", "/instances/vs1"} {
+		_, body = c.get(page)
+		if !strings.Contains(body, "connect "+addr+"</code>") || !strings.Contains(body, `href="steam://connect/`+addr+`"`) || !strings.Contains(body, `data-copy="connect `+addr+`"`) {
+			t.Errorf("%s lacks the connect line, its copy button or its steam link", page)
+		}
+	}
+
+	none := newEnv(t)
+	admin = none.user("admin", true)
+	none.mustCreate("vs1", admin)
+	c = none.as(admin)
+	if _, body := c.get("/api/v1/instances/vs1"); strings.Contains(body, "connect") {
+		t.Errorf("without a public host the view has %s", body)
+	}
+	if _, body := c.get("/instances/vs1"); !strings.Contains(body, "set LEFT4ME_PUBLIC_HOST") {
+		t.Error("without a public host the page does not say how to set one")
+	}
+}
+
+// TestLocalHandler: the panel's local socket serves the JSON API and the
+// console stream acting as the system (an administrator, no CSRF token),
+// and nothing else; the same requests on the panel's own handler still
+// need a login.
+func TestLocalHandler(t *testing.T) {
+	e := newEnv(t)
+	e.mustCreate("vs1", e.user("alice", false))
+	local := httptest.NewServer(e.srv.LocalHandler())
+	t.Cleanup(local.Close)
+	send := func(base, method, path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, nil)
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		return resp.StatusCode, string(b)
+	}
+	if code, body := send(local.URL, "GET", "/api/v1/instances"); code != 200 || !strings.Contains(body, `"name": "vs1"`) || !strings.Contains(body, "rcon_password") {
+		t.Errorf("local GET /api/v1/instances: %d %s; want alice's instance with an administrator's view", code, body)
+	}
+	if code, body := send(local.URL, "POST", "/api/v1/instances/vs1/start"); code != 200 || !strings.Contains(body, `"state": "running"`) {
+		t.Errorf("local POST start: %d %s", code, body)
+	}
+	for _, path := range []string{"/instances", "/instances/vs1", "/admin/users", "/login"} {
+		if code, _ := send(local.URL, "GET", path); code != http.StatusNotFound {
+			t.Errorf("local GET %s: %d; want 404 (the socket serves the API only)", path, code)
+		}
+	}
+	if code, _ := send(e.ts.URL, "GET", "/api/v1/instances"); code != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/instances without a login on the panel's port: %d; want 401", code)
+	}
+	if !localPath("/instances/vs1/logs/stream") || localPath("/instances/vs1/x/logs/stream") || localPath("/instances/vs1/rcon") {
+		t.Error("localPath lets the wrong console paths through")
+	}
+}
