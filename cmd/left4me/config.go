@@ -157,6 +157,14 @@ type Config struct {
 	// (LEFT4ME_AUDIT_RETENTION: days such as 180d, or a duration; default
 	// 180 days); the daily GC prunes older ones.
 	AuditRetention time.Duration
+	// SteamCmdEnv is added to steamcmd's environment when it runs
+	// directly; not from the environment (the demo sets its stand-in's
+	// knobs).
+	SteamCmdEnv []string
+	// SteamCmdNote names a steamcmd that is not Valve's: the install job's
+	// log begins with it and the Installation page shows it (the demo's
+	// stand-in); not from the environment.
+	SteamCmdNote string
 	// AdminPassword is the password user create and user passwd set
 	// without asking (LEFT4ME_ADMIN_PASSWORD).
 	AdminPassword string

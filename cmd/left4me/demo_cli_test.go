@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -171,3 +172,41 @@ func TestCLIAgainstRunningDemo(t *testing.T) {
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestDemoInstallUsesStandIn: the demo's Install / update runs the
+// stand-in steamcmd, offline, and says so: the demo's banner, the install
+// job's log, and a new generation that runs the stand-in server.
+func TestDemoInstallUsesStandIn(t *testing.T) {
+	root, demoOut := startDemo(t)
+	if !strings.Contains(demoOut.String(), "stand-in steamcmd (fakesteamcmd)") {
+		t.Errorf("the demo does not say its installs use the stand-in steamcmd:\n%s", demoOut.String())
+	}
+	cli := &cliFixture{root: root, env: map[string]string{"LEFT4ME_ROOT": root.String()}}
+	out := cli.must(t, "", "install", "--queue")
+	m := regexp.MustCompile(`queued job (\d+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("install --queue: %q", out)
+	}
+	var j struct {
+		State, Message, Log string
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if err := json.Unmarshal([]byte(cli.must(t, "", "job", "show", m[1], "--json")), &j); err != nil {
+			t.Fatal(err)
+		}
+		if j.State == "succeeded" || j.State == "failed" || j.State == "cancelled" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the install job is still %s: %s\n%s", j.State, j.Message, j.Log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if j.State != "succeeded" || !strings.Contains(j.Log, "stand-in steamcmd (fakesteamcmd)") || strings.Contains(j.Log, "steamcdn") {
+		t.Errorf("install job %s (%s); log:\n%s\nwant succeeded with the stand-in's note", j.State, j.Message, j.Log)
+	}
+	if out := cli.must(t, "", "install", "--list"); strings.Count(out, "\n") < 3 {
+		t.Errorf("install --list after the demo's install:\n%s\nwant the demo's generation and a new one", out)
+	}
+}

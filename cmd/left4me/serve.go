@@ -120,7 +120,11 @@ func installRunner(ctx context.Context, stderr io.Writer, a *app, box *content.S
 		}
 	}
 	if !a.cfg.useSystemdSandbox() {
-		return steamcmd.Direct{Path: p}, nil
+		var r steamcmd.Runner = steamcmd.Direct{Path: p, Env: a.cfg.SteamCmdEnv}
+		if note := a.cfg.SteamCmdNote; note != "" {
+			r = notedRunner{Runner: r, note: note}
+		}
+		return r, nil
 	}
 	inSandbox := a.cfg.Content.SteamCmdInSandbox
 	if inSandbox == "" {
@@ -205,7 +209,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
 		Schedules: sched,
 		Webhooks:  a.notify, Audit: a.audit,
-		PublicHost: a.publicHost,
+		PublicHost:   a.publicHost,
+		SteamCmdNote: a.cfg.SteamCmdNote,
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -86,5 +87,26 @@ func TestLocalHandler(t *testing.T) {
 	}
 	if !localPath("/instances/vs1/logs/stream") || localPath("/instances/vs1/x/logs/stream") || localPath("/instances/vs1/rcon") {
 		t.Error("localPath lets the wrong console paths through")
+	}
+}
+
+// TestInstallationPageSteamCmdNote: the Installation page says which
+// steamcmd Install / update runs when it is not Valve's (the demo's
+// stand-in), and says nothing of the kind otherwise.
+func TestInstallationPageSteamCmdNote(t *testing.T) {
+	for _, note := range []string{"", "This demo's Install / update runs the stand-in steamcmd (fakesteamcmd)."} {
+		e := newEnvWith(t, func(e *env, cfg *Config) {
+			cfg.Content = content.NewService(content.Config{Root: e.root, Sandbox: content.DevSandbox{}}, e.st)
+			cfg.Root = e.root
+			cfg.SteamCmdNote = note
+		})
+		resp, body := e.as(e.user("admin", true)).get("/installation")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /installation: %d\n%s", resp.StatusCode, body)
+		}
+		has := strings.Contains(body, `id="steamcmd-note"`)
+		if has != (note != "") || (note != "" && !strings.Contains(body, "stand-in steamcmd (fakesteamcmd)")) {
+			t.Errorf("note %q: the page shows a steamcmd note: %v", note, has)
+		}
 	}
 }
