@@ -326,7 +326,13 @@ func exitCode(env *cliEnv, c *Command, err error) int {
 	return 1
 }
 
-func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+// isHelpFlag reports whether s asks for help: -h, -help or --help, also
+// with a value (--help=true), which the flag package would otherwise
+// answer with "flag: help requested" and exit 2.
+func isHelpFlag(s string) bool {
+	name, _, _ := strings.Cut(s, "=")
+	return name == "-h" || name == "-help" || name == "--h" || name == "--help"
+}
 
 // wantsHelp reports whether the arguments of verb c ask for its help: -h,
 // -help or --help before any "--" (only as the first argument of a RawArgs

@@ -210,3 +210,27 @@ func TestDemoInstallUsesStandIn(t *testing.T) {
 		t.Errorf("install --list after the demo's install:\n%s\nwant the demo's generation and a new one", out)
 	}
 }
+
+// TestCLIStoppedDemoSaysWhatToDo: against a demo's directory whose panel
+// is not running, the systemd supervisor the CLI falls back to cannot say
+// the states (no such units here); the state error says to start the
+// panel, naming the directory.
+func TestCLIStoppedDemoSaysWhatToDo(t *testing.T) {
+	f := newCLIFixture(t)
+	delete(f.env, "LEFT4ME_SUPERVISOR")
+	f.must(t, "password-one\n", "user", "create", "alice")
+	f.must(t, "", "instance", "create", "vs1", "--owner", "alice")
+	var v struct {
+		State      string `json:"state"`
+		StateError string `json:"state_error"`
+	}
+	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "show", "vs1", "--json")), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.State != "unknown" {
+		t.Skipf("systemd answers on this host (state %s)", v.State)
+	}
+	if !strings.Contains(v.StateError, "no panel runs for the state root "+f.root.String()) || !strings.Contains(v.StateError, "left4me demo --dir") {
+		t.Errorf("state error %q does not say to start the panel", v.StateError)
+	}
+}

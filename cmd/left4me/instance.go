@@ -170,6 +170,12 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 // /api/v1/instances/{name} shares) with its state.
 func describe(ctx context.Context, a *app, in instance.Instance, owners views.Names, secret bool) views.Instance {
 	st, err := a.sup.Status(ctx, in.Name)
+	if err != nil && a.sd != nil {
+		// No panel answered on the state root's socket (else the CLI would
+		// have asked it) and systemd did not answer either: say where the
+		// servers' states can come from.
+		err = fmt.Errorf("%w; no panel runs for the state root %s either: start it (left4me serve, or left4me demo --dir %s for a demo's directory) and run this command again", err, a.cfg.Root, a.cfg.Root)
+	}
 	v := views.NewInstance(in, owners, st, err, secret)
 	v.SetConnect(a.publicHost)
 	return v
