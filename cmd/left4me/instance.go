@@ -188,7 +188,7 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	print := func(out []views.Instance) error {
+	emit := func(out []views.Instance) error {
 		if *names {
 			for _, j := range out {
 				fmt.Fprintln(env.stdout, j.Name)
@@ -219,7 +219,7 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 		for i := range out {
 			out[i].RCONPassword, out[i].Live = "", nil
 		}
-		return print(out)
+		return emit(out)
 	}
 	return withApp(ctx, env, func(a *app) error {
 		list, err := a.svc.List(ctx)
@@ -231,7 +231,7 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 			for _, in := range list {
 				out = append(out, views.Instance{Name: in.Name})
 			}
-			return print(out)
+			return emit(out)
 		}
 		owners, err := views.UserNames(ctx, a.store)
 		if err != nil {
@@ -240,7 +240,7 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 		for _, in := range list {
 			out = append(out, describe(ctx, a, in, owners, false))
 		}
-		return print(out)
+		return emit(out)
 	})
 }
 
@@ -490,16 +490,16 @@ func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
 	if p, err := env.panel(ctx); err != nil {
 		return err
 	} else if p != nil {
-		print := func(l string) { fmt.Fprintln(env.stdout, l) }
+		emitLine := func(l string) { fmt.Fprintln(env.stdout, l) }
 		if *follow {
-			return p.Follow(ctx, pos[0], *n, print)
+			return p.Follow(ctx, pos[0], *n, emitLine)
 		}
 		lines, err := p.Tail(ctx, pos[0], *n)
 		if err != nil {
 			return err
 		}
 		for _, l := range lines {
-			print(l)
+			emitLine(l)
 		}
 		return nil
 	}
