@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/left4me/left4me/internal/content"
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/views"
 )
 
@@ -108,5 +111,37 @@ func TestInstallationPageSteamCmdNote(t *testing.T) {
 		if has != (note != "") || (note != "" && !strings.Contains(body, "stand-in steamcmd (fakesteamcmd)")) {
 			t.Errorf("note %q: the page shows a steamcmd note: %v", note, has)
 		}
+	}
+}
+
+// failingStart is the instance service with a start that fails for a
+// reason that is no one's input (the server's fault: 500).
+type failingStart struct{ Instances }
+
+func (f failingStart) Do(ctx context.Context, action instance.Action, name string) error {
+	return errors.New("start left4me-server@" + name + ".service: job failed (see journalctl -u left4me-server@" + name + ")")
+}
+
+// TestLocalServerErrorsSayWhy: an operation that fails on the panel's
+// side tells the CLI on the local socket why, as running it in the CLI
+// would; a browser or token still reads only that it was logged.
+func TestLocalServerErrorsSayWhy(t *testing.T) {
+	e := newEnvWith(t, func(e *env, cfg *Config) { cfg.Instances = failingStart{cfg.Instances} })
+	admin := e.user("admin", true)
+	e.mustCreate("vs1", admin)
+	local := httptest.NewServer(e.srv.LocalHandler())
+	t.Cleanup(local.Close)
+	resp, err := http.Post(local.URL+"/api/v1/instances/vs1/start", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 500 || !strings.Contains(string(b), "job failed (see journalctl -u left4me-server@vs1)") {
+		t.Errorf("local start: %d %s; want 500 with the reason", resp.StatusCode, b)
+	}
+	r, body := e.as(admin).do("POST", "/api/v1/instances/vs1/start", "", nil)
+	if r.StatusCode != 500 || strings.Contains(body, "journalctl") {
+		t.Errorf("start on the panel's port: %d %s; want 500 without details", r.StatusCode, body)
 	}
 }
