@@ -234,3 +234,12 @@ func TestCLIStoppedDemoSaysWhatToDo(t *testing.T) {
 		t.Errorf("state error %q does not say to start the panel", v.StateError)
 	}
 }
+
+// TestPanelOwnsServers: the CLI leaves start, stop and RCON to a running
+// panel only when its servers are the panel's children.
+func TestPanelOwnsServers(t *testing.T) {
+	var none *panelAPI
+	if none.ownsServers() || (&panelAPI{supervisor: supervisorSystemd}).ownsServers() || !(&panelAPI{supervisor: supervisorProcess}).ownsServers() {
+		t.Error("ownsServers: want true only for a panel with the process supervisor")
+	}
+}

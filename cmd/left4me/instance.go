@@ -356,9 +356,9 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action,
 	}
 	if p, err := env.panel(ctx); err != nil {
 		return err
-	} else if p != nil {
-		// The panel's supervisor runs the servers (with the process
-		// supervisor, as its children): it acts for the CLI.
+	} else if p.ownsServers() {
+		// The panel's process supervisor runs the servers as its
+		// children: it acts for the CLI.
 		return runLifecycle(ctx, env, action, pos, func(ctx context.Context, name string) error { return p.Do(ctx, action, name) })
 	}
 	return withApp(ctx, env, func(a *app) error {

@@ -34,8 +34,9 @@ func instanceRCON(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if p, err := env.panel(ctx); err != nil {
 		return err
-	} else if p != nil {
-		// The running panel's console: the same policy and history.
+	} else if p.ownsServers() {
+		// The running panel's console (its servers are its children):
+		// the same policy and history.
 		reply, err := p.RCON(ctx, name, strings.Join(words, " "))
 		if err != nil {
 			return err

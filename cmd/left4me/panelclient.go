@@ -17,6 +17,7 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/views"
+	"github.com/left4me/left4me/internal/web"
 )
 
 // panelAPI talks to the panel (serve or demo) running for the CLI's
@@ -26,7 +27,16 @@ import (
 type panelAPI struct {
 	http   *http.Client
 	socket string
+	// supervisor is what runs the panel's servers: "systemd", or
+	// "process" (they are the panel's children, and only it can act on
+	// them).
+	supervisor string
 }
+
+// ownsServers reports whether only the panel can act on its servers: with
+// the process supervisor they are its children. With systemd the CLI
+// starts, stops and sends RCON itself, as it does without a panel.
+func (p *panelAPI) ownsServers() bool { return p != nil && p.supervisor == supervisorProcess }
 
 // dialPanel returns the client of the panel running for cfg's state root,
 // or nil when none answers on its socket (none runs, or a dead one left
@@ -48,7 +58,15 @@ func dialPanel(ctx context.Context, cfg Config) *panelAPI {
 		},
 		DisableCompression: true,
 	}
-	return &panelAPI{http: &http.Client{Transport: tr}, socket: path}
+	p := &panelAPI{http: &http.Client{Transport: tr}, socket: path}
+	var who struct {
+		Supervisor string `json:"supervisor"`
+	}
+	if err := p.call(dctx, http.MethodGet, web.LocalPanelPath, &who); err != nil {
+		return nil
+	}
+	p.supervisor = who.Supervisor
+	return p
 }
 
 // panelError is an error answer of the panel: its message and field.

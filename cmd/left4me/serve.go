@@ -247,7 +247,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		}},
 	)
 	if sock != nil {
-		parts = append(parts, part{"panel socket", localSocketPart(panel.LocalHandler(), sock, lg)})
+		parts = append(parts, part{"panel socket", localSocketPart(panel.LocalHandler(cfg.Supervisor), sock, lg)})
 	}
 	parts = append(parts, part{"http server", httpServer(panel, ln, lg, opt.Ready)})
 	return runParts(ctx, parts)

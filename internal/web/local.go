@@ -8,6 +8,10 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
+// LocalPanelPath is where the local socket says which supervisor the
+// panel runs its servers with.
+const LocalPanelPath = "/local/panel"
+
 // localKey marks a request that came in on the panel's local socket.
 type localKey struct{}
 
@@ -21,8 +25,17 @@ var localUser = store.User{Name: "left4me (local socket)", IsAdmin: true}
 // check are the authentication: every request acts as the system. It is
 // how the CLI reaches the supervisor that actually runs the servers
 // (docs/operations.md §2, "The CLI and a running panel").
-func (s *Server) LocalHandler() http.Handler {
+//
+// GET /local/panel (on the socket only) answers who serves it:
+// {"supervisor": supervisor}, the backend that runs the servers, so that
+// the CLI knows whether it may act on them itself (systemd) or must ask
+// this panel (the process supervisor's servers are its children).
+func (s *Server) LocalHandler(supervisor string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == LocalPanelPath && r.Method == http.MethodGet {
+			writeJSON(w, http.StatusOK, map[string]string{"supervisor": supervisor})
+			return
+		}
 		if !localPath(r.URL.Path) {
 			http.NotFound(w, r)
 			return

@@ -60,7 +60,7 @@ func TestAPIInstanceConnect(t *testing.T) {
 func TestLocalHandler(t *testing.T) {
 	e := newEnv(t)
 	e.mustCreate("vs1", e.user("alice", false))
-	local := httptest.NewServer(e.srv.LocalHandler())
+	local := httptest.NewServer(e.srv.LocalHandler("process"))
 	t.Cleanup(local.Close)
 	send := func(base, method, path string) (int, string) {
 		t.Helper()
@@ -79,6 +79,12 @@ func TestLocalHandler(t *testing.T) {
 	}
 	if code, body := send(local.URL, "POST", "/api/v1/instances/vs1/start"); code != 200 || !strings.Contains(body, `"state": "running"`) {
 		t.Errorf("local POST start: %d %s", code, body)
+	}
+	if code, body := send(local.URL, "GET", LocalPanelPath); code != 200 || !strings.Contains(body, `"supervisor": "process"`) {
+		t.Errorf("local GET %s: %d %s", LocalPanelPath, code, body)
+	}
+	if code, _ := send(e.ts.URL, "GET", LocalPanelPath); code == 200 {
+		t.Errorf("GET %s on the panel's port answers", LocalPanelPath)
 	}
 	for _, path := range []string{"/instances", "/instances/vs1", "/admin/users", "/login"} {
 		if code, _ := send(local.URL, "GET", path); code != http.StatusNotFound {
@@ -129,7 +135,7 @@ func TestLocalServerErrorsSayWhy(t *testing.T) {
 	e := newEnvWith(t, func(e *env, cfg *Config) { cfg.Instances = failingStart{cfg.Instances} })
 	admin := e.user("admin", true)
 	e.mustCreate("vs1", admin)
-	local := httptest.NewServer(e.srv.LocalHandler())
+	local := httptest.NewServer(e.srv.LocalHandler("process"))
 	t.Cleanup(local.Close)
 	resp, err := http.Post(local.URL+"/api/v1/instances/vs1/start", "application/json", nil)
 	if err != nil {
