@@ -176,7 +176,7 @@ func commandTable() *Command {
 		}},
 		{UsageLine: "schedule", Short: "restart, stop, start, update or send a console command to an instance at set times", Long: scheduleLong, Commands: []*Command{
 			{UsageLine: "add NAME ACTION [COMMAND...] --daily HH:MM|--weekly 'DAY HH:MM'|--cron EXPR|--when WHEN [--policy when-empty|warn|now] [--max-wait DURATION] [--on-timeout run|skip] [--json]", Short: "add a schedule to an instance", Args: argsInstances, Run: scheduleAdd},
-			{UsageLine: "list [NAME] [--json]", Short: "list the schedules of an instance, or of every instance, with their next run", Args: argsInstances, Run: scheduleList},
+			{ReadOnly: true, UsageLine: "list [NAME] [--json]", Short: "list the schedules of an instance, or of every instance, with their next run", Args: argsInstances, Run: scheduleList},
 			{UsageLine: "remove NAME ID", Short: "remove a schedule", Args: argsInstances, Run: scheduleRemove},
 		}},
 		{UsageLine: "job", Short: "inspect and cancel background jobs",

@@ -230,7 +230,7 @@ func TestCLIStoppedDemoSaysWhatToDo(t *testing.T) {
 	if v.State != "unknown" {
 		t.Skipf("systemd answers on this host (state %s)", v.State)
 	}
-	if !strings.Contains(v.StateError, "no panel runs for the state root "+f.root.String()) || !strings.Contains(v.StateError, "left4me demo --dir") {
+	if !strings.Contains(v.StateError, "no panel answers for the state root "+f.root.String()) || !strings.Contains(v.StateError, "left4me demo --dir") {
 		t.Errorf("state error %q does not say to start the panel", v.StateError)
 	}
 }

@@ -174,7 +174,7 @@ func describe(ctx context.Context, a *app, in instance.Instance, owners views.Na
 		// No panel answered on the state root's socket (else the CLI would
 		// have asked it) and systemd did not answer either: say where the
 		// servers' states can come from.
-		err = fmt.Errorf("%w; no panel runs for the state root %s either: start it (left4me serve, or left4me demo --dir %s for a demo's directory) and run this command again", err, a.cfg.Root, a.cfg.Root)
+		err = fmt.Errorf("%w; no panel answers for the state root %s either (%s): start it (left4me serve, or left4me demo --dir %s for a demo's directory) and run this command again", err, a.cfg.Root, a.cfg.Root.PanelSocket(), a.cfg.Root)
 	}
 	v := views.NewInstance(in, owners, st, err, secret)
 	v.SetConnect(a.publicHost)
@@ -292,45 +292,43 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 // printInstance prints the view of instance show: JSON, or one field a
 // line and the last console lines of a failed instance.
 func printInstance(env *cliEnv, j views.Instance, asJSON, secret bool) error {
-	{
-		if asJSON {
-			return writeJSON(env.stdout, j)
-		}
-		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "name:\t%s\n", j.Name)
-		fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
-		fmt.Fprintf(tw, "port:\t%d\n", j.Port)
-		if j.PendingPort != 0 {
-			fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
-		}
-		if j.Connect != "" {
-			fmt.Fprintf(tw, "connect:\tconnect %s    (%s)\n", j.Connect, j.SteamConnect)
-		}
-		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
-		if j.StateError != "" {
-			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
-		}
-		if j.Live != nil {
-			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
-		}
-		fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
-		fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
-		if j.Unhealthy {
-			fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
-		}
-		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
-		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
-		if secret {
-			fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
-		}
-		fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
-		fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		printLastLines(env.stdout, j)
-		return nil
+	if asJSON {
+		return writeJSON(env.stdout, j)
 	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "name:\t%s\n", j.Name)
+	fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
+	fmt.Fprintf(tw, "port:\t%d\n", j.Port)
+	if j.PendingPort != 0 {
+		fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
+	}
+	if j.Connect != "" {
+		fmt.Fprintf(tw, "connect:\tconnect %s    (%s)\n", j.Connect, j.SteamConnect)
+	}
+	fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
+	if j.StateError != "" {
+		fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
+	}
+	if j.Live != nil {
+		fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
+	}
+	fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
+	fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
+	if j.Unhealthy {
+		fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
+	}
+	fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
+	fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
+	if secret {
+		fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
+	}
+	fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
+	fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printLastLines(env.stdout, j)
+	return nil
 }
 
 func quoteArgs(args []string) []string {
@@ -371,45 +369,43 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action,
 
 // runLifecycle runs op (action) on every instance of pos and says so.
 func runLifecycle(ctx context.Context, env *cliEnv, action instance.Action, pos []string, op func(ctx context.Context, name string) error) error {
-	{
-		past := action.Past()
-		if len(pos) == 1 {
-			if err := op(ctx, pos[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.stdout, "%s %s\n", past, pos[0])
-			return nil
+	past := action.Past()
+	if len(pos) == 1 {
+		if err := op(ctx, pos[0]); err != nil {
+			return err
 		}
-		// Several instances: instance.ParallelOps at a time over this one
-		// connection to systemd, rather than one process each.
-		var (
-			mu   sync.Mutex
-			errs []error
-			wg   sync.WaitGroup
-		)
-		sem := make(chan struct{}, instance.ParallelOps)
-		for _, name := range pos {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				err := op(ctx, name)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs = append(errs, err)
-					return
-				}
-				fmt.Fprintf(env.stdout, "%s %s\n", past, name)
-			}()
-		}
-		wg.Wait()
-		if len(errs) > 0 {
-			return fmt.Errorf("%d of %d failed: %w", len(errs), len(pos), errors.Join(errs...))
-		}
+		fmt.Fprintf(env.stdout, "%s %s\n", past, pos[0])
 		return nil
 	}
+	// Several instances: instance.ParallelOps at a time over this one
+	// connection to systemd, rather than one process each.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	sem := make(chan struct{}, instance.ParallelOps)
+	for _, name := range pos {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := op(ctx, name)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			fmt.Fprintf(env.stdout, "%s %s\n", past, name)
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of %d failed: %w", len(errs), len(pos), errors.Join(errs...))
+	}
+	return nil
 }
 
 func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {

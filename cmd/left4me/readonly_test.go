@@ -23,6 +23,7 @@ var readOnlyArgs = map[string][]string{
 	"left4me user list":       {"--json"},
 	"left4me job list":        {"--json"},
 	"left4me instance layers": nil,
+	"left4me schedule list":   {"--json"},
 }
 
 // TestReadOnlyCommandsCreateNothing runs every verb the table marks
