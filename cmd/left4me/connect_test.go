@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestInstanceShowConnect(t *testing.T) {
 	f.must(t, "password-one\n", "user", "create", "alice")
 	f.must(t, "", "instance", "create", "vs1", "--owner", "alice", "--port", "41020")
 	out := f.must(t, "", "instance", "show", "vs1")
-	if !strings.Contains(out, "connect:        connect l4d.example.com:41020    (steam://connect/l4d.example.com:41020)\n") {
+	if !regexp.MustCompile(`(?m)^connect:\s+connect l4d\.example\.com:41020\s+\(steam://connect/l4d\.example\.com:41020\)$`).MatchString(out) {
 		t.Errorf("instance show:\n%s\nwant the connect line", out)
 	}
 	var show views.Instance
