@@ -35,27 +35,32 @@ func demoFakesteamcmd(ctx context.Context, env *cliEnv, root layout.Root) (strin
 		if fi, serr := os.Stat(out); serr == nil && fi.Mode().IsRegular() {
 			return out, nil
 		}
-		return "", errors.New("no fakesteamcmd binary next to left4me and no go toolchain to build one: run `make build` and then bin/left4me demo, or set LEFT4ME_STEAMCMD")
+		return "", errors.New("no stand-in steamcmd (fakesteamcmd) next to left4me and no Go toolchain to build one; put one there (go build ./cmd/fakesteamcmd) or set LEFT4ME_STEAMCMD")
 	}
 	fmt.Fprintln(env.stdout, "Building the stand-in steamcmd (fakesteamcmd) ...")
 	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, fakesteamcmdPackage)
 	cmd.Stdout, cmd.Stderr = env.stderr, env.stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build fakesteamcmd (run the demo from the left4me source tree, or set LEFT4ME_STEAMCMD): %w", err)
+		return "", fmt.Errorf("could not build the stand-in steamcmd (fakesteamcmd; run the demo from the left4me source tree, or set LEFT4ME_STEAMCMD): %w", err)
 	}
 	return out, nil
 }
 
 // useDemoSteamCmd points the demo's installs at the stand-in steamcmd,
 // which installs srcds as the stand-in game server; a steamcmd the
-// operator named (LEFT4ME_STEAMCMD) is kept.
+// operator named (LEFT4ME_STEAMCMD) is kept. Without a stand-in (none next
+// to this binary, none buildable) it says so and leaves installs to
+// Valve's steamcmd.
 func useDemoSteamCmd(ctx context.Context, env *cliEnv, cfg *Config, fakesrcdsBin string) error {
 	if cfg.Content.SteamCmd != "" {
 		return nil
 	}
 	bin, err := demoFakesteamcmd(ctx, env, cfg.Root)
 	if err != nil {
-		return err
+		// The demo still runs (a packaged left4me has no Go toolchain to
+		// build the stand-in with); it says what Install / update does.
+		fmt.Fprintf(env.stdout, "Install / update will download Valve's steamcmd: %v\n", err)
+		return nil
 	}
 	cfg.Content.SteamCmd = bin
 	cfg.SteamCmdEnv = []string{"FAKESTEAMCMD_SRCDS=" + fakesrcdsBin, "FAKESTEAMCMD_STATE_DIR=" + cfg.Root.Steam()}
