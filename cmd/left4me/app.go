@@ -41,6 +41,9 @@ type app struct {
 	// workers deliver); audit records who changed what.
 	notify *notify.Service
 	audit  *audit.Log
+	// publicHost is the host of "connect HOST:PORT" (Config.publicHost),
+	// found once.
+	publicHost string
 }
 
 // openApp opens the database (creating the state root and database when
@@ -63,7 +66,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: lg, store: st}
+	a := &app{cfg: cfg, log: lg, store: st, publicHost: cfg.publicHost()}
 	// Webhook deliveries have a queue of their own (notify.DeliveryQueue).
 	jc := cfg.Jobs
 	jc.Queues = maps.Clone(jc.Queues)

@@ -38,6 +38,9 @@ type Command struct {
 	// RawArgs hands the arguments to Run as they are: the dispatcher looks
 	// for --help only as the first one, and the verb has no flags.
 	RawArgs bool
+	// ReadOnly marks a verb that only reads: against a missing state root
+	// or database it says so and exits 1, creating nothing (requireState).
+	ReadOnly bool
 	// Args is what the shell completes the positional arguments to.
 	Args argKind
 	// Commands are a group's verbs.
@@ -149,44 +152,44 @@ func commandTable() *Command {
 			{UsageLine: "passwd NAME [--revoke-tokens=false]", Short: "set an account's password (read as for create), end its sessions and revoke its API tokens (unless --revoke-tokens=false)", Run: userPasswd},
 			{UsageLine: "update NAME [--max-instances N|unlimited|default] [--max-running N|unlimited|default] [--may-create on|off]", Short: "set an account's limits: how many instances it may own and run at once (default: administrators none, others " + strconv.Itoa(instance.DefaultMaxInstances) + " and " + strconv.Itoa(instance.DefaultMaxRunning) + "), and whether it may create instances in the panel (new accounts may not; administrators always may)", Run: userUpdate},
 			{UsageLine: "delete NAME", Short: "delete an account that owns no instances", Run: userDelete},
-			{UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
+			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
 		}},
 		{UsageLine: "instance", Short: "manage game-server instances", Commands: []*Command{
 			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [--autostart=false] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds", Run: instanceCreate},
 			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [--autostart=true|false] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start), its watchdog or its autostart setting (at once)", Args: argsInstances, Run: instanceUpdate},
-			{UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
-			{UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
+			{ReadOnly: true, UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
+			{ReadOnly: true, UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
 			lifecycle(instance.Start, "start instances (several: "+strconv.Itoa(instance.ParallelOps)+" at a time)"),
 			lifecycle(instance.Stop, "stop instances (several: "+strconv.Itoa(instance.ParallelOps)+" at a time)"),
 			lifecycle(instance.Restart, "restart instances (several: "+strconv.Itoa(instance.ParallelOps)+" at a time)"),
 			lifecycle(instance.Reset, "stop instances, discard everything their servers wrote, and start the running ones again"),
 			{UsageLine: "restart-stale [--parallel N] [--max-wait DURATION] [--on-timeout run|skip]", Short: "queue the rolling restart for the panel: the running instances on an older generation of the game or of a layer, each restarted when nobody plays on it, at most N at once", Run: instanceRestartStale},
 			{UsageLine: "delete NAME [--yes]", Short: "delete an instance with its files and settings", Args: argsInstances, Run: instanceDelete},
-			{UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
+			{ReadOnly: true, UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
 			{UsageLine: "rcon NAME COMMAND...", Short: "send a console command to a running instance and print the reply (as the panel's console: one line, secrets kept out of the history)", Args: argsInstances, Run: instanceRCON,
 				Long: "The words after NAME are the command; put them after -- when one starts with '-' (rcon vs1 -- sv_gravity -800).\nThe CLI sends as the system: the history shows no user."},
 			{UsageLine: "share NAME USER --role viewer|operator|admin [--json]", Short: "share an instance with an account in a role, or change its role (viewer: sees it; operator: also starts, stops, restarts, changes the map, kicks and says; admin: also configures, uses the RCON console and shares)", Args: argsInstances, Run: instanceShare},
 			{UsageLine: "unshare NAME USER", Short: "withdraw an account's share of an instance and give the instance a new RCON password", Args: argsInstances, Run: instanceUnshare},
-			{UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
-			{UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
+			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
+			{ReadOnly: true, UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},
 		}},
 		{UsageLine: "schedule", Short: "restart, stop, start, update or send a console command to an instance at set times", Long: scheduleLong, Commands: []*Command{
 			{UsageLine: "add NAME ACTION [COMMAND...] --daily HH:MM|--weekly 'DAY HH:MM'|--cron EXPR|--when WHEN [--policy when-empty|warn|now] [--max-wait DURATION] [--on-timeout run|skip] [--json]", Short: "add a schedule to an instance", Args: argsInstances, Run: scheduleAdd},
-			{UsageLine: "list [NAME] [--json]", Short: "list the schedules of an instance, or of every instance, with their next run", Args: argsInstances, Run: scheduleList},
+			{ReadOnly: true, UsageLine: "list [NAME] [--json]", Short: "list the schedules of an instance, or of every instance, with their next run", Args: argsInstances, Run: scheduleList},
 			{UsageLine: "remove NAME ID", Short: "remove a schedule", Args: argsInstances, Run: scheduleRemove},
 		}},
 		{UsageLine: "job", Short: "inspect and cancel background jobs",
 			Long: "STATE is one of queued, running, retrying, succeeded, failed, cancelled.\nThese verbs work on the database: the panel's workers see a cancel within a second.",
 			Commands: []*Command{
-				{UsageLine: "list [--state STATE] [--kind KIND] [--limit N] [--json]", Short: "list jobs, newest first", Run: jobList},
-				{UsageLine: "show ID [--json]", Short: "show a job with its log", Run: jobShow},
+				{ReadOnly: true, UsageLine: "list [--state STATE] [--kind KIND] [--limit N] [--json]", Short: "list jobs, newest first", Run: jobList},
+				{ReadOnly: true, UsageLine: "show ID [--json]", Short: "show a job with its log", Run: jobShow},
 				{UsageLine: "cancel ID", Short: "cancel a queued or running job", Run: jobCancel},
 			}},
 		{UsageLine: "install [--validate] [--steamcmd PATH | --queue] | --list | --gc [--grace DURATION]", Short: "install or update the game as a new installation generation (--queue: as a job of the panel); --list and --gc show and remove generations", Run: runInstall},
 		{UsageLine: "overlay", Short: "manage content layers", Long: overlayLong, Commands: []*Command{
-			{UsageLine: "list [--json]", Short: "list the content layers", Run: overlayList},
-			{UsageLine: "show ID [--json] [--tree]", Short: "show a layer, its generations and recent builds", Run: overlayShow},
+			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the content layers", Run: overlayList},
+			{ReadOnly: true, UsageLine: "show ID [--json] [--tree]", Short: "show a layer, its generations and recent builds", Run: overlayShow},
 			{UsageLine: "create-script ID --script FILE|- [--name NAME] [--description TEXT] [--incremental]", Short: "create a layer built by a bash script", Run: overlayCreateScript},
 			{UsageLine: "set-script ID --script FILE|-", Short: "replace a script layer's script (used by the next build)", Run: overlaySetScript},
 			{UsageLine: "build ID [--timeout DURATION]", Short: "run a script layer's build and publish a new generation", Run: overlayBuild},
@@ -198,8 +201,8 @@ func commandTable() *Command {
 		{UsageLine: "workshop", Short: "manage Steam Workshop items", Long: workshopLong, Commands: []*Command{
 			{UsageLine: "add [--queue] LAYER ID|URL...", Short: "add items (collections expand) to a workshop layer", Run: workshopAdd},
 			{UsageLine: "remove LAYER ID|URL...", Short: "take items out of a layer", Run: workshopRemove},
-			{UsageLine: "list [--json]", Short: "list workshop layers", Run: workshopList},
-			{UsageLine: "show LAYER [--json]", Short: "show a layer's items", Run: workshopShow},
+			{ReadOnly: true, UsageLine: "list [--json]", Short: "list workshop layers", Run: workshopList},
+			{ReadOnly: true, UsageLine: "show LAYER [--json]", Short: "show a layer's items", Run: workshopShow},
 			{UsageLine: "refresh [--queue] [--json]", Short: "re-check every item and publish changed layers", Run: workshopRefresh},
 			{UsageLine: "gc [--grace DURATION]", Short: "remove superseded downloads no instance names", Run: workshopGC},
 		}},
@@ -299,6 +302,7 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	venv := *env
 	venv.cmd = c
+	venv.readOnly = c.ReadOnly
 	err := c.Run(ctx, &venv, args)
 	recordCLI(ctx, &venv, c, args, err)
 	return exitCode(env, c, err)
@@ -322,7 +326,13 @@ func exitCode(env *cliEnv, c *Command, err error) int {
 	return 1
 }
 
-func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+// isHelpFlag reports whether s asks for help: -h, -help or --help, also
+// with a value (--help=true), which the flag package would otherwise
+// answer with "flag: help requested" and exit 2.
+func isHelpFlag(s string) bool {
+	name, _, _ := strings.Cut(s, "=")
+	return name == "-h" || name == "-help" || name == "--h" || name == "--help"
+}
 
 // wantsHelp reports whether the arguments of verb c ask for its help: -h,
 // -help or --help before any "--" (only as the first argument of a RawArgs

@@ -44,6 +44,47 @@ func (c Config) queryHost() netip.Addr {
 	return a
 }
 
+// envPublicHost names the address players connect to.
+const envPublicHost = "LEFT4ME_PUBLIC_HOST"
+
+// parsePublicHost checks LEFT4ME_PUBLIC_HOST: a DNS name (l4d.example.com)
+// or an IP address, without a port or scheme; empty is the default.
+func parsePublicHost(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if a, err := netip.ParseAddr(v); err == nil {
+		if a.IsUnspecified() {
+			return "", fmt.Errorf("%s %q: an address players can reach, not the unspecified one", envPublicHost, v)
+		}
+		return a.Unmap().String(), nil
+	}
+	bad := len(v) > 253 || strings.HasPrefix(v, "-") || strings.HasPrefix(v, ".") || strings.Contains(v, "..")
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			bad = true
+		}
+	}
+	if bad {
+		return "", fmt.Errorf("%s %q: want the host name or IP address players connect to, such as l4d.example.com or 203.0.113.7 (no port, no scheme)", envPublicHost, v)
+	}
+	return strings.ToLower(v), nil
+}
+
+// publicHost is the host of "connect HOST:PORT": LEFT4ME_PUBLIC_HOST, else
+// the host's primary address, else none (the views then leave it out).
+func (c Config) publicHost() string {
+	if c.PublicHost != "" {
+		return c.PublicHost
+	}
+	a, err := hostaddr.Primary()
+	if err != nil {
+		return ""
+	}
+	return a.String()
+}
+
 // Supervisor backends (LEFT4ME_SUPERVISOR).
 const (
 	supervisorSystemd = "systemd"
@@ -70,6 +111,11 @@ type Config struct {
 	// (LEFT4ME_QUERY_HOST; not loopback, which the game server ignores).
 	// Empty: the host's primary address, found when the panel starts.
 	QueryHost string
+	// PublicHost is the name or address players connect to, shown as
+	// "connect HOST:PORT" by the panel, the API and instance show
+	// (LEFT4ME_PUBLIC_HOST: a DNS name or an IP address). Empty: the
+	// host's primary address (publicHost).
+	PublicHost string
 	// OfflineSpan is how long a server must fail every poll before the
 	// panel shows it offline (LEFT4ME_OFFLINE_AFTER, a duration, default
 	// 45s): longer than a map load, which stalls the server.
@@ -111,6 +157,14 @@ type Config struct {
 	// (LEFT4ME_AUDIT_RETENTION: days such as 180d, or a duration; default
 	// 180 days); the daily GC prunes older ones.
 	AuditRetention time.Duration
+	// SteamCmdEnv is added to steamcmd's environment when it runs
+	// directly; not from the environment (the demo sets its stand-in's
+	// knobs).
+	SteamCmdEnv []string
+	// SteamCmdNote names a steamcmd that is not Valve's: the install job's
+	// log begins with it and the Installation page shows it (the demo's
+	// stand-in); not from the environment.
+	SteamCmdNote string
 	// AdminPassword is the password user create and user passwd set
 	// without asking (LEFT4ME_ADMIN_PASSWORD).
 	AdminPassword string
@@ -256,6 +310,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if _, err := hostaddr.Resolve(envQueryHost, c.QueryHost); err != nil {
 			return Config{}, err
 		}
+	}
+	if c.PublicHost, err = parsePublicHost(getenv(envPublicHost)); err != nil {
+		return Config{}, err
 	}
 	if v := strings.TrimSpace(getenv("LEFT4ME_OFFLINE_AFTER")); v != "" {
 		d, err := time.ParseDuration(v)

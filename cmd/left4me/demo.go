@@ -20,8 +20,11 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-// demoGeneration names the stand-in installation the demo writes.
-const demoGeneration = "demo"
+// demoGeneration names the stand-in installation the demo writes. It sorts
+// before every generation an install publishes ("000001-…"), so that the
+// demo's Install / update can publish newer ones (docs/lifecycle.md rule
+// 12: names sort in creation order).
+const demoGeneration = "000000-demo"
 
 // demoInstances are the two instances the demo creates; the first is started.
 var demoInstances = []instance.Spec{
@@ -88,6 +91,9 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	if err := writeDemoContent(root, bin); err != nil {
 		return err
 	}
+	if err := useDemoSteamCmd(ctx, env, &cfg, bin); err != nil {
+		return err
+	}
 	if bind, addr, err := demoLogListener(); err != nil {
 		fmt.Fprintf(env.stdout, "The events feed is off: %v\n", err)
 	} else {
@@ -109,6 +115,10 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, "\nleft4me demo is running at %s\n", url)
 		fmt.Fprintf(env.stdout, "  log in as:  admin\n  password:   %s\n", password)
 		fmt.Fprintf(env.stdout, "  instances:  coop (running, simulated players) and versus (stopped)\n")
+		fmt.Fprintf(env.stdout, "  the CLI:    %s\n", demoCLILine(root))
+		if cfg.SteamCmdNote != "" {
+			fmt.Fprintf(env.stdout, "  install:    Install / update runs the stand-in steamcmd (fakesteamcmd), offline\n")
+		}
 		fmt.Fprintf(env.stdout, "Press Ctrl-C to stop the panel and its servers.\n")
 	}
 	return servePanel(ctx, cfg, panelOptions{Listen: *listen, Ready: ready, Stderr: env.stderr}, setup)
@@ -207,4 +217,24 @@ func seedDemo(ctx context.Context, a *app) (string, error) {
 		}
 	}
 	return password, nil
+}
+
+// demoCLILine is the command line that points the CLI at the demo: its
+// state root, and this binary (or go run, for a binary go run built). The
+// CLI then asks the demo's panel, over its socket, about the servers the
+// demo runs.
+func demoCLILine(root layout.Root) string {
+	self := "go run ./cmd/left4me"
+	if exe, err := os.Executable(); err == nil && !strings.Contains(exe, "/go-build") {
+		self = shellQuote(exe)
+	}
+	return layout.RootEnv + "=" + shellQuote(root.String()) + " " + self + " instance list"
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:@,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

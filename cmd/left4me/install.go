@@ -95,6 +95,9 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	switch {
 	case *list:
+		if err := requireState(cfg); err != nil {
+			return err
+		}
 		return installList(env, cfg.Root)
 	case *gc:
 		return runGC(ctx, env, cfg, *grace)

@@ -170,7 +170,15 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 // /api/v1/instances/{name} shares) with its state.
 func describe(ctx context.Context, a *app, in instance.Instance, owners views.Names, secret bool) views.Instance {
 	st, err := a.sup.Status(ctx, in.Name)
-	return views.NewInstance(in, owners, st, err, secret)
+	if err != nil && a.sd != nil {
+		// No panel answered on the state root's socket (else the CLI would
+		// have asked it) and systemd did not answer either: say where the
+		// servers' states can come from.
+		err = fmt.Errorf("%w; no panel answers for the state root %s either (%s): start it (left4me serve, or left4me demo --dir %s for a demo's directory) and run this command again", err, a.cfg.Root, a.cfg.Root.PanelSocket(), a.cfg.Root)
+	}
+	v := views.NewInstance(in, owners, st, err, secret)
+	v.SetConnect(a.publicHost)
+	return v
 }
 
 func instanceList(ctx context.Context, env *cliEnv, args []string) error {
@@ -180,34 +188,12 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 	if _, _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *names {
-		// A shell completion must not create a state root or a database.
-		cfg, err := env.config()
-		if err != nil {
-			return err
-		}
-		if _, err := os.Stat(cfg.DatabasePath); err != nil {
-			return fmt.Errorf("list instance names: %w", err)
-		}
-	}
-	return withApp(ctx, env, func(a *app) error {
-		list, err := a.svc.List(ctx)
-		if err != nil {
-			return err
-		}
+	emit := func(out []views.Instance) error {
 		if *names {
-			for _, in := range list {
-				fmt.Fprintln(env.stdout, in.Name)
+			for _, j := range out {
+				fmt.Fprintln(env.stdout, j.Name)
 			}
 			return nil
-		}
-		owners, err := views.UserNames(ctx, a.store)
-		if err != nil {
-			return err
-		}
-		out := []views.Instance{}
-		for _, in := range list {
-			out = append(out, describe(ctx, a, in, owners, false))
 		}
 		if *asJSON {
 			return writeJSON(env.stdout, out)
@@ -222,6 +208,39 @@ func instanceList(ctx context.Context, env *cliEnv, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", j.Name, j.Owner, j.Port, state, sinceText(j.Since), strings.Join(j.Layers, ","))
 		}
 		return tw.Flush()
+	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		out, err := p.Instances(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].RCONPassword, out[i].Live = "", nil
+		}
+		return emit(out)
+	}
+	return withApp(ctx, env, func(a *app) error {
+		list, err := a.svc.List(ctx)
+		if err != nil {
+			return err
+		}
+		out := []views.Instance{}
+		if *names {
+			for _, in := range list {
+				out = append(out, views.Instance{Name: in.Name})
+			}
+			return emit(out)
+		}
+		owners, err := views.UserNames(ctx, a.store)
+		if err != nil {
+			return err
+		}
+		for _, in := range list {
+			out = append(out, describe(ctx, a, in, owners, false))
+		}
+		return emit(out)
 	})
 }
 
@@ -240,6 +259,18 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		j, err := p.Instance(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if !*secret {
+			j.RCONPassword = ""
+		}
+		return printInstance(env, j, *asJSON, *secret)
+	}
 	return withApp(ctx, env, func(a *app) error {
 		in, err := a.svc.Get(ctx, pos[0])
 		if err != nil {
@@ -254,41 +285,50 @@ func instanceShow(ctx context.Context, env *cliEnv, args []string) error {
 		if j.State == instance.Running {
 			j.Live = askLive(ctx, in)
 		}
-		if *asJSON {
-			return writeJSON(env.stdout, j)
-		}
-		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "name:\t%s\n", j.Name)
-		fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
-		fmt.Fprintf(tw, "port:\t%d\n", j.Port)
-		if j.PendingPort != 0 {
-			fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
-		}
-		fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
-		if j.StateError != "" {
-			fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
-		}
-		if j.Live != nil {
-			fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
-		}
-		fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
-		fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
-		if j.Unhealthy {
-			fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
-		}
-		fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
-		fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
-		if *secret {
-			fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
-		}
-		fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
-		fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-		printLastLines(env.stdout, j)
-		return nil
+		return printInstance(env, j, *asJSON, *secret)
 	})
+}
+
+// printInstance prints the view of instance show: JSON, or one field a
+// line and the last console lines of a failed instance.
+func printInstance(env *cliEnv, j views.Instance, asJSON, secret bool) error {
+	if asJSON {
+		return writeJSON(env.stdout, j)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "name:\t%s\n", j.Name)
+	fmt.Fprintf(tw, "owner:\t%s\n", j.Owner)
+	fmt.Fprintf(tw, "port:\t%d\n", j.Port)
+	if j.PendingPort != 0 {
+		fmt.Fprintf(tw, "pending port:\t%d (at the next start)\n", j.PendingPort)
+	}
+	if j.Connect != "" {
+		fmt.Fprintf(tw, "connect:\tconnect %s    (%s)\n", j.Connect, j.SteamConnect)
+	}
+	fmt.Fprintf(tw, "state:\t%s since %s\n", j.State, sinceText(j.Since))
+	if j.StateError != "" {
+		fmt.Fprintf(tw, "state error:\t%s\n", j.StateError)
+	}
+	if j.Live != nil {
+		fmt.Fprintf(tw, "players:\t%s\n", playersText(j.Live))
+	}
+	fmt.Fprintf(tw, "autostart:\t%s\n", autostartText(j.Autostart, j.WantRunning))
+	fmt.Fprintf(tw, "watchdog:\t%s\n", instance.WatchdogText(j.Watchdog))
+	if j.Unhealthy {
+		fmt.Fprintf(tw, "unhealthy:\tsince %s: %s\n", sinceText(j.UnhealthySince), j.UnhealthyReason)
+	}
+	fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
+	fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
+	if secret {
+		fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
+	}
+	fmt.Fprintf(tw, "created:\t%s\n", j.CreatedAt.Local().Format(time.DateTime))
+	fmt.Fprintf(tw, "updated:\t%s\n", j.UpdatedAt.Local().Format(time.DateTime))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	printLastLines(env.stdout, j)
+	return nil
 }
 
 func quoteArgs(args []string) []string {
@@ -304,7 +344,7 @@ func quoteArgs(args []string) []string {
 
 // errChildSupervisor refuses starting servers from a one-shot command whose
 // exit would stop them again.
-var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them: start them there")
+var errChildSupervisor = errors.New("with LEFT4ME_SUPERVISOR=process servers are children of `left4me serve` or `left4me demo` and stop with them, and no panel runs for this state root: start that panel, then run this command again (it then goes through the panel)")
 
 func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action, args []string) error {
 	fs := newFlags(env)
@@ -312,49 +352,60 @@ func instanceLifecycle(ctx context.Context, env *cliEnv, action instance.Action,
 	if err != nil {
 		return err
 	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p.ownsServers() {
+		// The panel's process supervisor runs the servers as its
+		// children: it acts for the CLI.
+		return runLifecycle(ctx, env, action, pos, func(ctx context.Context, name string) error { return p.Do(ctx, action, name) })
+	}
 	return withApp(ctx, env, func(a *app) error {
 		if a.proc != nil && action != instance.Stop {
 			return errChildSupervisor
 		}
-		op := func(ctx context.Context, name string) error { return a.svc.Do(ctx, action, name) }
-		past := action.Past()
-		if len(pos) == 1 {
-			if err := op(ctx, pos[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(env.stdout, "%s %s\n", past, pos[0])
-			return nil
-		}
-		// Several instances: instance.ParallelOps at a time over this one
-		// connection to systemd, rather than one process each.
-		var (
-			mu   sync.Mutex
-			errs []error
-			wg   sync.WaitGroup
-		)
-		sem := make(chan struct{}, instance.ParallelOps)
-		for _, name := range pos {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				err := op(ctx, name)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					errs = append(errs, err)
-					return
-				}
-				fmt.Fprintf(env.stdout, "%s %s\n", past, name)
-			}()
-		}
-		wg.Wait()
-		if len(errs) > 0 {
-			return fmt.Errorf("%d of %d failed: %w", len(errs), len(pos), errors.Join(errs...))
-		}
-		return nil
+		return runLifecycle(ctx, env, action, pos, func(ctx context.Context, name string) error { return a.svc.Do(ctx, action, name) })
 	})
+}
+
+// runLifecycle runs op (action) on every instance of pos and says so.
+func runLifecycle(ctx context.Context, env *cliEnv, action instance.Action, pos []string, op func(ctx context.Context, name string) error) error {
+	past := action.Past()
+	if len(pos) == 1 {
+		if err := op(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s %s\n", past, pos[0])
+		return nil
+	}
+	// Several instances: instance.ParallelOps at a time over this one
+	// connection to systemd, rather than one process each.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	sem := make(chan struct{}, instance.ParallelOps)
+	for _, name := range pos {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := op(ctx, name)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			fmt.Fprintf(env.stdout, "%s %s\n", past, name)
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return fmt.Errorf("%d of %d failed: %w", len(errs), len(pos), errors.Join(errs...))
+	}
+	return nil
 }
 
 func instanceDelete(ctx context.Context, env *cliEnv, args []string) error {
@@ -394,6 +445,7 @@ func instanceCfg(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	env.readOnly = *set == ""
 	var text string
 	if *set != "" {
 		if text, err = readInput(env, *set); err != nil {
@@ -430,6 +482,22 @@ func instanceLogs(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *n < 0 {
 		return fmt.Errorf("%w: -n %d: must not be negative", errUsage, *n)
+	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p != nil {
+		emitLine := func(l string) { fmt.Fprintln(env.stdout, l) }
+		if *follow {
+			return p.Follow(ctx, pos[0], *n, emitLine)
+		}
+		lines, err := p.Tail(ctx, pos[0], *n)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			emitLine(l)
+		}
+		return nil
 	}
 	return withApp(ctx, env, func(a *app) error {
 		if _, err := a.svc.Get(ctx, pos[0]); err != nil {

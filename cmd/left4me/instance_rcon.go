@@ -32,6 +32,21 @@ func instanceRCON(ctx context.Context, env *cliEnv, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: no command given", errUsage)
 	}
+	if p, err := env.panel(ctx); err != nil {
+		return err
+	} else if p.ownsServers() {
+		// The running panel's console (its servers are its children):
+		// the same policy and history.
+		reply, err := p.RCON(ctx, name, strings.Join(words, " "))
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stdout, reply)
+		if reply != "" && !strings.HasSuffix(reply, "\n") {
+			fmt.Fprintln(env.stdout)
+		}
+		return nil
+	}
 	return withApp(ctx, env, func(a *app) error {
 		in, err := a.svc.Get(ctx, name)
 		if err != nil {

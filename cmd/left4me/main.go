@@ -27,6 +27,10 @@ type cliEnv struct {
 	// declared, when set, receives the FlagSet newFlags makes (Command.flags
 	// reads a verb's flags so).
 	declared **flag.FlagSet
+	// readOnly marks a command that only reads: it must not create a
+	// state root or a database (requireState). run sets it from
+	// Command.ReadOnly; a verb that reads or writes by its flags sets it.
+	readOnly bool
 	// environ lists the whole environment (os.Environ), for the processes
 	// that inherit it; nil means none.
 	environ func() []string

@@ -120,7 +120,11 @@ func installRunner(ctx context.Context, stderr io.Writer, a *app, box *content.S
 		}
 	}
 	if !a.cfg.useSystemdSandbox() {
-		return steamcmd.Direct{Path: p}, nil
+		var r steamcmd.Runner = steamcmd.Direct{Path: p, Env: a.cfg.SteamCmdEnv}
+		if note := a.cfg.SteamCmdNote; note != "" {
+			r = notedRunner{Runner: r, note: note}
+		}
+		return r, nil
 	}
 	inSandbox := a.cfg.Content.SteamCmdInSandbox
 	if inSandbox == "" {
@@ -148,6 +152,14 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		defer cancel()
 		err = errors.Join(err, a.Close(cctx))
 	}()
+	// Before clearing what a dead panel left: a live one answers here.
+	sock, err := listenPanelSocket(cfg.Root, lg)
+	if err != nil {
+		return err
+	}
+	if sock != nil {
+		defer sock.Close()
+	}
 	if a.proc != nil {
 		// Servers and build scripts a panel that died left running, and
 		// their overlays (docs/lifecycle.md, "Children of a dead panel").
@@ -197,6 +209,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
 		Schedules: sched,
 		Webhooks:  a.notify, Audit: a.audit,
+		PublicHost:   a.publicHost,
+		SteamCmdNote: a.cfg.SteamCmdNote,
 	})
 	if err != nil {
 		return err
@@ -231,8 +245,11 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 			notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall)
 			return nil
 		}},
-		part{"http server", httpServer(panel, ln, lg, opt.Ready)},
 	)
+	if sock != nil {
+		parts = append(parts, part{"panel socket", localSocketPart(panel.LocalHandler(cfg.Supervisor), sock, lg)})
+	}
+	parts = append(parts, part{"http server", httpServer(panel, ln, lg, opt.Ready)})
 	return runParts(ctx, parts)
 }
 

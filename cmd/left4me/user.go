@@ -33,6 +33,11 @@ func withApp(ctx context.Context, env *cliEnv, fn func(a *app) error) error {
 	if err != nil {
 		return err
 	}
+	if env.readOnly {
+		if err := requireState(cfg); err != nil {
+			return err
+		}
+	}
 	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := openApp(ctx, cfg)
 	if err != nil {

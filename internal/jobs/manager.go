@@ -657,6 +657,7 @@ func toJob(r *rivertype.JobRow, p *progressRow) Job {
 	default:
 		j.State = StateFailed
 	}
+	j.Message = outcomeMessage(j)
 	return j
 }
 

@@ -162,6 +162,16 @@ func TestFailures(t *testing.T) {
 			if len(j.Errors) == 0 || !strings.Contains(j.Errors[len(j.Errors)-1].Error, tc.errText) {
 				t.Errorf("errors %+v, want %q", j.Errors, tc.errText)
 			}
+			// People read the handler's words, never a type name of the
+			// queue (river stores a permanent failure as "JobCancelError: …").
+			for _, e := range j.Errors {
+				if strings.Contains(e.Error, "JobCancelError") || strings.Contains(e.Error, "Error: ") {
+					t.Errorf("attempt %d's error %q names an internal type", e.Attempt, e.Error)
+				}
+			}
+			if strings.Contains(j.Log, "JobCancelError") || strings.Contains(j.Message, "JobCancelError") {
+				t.Errorf("the log or message names an internal type: %q / %q", j.Log, j.Message)
+			}
 			if !strings.Contains(j.Log, "failed for good") || j.FinishedAt.IsZero() {
 				t.Errorf("log or finish time missing: %+v", j)
 			}

@@ -112,6 +112,14 @@ func (r Root) Steam() string { return r.join("steam") }
 // Database is the SQLite database file.
 func (r Root) Database() string { return r.join("left4me.db") }
 
+// PanelDir is the directory, owner-only, of the running panel's local
+// socket.
+func (r Root) PanelDir() string { return r.join("panel") }
+
+// PanelSocket is the Unix socket on which a running panel (serve or demo)
+// answers the CLI (docs/operations.md §2).
+func (r Root) PanelSocket() string { return r.join("panel", "api.sock") }
+
 // LayerParents are the directories a lower layer may live in.
 func (r Root) LayerParents() []string {
 	return []string{r.Installations(), r.Overlays(), r.Workshop()}

@@ -19,10 +19,16 @@ type Instance struct {
 	Port int `json:"port"`
 	// PendingPort is a changed port that applies at the next start, while
 	// the server still runs on Port; absent otherwise.
-	PendingPort int            `json:"pending_port,omitempty"`
-	Layers      []string       `json:"layers"` // uppermost first
-	Args        []string       `json:"args"`
-	State       instance.State `json:"state"` // "unknown" when the supervisor did not answer
+	PendingPort int `json:"pending_port,omitempty"`
+	// Connect is the address players connect to, HOST:PORT (the console's
+	// "connect HOST:PORT"), and SteamConnect the same as a
+	// steam://connect/HOST:PORT link; absent when the host has no address
+	// to give (SetConnect).
+	Connect      string         `json:"connect,omitempty"`
+	SteamConnect string         `json:"steam_connect,omitempty"`
+	Layers       []string       `json:"layers"` // uppermost first
+	Args         []string       `json:"args"`
+	State        instance.State `json:"state"` // "unknown" when the supervisor did not answer
 	// Since is when the unit entered State; absent when not known.
 	Since time.Time `json:"since,omitzero"`
 	// StateError says why State is "unknown".

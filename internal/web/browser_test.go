@@ -117,7 +117,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
-		Console: RCONConsole(5 * time.Second), Logger: lg, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc})})
+		Console: RCONConsole(5 * time.Second), Logger: lg, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc}), PublicHost: testPublicHost})
 	if err != nil {
 		t.Fatal(err)
 	}

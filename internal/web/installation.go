@@ -30,6 +30,9 @@ type installPage struct {
 	Jobs              []jobView // recent install jobs
 	Message           string
 	Error             string
+	// SteamCmdNote says which steamcmd Install / update runs when it is
+	// not Valve's (Config.SteamCmdNote).
+	SteamCmdNote string
 }
 
 // contentOn answers false (after writing a 404) when the panel has no
@@ -117,5 +120,6 @@ func (s *Server) installationPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	pg.SteamCmdNote = s.cfg.SteamCmdNote
 	s.render(w, r, http.StatusOK, "installation", "Installation", pg)
 }

@@ -56,6 +56,9 @@ func (s *Server) instanceLogStream(w http.ResponseWriter, r *http.Request) {
 	for _, line := range early[overlap(tail, early):] {
 		fmt.Fprint(w, sseData(line))
 	}
+	// The lines so far are the past; a "live" event says so (the CLI's
+	// logs --follow prints only the last -n of them). The page ignores it.
+	fmt.Fprint(w, "event: live\ndata: \n\n")
 	rc.Flush()
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()

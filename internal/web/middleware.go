@@ -125,6 +125,9 @@ var errNoCredentials = errors.New("no credentials")
 // authenticate finds the request's principal from a Bearer token (API routes
 // only) or the session cookie.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*principal, error) {
+	if p := localPrincipal(r); p != nil {
+		return p, nil
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || !answersJSON(r) || !auth.LooksLikeAPIToken(token) {

@@ -43,6 +43,7 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 		s.log.Warn("instance status", "instance", inst.Name, "err", err)
 	}
 	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.May(roles.Secrets)), Role: rl}
+	v.SetConnect(s.cfg.PublicHost)
 	if s.cfg.Live != nil && v.Running() {
 		if l, ok := s.cfg.Live.Live(inst.Name); ok {
 			for i := range l.Players {

@@ -204,5 +204,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg st
 // serverError logs err once and answers 500 without details.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if localPrincipal(r) != nil {
+		// The CLI on the local socket (the host's operator) reads the
+		// error itself, as it would running the operation on its own.
+		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
 	s.fail(w, r, http.StatusInternalServerError, "Something went wrong on the server; the error has been logged.")
 }

@@ -122,6 +122,13 @@ type Config struct {
 	// offers the audit page and API.
 	Webhooks *notify.Service
 	Audit    *audit.Log
+	// PublicHost is the name or address players connect to
+	// (LEFT4ME_PUBLIC_HOST, else the host's primary address); the pages
+	// and the API show "connect HOST:PORT" with it. Empty shows none.
+	PublicHost string
+	// SteamCmdNote, when set, is shown on the Installation page: the demo
+	// says that Install / update runs the stand-in steamcmd.
+	SteamCmdNote string
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
 

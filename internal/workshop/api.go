@@ -134,11 +134,11 @@ func (c *Client) Details(ctx context.Context, ids []uint64) ([]Details, error) {
 		form := idForm("itemcount", batch)
 		body, err := c.post(ctx, "/ISteamRemoteStorage/GetPublishedFileDetails/v1/", form)
 		if err != nil {
-			return nil, fmt.Errorf("workshop item details: %w", err)
+			return nil, c.askErr("the details of", batch, err)
 		}
 		got, err := DecodeDetails(bytes.NewReader(body))
 		if err != nil {
-			return nil, fmt.Errorf("workshop item details: %w", err)
+			return nil, c.askErr("the details of", batch, err)
 		}
 		byID := make(map[uint64]Details, len(got))
 		for _, d := range got {
@@ -147,7 +147,7 @@ func (c *Client) Details(ctx context.Context, ids []uint64) ([]Details, error) {
 		for _, id := range batch {
 			d, ok := byID[id]
 			if !ok {
-				return nil, fmt.Errorf("workshop item details: %w: no entry for item %d", ErrBadReply, id)
+				return nil, c.askErr("the details of", batch, fmt.Errorf("%w: no entry for item %d", ErrBadReply, id))
 			}
 			out = append(out, d)
 		}
@@ -179,11 +179,11 @@ func (c *Client) Collections(ctx context.Context, ids []uint64) ([]Collection, e
 		batch := ids[start:min(start+MaxBatch, len(ids))]
 		body, err := c.post(ctx, "/ISteamRemoteStorage/GetCollectionDetails/v1/", idForm("collectioncount", batch))
 		if err != nil {
-			return nil, fmt.Errorf("workshop collection details: %w", err)
+			return nil, c.askErr("", batch, err)
 		}
 		got, err := DecodeCollections(bytes.NewReader(body))
 		if err != nil {
-			return nil, fmt.Errorf("workshop collection details: %w", err)
+			return nil, c.askErr("", batch, err)
 		}
 		byID := make(map[uint64]Collection, len(got))
 		for _, col := range got {

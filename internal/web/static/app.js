@@ -69,6 +69,30 @@
     });
   }
 
+  // Copy buttons (the connect line): the clipboard API where the page is
+  // a secure context, else a selection and the copy command.
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button[data-copy]");
+    if (!b) return;
+    const text = b.dataset.copy;
+    let ok = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); ok = true; }
+    } catch (e) { ok = false; }
+    if (!ok) {
+      const ta = el("textarea", { readonly: "", "aria-hidden": "true", style: "position:fixed;opacity:0" });
+      ta.value = text;
+      document.body.append(ta);
+      ta.select();
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+    }
+    const label = b.textContent;
+    b.textContent = ok ? "Copied" : "Copy failed: select the text";
+    b.dataset.copied = ok ? "yes" : "no";
+    setTimeout(() => { b.textContent = label; }, 2000);
+  });
+
   // Forms that destroy something ask first (the server does not rely on
   // it); a restart or reset also says how many players it disconnects
   // (data-humans of the instance page, kept current by refreshLive).
