@@ -147,6 +147,7 @@ func commandTable() *Command {
 	root.Commands = []*Command{
 		{UsageLine: "demo [--dir DIR] [--listen ADDR] [-v]", Short: "run a self-contained demo panel with stand-in servers", Long: demoLong, Run: runDemo},
 		{UsageLine: "serve [--listen ADDR]", Short: "serve the web panel and JSON API", Run: runServe},
+		{UsageLine: "migrate", Short: "create the state root's database, or bring it to the newest schema (the Debian package's postinst runs it)", Run: runMigrate},
 		{UsageLine: "user", Short: "manage accounts", Commands: []*Command{
 			{UsageLine: "create NAME [--admin]", Short: "create an account; the password comes from LEFT4ME_ADMIN_PASSWORD, the terminal, or a line on stdin", Run: userCreate},
 			{UsageLine: "passwd NAME [--revoke-tokens=false]", Short: "set an account's password (read as for create), end its sessions and revoke its API tokens (unless --revoke-tokens=false)", Run: userPasswd},
