@@ -329,3 +329,33 @@ func TestSlowCallHoldsUpNoOtherJob(t *testing.T) {
 		t.Fatalf("the slow start: %v", err)
 	}
 }
+
+// TestStartResetsTheStartLimitOfALoadedUnit: an operator's start of a unit
+// systemd still has loaded (stopped a moment ago) resets its start-limit
+// counter first, as systemctl reset-failed does, so a fourth start within
+// the limit's interval is not refused; a unit systemd has unloaded is not
+// touched (resetting it would load it).
+func TestStartResetsTheStartLimitOfALoadedUnit(t *testing.T) {
+	addr := testBus(t)
+	m := startFakeManager(t, addr)
+	m.state[UnitName("idle")] = [2]string{"inactive", "dead"}
+	s := &Supervisor{dial: dialTest(addr)}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, name := range []string{"idle", "ghost"} {
+		if err := s.Start(ctx, name); err != nil {
+			t.Fatalf("start %s: %v", name, err)
+		}
+	}
+	m.mu.Lock()
+	calls := strings.Join(m.calls, "\n")
+	m.mu.Unlock()
+	reset, start := strings.Index(calls, "ResetFailedUnit "+UnitName("idle")), strings.Index(calls, "StartUnit "+UnitName("idle"))
+	if reset < 0 || start < reset {
+		t.Errorf("the loaded unit was not reset before its start:\n%s", calls)
+	}
+	if strings.Contains(calls, "ResetFailedUnit "+UnitName("ghost")) || strings.Contains(calls, "loads units") {
+		t.Errorf("an unloaded unit was reset or loaded:\n%s", calls)
+	}
+}

@@ -129,12 +129,20 @@ func jobError(verb, unit, result string) error {
 // Start starts the instance's unit and waits until systemd's job is done
 // (for the instance unit: ExecStartPost mounted the overlay and the server was
 // spawned).
+//
+// An operator's start is never refused by the unit's start limit
+// (docs/lifecycle.md rule 6), which is there to end a crash loop of
+// Restart=: when the unit is still loaded (stopped a moment ago, or failed)
+// its counter and failed state are reset first, as "systemctl reset-failed"
+// does. A unit systemd has unloaded has no counter, and asking to reset it
+// would load it; polkit may not grant reset-failed, and then the start
+// reports the real problem.
 func (s *Supervisor) Start(ctx context.Context, name string) error {
-	// A unit that hit its start limit stays failed until reset; try to
-	// reset it so an operator's explicit start is not refused. polkit may
-	// not grant reset-failed; then the start reports the real problem.
-	if st, err := s.Status(ctx, name); err == nil && st.State == instance.Failed {
-		if b, err := s.connection(ctx); err == nil {
+	if err := layout.ValidateName(name); err != nil {
+		return err
+	}
+	if b, err := s.connection(ctx); err == nil {
+		if u, loaded, err := b.unit(ctx, UnitName(name)); err == nil && loaded && (u.active == "inactive" || u.active == "failed") {
 			_ = b.manager(ctx, "ResetFailedUnit", UnitName(name)).Store()
 		}
 	}
