@@ -67,6 +67,9 @@ type fakeManager struct {
 	// gate, when set, holds the answer to a job for unit "slow" until it
 	// is closed (polkit taking its time).
 	gate chan struct{}
+	// limited is a unit at its start limit: its starts fail, leaving it
+	// failed with the result start-limit-hit, until ResetFailedUnit.
+	limited string
 }
 
 func (m *fakeManager) queue(method, unit, mode string) (dbus.ObjectPath, *dbus.Error) {
@@ -101,6 +104,11 @@ func (m *fakeManager) queue(method, unit, mode string) (dbus.ObjectPath, *dbus.E
 }
 
 func (m *fakeManager) StartUnit(unit, mode string) (dbus.ObjectPath, *dbus.Error) {
+	m.mu.Lock()
+	if unit == m.limited && unit != "" {
+		m.state[unit] = [2]string{"failed", "failed"}
+	}
+	m.mu.Unlock()
 	return m.queue("StartUnit", unit, mode)
 }
 func (m *fakeManager) StopUnit(unit, mode string) (dbus.ObjectPath, *dbus.Error) {
@@ -113,6 +121,11 @@ func (m *fakeManager) ResetFailedUnit(unit string) *dbus.Error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls = append(m.calls, "ResetFailedUnit "+unit)
+	if unit == m.limited && unit != "" {
+		delete(m.results, unit)
+		m.state[unit] = [2]string{"inactive", "dead"}
+		m.limited = ""
+	}
 	return nil
 }
 
@@ -162,14 +175,18 @@ func (m *fakeManager) rows(names []string, load bool) []listedUnit {
 	return rows
 }
 
-// unitProps answers Properties.Get on every unit object.
-type unitProps struct{}
+// unitProps answers Properties.Get on every unit object; result is the
+// Service's Result ("exit-code" when empty).
+type unitProps struct{ result string }
 
-func (unitProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+func (p unitProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
 	switch iface + "." + name {
 	case "org.freedesktop.systemd1.Unit.StateChangeTimestamp":
 		return dbus.MakeVariant(uint64(1700000000000000)), nil
 	case "org.freedesktop.systemd1.Service.Result":
+		if p.result != "" {
+			return dbus.MakeVariant(p.result), nil
+		}
 		return dbus.MakeVariant("exit-code"), nil
 	}
 	return dbus.Variant{}, dbus.MakeFailedError(fmt.Errorf("no property %s.%s", iface, name))
@@ -190,6 +207,9 @@ func startFakeManager(t *testing.T, addr string) *fakeManager {
 		if err := c.Export(unitProps{}, dbus.ObjectPath("/org/freedesktop/systemd1/unit/"+u), "org.freedesktop.DBus.Properties"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := c.Export(unitProps{result: "start-limit-hit"}, dbus.ObjectPath("/org/freedesktop/systemd1/unit/left4me_2dserver_40limited_2eservice"), "org.freedesktop.DBus.Properties"); err != nil {
+		t.Fatal(err)
 	}
 	if reply, err := c.RequestName(busName, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own %s: %v %v", busName, reply, err)
@@ -330,32 +350,34 @@ func TestSlowCallHoldsUpNoOtherJob(t *testing.T) {
 	}
 }
 
-// TestStartResetsTheStartLimitOfALoadedUnit: an operator's start of a unit
-// systemd still has loaded (stopped a moment ago) resets its start-limit
-// counter first, as systemctl reset-failed does, so a fourth start within
-// the limit's interval is not refused; a unit systemd has unloaded is not
-// touched (resetting it would load it).
-func TestStartResetsTheStartLimitOfALoadedUnit(t *testing.T) {
+// TestStartResetsTheStartLimit: a start systemd refuses because the unit
+// hit its start limit (a unit still loaded, stopped and started a few times
+// within a minute) is reset, as systemctl reset-failed does, and tried once
+// more; a start that succeeds resets nothing.
+func TestStartResetsTheStartLimit(t *testing.T) {
 	addr := testBus(t)
 	m := startFakeManager(t, addr)
-	m.state[UnitName("idle")] = [2]string{"inactive", "dead"}
+	m.state[UnitName("limited")] = [2]string{"inactive", "dead"}
+	m.results[UnitName("limited")] = "failed"
+	m.limited = UnitName("limited")
 	s := &Supervisor{dial: dialTest(addr)}
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, name := range []string{"idle", "ghost"} {
-		if err := s.Start(ctx, name); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
+	if err := s.Start(ctx, "limited"); err != nil {
+		t.Fatalf("start of a unit at its start limit: %v", err)
+	}
+	if err := s.Start(ctx, "ghost"); err != nil {
+		t.Fatalf("start ghost: %v", err)
 	}
 	m.mu.Lock()
 	calls := strings.Join(m.calls, "\n")
 	m.mu.Unlock()
-	reset, start := strings.Index(calls, "ResetFailedUnit "+UnitName("idle")), strings.Index(calls, "StartUnit "+UnitName("idle"))
-	if reset < 0 || start < reset {
-		t.Errorf("the loaded unit was not reset before its start:\n%s", calls)
+	want := "StartUnit " + UnitName("limited") + " replace\nResetFailedUnit " + UnitName("limited") + "\nStartUnit " + UnitName("limited") + " replace"
+	if !strings.Contains(calls, want) {
+		t.Errorf("calls:\n%s\nwant in order:\n%s", calls, want)
 	}
 	if strings.Contains(calls, "ResetFailedUnit "+UnitName("ghost")) || strings.Contains(calls, "loads units") {
-		t.Errorf("an unloaded unit was reset or loaded:\n%s", calls)
+		t.Errorf("a start that succeeded reset or loaded a unit:\n%s", calls)
 	}
 }

@@ -132,21 +132,41 @@ func jobError(verb, unit, result string) error {
 //
 // An operator's start is never refused by the unit's start limit
 // (docs/lifecycle.md rule 6), which is there to end a crash loop of
-// Restart=: when the unit is still loaded (stopped a moment ago, or failed)
-// its counter and failed state are reset first, as "systemctl reset-failed"
-// does. A unit systemd has unloaded has no counter, and asking to reset it
-// would load it; polkit may not grant reset-failed, and then the start
-// reports the real problem.
+// Restart=: a unit that is failed is reset first, and a start that systemd
+// refuses with the result start-limit-hit (a unit it still had loaded,
+// stopped and started a few times within the limit's interval) is reset and
+// tried once more, as "systemctl reset-failed" resets the counter. A unit
+// systemd has unloaded has no counter and is not touched (resetting it would
+// load it). polkit may not grant reset-failed; then the start reports the
+// real problem.
 func (s *Supervisor) Start(ctx context.Context, name string) error {
 	if err := layout.ValidateName(name); err != nil {
 		return err
 	}
-	if b, err := s.connection(ctx); err == nil {
-		if u, loaded, err := b.unit(ctx, UnitName(name)); err == nil && loaded && (u.active == "inactive" || u.active == "failed") {
-			_ = b.manager(ctx, "ResetFailedUnit", UnitName(name)).Store()
-		}
+	if st, err := s.Status(ctx, name); err == nil && st.State == instance.Failed {
+		s.resetFailed(ctx, name)
 	}
+	err := s.runJob(ctx, "start", name, "StartUnit")
+	if err == nil || !s.startLimitHit(ctx, name) {
+		return err
+	}
+	s.resetFailed(ctx, name)
 	return s.runJob(ctx, "start", name, "StartUnit")
+}
+
+// resetFailed asks systemd to reset the unit's failed state and start-limit
+// counter, ignoring a refusal (the next job says what is wrong).
+func (s *Supervisor) resetFailed(ctx context.Context, name string) {
+	if b, err := s.connection(ctx); err == nil {
+		_ = b.manager(ctx, "ResetFailedUnit", UnitName(name)).Store()
+	}
+}
+
+// startLimitHit reports whether the unit is loaded and failed because its
+// start limit was hit.
+func (s *Supervisor) startLimitHit(ctx context.Context, name string) bool {
+	st, err := s.Status(ctx, name)
+	return err == nil && st.State == instance.Failed && st.Result == "start-limit-hit"
 }
 
 // Stop stops the instance's unit and waits until it is inactive, including
