@@ -89,14 +89,19 @@ func TestStreamConsoles(t *testing.T) {
 	var mu sync.Mutex
 	observed := map[string]int{}
 	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	// Both end before the store closes (t.Cleanup runs after this).
+	defer wg.Wait()
 	defer cancel()
-	go r.Run(ctx)
-	go r.FollowConsoles(ctx, j, nil, ConsoleConfig{Interval: 20 * time.Millisecond, Resync: 50 * time.Millisecond,
-		Observe: func(name, line string) {
-			mu.Lock()
-			observed[name+": "+line]++
-			mu.Unlock()
-		}})
+	wg.Go(func() { _ = r.Run(ctx) })
+	wg.Go(func() {
+		r.FollowConsoles(ctx, j, nil, ConsoleConfig{Interval: 20 * time.Millisecond, Resync: 50 * time.Millisecond,
+			Observe: func(name, line string) {
+				mu.Lock()
+				observed[name+": "+line]++
+				mu.Unlock()
+			}})
+	})
 	var want []string
 	for i := range 7 {
 		name := []string{"alpha", "beta"}[i%2]

@@ -79,37 +79,9 @@ func (s *Store) AddEvent(ctx context.Context, e Event) (Event, error) {
 
 // ListEvents returns the newest events of an instance with an id above
 // afterID (0 for all), at most limit of them (limit <= 0 means
-// EventRetention), oldest first.
+// EventRetention), oldest first: QueryEvents with only those bounds.
 func (s *Store) ListEvents(ctx context.Context, instance string, afterID int64, limit int) ([]Event, error) {
-	if limit <= 0 || limit > EventRetention {
-		limit = EventRetention
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, data, at FROM (
-		SELECT id, kind, data, at FROM events WHERE instance = ? AND id > ? ORDER BY id DESC LIMIT ?
-	) ORDER BY id`, instance, afterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list events of %s: %w", instance, err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		e := Event{Instance: instance}
-		var data, at string
-		if err := rows.Scan(&e.ID, &e.Kind, &data, &at); err != nil {
-			return nil, fmt.Errorf("list events of %s: %w", instance, err)
-		}
-		var d eventData
-		if err := json.Unmarshal([]byte(data), &d); err != nil {
-			return nil, fmt.Errorf("list events of %s: event %d: decode data: %w", instance, e.ID, err)
-		}
-		e.Player, e.SteamID, e.Text, e.Map = d.Player, d.SteamID, d.Text, d.Map
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list events of %s: %w", instance, err)
-	}
-	return out, nil
+	return s.QueryEvents(ctx, instance, EventQuery{After: afterID, Limit: limit})
 }
 
 // violatesForeignKey reports whether err is SQLite refusing a row whose

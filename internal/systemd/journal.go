@@ -34,17 +34,14 @@ type Journal struct {
 
 var _ instance.LogReader = (*Journal)(nil)
 
-// Args returns journalctl's arguments for instance name: the last n lines
-// (n >= 0) and, with follow, new ones as they come.
-func (j *Journal) Args(name string, n int, follow bool) []string {
+// Args returns journalctl's arguments for the last n lines (n >= 0) of
+// instance name. Following new lines is Follow's (by cursor, not --follow).
+func (j *Journal) Args(name string, n int) []string {
 	args := []string{}
 	if j.Namespace != "" {
 		args = append(args, "--namespace="+j.Namespace)
 	}
 	args = append(args, "--unit="+UnitName(name), "--output=cat", "--no-pager", "--quiet", "--lines="+strconv.Itoa(n))
-	if follow {
-		args = append(args, "--follow")
-	}
 	return args
 }
 
@@ -63,7 +60,7 @@ func (j *Journal) Tail(ctx context.Context, name string, n int) ([]string, error
 	if n < 0 {
 		n = 0
 	}
-	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, n, false)...)
+	cmd := exec.CommandContext(ctx, j.command(), j.Args(name, n)...)
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -65,18 +65,17 @@ func TestSinceUsec(t *testing.T) {
 
 func TestJournalArgs(t *testing.T) {
 	j := &Journal{Namespace: "left4me"}
-	got := j.Args("vs1", 200, true)
-	want := []string{"--namespace=left4me", "--unit=left4me-server@vs1.service", "--output=cat", "--no-pager", "--quiet", "--lines=200", "--follow"}
+	got := j.Args("vs1", 200)
+	want := []string{"--namespace=left4me", "--unit=left4me-server@vs1.service", "--output=cat", "--no-pager", "--quiet", "--lines=200"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Args = %q, want %q", got, want)
 	}
-	if got := (&Journal{}).Args("a", 5, false); got[0] != "--unit=left4me-server@a.service" || got[len(got)-1] != "--lines=5" {
+	if got := (&Journal{}).Args("a", 5); got[0] != "--unit=left4me-server@a.service" || got[len(got)-1] != "--lines=5" {
 		t.Errorf("Args without namespace = %q", got)
 	}
 }
 
-// fakeJournalctl writes a script that prints its arguments and some lines,
-// and for --follow keeps running like journalctl -f.
+// fakeJournalctl writes a script that prints its arguments and some lines.
 func fakeJournalctl(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "journalctl")
@@ -84,9 +83,6 @@ func fakeJournalctl(t *testing.T) string {
 echo "args: $*"
 echo "line one"
 printf 'line two without newline'
-for a in "$@"; do
-  if [ "$a" = "--follow" ]; then echo; echo "followed"; exec sleep 60; fi
-done
 `
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
