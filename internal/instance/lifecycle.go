@@ -53,7 +53,19 @@ func (s *Service) start(ctx context.Context, name string) error {
 	}
 	if active(st.State) {
 		// Staging now would write into upper/ under a live mount.
-		return s.st.SetWantRunning(ctx, name, true)
+		if err := s.st.SetWantRunning(ctx, name, true); err != nil {
+			return err
+		}
+		if st.State == Starting {
+			// Another caller's start is under way: wait for it (systemd
+			// joins this start to its job), so that a start reports
+			// success only once the server runs (docs/lifecycle.md,
+			// "Many instances on one host").
+			if err := s.sup.Start(ctx, name); err != nil {
+				return fmt.Errorf("start %s: %w", name, err)
+			}
+		}
+		return nil
 	}
 	release, err := s.reserveStart(ctx, in)
 	if err != nil {

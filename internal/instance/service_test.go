@@ -715,3 +715,28 @@ func TestStartRefusesLeftoverMount(t *testing.T) {
 		t.Errorf("supervisor calls: %q, want none", calls)
 	}
 }
+
+// TestStartWaitsForAStartUnderWay: a start of an instance whose server is
+// starting (another caller's start) waits for that start through the
+// supervisor instead of answering at once; a start of a running one does
+// nothing.
+func TestStartWaitsForAStartUnderWay(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "vs", OwnerID: f.owner}); err != nil {
+		t.Fatal(err)
+	}
+	f.sup.state["vs"] = Starting
+	if err := f.svc.Start(ctx, "vs"); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.sup.takeCalls(); !reflect.DeepEqual(c, []string{"start vs"}) {
+		t.Errorf("start of a starting instance: supervisor calls = %v, want it to wait on the start", c)
+	}
+	if err := f.svc.Start(ctx, "vs"); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.sup.takeCalls(); len(c) != 0 {
+		t.Errorf("start of a running instance: supervisor calls = %v, want none", c)
+	}
+}
