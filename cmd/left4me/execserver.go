@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -43,8 +42,9 @@ func runExecServer(ctx context.Context, env *cliEnv, args []string) error {
 	merged := root.Merged(name)
 	if err := waitMounted(ctx, merged, overlayWait); err != nil {
 		if ctx.Err() != nil {
-			// systemd stopped the unit before the server started (its
-			// KillSignal, caught by main): a clean stop, not a failure.
+			// The caller cancelled the wait (systemd's stop signals keep
+			// their default action here and end the process instead, see
+			// keepsStopSignals): a clean stop, not a failure.
 			fmt.Fprintf(env.stderr, "left4me exec-server: %s stopped before the server started\n", name)
 			return nil
 		}
@@ -52,17 +52,6 @@ func runExecServer(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if err := os.Chdir(filepath.Join(merged, "left4dead2")); err != nil {
 		return fmt.Errorf("exec-server %s: %w", name, err)
-	}
-	// From here a stop signal must reach srcds_run, not this process's
-	// handler: one caught now would be gone after the exec, and the server
-	// would run on until the stop timeout's SIGKILL. With the default
-	// action back, a signal that comes before the exec ends this process
-	// (systemd counts its KillSignal as a clean end) and one after it goes
-	// to srcds_run; one that came before the reset is seen on ctx.
-	signal.Reset(os.Interrupt, syscall.SIGTERM)
-	if ctx.Err() != nil {
-		fmt.Fprintf(env.stderr, "left4me exec-server: %s stopped before the server started\n", name)
-		return nil
 	}
 	prog := filepath.Join(merged, "srcds_run")
 	argv := append([]string{prog}, args[1:]...)

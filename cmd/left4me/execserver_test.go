@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -59,5 +61,52 @@ func TestExecServerStoppedWhileWaiting(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "alpha stopped before the server started") {
 		t.Errorf("stderr does not say why it ended:\n%s", stderr.String())
+	}
+}
+
+// execServerChildEnv makes TestExecServerEndsOnItsStopSignal run
+// exec-server through runMain in a child process.
+const execServerChildEnv = "LEFT4ME_TEST_EXEC_SERVER_CHILD"
+
+// TestExecServerEndsOnItsStopSignal: systemd's stop signal, sent while
+// exec-server waits for the overlay, ends the process by that signal. It
+// used to be caught (and handed to a context from another goroutine), so a
+// signal that came just before the exec of srcds_run was lost and the
+// server ran until the stop timeout: a stop right after a start ended
+// "timeout" (docs/lifecycle.md rule 4).
+func TestExecServerEndsOnItsStopSignal(t *testing.T) {
+	if os.Getenv(execServerChildEnv) != "" {
+		os.Exit(runMain([]string{"exec-server", "alpha", "-game", "left4dead2"}))
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "runtime", "alpha", "merged"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestExecServerEndsOnItsStopSignal$")
+		cmd.Env = append(os.Environ(), execServerChildEnv+"=1", "LEFT4ME_ROOT="+root)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Let it reach the wait for the overlay (it never comes here).
+		time.Sleep(300 * time.Millisecond)
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("exec-server did not end on %v:\n%s", sig, out.String())
+		}
+		ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("exec-server ended with %v after %v, want it killed by that signal (a caught stop signal is lost at the exec):\n%s", cmd.ProcessState, sig, out.String())
+		}
 	}
 }

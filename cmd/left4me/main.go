@@ -52,8 +52,32 @@ func main() {
 	if spec := os.Getenv(process.ChildEnv); spec != "" {
 		process.ChildMain(spec, os.Environ())
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}, os.Args[1:])
+	os.Exit(runMain(os.Args[1:]))
+}
+
+// runMain runs one command line with the process's standard streams and
+// environment. SIGINT and SIGTERM cancel the command's context, except for
+// exec-server (keepsStopSignals).
+func runMain(args []string) int {
+	ctx := context.Background()
+	stop := func() {}
+	if !keepsStopSignals(args) {
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	}
+	code := run(ctx, &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}, args)
 	stop()
-	os.Exit(code)
+	return code
+}
+
+// keepsStopSignals reports whether the command leaves SIGINT and SIGTERM at
+// their default action: exec-server, which replaces itself with srcds_run.
+// A stop signal caught by a handler in that process would be gone after the
+// exec, and the server would run until the unit's stop timeout killed it
+// (docs/lifecycle.md rule 4). Go hands a caught signal to the context from
+// another goroutine, so no check before the exec can close that window;
+// with the default action, a stop before the exec ends the process at once
+// (systemd counts its KillSignal as a clean end) and one after it reaches
+// srcds_run.
+func keepsStopSignals(args []string) bool {
+	return len(args) > 0 && args[0] == "exec-server"
 }
