@@ -29,6 +29,8 @@ type showPage struct {
 	Stack *stackReport
 	// Schedules is the schedules card (instance_schedules.go).
 	Schedules scheduleSection
+	// Maps is the map picker card (instance_maps.go).
+	Maps mapSection
 }
 
 // ShareCandidates are the accounts a site administrator could share the
@@ -107,6 +109,7 @@ func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst insta
 		s.serverError(w, r, err)
 		return
 	}
+	pg.Maps = s.mapSectionFor(ctx, inst, rl)
 	if rl.May(roles.Share) {
 		// Only site administrators pick from the list of accounts; others
 		// type a name, so the page does not list every account to them.

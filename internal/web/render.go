@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,13 +106,21 @@ func parsePages() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
 	}
+	partials, err := partialTemplates(names)
+	if err != nil {
+		return nil, err
+	}
+	files := []string{"templates/layout.html"}
+	for p := range partials {
+		files = append(files, p)
+	}
 	pages := make(map[string]*template.Template)
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
+		if base == "layout.html" || partials[name] {
 			continue
 		}
-		t, err := template.New(base).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", name)
+		t, err := template.New(base).Funcs(templateFuncs).ParseFS(templateFS, append(slices.Clone(files), name)...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", base, err)
 		}
@@ -174,6 +183,8 @@ var flashes = map[string]string{
 	"uploaded":  "Upload published as a new generation of the layer.",
 	"removed":   "Item removed; a new generation without it was published.",
 	"ldeleted":  "Layer deleted. Generations an instance still names are kept until garbage collection.",
+	"map":       "Map change sent: the server is loading the map.",
+	"nextmap":   "Map set for the next start.",
 }
 
 // writeJSON writes v as JSON with a status code.

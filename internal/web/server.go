@@ -12,6 +12,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/left4me/left4me/internal/campaigns"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -147,7 +148,9 @@ type Config struct {
 	// time, each waiting up to 3 s, when nil.
 	Hasher   *auth.Hasher
 	LogLines int // console lines shown and kept in the page; 300 when zero
-	Now      func() time.Time
+	// Maps reads the map picker's VPKs and remembers them; a new one when nil.
+	Maps *campaigns.Scanner
+	Now  func() time.Time
 }
 
 // Server is the panel. It is an http.Handler.
@@ -191,6 +194,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.States == nil {
 		cfg.States = cfg.Instances
+	}
+	if cfg.Maps == nil {
+		cfg.Maps = campaigns.NewScanner()
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 2 << 30
