@@ -169,6 +169,8 @@ func commandTable() *Command {
 			{ReadOnly: true, UsageLine: "cfg NAME [--set FILE|-]", Short: "print an instance's server.cfg, or replace it", Args: argsInstances, Run: instanceCfg},
 			{UsageLine: "rcon NAME COMMAND...", Short: "send a console command to a running instance and print the reply (as the panel's console: one line, secrets kept out of the history)", Args: argsInstances, Run: instanceRCON,
 				Long: "The words after NAME are the command; put them after -- when one starts with '-' (rcon vs1 -- sv_gravity -800).\nThe CLI sends as the system: the history shows no user."},
+			{ReadOnly: true, UsageLine: "maps NAME [--json]", Short: "list the maps an instance can change to: the official campaigns and those of its layers' VPKs (with the layer), and the modes each plays", Args: argsInstances, Run: instanceMaps},
+			{UsageLine: "map NAME MAP [--mode M] [--next-start] [--json]", Short: "change an instance's map now (changelevel over RCON; only maps its stack has) or for its next start (+map, +mp_gamemode)", Args: argsInstances, Run: instanceMap},
 			{UsageLine: "share NAME USER --role viewer|operator|admin [--json]", Short: "share an instance with an account in a role, or change its role (viewer: sees it; operator: also starts, stops, restarts, changes the map, kicks and says; admin: also configures, uses the RCON console and shares)", Args: argsInstances, Run: instanceShare},
 			{UsageLine: "unshare NAME USER", Short: "withdraw an account's share of an instance and give the instance a new RCON password", Args: argsInstances, Run: instanceUnshare},
 			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},

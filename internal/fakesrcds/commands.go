@@ -36,7 +36,12 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 			return
 		}
 		if !s.mapExists(c.args[1]) {
-			s.reply(out, "%s failed: %s not found", name, c.args[1])
+			// The engine's words (docs/srcds.md §9).
+			if name == "map" {
+				s.reply(out, "map load failed: %s not found or invalid", c.args[1])
+			} else {
+				s.reply(out, "changelevel failed: %s not found", c.args[1])
+			}
 			return
 		}
 		if len(c.args) > 2 && name == "map" {

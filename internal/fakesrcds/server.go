@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/left4me/left4me/internal/vpk"
 	"hash/crc32"
 	"io"
 	"net"
@@ -338,8 +339,8 @@ func (s *Server) Exec(text string) string {
 var officialMap = regexp.MustCompile(`^c([1-9]|1[0-4])m[1-5]_[a-z0-9_]+$`)
 
 // mapExists reports whether a map can be loaded: an official map name, a
-// maps/<name>.bsp in the mod directory, or a name found inside an addon VPK
-// (a cheap stand-in for reading the VPK directory tree).
+// maps/<name>.bsp in the mod directory, or a maps/<name>.bsp inside an addon
+// VPK's directory tree (addons/*.vpk, addons/workshop/*.vpk).
 func (s *Server) mapExists(name string) bool {
 	if officialMap.MatchString(name) {
 		return true
@@ -353,8 +354,13 @@ func (s *Server) mapExists(name string) bool {
 	vpks, _ := filepath.Glob(filepath.Join(s.gameDir, "addons", "*.vpk"))
 	more, _ := filepath.Glob(filepath.Join(s.gameDir, "addons", "workshop", "*.vpk"))
 	for _, p := range append(vpks, more...) {
-		data, err := os.ReadFile(p)
-		if err == nil && strings.Contains(string(data), name) {
+		a, err := vpk.Open(p)
+		if err != nil {
+			continue // the engine skips an addon it cannot read
+		}
+		_, err = a.Stat("maps/" + name + ".bsp")
+		a.Close()
+		if err == nil {
 			return true
 		}
 	}
