@@ -298,7 +298,7 @@ func Convert(ev srcds.Event, keepOther bool) (Event, bool) {
 		if p.Bot {
 			return Event{}, false
 		}
-		return Event{Kind: kind, Player: p.Name, SteamID: p.SteamID, Text: text}, true
+		return Event{Kind: kind, Player: p.Name, SteamID: p.SteamID, SteamID64: p.SteamID64, Team: p.Team, Text: text}, true
 	}
 	switch ev.Type {
 	case srcds.EventConnect:

@@ -23,7 +23,13 @@ type Event struct {
 	SteamID  string
 	Text     string
 	Map      string
-	At       time.Time
+	// Team is the player's team as the log line names it ("Survivor",
+	// "Infected", …); empty when it names none.
+	Team string
+	// SteamID64 is the player's 64-bit SteamID (0: none, or a bot); it
+	// keys the player history (players.go) and is not kept in the event.
+	SteamID64 uint64
+	At        time.Time
 }
 
 type eventData struct {
@@ -31,6 +37,7 @@ type eventData struct {
 	SteamID string `json:"steamid,omitempty"`
 	Text    string `json:"text,omitempty"`
 	Map     string `json:"map,omitempty"`
+	Team    string `json:"team,omitempty"`
 }
 
 // AddEvent stores e (its ID is ignored; a zero At means now) and returns it
@@ -44,7 +51,7 @@ func (s *Store) AddEvent(ctx context.Context, e Event) (Event, error) {
 		e.At = time.Now()
 	}
 	e.At = e.At.UTC()
-	data, err := json.Marshal(eventData{Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map})
+	data, err := json.Marshal(eventData{Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map, Team: e.Team})
 	if err != nil {
 		return Event{}, fmt.Errorf("add event for %s: encode: %w", e.Instance, err)
 	}
@@ -62,6 +69,9 @@ func (s *Store) AddEvent(ctx context.Context, e Event) (Event, error) {
 		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
 	}
 	if e.ID, err = res.LastInsertId(); err != nil {
+		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
+	}
+	if err := trackPlayer(ctx, tx, e); err != nil {
 		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
 	}
 	// The cut-off is the id of the newest event that falls outside the

@@ -55,7 +55,7 @@ func (s *Store) QueryEvents(ctx context.Context, instance string, q EventQuery) 
 		if err := json.Unmarshal([]byte(data), &d); err != nil {
 			return nil, fmt.Errorf("query events of %s: event %d: decode data: %w", instance, e.ID, err)
 		}
-		e.Player, e.SteamID, e.Text, e.Map = d.Player, d.SteamID, d.Text, d.Map
+		e.Player, e.SteamID, e.Text, e.Map, e.Team = d.Player, d.SteamID, d.Text, d.Map, d.Team
 		e.At = parseTime(at)
 		out = append(out, e)
 	}
