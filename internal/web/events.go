@@ -15,6 +15,7 @@ type eventView struct {
 	SteamID string    `json:"steam_id,omitempty"`
 	Text    string    `json:"text,omitempty"`
 	Map     string    `json:"map,omitempty"`
+	Team    string    `json:"team,omitempty"`
 	At      time.Time `json:"at"`
 }
 
@@ -28,7 +29,7 @@ func (s *Server) eventPage(r *http.Request, name string, rl role, q store.EventQ
 	}
 	out := make([]eventView, 0, len(evs))
 	for _, e := range evs {
-		out = append(out, eventView{ID: e.ID, Kind: e.Kind, Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map, At: e.At})
+		out = append(out, eventView{ID: e.ID, Kind: e.Kind, Player: e.Player, SteamID: e.SteamID, Text: e.Text, Map: e.Map, Team: e.Team, At: e.At})
 	}
 	return eventsFor(rl, out), nil
 }

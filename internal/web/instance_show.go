@@ -31,6 +31,8 @@ type showPage struct {
 	Schedules scheduleSection
 	// Maps is the map picker card (instance_maps.go).
 	Maps mapSection
+	// Chat is the chat card (instance_chat.go).
+	Chat chatSection
 }
 
 // ShareCandidates are the accounts a site administrator could share the
@@ -110,6 +112,10 @@ func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst insta
 		return
 	}
 	pg.Maps = s.mapSectionFor(ctx, inst, rl)
+	if pg.Chat, err = s.chatSectionFor(r, inst.Name, rl); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if rl.May(roles.Share) {
 		// Only site administrators pick from the list of accounts; others
 		// type a name, so the page does not list every account to them.

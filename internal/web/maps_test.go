@@ -130,7 +130,7 @@ func (g *stackSupervisor) server(name string) *fakesrcds.Server {
 // alpha stacking it, running, shared with an operator and a viewer.
 type mapsEnv struct {
 	*env
-	gs                     *stackSupervisor
+	gs                      *stackSupervisor
 	owner, operator, viewer store.User
 }
 

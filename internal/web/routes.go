@@ -119,6 +119,7 @@ func (s *Server) routeTable() []route {
 		{"POST /admin/webhooks/{id}/delete", adminOnly, false, s.webhookDelete},
 		{"POST /admin/webhooks/{id}/test", adminOnly, false, s.webhookTest},
 		{"GET /audit", loggedIn, false, s.auditList},
+		{"GET /players", loggedIn, false, s.players},
 
 		{"GET /api/v1/openapi.json", public, true, s.apiOpenAPI},
 		{"GET /api/v1/instances", loggedIn, true, s.apiInstanceList},
@@ -164,5 +165,6 @@ func (s *Server) routeTable() []route {
 		{"POST /api/v1/webhooks/{id}/test", adminOnly, true, s.apiWebhookTest},
 		{"GET /api/v1/webhooks/{id}/deliveries", adminOnly, true, s.apiWebhookDeliveries},
 		{"GET /api/v1/audit", loggedIn, true, s.apiAudit},
+		{"GET /api/v1/players/{steamid}", loggedIn, true, s.apiPlayer},
 	}
 }
