@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
+	"github.com/left4me/left4me/internal/srcds"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/views"
 	"github.com/left4me/left4me/internal/workshop"
@@ -134,13 +136,38 @@ type mapsEnv struct {
 	owner, operator, viewer store.User
 }
 
-func newMapsEnv(t *testing.T) *mapsEnv {
+func newMapsEnv(t *testing.T) *mapsEnv { return newMapsEnvWith(t, false) }
+
+// newMapsEnvWith is newMapsEnv; withEvents also records the servers' UDP
+// logs into the store as the panel does (internal/events) and gives
+// alpha one simulated player, whose logs reach the recorder on loopback.
+func newMapsEnvWith(t *testing.T, withEvents bool) *mapsEnv {
 	t.Helper()
 	steam := workshoptest.New(t)
 	me := &mapsEnv{}
+	var args []string
 	me.env = newEnvWith(t, func(e *env, cfg *Config) {
 		me.gs = &stackSupervisor{t: t, root: e.root, st: e.st, running: map[string]*fakesrcds.Server{}, stops: map[string]func(){}}
-		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}, e.st, me.gs)
+		icfg := instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}
+		if withEvents {
+			rec := events.NewRecorder(events.Config{Bind: "127.0.0.1:0"}, events.SourcesFunc(func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
+				in, err := e.st.InstanceByName(ctx, "alpha")
+				if err != nil || in.Port != port {
+					return srcds.LogSource{}, false, nil
+				}
+				return srcds.LogSource{Instance: "alpha"}, true, nil
+			}), e.st, nil)
+			if err := rec.Listen(); err != nil {
+				t.Fatal(err)
+			}
+			rctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = rec.Run(rctx) }()
+			t.Cleanup(func() { cancel(); <-done })
+			icfg.LogAddress = rec.Addr().String()
+			args = []string{"-allowloopbacklog", "-fakeplayers", "1"}
+		}
+		e.svc = instance.NewService(icfg, e.st, me.gs)
 		cfg.Instances, cfg.States, cfg.Console, cfg.Root = e.svc, me.gs, RCONConsole(5*time.Second), e.root
 		ws := workshop.NewService(workshop.Config{Root: e.root, API: workshop.NewClient(steam.URL(), steam.Client()),
 			Downloader: workshop.NewDownloader(workshop.DownloaderConfig{Root: e.root, HTTPClient: steam.Client()})}, e.st)
@@ -155,7 +182,7 @@ func newMapsEnv(t *testing.T) *mapsEnv {
 	ctx := context.Background()
 	me.owner, me.operator, me.viewer = me.quickUser("alice", false), me.quickUser("olga", false), me.quickUser("vic", false)
 	port := freePort(t, 40000, 40999)
-	if _, err := me.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: me.owner.ID, Port: port, Layers: []string{"wsmaps"}, ServerCfg: "hostname alpha\n"}); err != nil {
+	if _, err := me.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: me.owner.ID, Port: port, Layers: []string{"wsmaps"}, Args: args, ServerCfg: "hostname alpha\n"}); err != nil {
 		t.Fatal(err)
 	}
 	for u, role := range map[int64]string{me.operator.ID: "operator", me.viewer.ID: "viewer"} {
