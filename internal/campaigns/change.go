@@ -62,11 +62,11 @@ type Result struct {
 	// Source is where the map comes from: "official" or a layer id.
 	Source string `json:"source"`
 	// Commands are the console commands sent (now).
-	Commands []string `json:"commands,omitempty"`
+	Commands []string `json:"commands"`
 	// Reply is the server's reply to them (now).
 	Reply string `json:"reply,omitempty"`
 	// Args are the instance's arguments after the change (next-start).
-	Args []string `json:"args,omitempty"`
+	Args []string `json:"args"`
 }
 
 // mapName is what a map name may look like: a file name without path or
@@ -140,7 +140,7 @@ func (s *Scanner) Change(ctx context.Context, root layout.Root, t Target, req Re
 			return Result{}, err
 		}
 	}
-	res := Result{Map: m, Mode: mode, When: when, Source: source}
+	res := Result{Map: m, Mode: mode, When: when, Source: source, Commands: []string{}, Args: []string{}}
 	if when == WhenNextStart {
 		res.Args = WithStartMap(t.Args, m, mode)
 		if err := ex.SetArgs(ctx, res.Args); err != nil {

@@ -113,9 +113,6 @@ func (s *Server) apiMap(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	if res.Commands == nil {
-		res.Commands = []string{}
-	}
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -117,6 +117,9 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	})
 	ce.mustCreate("beta", aliceUser)
 	ce.sup.set("beta", instance.Failed)
+	if _, err := ce.st.AddEvent(ctx, store.Event{Instance: "beta", Kind: "connect", Player: "Zoey", SteamID: "STEAM_1:0:7", SteamID64: 76561197960265742, Team: "Survivor", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ce.st.AddEvent(ctx, store.Event{Instance: "beta", Kind: "chat", Player: "Ellis", Text: "hi", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +155,12 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": "status"}`, alice, 200, ""},
 		{"POST /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", `{"command": ""}`, alice, 422, ""},
 		{"GET /api/v1/instances/{name}/rcon", "/api/v1/instances/alpha/rcon", "", alice, 200, ""},
+		{"GET /api/v1/instances/{name}/maps", "/api/v1/instances/alpha/maps", "", alice, 200, `"title": "Dead Center"`},
+		{"POST /api/v1/instances/{name}/map", "/api/v1/instances/alpha/map", `{"map": "c2m1_highway", "mode": "versus", "when": "now"}`, alice, 200, `"changelevel c2m1_highway"`},
+		{"POST /api/v1/instances/{name}/map", "/api/v1/instances/alpha/map", `{"map": "c2m1_highway", "when": "next-start"}`, alice, 200, `"args": [`},
+		{"POST /api/v1/instances/{name}/map", "/api/v1/instances/alpha/map", `{"map": "c99m1_nowhere"}`, alice, 422, `"field": "map"`},
+		{"POST /api/v1/instances/{name}/map", "/api/v1/instances/alpha/map", `{"map": "c2m1_highway", "mode": "deathmatch"}`, alice, 422, `"field": "mode"`},
+		{"POST /api/v1/instances/{name}/map", "/api/v1/instances/alpha/map", `{"map": "c2m1_highway", "when": "soon"}`, alice, 422, `"field": "when"`},
 		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", `{"role": "operator"}`, alice, 200, `"role": "operator"`},
 		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/carol", `{"role": "boss"}`, alice, 422, `"field": "role"`},
 		{"PUT /api/v1/instances/{name}/shares/{user}", "/api/v1/instances/alpha/shares/nobody", `{"role": "viewer"}`, alice, 422, `"field": "user"`},
@@ -224,6 +233,9 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/audit", "/api/v1/audit?action=instances.start", "", alice, 200, `"actor": "alice"`},
 		{"GET /api/v1/audit", "/api/v1/audit", "", root, 200, `"action": "webhooks.create"`},
 		{"GET /api/v1/audit", "/api/v1/audit?since=yesterday", "", root, 400, `"field": "since"`},
+		{"GET /api/v1/players/{steamid}", "/api/v1/players/STEAM_1:0:7", "", root, 200, `"names": [`},
+		{"GET /api/v1/players/{steamid}", "/api/v1/players/STEAM_1:0:8", "", root, 404, ""},
+		{"GET /api/v1/players/{steamid}", "/api/v1/players/not-an-id", "", root, 422, `"field": "steamid"`},
 	}
 	covered := map[string]bool{}
 	for _, c := range calls {
