@@ -51,6 +51,7 @@ type realPanel struct {
 	svc    *instance.Service
 	store  *store.Store
 	events bool // the events recorder gets the servers' logs
+	root   layout.Root
 }
 
 func startRealPanel(t *testing.T) *realPanel {
@@ -117,7 +118,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
-		Console: RCONConsole(5 * time.Second), Logger: lg, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc}), PublicHost: testPublicHost})
+		Console: RCONConsole(5 * time.Second), Logger: lg, Root: root, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc}), PublicHost: testPublicHost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func startRealPanel(t *testing.T) *realPanel {
 	if _, err := st.CreateUser(ctx, "admin", hash, true); err != nil {
 		t.Fatal(err)
 	}
-	return &realPanel{url: ts.URL, svc: svc, store: st, events: logAddr != ""}
+	return &realPanel{url: ts.URL, svc: svc, store: st, events: logAddr != "", root: root}
 }
 
 // newBrowser starts headless Chromium with the flags CI (root, no display) needs.
