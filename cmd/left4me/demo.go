@@ -31,7 +31,7 @@ var demoInstances = []instance.Spec{
 	{
 		Name:   "coop",
 		Layers: []string{"example"},
-		Args:   []string{"+map", "c1m1_hotel", "+maxplayers", "8", "-fakeplayers", "4", "-fakebots", "2"},
+		Args:   []string{"+map", "c1m1_hotel", "+maxplayers", "8", "-fakeplayers", "4", "-fakebots", "2", "+fakesrcds_chat_interval", "20"},
 		ServerCfg: `hostname "left4me demo: coop"
 exec example.cfg
 sv_region 3

@@ -102,12 +102,8 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 			return
 		}
 		text := stripSayQuotes(strings.TrimSpace(strings.TrimPrefix(c.argS, c.args[1])))
-		verb := "say"
-		if t, ok := strings.CutPrefix(text, "(team)"); ok {
-			verb, text = "say_team", strings.TrimSpace(t)
-		}
-		s.out.printf("%s: %s", p.name, text)
-		s.logLocked(fmt.Sprintf("%s %s \"%s\"", p.logID(), verb, text))
+		t, team := cutTeam(text)
+		s.sayLocked(p, strings.TrimSpace(t), team)
 	default:
 		s.cvarCommandLocked(c, out)
 	}
@@ -139,7 +135,7 @@ func (s *Server) cvarCommandLocked(c command, out io.Writer) {
 		// Setting it, even to the same value, closes every RCON
 		// connection (docs/srcds.md §8; rconguard.go).
 		s.rconCloseAllLocked()
-	case cvarPlayers, cvarBots, cvarJoinInterval, cvarHibernate:
+	case cvarPlayers, cvarBots, cvarJoinInterval, cvarHibernate, cvarChatInterval:
 		s.reconcilePlayersLocked()
 	case cvarAllowLoopbackLog:
 		s.allowLB = atoi(value) != 0

@@ -53,6 +53,7 @@ var knownCvars = []cvar{
 	{name: cvarPlayers, def: "0", help: "fakesrcds: number of simulated human players."},
 	{name: cvarBots, def: "0", help: "fakesrcds: number of simulated bots."},
 	{name: cvarJoinInterval, def: "0", help: "fakesrcds: seconds between simulated players joining (0: all at once)."},
+	{name: cvarChatInterval, def: "0", help: "fakesrcds: seconds between lines the simulated humans say, in turn (0: none)."},
 	{name: cvarCrash, def: "0", help: "fakesrcds: when 1 after a map's server.cfg ran, exit with status 1 (a crash on start)."},
 	{name: cvarAllowLoopbackLog, def: "0", help: "fakesrcds: when 1, send UDP logs to 127.0.0.0/8 too (the engine drops them)."},
 }

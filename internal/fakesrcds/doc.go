@@ -84,6 +84,8 @@
 //	                               SteamIDs STEAM_1:0:1, STEAM_1:0:2, ...
 //	fakesrcds_bots N               simulated bots ("Coach", ...) shown as BOT
 //	fakesrcds_join_interval SEC    humans join one per SEC seconds (0: at once)
+//	fakesrcds_chat_interval SEC    every SEC seconds a simulated human, in turn,
+//	                               says a canned line (say, or say_team)
 //	fakesrcds_crash 1              in a server.cfg: exit 1 after it ran
 //	fakesrcds_allow_loopback_log 1 send UDP logs to 127.0.0.0/8 too
 //

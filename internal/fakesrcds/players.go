@@ -84,6 +84,7 @@ func (s *Server) reconcilePlayersLocked() {
 	if s.udp == nil || s.isStopping() {
 		return
 	}
+	defer s.chatterLocked()
 	wantBots := max(0, s.cvars.int(cvarBots))
 	wantHumans := max(0, s.cvars.int(cvarPlayers))
 	maxp := s.opts.MaxPlayers

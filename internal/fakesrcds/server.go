@@ -75,6 +75,8 @@ type Server struct {
 	nextUserID int
 	nextSimIdx map[bool]int
 	joinTimer  *time.Timer
+	chatTimer  *time.Timer // simulated chat (chatter.go)
+	chatN      int         // chat lines said so far
 	logging    bool
 	file       logFile // the open log file (logfile.go)
 	logDests   []netip.AddrPort
@@ -300,6 +302,9 @@ func (s *Server) shutdown() {
 	s.mu.Lock()
 	if s.joinTimer != nil {
 		s.joinTimer.Stop()
+	}
+	if s.chatTimer != nil {
+		s.chatTimer.Stop()
 	}
 	s.stopMapLoadLocked()
 	s.stopLogFileLocked()

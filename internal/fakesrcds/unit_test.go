@@ -228,3 +228,22 @@ func TestLoopbackLogDestinations(t *testing.T) {
 		}
 	}
 }
+
+// TestChatter: with fakesrcds_chat_interval the simulated humans talk in
+// turn, say and say_team, as log lines the events feed parses; bots do not.
+func TestChatter(t *testing.T) {
+	var out Console
+	start(t, install(t, map[string]string{"server.cfg": "log on\nfakesrcds_players 2\nfakesrcds_bots 1\nfakesrcds_chat_interval 0.01\n"}), &out)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && out.Count(" say") < 3; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs := out.String()
+	for _, want := range []string{`<STEAM_1:0:1><Survivor>" say "hi all"`, `<STEAM_1:0:2><Survivor>" say_team "tank incoming, hold the saferoom"`, `<STEAM_1:0:1><Survivor>" say "nice shot"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, `<BOT><Survivor>" say`) {
+		t.Error("a bot talked")
+	}
+}
