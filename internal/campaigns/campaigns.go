@@ -224,8 +224,11 @@ func (s *Scanner) Catalog(dirs []Dir) Catalog {
 			for _, mc := range info.Campaigns {
 				c := Campaign{Name: mc.Name, Title: mc.Title, Layer: d.Layer, File: rel + ": " + mc.File, Modes: map[string][]string{}}
 				for mode, maps := range mc.Modes {
-					if len(maps) > 0 {
-						c.Modes[mode] = maps
+					switch {
+					case !modeName.MatchString(mode):
+						cat.Warnings = append(cat.Warnings, fmt.Sprintf("layer %s: %s: %s: mode %q is not a mode name; skipped", d.Layer, rel, mc.File, mode))
+					case len(maps) > 0:
+						c.Modes[mode] = validMaps(maps)
 					}
 				}
 				if c.Name == "" {
@@ -266,6 +269,17 @@ func (s *Scanner) Catalog(dirs []Dir) Catalog {
 		}
 	}
 	return cat
+}
+
+// validMaps keeps the map names a changelevel can carry (mapName).
+func validMaps(maps []string) []string {
+	var out []string
+	for _, m := range maps {
+		if mapName.MatchString(m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // isArchivePart reports whether p is a data part of a multi-part VPK

@@ -21,8 +21,9 @@ const mission = `"mission"
 	"DisplayTitle" "Fancy Campaign"
 	"modes"
 	{
-		"coop" { "1" { "Map" "fancy01" } "2" { "Map" "fancy02" } }
+		"coop" { "1" { "Map" "fancy01" } "2" { "Map" "fancy02" } "3" { "Map" "x;quit" } }
 		"versus" { "1" { "Map" "fancy01" } }
+		"coop;rcon_password x" { "1" { "Map" "fancy01" } }
 	}
 }
 `
@@ -100,7 +101,10 @@ func TestCatalogReadsTheStack(t *testing.T) {
 	if cat.Has("c1m9_nowhere") || cat.Has("fancy03") {
 		t.Error("the catalog has a map the stack does not")
 	}
-	if len(cat.Warnings) != 1 || !strings.Contains(cat.Warnings[0], "layer bad") {
+	if slices.Contains(cat.Modes, "coop;rcon_password x") {
+		t.Errorf("a mission file's mode with a ';' is offered: %v", cat.Modes)
+	}
+	if len(cat.Warnings) != 2 || !strings.Contains(strings.Join(cat.Warnings, "\n"), "layer bad") || !strings.Contains(strings.Join(cat.Warnings, "\n"), "not a mode name") {
 		t.Errorf("warnings = %v", cat.Warnings)
 	}
 }
@@ -152,6 +156,7 @@ func TestChange(t *testing.T) {
 		{"no map", running, Request{}, "", FieldMap, "no map given"},
 		{"a path", running, Request{Map: "../etc/passwd"}, "", FieldMap, "not a map name"},
 		{"unknown mode", running, Request{Map: "c1m1_hotel", Mode: "deathmatch"}, "", FieldMode, "not a game mode"},
+		{"a second command in the mode", running, Request{Map: "fancy01", Mode: "coop;rcon_password x"}, "", FieldMode, "not a game mode"},
 		{"mode the campaign lacks", running, Request{Map: "fancy02", Mode: "versus"}, "", FieldMode, "not a versus map of Fancy Campaign"},
 		{"bad when", running, Request{Map: "c1m1_hotel", When: "later"}, "", FieldWhen, "use now or next-start"},
 		{"not running", Target{Name: "vs1"}, Request{Map: "c1m1_hotel"}, "", FieldWhen, "is not running"},

@@ -133,7 +133,7 @@ func (s *Scanner) Change(ctx context.Context, root layout.Root, t Target, req Re
 	}
 	mode := normMode(req.Mode)
 	if mode != "" {
-		if !knownMode(mode, cat.Modes) {
+		if !modeName.MatchString(mode) || !knownMode(mode, cat.Modes) {
 			return Result{}, fieldErr(FieldMode, "%q is not a game mode: use one of %s", req.Mode, strings.Join(cat.Modes, ", "))
 		}
 		if err := checkPlayed(m, mode, camps); err != nil {

@@ -14,6 +14,11 @@ var StandardModes = []string{"coop", "realism", "versus", "survival", "scavenge"
 // map check (the list is unverified: docs/srcds.md §9).
 var mutation = regexp.MustCompile(`^(mutation([1-9]|1[0-9]|20)|community[1-6])$`)
 
+// modeName is what a game mode may look like. A mission file names its
+// modes freely; only names of this shape are offered or sent, so that no
+// VPK can smuggle a second console command into "mp_gamemode MODE".
+var modeName = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
+
 // baseMode is the mode whose chapters mode plays: realism plays the coop
 // chapters; team versus and team scavenge those of versus and scavenge.
 func baseMode(mode string) string {
