@@ -24,6 +24,8 @@ var readOnlyArgs = map[string][]string{
 	"left4me job list":        {"--json"},
 	"left4me instance layers": nil,
 	"left4me schedule list":   {"--json"},
+	"left4me instance maps":   {"vs1"},
+	"left4me player show":     {"STEAM_1:0:1"},
 }
 
 // TestReadOnlyCommandsCreateNothing runs every verb the table marks
