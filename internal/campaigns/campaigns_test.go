@@ -31,15 +31,21 @@ const mission = `"mission"
 // writeVPK writes an addon VPK into a layer generation.
 func writeVPK(t *testing.T, dir, name string, files map[string][]byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := vpk.Write(&buf, files); err != nil {
-		t.Fatal(err)
-	}
 	p := filepath.Join(dir, "left4dead2", "addons", name)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	writeVPKTo(t, p, files)
+}
+
+// writeVPKTo writes files as a VPK at path.
+func writeVPKTo(t testing.TB, path string, files map[string][]byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := vpk.Write(&buf, files); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
