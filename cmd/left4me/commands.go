@@ -216,6 +216,7 @@ func commandTable() *Command {
 				{UsageLine: "test ID", Short: "send a webhook.test event now and print the answer's status", Run: webhookTest},
 				{UsageLine: "deliveries ID [--json]", Short: "show a webhook's last 50 deliveries with their status codes", Run: webhookDeliveries},
 			}},
+		{UsageLine: "export NAME --oci DIR | --oci-archive FILE | --agones DIR [--with-upper] [--image REF] [--replicas N] [--port-policy Dynamic|Static]", Short: "export an instance as an OCI image (one layer per generation, cached) or as Agones Fleet and GameServer manifests (docs/scale-out.md)", Args: argsInstances, Run: runExport},
 		{UsageLine: "audit [--instance NAME] [--user ACTOR] [--action ACTION] [--limit N] [--json]", Short: "show the audit log: who changed what, when, from where, and the result", Run: runAudit},
 		{UsageLine: "doctor [--probe] [--json]", Short: "check this host; --probe also starts a temporary instance", Run: runDoctor},
 		{UsageLine: "exec-server NAME [SRCDS-ARGS...]", Short: "the main process of left4me-server@NAME.service (run by systemd, not by people)", RawArgs: true, Run: runExecServer},
