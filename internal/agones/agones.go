@@ -55,6 +55,8 @@ type Spec struct {
 // Validate checks s.
 func (s Spec) Validate() error {
 	switch {
+	case ObjectName(s.Name) == "":
+		return fmt.Errorf("%w: name %q: no Kubernetes name can be made of it", ErrSpec, s.Name)
 	case s.Image == "":
 		return fmt.Errorf("%w: image: name the image reference the cluster pulls", ErrSpec)
 	case s.Replicas < 0:
@@ -106,14 +108,29 @@ func gameServerSpec(s Spec) map[string]any {
 }
 
 func labels(s Spec) map[string]any {
-	return map[string]any{"app.kubernetes.io/managed-by": "left4me", "left4me.org/instance": s.Name}
+	return map[string]any{"app.kubernetes.io/managed-by": "left4me", "left4me.org/instance": ObjectName(s.Name)}
+}
+
+// ObjectName is the Kubernetes name of instance name's objects: an RFC 1123
+// label, so '_' (allowed in instance names) becomes '-' and the name is cut
+// to 63 characters; the instance's own name is kept in the
+// left4me.org/instance-name annotation.
+func ObjectName(name string) string {
+	n := strings.ReplaceAll(name, "_", "-")
+	if len(n) > 63 {
+		n = n[:63]
+	}
+	return strings.TrimRight(n, "-")
 }
 
 // metadata names a manifest and carries the image's generations.
 func metadata(s Spec, name bool) map[string]any {
-	m := map[string]any{"labels": labels(s), "annotations": map[string]any{"left4me.org/generations": strings.Join(s.Generations, ",")}}
+	m := map[string]any{"labels": labels(s), "annotations": map[string]any{
+		"left4me.org/instance-name": s.Name,
+		"left4me.org/generations":   strings.Join(s.Generations, ","),
+	}}
 	if name {
-		m["name"] = s.Name
+		m["name"] = ObjectName(s.Name)
 	}
 	return m
 }
