@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/left4me/left4me/internal/agones"
@@ -12,18 +11,9 @@ import (
 	"github.com/left4me/left4me/internal/ociexport"
 )
 
-// exportVersion is left4me's version as the build recorded it, for the
-// image's labels.
-func exportVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
 // ociOptions are the export options of the state root's layer cache.
 func (a *app) ociOptions(withUpper bool) ociexport.Options {
-	return ociexport.Options{Cache: ociexport.Cache{Dir: ociexport.CacheDir(a.cfg.Root)}, Version: exportVersion(), WithUpper: withUpper}
+	return ociexport.Options{Cache: ociexport.Cache{Dir: ociexport.CacheDir(a.cfg.Root)}, Version: ociexport.Version(), WithUpper: withUpper}
 }
 
 // runExport exports an instance as an OCI image layout (--oci DIR), an OCI

@@ -43,6 +43,8 @@ type ExportLayer struct {
 // (the installation) first, the ports and arguments it runs with, and the
 // cfgs it is staged with (docs/scale-out.md §2).
 type ExportSource struct {
+	// Root is the state root the instance lives in.
+	Root       layout.Root
 	Name       string
 	Port       int
 	ClientPort int
@@ -66,7 +68,7 @@ func (s *Service) ExportSource(ctx context.Context, name string) (ExportSource, 
 	if err != nil {
 		return ExportSource{}, err
 	}
-	src := ExportSource{Name: in.Name, Port: in.Port, ClientPort: ClientPort(in.Port), Args: in.Args, Upper: s.root.Upper(name)}
+	src := ExportSource{Root: s.root, Name: in.Name, Port: in.Port, ClientPort: ClientPort(in.Port), Args: in.Args, Upper: s.root.Upper(name)}
 	var dirs []string // uppermost first, as instance.env
 	env, err := overlay.ReadEnvFile(s.root.InstanceEnv(name))
 	switch {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,15 @@ type Result struct {
 	Elapsed time.Duration
 }
 
+// Version is left4me's version as the build recorded it, for the image's
+// labels.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
 // RefName is the name an instance's image is given in the layout.
 func RefName(instanceName string) string { return "localhost/left4me/" + instanceName + ":latest" }
 
@@ -126,7 +136,7 @@ func WriteArchive(ctx context.Context, src instance.ExportSource, file string, o
 			os.Remove(f.Name())
 		}
 	}()
-	if res, err = WriteArchiveTo(ctx, src, f, filepath.Dir(f.Name()), opt); err != nil {
+	if res, err = WriteArchiveTo(ctx, src, f, filepath.Join(opt.Cache.Dir, "tmp"), opt); err != nil {
 		return Result{}, err
 	}
 	if err := f.Sync(); err != nil {
@@ -145,24 +155,56 @@ func WriteArchive(ctx context.Context, src instance.ExportSource, file string, o
 	return res, nil
 }
 
-// WriteArchiveTo writes src as an OCI archive to w, building the layout in
-// a temporary directory under scratch (on the cache's file system the
-// cached layers are hard links, not copies) that it removes.
+// WriteArchiveTo writes src as an OCI archive to w (see Archive).
 func WriteArchiveTo(ctx context.Context, src instance.ExportSource, w io.Writer, scratch string, opt Options) (Result, error) {
-	tmp, err := os.MkdirTemp(scratch, ".oci-archive-")
-	if err != nil {
-		return Result{}, fmt.Errorf("export %s: %w", src.Name, err)
-	}
-	defer os.RemoveAll(tmp)
-	res, err := writeLayout(ctx, src, tmp, opt)
+	a, err := NewArchive(ctx, src, scratch, opt)
 	if err != nil {
 		return Result{}, err
 	}
-	if err := writeTree(w, tmp, tarOptions{}); err != nil {
-		return Result{}, fmt.Errorf("export %s: %w", src.Name, err)
+	defer a.Close()
+	if err := a.Send(w); err != nil {
+		return Result{}, err
 	}
-	return res, nil
+	return a.Result, nil
 }
+
+// Archive is an image layout made ready to be sent as an OCI archive: the
+// panel makes it before it answers, so an error is still an error answer
+// and not a cut-off download.
+type Archive struct {
+	Result Result
+	dir    string
+}
+
+// NewArchive builds src's image layout in a temporary directory under
+// scratch (on the cache's file system the cached layers are hard links, not
+// copies). Close removes it.
+func NewArchive(ctx context.Context, src instance.ExportSource, scratch string, opt Options) (*Archive, error) {
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return nil, fmt.Errorf("export %s: %w", src.Name, err)
+	}
+	tmp, err := os.MkdirTemp(scratch, ".oci-archive-")
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", src.Name, err)
+	}
+	res, err := writeLayout(ctx, src, tmp, opt)
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return &Archive{Result: res, dir: tmp}, nil
+}
+
+// Send writes the archive: a deterministic tar of the layout.
+func (a *Archive) Send(w io.Writer) error {
+	if err := writeTree(w, a.dir, tarOptions{}); err != nil {
+		return fmt.Errorf("send the image archive: %w", err)
+	}
+	return nil
+}
+
+// Close removes the layout.
+func (a *Archive) Close() error { return os.RemoveAll(a.dir) }
 
 // checkEmptyDir accepts a missing path or an empty directory.
 func checkEmptyDir(dir string) error {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,13 +106,26 @@ func parsePages() (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: list templates: %w", err)
 	}
+	// A file that defines no "content" is a partial (a card of a page,
+	// {{define "instance-FEATURE"}}): every page can include it.
+	var partials []string
+	for _, name := range names {
+		t, err := template.New(path.Base(name)).Funcs(templateFuncs).ParseFS(templateFS, name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", path.Base(name), err)
+		}
+		if path.Base(name) != "layout.html" && t.Lookup("content") == nil {
+			partials = append(partials, name)
+		}
+	}
 	pages := make(map[string]*template.Template)
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
+		if base == "layout.html" || slices.Contains(partials, name) {
 			continue
 		}
-		t, err := template.New(base).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", name)
+		files := append([]string{"templates/layout.html", name}, partials...)
+		t, err := template.New(base).Funcs(templateFuncs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", base, err)
 		}
