@@ -81,8 +81,8 @@ func TestManifestsValidate(t *testing.T) {
 				Template struct {
 					Spec struct {
 						Container string
-						Health struct{ Disabled bool }
-						Template struct {
+						Health    struct{ Disabled bool }
+						Template  struct {
 							Spec struct {
 								Containers []struct{ Name, Image string }
 							}
