@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -61,6 +62,12 @@ func exportedLayers(t *testing.T, out string) (digests map[string]string, reused
 // layer from the cache (the times are printed, not asserted).
 func TestExportSharesGenerationLayers(t *testing.T) {
 	f := exportFixture(t, "")
+	// 32 MiB of game, so that the times below say something.
+	big := make([]byte, 32<<20)
+	rand.Read(big)
+	if err := os.WriteFile(filepath.Join(f.root.Installation("0001"), "left4dead2", "pak01_000.vpk"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f.must(t, "", "instance", "create", "one", "--owner", "alice", "--layer", "alpha", "--layer", "beta")
 	f.must(t, "", "instance", "create", "two", "--owner", "alice", "--layer", "alpha")
 	out := t.TempDir()

@@ -1,6 +1,7 @@
 package ociexport
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,9 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/left4me/left4me/internal/atomicfile"
 	"github.com/left4me/left4me/internal/layout"
@@ -202,3 +206,32 @@ func (l *fileLayer) MediaType() (types.MediaType, error)  { return types.OCIUnco
 
 // CacheDir is the layer cache of a state root.
 func CacheDir(root layout.Root) string { return filepath.Join(root.String(), "cache", "oci") }
+
+// lock takes the cache's lock, held while an export reads and fills the
+// cache: exports run one at a time (the panel's and the CLI's too), so a
+// prune never removes a blob another export is writing or about to name.
+func (c Cache) lock(ctx context.Context) (unlock func(), err error) {
+	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create the layer cache: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock the layer cache: %w", err)
+	}
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock the layer cache: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("wait for another export: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -230,6 +230,18 @@ func checkEmptyDir(dir string) error {
 
 // writeLayout writes the image layout into the empty directory tmp.
 func writeLayout(ctx context.Context, src instance.ExportSource, tmp string, opt Options) (Result, error) {
+	unlock, err := opt.Cache.lock(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("export %s: %w", src.Name, err)
+	}
+	defer unlock()
+	// Layers of generations that are gone are dropped first.
+	if err := opt.Cache.Prune(func(key string) bool {
+		_, err := os.Stat(filepath.Join(src.Root.String(), filepath.FromSlash(key)))
+		return err == nil
+	}); err != nil {
+		return Result{}, fmt.Errorf("export %s: %w", src.Name, err)
+	}
 	out := Cache{Dir: tmp} // the layout's blobs/sha256 is where a Cache keeps blobs
 	if err := os.MkdirAll(filepath.Join(tmp, "blobs", "sha256"), 0o755); err != nil {
 		return Result{}, fmt.Errorf("export %s: %w", src.Name, err)
