@@ -172,7 +172,10 @@ func TestExportRunsInPodman(t *testing.T) {
 	var info srcds.Info
 	var err error
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if info, _, err = srcds.Query(ctx, addr); err == nil && info.Name == "oci-podman-test" {
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		info, _, err = srcds.Query(qctx, addr)
+		cancel()
+		if err == nil && info.Name == "oci-podman-test" {
 			break
 		}
 	}
