@@ -171,7 +171,7 @@ func TestExportRunsInPodman(t *testing.T) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	var info srcds.Info
 	var err error
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) { // under sv_max_queries_sec
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		info, _, err = srcds.Query(qctx, addr)
 		cancel()
