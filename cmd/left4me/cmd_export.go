@@ -13,7 +13,7 @@ import (
 
 // ociOptions are the export options of the state root's layer cache.
 func (a *app) ociOptions(withUpper bool) ociexport.Options {
-	return ociexport.Options{Cache: ociexport.Cache{Dir: ociexport.CacheDir(a.cfg.Root)}, Version: ociexport.Version(), WithUpper: withUpper}
+	return ociexport.Options{Cache: ociexport.CacheFor(a.cfg.Root), Version: ociexport.Version(), WithUpper: withUpper}
 }
 
 // runExport exports an instance as an OCI image layout (--oci DIR), an OCI

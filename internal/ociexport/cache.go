@@ -32,6 +32,51 @@ import (
 // reuses it.
 type Cache struct {
 	Dir string
+	// Chown, when set, is applied to every directory and file the cache
+	// creates: the CLI run as root gives them the state root's owner, so
+	// that the panel's exports can use and prune them (CacheFor).
+	Chown func(path string) error
+}
+
+// CacheFor is the layer cache of a state root, owned like the state root
+// when this process is root and the state root is not root's.
+func CacheFor(root layout.Root) Cache {
+	c := Cache{Dir: CacheDir(root)}
+	var st unix.Stat_t
+	if os.Geteuid() == 0 && unix.Stat(root.String(), &st) == nil && st.Uid != 0 {
+		uid, gid := int(st.Uid), int(st.Gid)
+		c.Chown = func(path string) error { return os.Lchown(path, uid, gid) }
+	}
+	return c
+}
+
+// own applies Chown to path.
+func (c Cache) own(path string) error {
+	if c.Chown == nil {
+		return nil
+	}
+	if err := c.Chown(path); err != nil {
+		return fmt.Errorf("give %s the state root's owner: %w", path, err)
+	}
+	return nil
+}
+
+// mkdirAll makes dir and gives it, and every directory above it up to the
+// state root (cache/oci's grandparent), the owner (Chown).
+func (c Cache) mkdirAll(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if c.Chown == nil {
+		return nil
+	}
+	top := filepath.Dir(filepath.Dir(c.Dir))
+	for d := dir; strings.HasPrefix(d, top+string(filepath.Separator)); d = filepath.Dir(d) {
+		if err := c.own(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cacheEntry is a keys/KEY.json file.
@@ -60,11 +105,14 @@ func (c Cache) Layer(key, dir string) (l *fileLayer, reused bool, err error) {
 		return nil, false, err
 	}
 	kp := c.keyPath(key)
-	if err := os.MkdirAll(filepath.Dir(kp), 0o755); err != nil {
+	if err := c.mkdirAll(filepath.Dir(kp)); err != nil {
 		return nil, false, fmt.Errorf("cache the layer of %s: %w", key, err)
 	}
 	if err := atomicfile.WriteFile(kp, data, atomicfile.Options{Perm: 0o644, UID: -1, GID: -1}); err != nil {
 		return nil, false, fmt.Errorf("cache the layer of %s: %w", key, err)
+	}
+	if err := c.own(kp); err != nil {
+		return nil, false, err
 	}
 	return l, false, nil
 }
@@ -96,7 +144,7 @@ func (c Cache) lookup(key string) (*fileLayer, bool) {
 // next Prune removes.
 func (c Cache) write(dir string, opt tarOptions) (*fileLayer, error) {
 	blobs := filepath.Join(c.Dir, "blobs", "sha256")
-	if err := os.MkdirAll(blobs, 0o755); err != nil {
+	if err := c.mkdirAll(blobs); err != nil {
 		return nil, fmt.Errorf("create the layer cache: %w", err)
 	}
 	f, err := os.CreateTemp(blobs, ".tmp-")
@@ -124,6 +172,9 @@ func (c Cache) write(dir string, opt tarOptions) (*fileLayer, error) {
 		return nil, fmt.Errorf("write the layer of %s: %w", dir, err)
 	}
 	h := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hash.Sum(nil))}
+	if err := c.own(f.Name()); err != nil {
+		return nil, err
+	}
 	if err := os.Rename(f.Name(), c.blobPath(h)); err != nil {
 		return nil, fmt.Errorf("write the layer of %s: %w", dir, err)
 	}
@@ -211,12 +262,16 @@ func CacheDir(root layout.Root) string { return filepath.Join(root.String(), "ca
 // cache: exports run one at a time (the panel's and the CLI's too), so a
 // prune never removes a blob another export is writing or about to name.
 func (c Cache) lock(ctx context.Context) (unlock func(), err error) {
-	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
+	if err := c.mkdirAll(c.Dir); err != nil {
 		return nil, fmt.Errorf("create the layer cache: %w", err)
 	}
 	f, err := os.OpenFile(filepath.Join(c.Dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock the layer cache: %w", err)
+	}
+	if err := c.own(f.Name()); err != nil {
+		f.Close()
+		return nil, err
 	}
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)

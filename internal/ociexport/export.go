@@ -180,7 +180,7 @@ type Archive struct {
 // scratch (on the cache's file system the cached layers are hard links, not
 // copies). Close removes it.
 func NewArchive(ctx context.Context, src instance.ExportSource, scratch string, opt Options) (*Archive, error) {
-	if err := os.MkdirAll(scratch, 0o755); err != nil {
+	if err := opt.Cache.mkdirAll(scratch); err != nil {
 		return nil, fmt.Errorf("export %s: %w", src.Name, err)
 	}
 	tmp, err := os.MkdirTemp(scratch, ".oci-archive-")

@@ -151,7 +151,7 @@ func writeFile(tw *tar.Writer, full string, h *tar.Header) error {
 		return err
 	}
 	if n != h.Size {
-		return fmt.Errorf("%s changed while it was exported (a published generation never changes: docs/lifecycle.md rule 12)", full)
+		return fmt.Errorf("%s changed while it was exported: stop the instance before exporting its writable layer", full)
 	}
 	return nil
 }

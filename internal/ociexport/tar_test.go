@@ -3,8 +3,10 @@ package ociexport
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 func writeFiles(t testing.TB, dir string, files map[string]string) {
@@ -171,4 +175,49 @@ func BenchmarkExportLayer(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCacheForOwnsFiles: run as root on a state root another user owns
+// (the CLI on a production host), the cache's directories and files get
+// that owner, so the panel's exports can use and prune them.
+func TestCacheForOwnsFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: gives files another owner")
+	}
+	root, err := layout.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(root.String(), 4242, 4243); err != nil {
+		t.Fatal(err)
+	}
+	gen := filepath.Join(root.String(), "installations", "1")
+	writeFiles(t, gen, map[string]string{"srcds_run": "x"})
+	c := CacheFor(root)
+	unlock, err := c.lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	if _, _, err := c.Layer("installations/1", gen); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(filepath.Join(root.String(), "cache"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Lstat(p, &st); err != nil {
+			return err
+		}
+		if st.Uid != 4242 || st.Gid != 4243 {
+			t.Errorf("%s is owned by %d:%d, want the state root's 4242:4243", p, st.Uid, st.Gid)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 6 {
+		t.Errorf("walked %d entries: %v", n, err)
+	}
 }

@@ -46,7 +46,7 @@ func (s *Server) instanceExport(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, err)
 		return
 	}
-	opt := ociexport.Options{Cache: ociexport.Cache{Dir: ociexport.CacheDir(src.Root)}, Version: ociexport.Version(), WithUpper: withUpper}
+	opt := ociexport.Options{Cache: ociexport.CacheFor(src.Root), Version: ociexport.Version(), WithUpper: withUpper}
 	a, err := ociexport.NewArchive(r.Context(), src, opt.Cache.Dir+"/tmp", opt)
 	if err != nil {
 		s.serverError(w, r, err)
