@@ -221,6 +221,7 @@ func commandTable() *Command {
 		{UsageLine: "player", Short: "look up players in the game servers' logs", Commands: []*Command{
 			{ReadOnly: true, UsageLine: "show STEAMID [--json]", Short: "show a player across every instance: first and last seen, total time, names used (STEAM_1:0:N, [U:1:N] or the 64-bit id)", Run: playerShow},
 		}},
+		{UsageLine: "export NAME --oci DIR | --oci-archive FILE | --agones DIR [--with-upper] [--image REF] [--replicas N] [--port-policy Dynamic|Static]", Short: "export an instance as an OCI image (one layer per generation, cached) or as Agones Fleet and GameServer manifests (docs/scale-out.md)", Args: argsInstances, Run: runExport},
 		{UsageLine: "audit [--instance NAME] [--user ACTOR] [--action ACTION] [--limit N] [--json]", Short: "show the audit log: who changed what, when, from where, and the result", Run: runAudit},
 		{UsageLine: "doctor [--probe] [--json]", Short: "check this host; --probe also starts a temporary instance", Run: runDoctor},
 		{UsageLine: "exec-server NAME [SRCDS-ARGS...]", Short: "the main process of left4me-server@NAME.service (run by systemd, not by people)", RawArgs: true, Run: runExecServer},

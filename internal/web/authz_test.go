@@ -59,6 +59,8 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/shares":           {},
 	"PUT /api/v1/instances/{name}/shares/{user}":    {json: `{"role": "viewer"}`},
 	"DELETE /api/v1/instances/{name}/shares/{user}": {},
+	"GET /instances/{name}/export.tar":              {},
+	"GET /api/v1/instances/{name}/export.tar":       {},
 
 	// The schedules (internal/schedule); {id} is a schedule the test adds.
 	"POST /instances/{name}/schedules":               {form: url.Values{"action": {"restart"}, "when": {"daily 04:00"}, "policy": {"when-empty"}}},

@@ -25,12 +25,14 @@ const (
 	mayConsole   // roles.Console
 	mayShare     // roles.Share
 	mayDelete    // roles.Delete
+	maySecrets   // roles.Secrets
 )
 
 // instancePermissions maps the instance access levels to their permission.
 var instancePermissions = map[access]roles.Permission{
 	mayView: roles.View, mayPower: roles.Power, mayModerate: roles.Moderate, mayReset: roles.Reset,
 	mayConfigure: roles.Configure, mayConsole: roles.Console, mayShare: roles.Share, mayDelete: roles.Delete,
+	maySecrets: roles.Secrets,
 }
 
 // permission is the instance permission a, or "" when a is not one.
@@ -85,6 +87,7 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/schedules/{id}/delete", mayConfigure, false, s.instanceScheduleDelete},
 		{"POST /instances/{name}/shares", mayShare, false, s.instanceShare},
 		{"POST /instances/{name}/shares/{user}/delete", mayShare, false, s.instanceUnshare},
+		{"GET /instances/{name}/export.tar", maySecrets, false, s.instanceExport},
 
 		{"GET /jobs", loggedIn, false, s.jobList},
 		{"GET /jobs/{id}", loggedIn, false, s.jobShow},
@@ -157,6 +160,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances/{name}/shares", mayShare, true, s.apiShareList},
 		{"PUT /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiSharePut},
 		{"DELETE /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiShareDelete},
+		{"GET /api/v1/instances/{name}/export.tar", maySecrets, true, s.instanceExport},
 		{"GET /api/v1/users", adminOnly, true, s.apiUserList},
 		{"PATCH /api/v1/users/{user}", adminOnly, true, s.apiUserUpdate},
 		{"GET /api/v1/webhooks", adminOnly, true, s.apiWebhookList},
