@@ -66,6 +66,16 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/schedules":         {},
 	"POST /api/v1/instances/{name}/schedules":        {json: `{"action": "stop", "when": "weekly sun 05:00"}`},
 	"DELETE /api/v1/instances/{name}/schedules/{id}": {},
+
+	// Clone, templates and what differs (clone.go).
+	"POST /instances/{name}/clone":           {form: url.Values{"name": {"clonecopy"}}},
+	"POST /instances/{name}/template":        {form: url.Values{"template": {"tplcopy"}}},
+	"GET /instances/{name}/diff":             {},
+	"POST /instances/{name}/revert":          {form: url.Values{"path": {"left4dead2/cfg/server.cfg"}}},
+	"POST /api/v1/instances/{name}/clone":    {json: `{"name": "apiclone"}`},
+	"GET /api/v1/instances/{name}/diff":      {},
+	"POST /api/v1/instances/{name}/revert":   {json: `{"path": "left4dead2/cfg/server.cfg"}`},
+	"POST /api/v1/instances/{name}/template": {json: `{"template": "apitpl"}`},
 }
 
 // scheduleFor adds a schedule to instance name for a route that names one
