@@ -34,7 +34,7 @@ var ErrCopyChanged = errors.New("file changed while being copied")
 // leaves an entry (and, for a directory, everything below it) out. As root
 // the owners are kept too; otherwise every copy belongs to the caller.
 //
-// NOTE: docs/operations.md "Clone and templates" — the consistency rule for
+// NOTE: docs/operations.md §4 ("Clone and templates") — the consistency rule for
 // a running instance: each file is copied as it was at one moment. A
 // reflink is that by itself; a plain copy is checked against the source's
 // size, modification and change times before and after, and tried again
