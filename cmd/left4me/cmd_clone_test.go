@@ -16,6 +16,7 @@ import (
 func TestCloneDiffTemplateCommands(t *testing.T) {
 	f := newCLIFixture(t)
 	f.must(t, "password-one\n", "user", "create", "olive")
+	f.must(t, "", "user", "update", "olive", "--max-instances", "unlimited")
 	if err := os.MkdirAll(filepath.Join(f.root.Installation("1"), "left4dead2", "cfg"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +45,11 @@ func TestCloneDiffTemplateCommands(t *testing.T) {
 		t.Errorf("diff --json: %+v, %v", d, err)
 	}
 
+	schemas := apiSchemas(t)
+	for _, c := range decodeOut[map[string][]any](t, f.must(t, "", "instance", "diff", "alpha", "--json"))["changes"] {
+		conforms(t, schemas, "Change", "instance diff --json", c)
+	}
+
 	out = f.must(t, "", "instance", "clone", "alpha", "beta", "--port", "41050")
 	if !strings.Contains(out, "cloned alpha as beta on port 41050") {
 		t.Errorf("clone: %s", out)
@@ -59,6 +65,15 @@ func TestCloneDiffTemplateCommands(t *testing.T) {
 	if out := f.must(t, "", "template", "list"); !strings.Contains(out, "tpl") || !strings.Contains(out, "olive") {
 		t.Errorf("template list: %s", out)
 	}
+	tpls := decodeOut[[]any](t, f.must(t, "", "template", "list", "--json"))
+	if len(tpls) != 1 {
+		t.Errorf("template list --json: %v", tpls)
+	}
+	for _, v := range tpls {
+		conforms(t, schemas, "Template", "template list --json", v)
+	}
+	conforms(t, schemas, "Instance", "instance clone --json",
+		decodeOut[any](t, f.must(t, "", "instance", "clone", "alpha", "epsilon", "--json")))
 	f.must(t, "", "instance", "create", "gamma", "--owner", "olive", "--from-template", "tpl")
 	if b, err := os.ReadFile(filepath.Join(f.root.Upper("gamma"), "left4dead2", "cfg", "game.cfg")); err != nil || string(b) != "a\nc\n" {
 		t.Errorf("from the template: %q, %v", b, err)
