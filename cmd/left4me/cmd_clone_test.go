@@ -50,8 +50,8 @@ func TestCloneDiffTemplateCommands(t *testing.T) {
 		conforms(t, schemas, "Change", "instance diff --json", c)
 	}
 
-	out = f.must(t, "", "instance", "clone", "alpha", "beta", "--port", "41050")
-	if !strings.Contains(out, "cloned alpha as beta on port 41050") {
+	out = f.must(t, "", "instance", "clone", "alpha", "beta", "--port", "auto")
+	if !strings.Contains(out, "cloned alpha as beta on port 410") {
 		t.Errorf("clone: %s", out)
 	}
 	if b, err := os.ReadFile(filepath.Join(f.root.Upper("beta"), "left4dead2", "cfg", "game.cfg")); err != nil || string(b) != "a\nc\n" {
