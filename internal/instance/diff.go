@@ -69,6 +69,18 @@ func (s *Service) Diff(ctx context.Context, name string) ([]Change, error) {
 	} else if lowers, err = s.lowerDirs(in); err != nil {
 		return nil, fmt.Errorf("diff %s: %w", name, err)
 	}
+	// NOTE: each layer is read through an os.Root: a symlink inside a
+	// layer cannot lead the diff (which shows file contents) out of it.
+	roots := make([]*os.Root, 0, len(lowers))
+	dirs := make([]string, 0, len(lowers))
+	for _, l := range lowers {
+		r, err := os.OpenRoot(l)
+		if err != nil {
+			continue // a layer GC removed: nothing in it is shadowed
+		}
+		defer r.Close()
+		roots, dirs = append(roots, r), append(dirs, l)
+	}
 	upper := s.root.Upper(name)
 	changes := []Change{}
 	var opaque []string // directories below which no lower layer counts
@@ -94,11 +106,13 @@ func (s *Service) Diff(ctx context.Context, name string) ([]Change, error) {
 		for _, o := range opaque {
 			hidden = hidden || isUnder(rel, o) && rel != o
 		}
-		lower, lowerDir := "", ""
+		var lower *os.Root // the layer that has rel
+		var lowerInfo os.FileInfo
+		lowerDir := ""
 		if !hidden {
-			for _, l := range lowers {
-				if _, err := os.Lstat(filepath.Join(l, filepath.FromSlash(rel))); err == nil {
-					lower, lowerDir = filepath.Join(l, filepath.FromSlash(rel)), l
+			for i, r := range roots {
+				if fi, err := r.Lstat(filepath.FromSlash(rel)); err == nil {
+					lower, lowerInfo, lowerDir = r, fi, dirs[i]
 					break
 				}
 			}
@@ -111,21 +125,21 @@ func (s *Service) Diff(ctx context.Context, name string) ([]Change, error) {
 		case st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0:
 			c.Kind = Deleted
 			c.Type, c.Size = "", 0
-			if fi, err := os.Lstat(lower); lower != "" && err == nil {
-				c.Type, c.Size = fileType(uint32(unixMode(fi))), fi.Size()
+			if lowerInfo != nil {
+				c.Type, c.Size = fileType(unixMode(lowerInfo)), lowerInfo.Size()
 			}
 		case d.IsDir() && isOpaque(p):
 			c.Kind, c.Size = Opaque, 0
 			opaque = append(opaque, rel)
-		case d.IsDir() && lower != "":
+		case d.IsDir() && lower != nil:
 			return nil // a directory holding changes; they are listed
 		case d.IsDir():
 			c.Kind, c.Size = New, 0
-		case lower == "":
+		case lower == nil:
 			c.Kind = New
 		default:
 			c.Kind = Changed
-			c.Diff, c.Note = textDiff(lower, p, rel, &st)
+			c.Diff, c.Note = textDiff(lower, lowerInfo, p, rel, &st)
 		}
 		changes = append(changes, c)
 		return nil
@@ -174,24 +188,20 @@ func isOpaque(p string) bool {
 	return false
 }
 
-// textDiff is the unified diff from the lower file to the upper one, or a
-// note why there is none.
-func textDiff(lower, upper, rel string, st *unix.Stat_t) (diff, note string) {
-	li, err := os.Lstat(lower)
-	if err != nil {
-		return "", ""
-	}
+// textDiff is the unified diff from the layer's file (rel in lower, whose
+// Lstat is li) to the upper's (p), or a note why there is none.
+func textDiff(lower *os.Root, li os.FileInfo, p, rel string, st *unix.Stat_t) (diff, note string) {
 	if !li.Mode().IsRegular() || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return "", "not a regular file on both sides"
 	}
 	if li.Size() > MaxTextDiff || st.Size > MaxTextDiff {
 		return "", "larger than 1 MiB: no text diff"
 	}
-	a, err := os.ReadFile(lower)
+	a, err := lower.ReadFile(filepath.FromSlash(rel))
 	if err != nil {
 		return "", "unreadable: " + err.Error()
 	}
-	b, err := os.ReadFile(upper)
+	b, err := os.ReadFile(p)
 	if err != nil {
 		return "", "unreadable: " + err.Error()
 	}

@@ -284,3 +284,34 @@ func TestUnifiedDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffStaysInsideLayers: a symlink in a layer pointing out of it does
+// not make the diff read (and show) a file outside the layer.
+func TestDiffStaysInsideLayers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "s", OwnerID: f.owner, Layers: []string{"maps"}}); err != nil {
+		t.Fatal(err)
+	}
+	writeUpper(t, f.root.String(), map[string]string{"secret/outside.txt": "secret\n"})
+	layer := f.root.Overlay("maps", "7")
+	if err := os.MkdirAll(filepath.Join(layer, "left4dead2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(f.root.String(), "secret"), filepath.Join(layer, "left4dead2", "x")); err != nil {
+		t.Fatal(err)
+	}
+	writeUpper(t, f.root.Upper("s"), map[string]string{"left4dead2/x/outside.txt": "mine\n"})
+	changes, err := f.svc.Diff(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		if strings.Contains(c.Diff, "secret") {
+			t.Errorf("the diff shows a file outside the layers: %+v", c)
+		}
+		if c.Path == "left4dead2/x/outside.txt" && c.Kind != New {
+			t.Errorf("%s: %s, want new (the layer has no such file inside it)", c.Path, c.Kind)
+		}
+	}
+}
