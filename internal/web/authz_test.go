@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )
@@ -164,7 +165,13 @@ func (c *client) stream(path string) (*http.Response, string) {
 func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	alice := e.quickUser("alice", false)
+	// alice may create instances, without a limit: the owner's clone of
+	// alpha is a create of hers (clone.go).
+	alice := e.creator("alice")
+	unlimited := instance.Unlimited
+	if err := e.st.SetLimits(ctx, alice.ID, store.Limits{MaxInstances: &unlimited, MaxRunning: &unlimited}); err != nil {
+		t.Fatal(err)
+	}
 	bob := e.quickUser("bob", false)
 	e.mustCreate("alpha", alice)
 	if err := e.svc.Start(ctx, "alpha"); err != nil {
