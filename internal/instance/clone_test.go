@@ -325,3 +325,26 @@ func BenchmarkClone1MiB(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestCloneFailingCopyLeavesNothing: a copy that fails half-way (a pipe in
+// the upper, which cannot be copied) leaves no record, no directory and no
+// temporary copy, and says what to do.
+func TestCloneFailingCopyLeavesNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "src", OwnerID: f.owner}); err != nil {
+		t.Fatal(err)
+	}
+	writeUpper(t, f.root.Upper("src"), map[string]string{"left4dead2/a.cfg": "a", "left4dead2/z/b.cfg": "b"})
+	if err := unix.Mkfifo(filepath.Join(f.root.Upper("src"), "left4dead2", "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Clone(ctx, "src", CloneSpec{Name: "dst"})
+	if !errors.Is(err, ErrUncopyable) || !strings.Contains(err.Error(), "left4dead2/pipe") || !strings.Contains(err.Error(), "remove it first") {
+		t.Fatalf("err = %v, want the pipe named", err)
+	}
+	f.assertAbsent(t, "dst")
+	if h := hiddenEntries(t, f.root.Runtimes()); len(h) != 0 {
+		t.Errorf("temporary directories left in runtime/: %v", h)
+	}
+}

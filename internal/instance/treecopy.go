@@ -26,6 +26,10 @@ const copyRetries = 3
 // attempt to copy it (plain copies only; see copyTree).
 var ErrCopyChanged = errors.New("file changed while being copied")
 
+// ErrUncopyable: the upper holds a file no copy can reproduce (a socket,
+// a pipe, a device that is not a whiteout); the message names it.
+var ErrUncopyable = errors.New("cannot be copied")
+
 // copyTree copies the directory tree src into dst, which must not exist,
 // without sharing an inode: each regular file is a reflink (FICLONE) where
 // the file system can, else a plain copy. Modes, symlinks, modification
@@ -100,13 +104,13 @@ func copyTree(src, dst string, skip func(rel string) bool) error {
 			}
 		case unix.S_IFCHR:
 			if st.Rdev != 0 {
-				return fmt.Errorf("copy %s: a device file in an upper is not an overlay whiteout; remove it first", rel)
+				return fmt.Errorf("copy %s: a device file that is not an overlay whiteout %w; remove it first", rel, ErrUncopyable)
 			}
 			if err := unix.Mknod(target, unix.S_IFCHR|perm, 0); err != nil {
 				return fmt.Errorf("copy the whiteout %s (it hides a file of a lower layer; creating one needs Linux 5.8 or root): %w", rel, err)
 			}
 		default:
-			return fmt.Errorf("copy %s: a socket or pipe in an upper cannot be copied; remove it first", rel)
+			return fmt.Errorf("copy %s: a socket or pipe %w; remove it first", rel, ErrUncopyable)
 		}
 		if root {
 			if err := os.Lchown(target, int(st.Uid), int(st.Gid)); err != nil {

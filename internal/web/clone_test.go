@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -47,6 +48,20 @@ func TestCloneFromThePanel(t *testing.T) {
 	resp, body = e.as(olive).do("POST", "/api/v1/instances/src/clone", `{"name": "copy"}`, nil)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `"field": "name"`) {
 		t.Errorf("clone to an existing name: %d %s", resp.StatusCode, body)
+	}
+	// A file no copy can reproduce is the user's to remove: 409, named.
+	if err := os.MkdirAll(e.root.Upper("src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(e.root.Upper("src"), "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = e.as(olive).do("POST", "/api/v1/instances/src/clone", `{"name": "piped"}`, nil)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "pipe") {
+		t.Errorf("clone of an upper with a pipe: %d %s", resp.StatusCode, body)
+	}
+	if _, err := e.svc.Get(ctx, "piped"); err == nil {
+		t.Error("a failed clone was created")
 	}
 }
 
