@@ -156,7 +156,7 @@ func commandTable() *Command {
 			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the accounts with their limits", Run: userList},
 		}},
 		{UsageLine: "instance", Short: "manage game-server instances", Commands: []*Command{
-			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [--autostart=false] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds", Run: instanceCreate},
+			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [--from-template T] [--autostart=false] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds; a template fills the layers, arguments and server.cfg not given", Run: instanceCreate},
 			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [--autostart=true|false] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start), its watchdog or its autostart setting (at once)", Args: argsInstances, Run: instanceUpdate},
 			{ReadOnly: true, UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
 			{ReadOnly: true, UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
@@ -176,6 +176,14 @@ func commandTable() *Command {
 			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
 			{ReadOnly: true, UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},
+			{UsageLine: "clone SRC DST [--port N] [--owner USER] [--json]", Short: "make a stopped copy of an instance (running or not): its layers, srcds arguments, server.cfg and files, with its own port block and RCON password", Args: argsInstances, Run: instanceClone},
+			{ReadOnly: true, UsageLine: "diff NAME [--json]", Short: "show what an instance's writable layer changes: new, changed (with a text diff) and deleted files, opaque directories", Args: argsInstances, Run: instanceDiff},
+			{UsageLine: "revert NAME PATH", Short: "remove one path from a stopped instance's writable layer, so its layers' version shows again", Args: argsInstances, Run: instanceRevert},
+		}},
+		{UsageLine: "template", Short: "save instances as templates and list or remove them (instance create --from-template uses one)", Commands: []*Command{
+			{UsageLine: "save INSTANCE NAME [--files] [--owner USER]", Short: "save an instance's layers, srcds arguments and server.cfg (and with --files its writable layer's files) as a template", Args: argsInstances, Run: templateSave},
+			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the templates", Run: templateList},
+			{UsageLine: "remove NAME", Short: "remove a template (instances made from it keep their copies)", Run: templateRemove},
 		}},
 		{UsageLine: "schedule", Short: "restart, stop, start, update or send a console command to an instance at set times", Long: scheduleLong, Commands: []*Command{
 			{UsageLine: "add NAME ACTION [COMMAND...] --daily HH:MM|--weekly 'DAY HH:MM'|--cron EXPR|--when WHEN [--policy when-empty|warn|now] [--max-wait DURATION] [--on-timeout run|skip] [--json]", Short: "add a schedule to an instance", Args: argsInstances, Run: scheduleAdd},

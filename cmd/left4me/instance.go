@@ -50,6 +50,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 	var layers stringList
 	fs.Var(&layers, "layer", "a content layer id, uppermost first; repeat for more")
 	cfgPath := fs.String("cfg", "", "server.cfg to use: a file, or - for stdin")
+	tmpl := fs.String("from-template", "", "a template (left4me template list) whose layers, srcds arguments, server.cfg and files the instance starts with")
 	var autostart optionalBool
 	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running (default true; --autostart=false turns it off)")
 	pos, srcdsArgs, err := parseFlags(fs, args, 1)
@@ -84,7 +85,7 @@ func instanceCreate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		in, err := a.svc.Create(ctx, instance.Spec{
 			Name: pos[0], OwnerID: u.ID, Port: port,
-			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText, Autostart: autostart.v,
+			Layers: layers, Args: srcdsArgs, ServerCfg: cfgText, Autostart: autostart.v, Template: *tmpl,
 		})
 		if err != nil {
 			return err

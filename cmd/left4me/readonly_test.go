@@ -26,6 +26,8 @@ var readOnlyArgs = map[string][]string{
 	"left4me schedule list":   {"--json"},
 	"left4me instance maps":   {"vs1"},
 	"left4me player show":     {"STEAM_1:0:1"},
+	"left4me instance diff":   {"vs1"},
+	"left4me template list":   {"--json"},
 }
 
 // TestReadOnlyCommandsCreateNothing runs every verb the table marks

@@ -129,22 +129,11 @@ func (s *Service) removeTree(name, dir string) error {
 // every layer is chosen here, so a rebuilt layer reaches an instance only
 // when it (re)starts.
 func (s *Service) stage(in Instance) error {
-	inst, err := layout.Newest(s.root.Installations())
+	lower, err := s.lowerDirs(in)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}
-	if inst == "" {
-		return fmt.Errorf("stage %s: %w under %s", in.Name, ErrNoInstallation, s.root.Installations())
-	}
-	env := overlay.Env{Port: in.Port, ClientPort: ClientPort(in.Port), Args: in.Args}
-	for _, id := range in.Layers {
-		gen, err := newestGeneration(s.root.Overlays(), id)
-		if err != nil {
-			return fmt.Errorf("stage %s: %w", in.Name, err)
-		}
-		env.LowerDirs = append(env.LowerDirs, s.root.Overlay(id, gen))
-	}
-	env.LowerDirs = append(env.LowerDirs, s.root.Installation(inst))
+	env := overlay.Env{LowerDirs: lower, Port: in.Port, ClientPort: ClientPort(in.Port), Args: in.Args}
 
 	if err := s.mkdirOwned(s.root.Instance(in.Name), 0o750); err != nil {
 		return err
@@ -187,4 +176,26 @@ func (s *Service) stage(in Instance) error {
 		return fmt.Errorf("stage %s: %w", in.Name, err)
 	}
 	return nil
+}
+
+// lowerDirs is the stack the instance's next start mounts: the newest
+// generation of each of its layers, uppermost first, then the newest
+// installation.
+func (s *Service) lowerDirs(in Instance) ([]string, error) {
+	inst, err := layout.Newest(s.root.Installations())
+	if err != nil {
+		return nil, err
+	}
+	if inst == "" {
+		return nil, fmt.Errorf("%w under %s", ErrNoInstallation, s.root.Installations())
+	}
+	var dirs []string
+	for _, id := range in.Layers {
+		gen, err := newestGeneration(s.root.Overlays(), id)
+		if err != nil {
+			return nil, err
+		}
+		dirs = append(dirs, s.root.Overlay(id, gen))
+	}
+	return append(dirs, s.root.Installation(inst)), nil
 }

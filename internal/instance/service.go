@@ -281,6 +281,14 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 	if err := ValidateName(spec.Name); err != nil {
 		return Instance{}, err
 	}
+	if spec.Template != "" {
+		var done func()
+		var err error
+		if spec, done, err = s.fromTemplate(spec); err != nil {
+			return Instance{}, err
+		}
+		defer done()
+	}
 	if spec.OwnerID <= 0 {
 		return Instance{}, fieldErr(FieldOwner, "no owner given")
 	}
@@ -338,15 +346,28 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 			return Instance{}, err
 		}
 		var created []string
+		placed := false
 		saved, err := s.st.CreateInstance(ctx, rec, func() error {
 			var err error
 			created, err = s.createFiles(spec.Name, spec.ServerCfg)
 			if err == nil {
 				err = s.writeAutostart(spec.Name, autostartOn(spec.Autostart))
 			}
+			if err == nil && spec.seed != "" {
+				if err = s.placeUpper(spec.Name, spec.seed); err == nil {
+					placed = true
+				}
+			}
 			return err
 		})
 		if err != nil {
+			if placed {
+				// The seed goes back for the next attempt (or the
+				// caller's clean-up).
+				if mvErr := os.Rename(s.root.Upper(spec.Name), spec.seed); mvErr != nil {
+					s.log.Error("cleanup after failed create", "instance", spec.Name, "path", spec.seed, "err", mvErr)
+				}
+			}
 			for _, p := range slices.Backward(created) {
 				if rmErr := os.RemoveAll(p); rmErr != nil {
 					s.log.Error("cleanup after failed create", "instance", spec.Name, "path", p, "err", rmErr)

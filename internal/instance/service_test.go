@@ -100,7 +100,7 @@ type fixture struct {
 	busy  map[int]bool // ports "in use on the host"
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	root, err := layout.New(t.TempDir())

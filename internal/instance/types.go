@@ -100,6 +100,14 @@ type Spec struct {
 	Args      []string
 	ServerCfg string
 	Autostart *bool // nil: on
+	// Template, when set, names a saved template (template.go): its
+	// layers, arguments and server.cfg fill the fields left empty, and
+	// its files, if it has them, become the new instance's upper.
+	Template string
+
+	// seed is a directory (under runtime/) that becomes the new
+	// instance's upper, moved in place (clone.go).
+	seed string
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.

@@ -61,7 +61,8 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 	switch {
 	case errors.Is(err, instance.ErrExists), errors.Is(err, account.ErrExists), errors.Is(err, instance.ErrPortUsed),
 		errors.Is(err, instance.ErrBusy), errors.Is(err, instance.ErrMounted), errors.Is(err, instance.ErrNoInstallation),
-		errors.Is(err, instance.ErrCollected):
+		errors.Is(err, instance.ErrCollected),
+		errors.Is(err, instance.ErrCopyChanged), errors.Is(err, instance.ErrUncopyable):
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrInvalid), errors.Is(err, account.ErrInvalid), errors.Is(err, instance.ErrNoLayer),
 		errors.Is(err, notify.ErrInvalid),

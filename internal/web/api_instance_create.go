@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -15,6 +16,7 @@ type createRequest struct {
 	Args      []string `json:"args"`
 	ServerCfg string   `json:"server_cfg"`
 	Autostart *bool    `json:"autostart"` // absent: on
+	Template  string   `json:"template"`  // a template of the caller's: fills what is absent
 }
 
 // apiInstanceCreate creates an instance owned by the caller. Validation
@@ -30,8 +32,14 @@ func (s *Server) apiInstanceCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The service checks every field (FieldError names the one at fault).
-	spec := instance.Spec{Name: req.Name, OwnerID: who(r).User.ID, Port: req.Port, Layers: req.Layers, Args: req.Args, ServerCfg: req.ServerCfg, Autostart: req.Autostart}
-	inst, err := s.cfg.Instances.Create(r.Context(), spec)
+	spec := instance.Spec{Name: req.Name, OwnerID: who(r).User.ID, Port: req.Port, Layers: req.Layers, Args: req.Args, ServerCfg: req.ServerCfg, Autostart: req.Autostart, Template: req.Template}
+	create := s.cfg.Instances.Create
+	if spec.Template != "" {
+		create = func(ctx context.Context, spec instance.Spec) (instance.Instance, error) {
+			return s.createFromTemplate(ctx, who(r), spec)
+		}
+	}
+	inst, err := create(r.Context(), spec)
 	if err != nil {
 		s.failErr(w, r, err)
 		return

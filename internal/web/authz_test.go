@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )
@@ -68,6 +69,16 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/schedules":         {},
 	"POST /api/v1/instances/{name}/schedules":        {json: `{"action": "stop", "when": "weekly sun 05:00"}`},
 	"DELETE /api/v1/instances/{name}/schedules/{id}": {},
+
+	// Clone, templates and what differs (clone.go).
+	"POST /instances/{name}/clone":           {form: url.Values{"name": {"clonecopy"}}},
+	"POST /instances/{name}/template":        {form: url.Values{"template": {"tplcopy"}}},
+	"GET /instances/{name}/diff":             {},
+	"POST /instances/{name}/revert":          {form: url.Values{"path": {"left4dead2/cfg/server.cfg"}}},
+	"POST /api/v1/instances/{name}/clone":    {json: `{"name": "apiclone"}`},
+	"GET /api/v1/instances/{name}/diff":      {},
+	"POST /api/v1/instances/{name}/revert":   {json: `{"path": "left4dead2/cfg/server.cfg"}`},
+	"POST /api/v1/instances/{name}/template": {json: `{"template": "apitpl"}`},
 }
 
 // scheduleFor adds a schedule to instance name for a route that names one
@@ -156,7 +167,13 @@ func (c *client) stream(path string) (*http.Response, string) {
 func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	alice := e.quickUser("alice", false)
+	// alice may create instances, without a limit: the owner's clone of
+	// alpha is a create of hers (clone.go).
+	alice := e.creator("alice")
+	unlimited := instance.Unlimited
+	if err := e.st.SetLimits(ctx, alice.ID, store.Limits{MaxInstances: &unlimited, MaxRunning: &unlimited}); err != nil {
+		t.Fatal(err)
+	}
 	bob := e.quickUser("bob", false)
 	e.mustCreate("alpha", alice)
 	if err := e.svc.Start(ctx, "alpha"); err != nil {

@@ -29,12 +29,17 @@ func TestEveryRoleEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := e.quickUser("tara", false) // whom the share routes share with
+	// Every account here may create instances: a clone (configure) is
+	// also a create, which the account permission decides (clone.go).
 	principals := map[roles.Role]store.User{
-		roles.Viewer:    e.quickUser("vera", false),
-		roles.Operator:  e.quickUser("otto", false),
-		roles.Admin:     e.quickUser("adam", false),
+		roles.Viewer:    e.creator("vera"),
+		roles.Operator:  e.creator("otto"),
+		roles.Admin:     e.creator("adam"),
 		roles.Owner:     owner,
 		roles.SiteAdmin: e.quickUser("root", true),
+	}
+	if err := e.st.SetMayCreate(ctx, owner.ID, true); err != nil {
+		t.Fatal(err)
 	}
 	var routes []route
 	for _, rt := range e.srv.routes {

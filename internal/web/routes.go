@@ -88,6 +88,13 @@ func (s *Server) routeTable() []route {
 		{"POST /instances/{name}/shares", mayShare, false, s.instanceShare},
 		{"POST /instances/{name}/shares/{user}/delete", mayShare, false, s.instanceUnshare},
 		{"GET /instances/{name}/export.tar", maySecrets, false, s.instanceExport},
+		{"POST /instances/{name}/clone", mayConfigure, false, s.instanceClone},
+		{"POST /instances/{name}/template", mayConfigure, false, s.instanceTemplateSave},
+		{"GET /instances/{name}/diff", mayConfigure, false, s.instanceDiff},
+		{"POST /instances/{name}/revert", mayReset, false, s.instanceRevert},
+		{"GET /templates", loggedIn, false, s.templateList},
+		{"POST /templates/{template}/create", loggedIn, false, s.templateCreate},
+		{"POST /templates/{template}/delete", loggedIn, false, s.templateDelete},
 
 		{"GET /jobs", loggedIn, false, s.jobList},
 		{"GET /jobs/{id}", loggedIn, false, s.jobShow},
@@ -170,5 +177,11 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/webhooks/{id}/deliveries", adminOnly, true, s.apiWebhookDeliveries},
 		{"GET /api/v1/audit", loggedIn, true, s.apiAudit},
 		{"GET /api/v1/players/{steamid}", loggedIn, true, s.apiPlayer},
+		{"POST /api/v1/instances/{name}/clone", mayConfigure, true, s.apiInstanceClone},
+		{"GET /api/v1/instances/{name}/diff", mayConfigure, true, s.apiInstanceDiff},
+		{"POST /api/v1/instances/{name}/revert", mayReset, true, s.apiInstanceRevert},
+		{"POST /api/v1/instances/{name}/template", mayConfigure, true, s.apiTemplateSave},
+		{"GET /api/v1/templates", loggedIn, true, s.apiTemplateList},
+		{"DELETE /api/v1/templates/{template}", loggedIn, true, s.apiTemplateDelete},
 	}
 }
