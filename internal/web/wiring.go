@@ -23,6 +23,9 @@ func PollerLive(p *live.Poller) LiveSource { return pollerLive{p} }
 
 type pollerLive struct{ p *live.Poller }
 
+// Subscribe passes the poller's notifications on (LiveNotifier).
+func (l pollerLive) Subscribe() (<-chan struct{}, func()) { return l.p.Subscribe() }
+
 // Live converts the poller's snapshot (views.LiveFromSnapshot).
 func (l pollerLive) Live(name string) (LiveState, bool) {
 	snap, ok := l.p.Snapshot(name)
@@ -66,6 +69,7 @@ func LiveTargets(svc Instances, states StatusReader, queryHost netip.Addr) live.
 				RCONAddr:     rconAddr(port),
 				A2SAddr:      netip.AddrPortFrom(queryHost, uint16(port)).String(),
 				RCONPassword: in.RCONPassword,
+				Run:          st.Since,
 			})
 		}
 		return out, nil
