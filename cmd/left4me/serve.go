@@ -221,7 +221,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
 	wd := newWatchdog(cfg, a, poller, lg)
-	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine, pollOnEvent(poller))
+	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine, web.PollOnEvent(poller))
 	if err != nil {
 		ln.Close()
 		return err

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/srcds"
@@ -33,6 +34,19 @@ func (l pollerLive) Live(name string) (LiveState, bool) {
 		return LiveState{}, false
 	}
 	return views.LiveFromSnapshot(snap)
+}
+
+// PollOnEvent makes the live poller poll a server at once when its log
+// says that its players or its map changed: a player connected, entered
+// the game or left, a map started (the events recorder's OnEvent). Other
+// events change nothing the live state shows.
+func PollOnEvent(p *live.Poller) func(events.Event) {
+	return func(e events.Event) {
+		switch e.Kind {
+		case events.KindConnect, events.KindEntered, events.KindDisconnect, events.KindMap:
+			p.Kick(e.Instance)
+		}
+	}
 }
 
 // rconAddr is where an instance's server takes RCON on this host: loopback
