@@ -34,15 +34,11 @@ func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 // listViews describes every instance the principal may see, by name.
 func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 	ctx, p := r.Context(), who(r)
-	all, err := s.cfg.Instances.List(ctx)
+	all, owners, err := s.instances(ctx)
 	if err != nil {
 		return nil, err
 	}
 	mine, rls, err := s.visible(ctx, p, all)
-	if err != nil {
-		return nil, err
-	}
-	owners, err := s.ownerNames(ctx)
 	if err != nil {
 		return nil, err
 	}
