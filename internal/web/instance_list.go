@@ -7,7 +7,7 @@ import (
 
 // listPage is the instance list.
 type listPage struct {
-	Instances []instanceView
+	Instances []listRow
 	// CannotCreate, when set, says why the viewer may not create
 	// instances and whom to ask (roles.MayCreate).
 	CannotCreate string
@@ -20,7 +20,7 @@ func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	pg := listPage{Instances: views}
+	pg := listPage{Instances: listRows(views)}
 	if err := s.mayCreate(r.Context(), who(r)); err != nil {
 		if !userFault(err) {
 			s.serverError(w, r, err)
