@@ -27,9 +27,10 @@ var _ events.ConsoleStream = (*systemd.Journal)(nil)
 // console followers, so that events reach the feed whether or not the
 // servers' UDP logs arrive (docs/srcds.md §8 "UDP logs"). A recorder that
 // fails is logged; the panel runs on without it. observe, when set,
-// receives every new console line (the watchdog's ConsoleLine).
-func eventParts(cfg Config, a *app, lg *slog.Logger, observe func(name, line string)) ([]part, error) {
-	rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
+// receives every new console line (the watchdog's ConsoleLine); onEvent,
+// when set, every event (web.PollOnEvent).
+func eventParts(cfg Config, a *app, lg *slog.Logger, observe func(name, line string), onEvent func(events.Event)) ([]part, error) {
+	rec := events.NewRecorder(events.Config{Bind: cfg.LogListenerBind, OnEvent: onEvent}, events.SourcesFunc(web.LogSources(a.svc)), a.store, lg)
 	if cfg.LogListenerBind != "" {
 		if err := rec.Listen(); err != nil {
 			return nil, fmt.Errorf("log listener %s: %w", cfg.LogListenerBind, err)

@@ -198,6 +198,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		personas = steam.NewPersonaCache(steam.NewClient("", cfg.SteamWebAPIKey, nil), time.Hour)
 	}
 	poller := live.NewPoller(live.Config{OfflineSpan: cfg.OfflineSpan}, web.LiveTargets(a.svc, a.sup, cfg.queryHost()), personas, lg)
+	a.svc.OnRunChange(poller.Changed) // a start, stop or restart shows at once
 	console := web.RCONConsole(5 * time.Second)
 	sched, err := panelSchedules(a, poller, console)
 	if err != nil {
@@ -220,7 +221,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
 	wd := newWatchdog(cfg, a, poller, lg)
-	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine)
+	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine, web.PollOnEvent(poller))
 	if err != nil {
 		ln.Close()
 		return err

@@ -67,6 +67,11 @@ type Config struct {
 	// AllowRemote accepts packets from addresses that are not this host's.
 	// Off by default: the servers run here, and anyone could send UDP.
 	AllowRemote bool
+	// OnEvent, when set, hears every event as it is queued (once, however
+	// many ways its line came), Instance and At set: the live poller polls
+	// a server at once when a player comes or goes or a map starts. It
+	// runs on the receiving goroutine and must not block.
+	OnEvent func(e Event)
 }
 
 const (
@@ -256,6 +261,9 @@ func (r *Recorder) ingest(instance string, ev srcds.Event, src source) {
 	}
 	e.Instance = instance
 	e.At = now
+	if r.cfg.OnEvent != nil {
+		r.cfg.OnEvent(e)
+	}
 	select {
 	case r.queue <- e:
 	default:

@@ -299,6 +299,11 @@ func (s *Server) requestStop() {
 
 func (s *Server) shutdown() {
 	s.out.printf("Shutting down server.")
+	// Stopping before the connections close: an RCON connection accepted
+	// from now on is hung up on (serveRCON checks under s.mu), not left
+	// open for s.wg to wait on for ever (a cancelled context, unlike
+	// Close, had not said so).
+	s.requestStop()
 	s.mu.Lock()
 	if s.joinTimer != nil {
 		s.joinTimer.Stop()

@@ -85,6 +85,8 @@ type Service struct {
 	// them.
 	portFree func(port int) bool
 	udpFree  func(port int) bool
+	// watch hears of every run change sup is asked for (watch.go).
+	watch *runWatchers
 }
 
 // NewService returns a Service over st and sup.
@@ -99,7 +101,8 @@ func NewService(cfg Config, st Store, sup Supervisor) *Service {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{cfg: cfg, root: cfg.Root, st: st, sup: sup, log: lg, portFree: hostPortFree, udpFree: hostUDPFree}
+	watch := &runWatchers{}
+	s := &Service{cfg: cfg, root: cfg.Root, st: st, sup: watchedSupervisor{sup, watch}, watch: watch, log: lg, portFree: hostPortFree, udpFree: hostUDPFree}
 	// NOTE: the panel and CLI commands are separate processes working on
 	// the same instances; the lock files under instances/ serialise them.
 	s.locks = newLocker(cfg.Root.Instances(), s.chown)

@@ -35,6 +35,10 @@ type Player struct {
 // Snapshot is the last known state of one server.
 type Snapshot struct {
 	Name string // the target's name (the instance name)
+	// Run is the run of the server this state belongs to (Target.Run):
+	// a reader that knows the server's current run shows the snapshot
+	// only when they are equal, so a previous run's players never show.
+	Run time.Time
 	// Online is false only after Config.OfflineAfter consecutive failed
 	// polls spanning more than Config.OfflineSpan (a map load is not an
 	// outage), and before the server first answered.
@@ -74,6 +78,17 @@ type Target struct {
 	RCONAddr     string // host:port of the game port for RCON (TCP)
 	A2SAddr      string // host:port of the game port for A2S (UDP); not loopback
 	RCONPassword string
+	// Run names the server's current run: when it started (the unit's
+	// instance.Status.Since while it runs). A target whose run changed
+	// is a new server: its snapshot starts empty.
+	Run time.Time
+}
+
+// same reports whether t and u are the same server run at the same
+// address with the same password.
+func (t Target) same(u Target) bool {
+	return t.Name == u.Name && t.RCONAddr == u.RCONAddr && t.A2SAddr == u.A2SAddr &&
+		t.RCONPassword == u.RCONPassword && t.Run.Equal(u.Run)
 }
 
 // TargetLister lists the servers that should be polled now: the running
@@ -105,6 +120,12 @@ type Config struct {
 	// Online=false (default 45s): longer than a map load, during which the
 	// server answers nothing (docs/srcds.md §8; 10–30 s on real hardware).
 	OfflineSpan time.Duration
+	// SettleInterval is how often a server is polled after Changed until
+	// it answers (default 250ms), for at most SettleFor (default 2m: a
+	// real server's start, its first map load included, takes seconds
+	// to tens of seconds).
+	SettleInterval time.Duration
+	SettleFor      time.Duration
 }
 
 // DefaultOfflineSpan is Config.OfflineSpan's default.
@@ -125,6 +146,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OfflineSpan <= 0 {
 		c.OfflineSpan = DefaultOfflineSpan
+	}
+	if c.SettleInterval <= 0 {
+		c.SettleInterval = 250 * time.Millisecond
+	}
+	if c.SettleFor <= 0 {
+		c.SettleFor = 2 * time.Minute
 	}
 	return c
 }

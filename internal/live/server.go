@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/left4me/left4me/internal/srcds"
@@ -20,18 +21,32 @@ const (
 	a2sMaxMisses = 2
 	// a2sTimeout bounds the A2S round trips of one poll.
 	a2sTimeout = time.Second
+	// a2sMinGap is the least time between two A2S queries of one server.
+	// A poll triggered sooner (Kick, Changed) asks RCON only and keeps the
+	// last scores: the engine answers at most sv_max_queries_sec (3)
+	// packets a second per address, and a query is up to four packets
+	// (docs/srcds.md §2).
+	a2sMinGap = 2 * time.Second
 )
 
 // server is the poller's per-target state. Only the refresh pass touches
 // it (one goroutine per server per pass).
 type server struct {
-	target Target
-	snap   Snapshot
+	target Target // immutable
+
+	// tmu guards busy and again: a triggered poll runs, and another was
+	// asked for meanwhile (Poller.pollAsync).
+	tmu         sync.Mutex
+	busy, again bool
+
+	mu   sync.Mutex // one poll at a time; guards the fields below
+	snap Snapshot
 
 	rcon         *srcds.Session // the kept RCON connection
 	failingSince time.Time      // start of the first failed poll in a row
 	a2sMisses    int
 	a2sSkipUntil time.Time
+	a2sAt        time.Time // when A2S was last asked
 	// The last query's probe results (Snapshot.RCONErr, A2SErr).
 	rconErr, a2sErr string
 }
@@ -49,10 +64,15 @@ type a2sResult struct {
 // query polls the server once: RCON status for the player table and map,
 // A2S (concurrently, best effort) for scores, or for everything when RCON
 // fails. It returns an error only when neither answered.
-func (s *server) query(ctx context.Context) (Snapshot, error) {
+//
+// A triggered poll (not the periodic pass) skips A2S when it was asked
+// less than a2sMinGap ago.
+func (s *server) query(ctx context.Context, triggered bool) (Snapshot, error) {
 	now := time.Now()
 	var a2sCh chan a2sResult
-	if now.After(s.a2sSkipUntil) && s.target.A2SAddr != "" {
+	recent := triggered && now.Sub(s.a2sAt) < a2sMinGap
+	if now.After(s.a2sSkipUntil) && s.target.A2SAddr != "" && !recent {
+		s.a2sAt = now
 		a2sCh = make(chan a2sResult, 1)
 		go func() {
 			actx, cancel := context.WithTimeout(ctx, a2sTimeout)
@@ -65,31 +85,36 @@ func (s *server) query(ctx context.Context) (Snapshot, error) {
 	var a2s a2sResult
 	if a2sCh != nil {
 		a2s = <-a2sCh
-		if a2s.err != nil {
+		if a2s.err != nil && rconErr == nil {
 			s.a2sMisses++
 			if s.a2sMisses >= a2sMaxMisses && rconErr == nil {
 				s.a2sSkipUntil = time.Now().Add(a2sBackoff)
 				s.a2sMisses = 0
 			}
-		} else {
+		} else if a2s.err == nil {
 			s.a2sMisses = 0
 		}
-	} else {
+	} else if !recent || s.target.A2SAddr == "" {
 		a2s.err = errors.New("a2s skipped after repeated misses")
 	}
-	s.rconErr, s.a2sErr = errText(rconErr), errText(a2s.err)
+	s.rconErr = errText(rconErr)
+	if a2sCh != nil || !recent {
+		s.a2sErr = errText(a2s.err)
+	}
 
 	switch {
 	case rconErr == nil:
 		snap := fromStatus(st)
-		if a2s.err == nil {
+		if a2sCh == nil && recent {
+			keepScores(snap.Players, s.snap.Players)
+		} else if a2s.err == nil {
 			addScores(snap.Players, a2s.players)
 			if snap.Hostname == "" {
 				snap.Hostname = a2s.info.Name
 			}
 		}
 		return snap, nil
-	case a2s.err == nil:
+	case a2sCh != nil && a2s.err == nil:
 		snap := fromA2S(a2s.info, a2s.players)
 		snap.Err = rconErr.Error()
 		return snap, nil
@@ -162,6 +187,19 @@ func addScores(players []Player, a2s []srcds.Player) {
 			if !used[j] && ap.Name == players[i].Name {
 				used[j] = true
 				players[i].Score = ap.Score
+				break
+			}
+		}
+	}
+}
+
+// keepScores copies the scores of the last snapshot's players onto
+// players (matched by user id) when this poll did not ask A2S.
+func keepScores(players, last []Player) {
+	for i := range players {
+		for _, lp := range last {
+			if lp.UserID == players[i].UserID && lp.Name == players[i].Name {
+				players[i].Score = lp.Score
 				break
 			}
 		}

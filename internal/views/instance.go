@@ -141,6 +141,11 @@ type Live struct {
 	// the last state it answered with. Error says why.
 	NotAnswering bool   `json:"not_answering"`
 	Error        string `json:"error,omitempty"`
+	// Run is the run of the server this state was polled from
+	// (live.Snapshot.Run, the unit's start): the panel shows it only
+	// while the instance's state has the same Since, never a previous
+	// run's players.
+	Run time.Time `json:"-"`
 }
 
 // Player is one player on a server.
@@ -173,7 +178,7 @@ func LiveFromSnapshot(snap live.Snapshot) (Live, bool) {
 	}
 	l := Live{Online: true, Hostname: snap.Hostname, Map: snap.Map, Humans: snap.Humans, Bots: snap.Bots,
 		MaxPlayers: snap.MaxPlayers, UpdatedAt: utc(snap.UpdatedAt), Players: make([]Player, 0, len(snap.Players)),
-		Hibernating: snap.Hibernating, NotAnswering: snap.NotAnswering}
+		Hibernating: snap.Hibernating, NotAnswering: snap.NotAnswering, Run: snap.Run}
 	if snap.NotAnswering {
 		l.Error = snap.Err
 	}

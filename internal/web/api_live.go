@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -17,16 +18,21 @@ type liveAnswer struct {
 }
 
 // apiLive answers the instance's state and live game state (map, players).
-// The instance page's script polls it.
+// The instance page follows the same answer as a stream (live_stream.go).
 func (s *Server) apiLive(w http.ResponseWriter, r *http.Request) {
 	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {
 		return
 	}
-	v := s.describe(r.Context(), inst, rl, nil)
+	writeJSON(w, http.StatusOK, s.liveOf(r.Context(), inst, rl))
+}
+
+// liveOf is the live answer of inst for a viewer with role rl.
+func (s *Server) liveOf(ctx context.Context, inst instance.Instance, rl role) liveAnswer {
+	v := s.describe(ctx, inst, rl, nil)
 	live := v.Live
 	if live == nil {
 		live = &LiveState{Players: []LivePlayer{}}
 	}
-	writeJSON(w, http.StatusOK, liveAnswer{State: v.State, Since: v.Since, Live: live})
+	return liveAnswer{State: v.State, Since: v.Since, Live: live}
 }

@@ -37,6 +37,7 @@ var instanceCases = map[string]instanceCase{
 	"GET /instances/{name}/cfg":                     {},
 	"POST /instances/{name}/cfg":                    {form: url.Values{"server_cfg": {"hostname hacked"}}},
 	"GET /instances/{name}/logs/stream":             {},
+	"GET /instances/{name}/live/stream":             {},
 	"POST /instances/{name}/rcon":                   {form: url.Values{"command": {"say hello"}}},
 	"POST /instances/{name}/map":                    {form: url.Values{"map": {"c2m1_highway"}, "when": {"next-start"}}},
 	"GET /api/v1/instances/{name}/maps":             {},
@@ -129,7 +130,7 @@ func (c *client) call(pattern, name string, u store.User) (*http.Response, strin
 		path = strings.ReplaceAll(path, "{id}", c.scheduleFor(name))
 	}
 	tc := instanceCases[pattern]
-	if strings.HasSuffix(path, "/logs/stream") {
+	if strings.HasSuffix(path, "/stream") {
 		return c.stream(path)
 	}
 	if tc.form != nil {

@@ -56,6 +56,14 @@ type realPanel struct {
 
 func startRealPanel(t *testing.T) *realPanel {
 	t.Helper()
+	return startRealPanelPolling(t, time.Second)
+}
+
+// startRealPanelPolling is startRealPanel with the live poller's periodic
+// pass every interval; as in `left4me serve`, a start, stop or restart and
+// the servers' log events make it poll at once besides.
+func startRealPanelPolling(t *testing.T, interval time.Duration) *realPanel {
+	t.Helper()
 	if err := process.CanMount(); err != nil {
 		t.Skipf("needs overlay mounts (root or user namespaces): %v", err)
 	}
@@ -101,7 +109,9 @@ func startRealPanel(t *testing.T) *realPanel {
 	// The events recorder hears the servers' UDP logs; they need a
 	// non-loopback address to send to (srcds drops loopback ones).
 	var svc *instance.Service
-	rec := events.NewRecorder(events.Config{Bind: "0.0.0.0:0"}, events.SourcesFunc(func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
+	var poller *live.Poller
+	onEvent := func(e events.Event) { PollOnEvent(poller)(e) }
+	rec := events.NewRecorder(events.Config{Bind: "0.0.0.0:0", OnEvent: onEvent}, events.SourcesFunc(func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
 		return LogSources(svc)(ctx, port)
 	}), st, lg)
 	if err := rec.Listen(); err != nil {
@@ -113,9 +123,10 @@ func startRealPanel(t *testing.T) *realPanel {
 	} else {
 		t.Logf("events feed off: %v", err)
 	}
-	go rec.Run(ctx)
 	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr}, st, sup)
-	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
+	poller = live.NewPoller(live.Config{Interval: interval}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
+	svc.OnRunChange(poller.Changed)
+	go rec.Run(ctx)
 	go poller.Run(ctx)
 	srv, err := New(Config{Store: st, Instances: svc, Logs: sup, States: sup, Live: PollerLive(poller),
 		Console: RCONConsole(5 * time.Second), Logger: lg, Root: root, Schedules: schedule.New(schedule.Config{Store: st, Instances: svc}), PublicHost: testPublicHost})

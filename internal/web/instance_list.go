@@ -7,7 +7,7 @@ import (
 
 // listPage is the instance list.
 type listPage struct {
-	Instances []instanceView
+	Instances []listRow
 	// CannotCreate, when set, says why the viewer may not create
 	// instances and whom to ask (roles.MayCreate).
 	CannotCreate string
@@ -20,7 +20,7 @@ func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	pg := listPage{Instances: views}
+	pg := listPage{Instances: listRows(views)}
 	if err := s.mayCreate(r.Context(), who(r)); err != nil {
 		if !userFault(err) {
 			s.serverError(w, r, err)
@@ -34,15 +34,11 @@ func (s *Server) instanceList(w http.ResponseWriter, r *http.Request) {
 // listViews describes every instance the principal may see, by name.
 func (s *Server) listViews(r *http.Request) ([]instanceView, error) {
 	ctx, p := r.Context(), who(r)
-	all, err := s.cfg.Instances.List(ctx)
+	all, owners, err := s.instances(ctx)
 	if err != nil {
 		return nil, err
 	}
 	mine, rls, err := s.visible(ctx, p, all)
-	if err != nil {
-		return nil, err
-	}
-	owners, err := s.ownerNames(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,9 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.May(roles.Secrets)), Role: rl}
 	v.SetConnect(s.cfg.PublicHost)
 	if s.cfg.Live != nil && v.Running() {
-		if l, ok := s.cfg.Live.Live(inst.Name); ok {
+		// NOTE: a snapshot polled from another run (the previous one,
+		// before a restart) is not this run's state: not shown.
+		if l, ok := s.cfg.Live.Live(inst.Name); ok && sameRun(l.Run, st.Since) {
 			for i := range l.Players {
 				l.Players[i].Seconds = int(l.Players[i].Connected / time.Second)
 			}
@@ -54,6 +56,13 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 		}
 	}
 	return v
+}
+
+// sameRun reports whether live state polled from the run that started at
+// run belongs to the run the state since says; either unknown (zero)
+// counts as the same.
+func sameRun(run, since time.Time) bool {
+	return run.IsZero() || since.IsZero() || run.Equal(since)
 }
 
 func nonNil[T any](l []T) []T {

@@ -81,6 +81,8 @@ func (s *Server) routeTable() []route {
 		{"GET /instances/{name}/cfg", mayConfigure, false, s.instanceCfg},
 		{"POST /instances/{name}/cfg", mayConfigure, false, s.instanceCfgSave},
 		{"GET /instances/{name}/logs/stream", mayView, false, s.instanceLogStream},
+		{"GET /instances/{name}/live/stream", mayView, false, s.instanceLiveStream},
+		{"GET /live/instances", loggedIn, false, s.liveListStream},
 		{"POST /instances/{name}/rcon", mayModerate, false, s.instanceRCON},
 		{"POST /instances/{name}/map", mayModerate, false, s.instanceMap},
 		{"POST /instances/{name}/schedules", mayConfigure, false, s.instanceScheduleAdd},

@@ -162,6 +162,11 @@ type Server struct {
 	routes []route
 	mux    *http.ServeMux
 
+	// lists caches the instance lists' per-instance part (list_cache.go);
+	// noListCache turns it off (the benchmark's "before").
+	lists       listCache
+	noListCache bool
+
 	dummyOnce sync.Once
 	dummy     string // a password hash checked for unknown names, so timing does not tell
 }
@@ -213,6 +218,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web: static files: %w", err)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, pages: pages, static: http.FileServerFS(sub)}
+	if rc, ok := cfg.Instances.(runChangeSource); ok {
+		rc.OnRunChange(func(string) { s.lists.drop() })
+	}
 	s.routes = s.routeTable()
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes {
@@ -230,6 +238,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Header().Set("Referrer-Policy", "same-origin")
 	rec.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	s.mux.ServeHTTP(rec, r)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.lists.drop() // whatever it changed shows in the next list
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status), slog.Duration("duration", s.cfg.Now().Sub(start)))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/live"
 	"github.com/left4me/left4me/internal/srcds"
@@ -23,6 +24,9 @@ func PollerLive(p *live.Poller) LiveSource { return pollerLive{p} }
 
 type pollerLive struct{ p *live.Poller }
 
+// Subscribe passes the poller's notifications on (LiveNotifier).
+func (l pollerLive) Subscribe() (<-chan struct{}, func()) { return l.p.Subscribe() }
+
 // Live converts the poller's snapshot (views.LiveFromSnapshot).
 func (l pollerLive) Live(name string) (LiveState, bool) {
 	snap, ok := l.p.Snapshot(name)
@@ -30,6 +34,19 @@ func (l pollerLive) Live(name string) (LiveState, bool) {
 		return LiveState{}, false
 	}
 	return views.LiveFromSnapshot(snap)
+}
+
+// PollOnEvent makes the live poller poll a server at once when its log
+// says that its players or its map changed: a player connected, entered
+// the game or left, a map started (the events recorder's OnEvent). Other
+// events change nothing the live state shows.
+func PollOnEvent(p *live.Poller) func(events.Event) {
+	return func(e events.Event) {
+		switch e.Kind {
+		case events.KindConnect, events.KindEntered, events.KindDisconnect, events.KindMap:
+			p.Kick(e.Instance)
+		}
+	}
 }
 
 // rconAddr is where an instance's server takes RCON on this host: loopback
@@ -66,6 +83,7 @@ func LiveTargets(svc Instances, states StatusReader, queryHost netip.Addr) live.
 				RCONAddr:     rconAddr(port),
 				A2SAddr:      netip.AddrPortFrom(queryHost, uint16(port)).String(),
 				RCONPassword: in.RCONPassword,
+				Run:          st.Since,
 			})
 		}
 		return out, nil

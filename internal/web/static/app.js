@@ -52,11 +52,23 @@
     return live.humans + "/" + live.max_players;
   }
 
-  // Instance list: refresh state, map and players of every row.
+  // follow opens the page's one live-state stream (server-sent events of
+  // the API's JSON, sent when it changed) and calls fn with each.
+  function follow(url, fn) {
+    const es = new EventSource(url);
+    es.onmessage = (ev) => {
+      let d;
+      try { d = JSON.parse(ev.data); } catch (e) { return; }
+      fn(d);
+    };
+    return es;
+  }
+
+  // Instance list: state, map and players of every row, as they change.
   const list = document.querySelector("[data-live-list]");
   if (list) {
-    every(4000, async () => {
-      const data = await getJSON("/api/v1/instances");
+    follow("/live/instances", (data) => {
+      list.dataset.liveUpdates = String(Number(list.dataset.liveUpdates || 0) + 1);
       for (const inst of data.instances) {
         const row = list.querySelector('tr[data-name="' + CSS.escape(inst.name) + '"]');
         if (!row) continue;
@@ -95,7 +107,7 @@
 
   // Forms that destroy something ask first (the server does not rely on
   // it); a restart or reset also says how many players it disconnects
-  // (data-humans of the instance page, kept current by refreshLive).
+  // (data-humans of the instance page, kept current by showLive).
   function confirmText(f) {
     let extra = f.dataset.confirm || "";
     const humans = Number(document.querySelector("[data-instance]")?.dataset.humans || 0);
@@ -148,8 +160,7 @@
     }
   }
 
-  async function refreshLive() {
-    const d = await getJSON(api + "/live");
+  function showLive(d) {
     document.getElementById("state").replaceChildren(stateBadge(d.state));
     const start = document.querySelector('button[data-action="start"]');
     const stop = document.querySelector('button[data-action="stop"]');
@@ -161,7 +172,7 @@
     page.dataset.humans = running && d.live && d.live.online ? String(d.live.humans || 0) : "0";
     renderPlayers(d.state, d.live);
   }
-  every(3000, refreshLive);
+  follow("/instances/" + encodeURIComponent(name) + "/live/stream", showLive);
 
   // Events feed: newest first, times in the viewer's locale (the date too
   // when not today), a filter by kind, "load older", and new events
