@@ -312,9 +312,11 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Instance{}, err
 	}
-	pw, err := randomPassword()
-	if err != nil {
-		return Instance{}, err
+	pw := spec.RCONPassword
+	if pw == "" {
+		if pw, err = randomPassword(); err != nil {
+			return Instance{}, err
+		}
 	}
 	rec := store.Instance{
 		Name: spec.Name, OwnerID: spec.OwnerID, Port: spec.Port,
@@ -343,6 +345,9 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 			created, err = s.createFiles(spec.Name, spec.ServerCfg)
 			if err == nil {
 				err = s.writeAutostart(spec.Name, autostartOn(spec.Autostart))
+			}
+			if err == nil && spec.Fill != nil {
+				err = spec.Fill(s.root.Upper(spec.Name))
 			}
 			return err
 		})

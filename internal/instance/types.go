@@ -100,6 +100,12 @@ type Spec struct {
 	Args      []string
 	ServerCfg string
 	Autostart *bool // nil: on
+	// RCONPassword, when set, is the instance's RCON password instead of
+	// a new random one (a restored backup that holds one).
+	RCONPassword string
+	// Fill, when set, fills the new, empty upper directory before the
+	// record is committed (a restore); its error undoes the create.
+	Fill func(upper string) error
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.
