@@ -42,7 +42,7 @@ type fixture struct {
 	owner  store.User
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	root, err := layout.New(t.TempDir())
@@ -70,7 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{root: root, st: st, insts: insts, scheds: scheds, svc: svc, owner: owner}
 }
 
-func writeFile(t *testing.T, p, text string) {
+func writeFile(t testing.TB, p, text string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
