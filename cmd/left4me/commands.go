@@ -176,6 +176,10 @@ func commandTable() *Command {
 			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
 			{ReadOnly: true, UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},
+			{UsageLine: "backup NAME [-o FILE] [--with-rcon-password]", Short: "back up an instance (its upper files, settings, schedules; the RCON password only when asked) into one archive in the backups directory, or FILE", Args: argsInstances, Run: instanceBackup},
+			{ReadOnly: true, UsageLine: "backups NAME [--json]", Short: "list the stored backups of an instance", Args: argsInstances, Run: instanceBackups},
+			{UsageLine: "restore FILE [--name NEW] [--owner USER]", Short: "verify a backup archive and recreate its instance, stopped (under NEW when its name is taken)", Run: instanceRestore},
+			{UsageLine: "backup-retention NAME [--keep-daily N] [--keep-weekly M]", Short: "show or set how many scheduled backups of an instance are kept (the newest of each of the last N days and M weeks)", Args: argsInstances, Run: instanceBackupRetention},
 		}},
 		{UsageLine: "schedule", Short: "restart, stop, start, update or send a console command to an instance at set times", Long: scheduleLong, Commands: []*Command{
 			{UsageLine: "add NAME ACTION [COMMAND...] --daily HH:MM|--weekly 'DAY HH:MM'|--cron EXPR|--when WHEN [--policy when-empty|warn|now] [--max-wait DURATION] [--on-timeout run|skip] [--json]", Short: "add a schedule to an instance", Args: argsInstances, Run: scheduleAdd},

@@ -265,6 +265,7 @@ func panelSchedules(a *app, poller *live.Poller, console web.Console) (*schedule
 		Console: rcon.New(console, a.svc, a.store, a.cfg.RCONPolicy),
 		Humans:  schedule.PollerHumans(poller),
 		Stale:   func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
+		Backups: a.backups(),
 	})
 	if err := sched.RegisterJobs(); err != nil {
 		return nil, fmt.Errorf("register schedule jobs: %w", err)

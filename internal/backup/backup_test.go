@@ -340,7 +340,9 @@ func TestRestoreBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "generation 0002 is gone") && strings.Contains(w, "0003") }) {
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "generation 0002 is gone") && strings.Contains(w, "0003")
+	}) {
 		t.Errorf("warnings %q: want the gone generation named with the one used", res.Warnings)
 	}
 	// An owner this host lacks.

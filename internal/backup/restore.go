@@ -117,9 +117,9 @@ func (s *Service) nameFree(ctx context.Context, name string, given bool) error {
 	_, err := s.cfg.Instances.Get(ctx, name)
 	switch {
 	case err == nil && given:
-		return &instance.FieldError{Field: FieldName, Err: fmt.Errorf("an instance named %q already exists: choose another name: %w", name, instance.ErrExists)}
+		return &instance.FieldError{Field: FieldName, Err: &kindErr{instance.ErrExists, fmt.Sprintf("an instance named %q already exists: choose another name", name)}}
 	case err == nil:
-		return &instance.FieldError{Field: FieldName, Err: fmt.Errorf("an instance named %q already exists: restore under a new name (--name NEW, the form's or the API's name), or delete %s first: %w", name, name, instance.ErrExists)}
+		return &instance.FieldError{Field: FieldName, Err: &kindErr{instance.ErrExists, fmt.Sprintf("an instance named %q already exists: restore under a new name (--name NEW, the form's or the API's name), or delete %s first", name, name)}}
 	case errors.Is(err, instance.ErrNotFound):
 		return nil
 	}
@@ -144,7 +144,7 @@ func (s *Service) checkStack(rec Record) ([]string, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &instance.FieldError{Field: FieldLayers, Err: fmt.Errorf("%w: this host has no layer %q: create, upload or add them (left4me overlay create-script|upload, or the Layers page) with the same id, then restore again", instance.ErrNoLayer, missing)}
+		return nil, &instance.FieldError{Field: FieldLayers, Err: &kindErr{instance.ErrNoLayer, fmt.Sprintf("this host has no layer %q: create, upload or add them (left4me overlay create-script|upload, or the Layers page) with the same id, then restore again", missing)}}
 	}
 	newest, _ := layout.Newest(s.cfg.Root.Installations())
 	switch {
@@ -193,3 +193,13 @@ func (s *Service) restoreSettings(ctx context.Context, name string, ownerID int6
 	}
 	return nil
 }
+
+// kindErr is a reason that is also one of instance's sentinels, without
+// repeating its words.
+type kindErr struct {
+	kind error
+	msg  string
+}
+
+func (e *kindErr) Error() string { return e.msg }
+func (e *kindErr) Unwrap() error { return e.kind }
