@@ -207,8 +207,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: console, RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
-		Schedules: sched,
-		Webhooks:  a.notify, Audit: a.audit,
+		Schedules: sched, Backups: a.backups(),
+		Webhooks: a.notify, Audit: a.audit,
 		PublicHost:   a.publicHost,
 		SteamCmdNote: a.cfg.SteamCmdNote,
 	})

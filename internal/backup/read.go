@@ -58,7 +58,7 @@ func extract(ctx context.Context, r io.Reader, dir string) (Record, error) {
 			break
 		}
 		if err != nil {
-			return Record{}, refuse(ErrCorrupt, "read the archive: %v", err)
+			return Record{}, refuse(ErrCorrupt, "the archive cannot be read: it is not a left4me backup (.tar.zst), or it is damaged (%v)", err)
 		}
 		if manifest != nil {
 			return Record{}, refuse(ErrCorrupt, "%q follows the manifest", hdr.Name)

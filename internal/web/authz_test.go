@@ -68,6 +68,15 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/schedules":         {},
 	"POST /api/v1/instances/{name}/schedules":        {json: `{"action": "stop", "when": "weekly sun 05:00"}`},
 	"DELETE /api/v1/instances/{name}/schedules/{id}": {},
+
+	// The backups (internal/backup): owners and administrators.
+	"POST /instances/{name}/backups":                {},
+	"GET /instances/{name}/backups/{file}":          {},
+	"POST /instances/{name}/backup-retention":       {form: url.Values{"keep_daily": {"3"}, "keep_weekly": {"2"}}},
+	"GET /api/v1/instances/{name}/backups":          {},
+	"POST /api/v1/instances/{name}/backups":         {},
+	"GET /api/v1/instances/{name}/backups/{file}":   {},
+	"PUT /api/v1/instances/{name}/backup-retention": {json: `{"keep_daily": 3}`},
 }
 
 // scheduleFor adds a schedule to instance name for a route that names one

@@ -141,6 +141,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.webChecks(t)
 	h.eventChecks(t)
 	h.watchdogChecks(t)
+	h.backupChecks(t)
 	h.rconChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
@@ -173,6 +174,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"exposure":    h.exposureChecks,
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
 		"watchdog":    h.watchdogChecks,
+		"backup":      h.backupChecks,
 		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 		"deb":         h.debChecks, // upgrades, removes and purges: name it last
 	}
