@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 )
 
@@ -32,6 +33,9 @@ func TestBackupScheduleRunsAsAJob(t *testing.T) {
 	rec := &backupRecorder{}
 	e := newTestEnv(t, loc, start, func(c *Config) { c.Backups = rec })
 	e.startWorkers()
+	e.rec.mu.Lock()
+	e.rec.states["alpha"] = instance.Stopped
+	e.rec.mu.Unlock()
 	sc := e.add(Spec{Action: "backup", When: "daily 03:30"})
 	if sc.Policy != Now {
 		t.Errorf("a backup schedule's policy is %s, want now (it disconnects nobody)", sc.Policy)
