@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/left4me/left4me/internal/backup"
 	"net/http"
 	"net/url"
 	"sort"
@@ -91,6 +92,17 @@ func (c *client) scheduleFor(name string) string {
 	return "999999"
 }
 
+// backupFor makes a backup of instance name for a route that names one
+// ({file}) and returns its file name (a missing one when it cannot).
+func (c *client) backupFor(name string) string {
+	if b := c.e.srv.cfg.Backups; b != nil {
+		if info, err := b.Backup(context.Background(), name, backup.Options{}); err == nil {
+			return info.File
+		}
+	}
+	return name + "-19700101T000000.000Z-manual.tar.zst"
+}
+
 func TestAuthorisationCoversEveryRoute(t *testing.T) {
 	e := newEnv(t)
 	seen := map[string]bool{}
@@ -125,6 +137,9 @@ func (c *client) call(pattern, name string, u store.User) (*http.Response, strin
 	}
 	if strings.Contains(path, "{id}") {
 		path = strings.ReplaceAll(path, "{id}", c.scheduleFor(name))
+	}
+	if strings.Contains(path, "{file}") {
+		path = strings.ReplaceAll(path, "{file}", c.backupFor(name))
 	}
 	tc := instanceCases[pattern]
 	if strings.HasSuffix(path, "/logs/stream") {
