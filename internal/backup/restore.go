@@ -84,11 +84,11 @@ func (s *Service) Restore(ctx context.Context, r io.Reader, opts RestoreOptions)
 	for _, l := range rec.Layers {
 		spec.Layers = append(spec.Layers, l.ID)
 	}
-	in, err := s.cfg.Instances.Create(ctx, spec)
+	_, err = s.cfg.Instances.Create(ctx, spec)
 	if errors.Is(err, instance.ErrPortUsed) {
 		warnings = append(warnings, fmt.Sprintf("port %d is taken on this host: %s got a free port instead", rec.Port, name))
 		spec.Port = 0
-		in, err = s.cfg.Instances.Create(ctx, spec)
+		_, err = s.cfg.Instances.Create(ctx, spec)
 	}
 	if err != nil {
 		return Result{}, err
@@ -99,7 +99,8 @@ func (s *Service) Restore(ctx context.Context, r io.Reader, opts RestoreOptions)
 		}
 		return Result{}, err
 	}
-	if in, err = s.cfg.Instances.Get(ctx, name); err != nil {
+	in, err := s.cfg.Instances.Get(ctx, name)
+	if err != nil {
 		return Result{}, err
 	}
 	if rec.RCONPassword == "" {

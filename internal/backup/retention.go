@@ -96,7 +96,7 @@ func (s *Service) Prune(ctx context.Context, name string) ([]string, error) {
 			sched = append(sched, b)
 		}
 	}
-	kept := keep(sched, r, time.Local)
+	kept := keep(sched, r, s.cfg.Location)
 	var removed []string
 	for _, b := range sched {
 		if kept[b.File] {

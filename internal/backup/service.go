@@ -73,6 +73,9 @@ type Config struct {
 	Store     Store
 	Logger    *slog.Logger
 	Now       func() time.Time // time.Now when nil
+	// Location is the time zone whose days and weeks the retention
+	// counts (the schedules'); time.Local when nil.
+	Location *time.Location
 }
 
 // DefaultDir is the backups directory under the state root.
@@ -91,6 +94,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
 	}
 	lg := cfg.Logger
 	if lg == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -158,7 +157,7 @@ func (s *Server) instanceRestore(w http.ResponseWriter, r *http.Request) {
 		s.failErr(w, r, &instance.FieldError{Field: backup.FieldFile, Err: errors.New("choose a backup archive (.tar.zst) to restore")})
 		return
 	}
-	defer file.(multipart.File).Close()
+	defer file.Close()
 	res, err := s.cfg.Backups.Restore(r.Context(), file, backup.RestoreOptions{Name: r.PostFormValue("name"), OwnerID: owner})
 	if err != nil {
 		s.failErr(w, r, err)
