@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/left4me/left4me/internal/backup"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -564,7 +563,7 @@ func parseBackupDir(v string, root layout.Root) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
-		return filepath.Join(root.String(), backup.DefaultDir), nil
+		return root.Backups(), nil
 	case strings.ContainsRune(v, 0):
 		return "", fmt.Errorf("LEFT4ME_BACKUP_DIR %q: not a path", v)
 	case !filepath.IsAbs(v):

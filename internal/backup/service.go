@@ -66,7 +66,7 @@ type Store interface {
 type Config struct {
 	Root layout.Root
 	// Dir holds the backups, one directory per instance; empty is
-	// DefaultDir under Root.
+	// Root.Backups().
 	Dir       string
 	Instances Instances
 	Schedules Schedules // nil: backups hold no schedules
@@ -78,9 +78,6 @@ type Config struct {
 	Location *time.Location
 }
 
-// DefaultDir is the backups directory under the state root.
-const DefaultDir = "backups"
-
 // Service makes, lists, prunes and restores backups.
 type Service struct {
 	cfg Config
@@ -90,7 +87,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	if cfg.Dir == "" {
-		cfg.Dir = filepath.Join(cfg.Root.String(), DefaultDir)
+		cfg.Dir = cfg.Root.Backups()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
