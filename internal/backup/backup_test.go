@@ -257,6 +257,16 @@ func TestRestoreRefusesTamperedArchives(t *testing.T) {
 		}, ErrCorrupt},
 		{"not an archive", func() []byte { return []byte("hello") }, ErrCorrupt},
 	}
+	cases = append(cases, struct {
+		name string
+		data func() []byte
+		kind error
+	}{"more than the restore limit", func() []byte {
+		es := clone()
+		big := entry{hdr: tar.Header{Typeflag: tar.TypeReg, Name: "upper/left4dead2/big.bin", Mode: 0o644}, data: make([]byte, 2<<20)}
+		return writeEntries(t, slices.Insert(es, 2, big))
+	}, ErrUnsafe})
+	f.svc.cfg.MaxRestore = 1 << 20
 	before := runtimeEntries(t, f.root)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

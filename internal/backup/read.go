@@ -33,7 +33,7 @@ func refuse(kind error, format string, a ...any) error {
 // points inside, or a whiteout; it is new) and against the manifest at the
 // end (every file's SHA-256, type and mode; nothing added or missing). On
 // an error the caller removes dir.
-func extract(ctx context.Context, r io.Reader, dir string) (Record, error) {
+func extract(ctx context.Context, r io.Reader, dir string, limit int64) (Record, error) {
 	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 	if err != nil {
 		return Record{}, fmt.Errorf("start decompression: %w", err)
@@ -48,6 +48,7 @@ func extract(ctx context.Context, r io.Reader, dir string) (Record, error) {
 		dirs     = map[string]bool{}
 		dirTimes = map[string]dirMeta{}
 		buf      = make([]byte, 1<<20)
+		total    int64
 	)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -116,6 +117,9 @@ func extract(ctx context.Context, r io.Reader, dir string) (Record, error) {
 			dirTimes[target] = dirMeta{mode: mode, mtime: hdr.ModTime}
 			got = append(got, ManifestEntry{Path: name, Type: typeDir, Mode: mode})
 		case tar.TypeReg:
+			if total += hdr.Size; total > limit {
+				return Record{}, refuse(ErrUnsafe, "the archive unpacks to more than %d bytes (the restore limit)", limit)
+			}
 			e, err := extractFile(tr, hdr, name, target, mode, buf)
 			if err != nil {
 				return Record{}, err

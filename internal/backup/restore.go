@@ -49,7 +49,7 @@ func (s *Service) Restore(ctx context.Context, r io.Reader, opts RestoreOptions)
 		return Result{}, fmt.Errorf("restore: %w", err)
 	}
 	defer os.RemoveAll(staging)
-	rec, err := extract(ctx, r, staging)
+	rec, err := extract(ctx, r, staging, s.cfg.MaxRestore)
 	if err != nil {
 		return Result{}, err
 	}

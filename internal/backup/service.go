@@ -73,10 +73,17 @@ type Config struct {
 	Store     Store
 	Logger    *slog.Logger
 	Now       func() time.Time // time.Now when nil
+	// MaxRestore bounds how many bytes of files a restore unpacks (an
+	// archive that expands without end); 0 is DefaultMaxRestore.
+	MaxRestore int64
 	// Location is the time zone whose days and weeks the retention
 	// counts (the schedules'); time.Local when nil.
 	Location *time.Location
 }
+
+// DefaultMaxRestore is the most a restore unpacks: far more than an
+// instance's upper holds (configs, plugin data, logs, a few maps).
+const DefaultMaxRestore int64 = 64 << 30
 
 // Service makes, lists, prunes and restores backups.
 type Service struct {
@@ -91,6 +98,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxRestore <= 0 {
+		cfg.MaxRestore = DefaultMaxRestore
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
