@@ -11,21 +11,22 @@ import (
 
 // readOnlyArgs are the positional arguments each read-only verb needs.
 var readOnlyArgs = map[string][]string{
-	"left4me instance show":   {"vs1"},
-	"left4me instance cfg":    {"vs1"},
-	"left4me instance logs":   {"vs1"},
-	"left4me job show":        {"1"},
-	"left4me overlay show":    {"example"},
-	"left4me workshop show":   {"maps"},
-	"left4me instance list":   {"--json"},
-	"left4me overlay list":    {"--json"},
-	"left4me workshop list":   {"--json"},
-	"left4me user list":       {"--json"},
-	"left4me job list":        {"--json"},
-	"left4me instance layers": nil,
-	"left4me schedule list":   {"--json"},
-	"left4me instance maps":   {"vs1"},
-	"left4me player show":     {"STEAM_1:0:1"},
+	"left4me instance show":    {"vs1"},
+	"left4me instance cfg":     {"vs1"},
+	"left4me instance logs":    {"vs1"},
+	"left4me instance backups": {"vs1"},
+	"left4me job show":         {"1"},
+	"left4me overlay show":     {"example"},
+	"left4me workshop show":    {"maps"},
+	"left4me instance list":    {"--json"},
+	"left4me overlay list":     {"--json"},
+	"left4me workshop list":    {"--json"},
+	"left4me user list":        {"--json"},
+	"left4me job list":         {"--json"},
+	"left4me instance layers":  nil,
+	"left4me schedule list":    {"--json"},
+	"left4me instance maps":    {"vs1"},
+	"left4me player show":      {"STEAM_1:0:1"},
 }
 
 // TestReadOnlyCommandsCreateNothing runs every verb the table marks
