@@ -184,6 +184,10 @@ func commandTable() *Command {
 			{UsageLine: "save INSTANCE NAME [--files] [--owner USER]", Short: "save an instance's layers, srcds arguments and server.cfg (and with --files its writable layer's files) as a template", Args: argsInstances, Run: templateSave},
 			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the templates", Run: templateList},
 			{UsageLine: "remove NAME", Short: "remove a template (instances made from it keep their copies)", Run: templateRemove},
+			{UsageLine: "backup NAME [-o FILE] [--with-rcon-password]", Short: "back up an instance (its upper files, settings, schedules; the RCON password only when asked) into one archive in the backups directory, or FILE", Args: argsInstances, Run: instanceBackup},
+			{ReadOnly: true, UsageLine: "backups NAME [--json]", Short: "list the stored backups of an instance", Args: argsInstances, Run: instanceBackups},
+			{UsageLine: "restore FILE [--name NEW] [--owner USER]", Short: "verify a backup archive and recreate its instance, stopped (under NEW when its name is taken)", Run: instanceRestore},
+			{UsageLine: "backup-retention NAME [--keep-daily N] [--keep-weekly M]", Short: "show or set how many scheduled backups of an instance are kept (the newest of each of the last N days and M weeks)", Args: argsInstances, Run: instanceBackupRetention},
 		}},
 		{UsageLine: "schedule", Short: "restart, stop, start, update or send a console command to an instance at set times", Long: scheduleLong, Commands: []*Command{
 			{UsageLine: "add NAME ACTION [COMMAND...] --daily HH:MM|--weekly 'DAY HH:MM'|--cron EXPR|--when WHEN [--policy when-empty|warn|now] [--max-wait DURATION] [--on-timeout run|skip] [--json]", Short: "add a schedule to an instance", Args: argsInstances, Run: scheduleAdd},

@@ -101,7 +101,11 @@ type Config struct {
 	Root         layout.Root // LEFT4ME_ROOT
 	DatabasePath string      // DATABASE_URL: a path or sqlite:///path; default ROOT/left4me.db
 	PortMin      int         // LEFT4ME_PORT_RANGE_START
-	PortMax      int         // LEFT4ME_PORT_RANGE_END
+	// BackupDir holds the instances' backups (LEFT4ME_BACKUP_DIR, an
+	// absolute path or one relative to the state root; default
+	// ROOT/backups).
+	BackupDir string
+	PortMax   int // LEFT4ME_PORT_RANGE_END
 	// LogListenerAddr is announced to servers with logaddress_add
 	// (LOG_LISTENER_ADDR, host:port, not loopback); empty disables it.
 	LogListenerAddr string
@@ -286,6 +290,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.DatabasePath, err = parseDatabaseURL(getenv("DATABASE_URL"), c.Root); err != nil {
+		return Config{}, err
+	}
+	if c.BackupDir, err = parseBackupDir(getenv("LEFT4ME_BACKUP_DIR"), c.Root); err != nil {
 		return Config{}, err
 	}
 	if c.PortMin, err = envPort(getenv, "LEFT4ME_PORT_RANGE_START", instance.DefaultPortMin); err != nil {
@@ -550,6 +557,21 @@ func parseLogCap(getenv func(string) string) (instance.LogCap, error) {
 // parseDatabaseURL accepts a file path or an SQLAlchemy-style sqlite URL
 // (sqlite:///abs/path, sqlite:////abs/path). Relative paths are relative to
 // the state root.
+// parseBackupDir reads LEFT4ME_BACKUP_DIR: empty is ROOT/backups, a
+// relative path is under the state root.
+func parseBackupDir(v string, root layout.Root) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return root.Backups(), nil
+	case strings.ContainsRune(v, 0):
+		return "", fmt.Errorf("LEFT4ME_BACKUP_DIR %q: not a path", v)
+	case !filepath.IsAbs(v):
+		return filepath.Join(root.String(), v), nil
+	}
+	return filepath.Clean(v), nil
+}
+
 func parseDatabaseURL(v string, root layout.Root) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {

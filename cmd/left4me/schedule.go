@@ -17,7 +17,8 @@ const scheduleLong = `WHEN is "daily HH:MM", "weekly DAY HH:MM" or "cron EXPR" (
 (left4me job list --kind schedule_run). POLICY, for actions that disconnect players: when-empty
 (wait until no human plays, up to --max-wait, then --on-timeout run or skip), warn (say so in game
 5 min, 1 min and 10 s before) or now. ACTION is restart, stop, start, update (restart only when on
-an older generation) or rcon, whose command follows the action (after -- when it starts with '-').`
+an older generation), rcon, whose command follows the action (after -- when it starts with '-'), or
+backup (a scheduled backup; the instance's backup-retention decides how many are kept).`
 
 // schedules is the schedule service of a CLI command: it adds, lists and
 // removes; the panel's runs them.

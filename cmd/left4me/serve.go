@@ -208,8 +208,8 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: console, RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
 		Jobs: a.jobs, Content: csvc, Workshop: wsvc, Root: cfg.Root, TrustedProxies: cfg.TrustedProxies,
-		Schedules: sched,
-		Webhooks:  a.notify, Audit: a.audit,
+		Schedules: sched, Backups: a.backups(),
+		Webhooks: a.notify, Audit: a.audit,
 		PublicHost:   a.publicHost,
 		SteamCmdNote: a.cfg.SteamCmdNote,
 	})
@@ -266,6 +266,7 @@ func panelSchedules(a *app, poller *live.Poller, console web.Console) (*schedule
 		Console: rcon.New(console, a.svc, a.store, a.cfg.RCONPolicy),
 		Humans:  schedule.PollerHumans(poller),
 		Stale:   func(ctx context.Context) ([]string, error) { return content.StaleRunning(ctx, a.cfg.Root, a.svc) },
+		Backups: a.backups(),
 	})
 	if err := sched.RegisterJobs(); err != nil {
 		return nil, fmt.Errorf("register schedule jobs: %w", err)

@@ -323,9 +323,11 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return Instance{}, err
 	}
-	pw, err := randomPassword()
-	if err != nil {
-		return Instance{}, err
+	pw := spec.RCONPassword
+	if pw == "" {
+		if pw, err = randomPassword(); err != nil {
+			return Instance{}, err
+		}
 	}
 	rec := store.Instance{
 		Name: spec.Name, OwnerID: spec.OwnerID, Port: spec.Port,
@@ -360,6 +362,9 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 				if err = s.placeUpper(spec.Name, spec.seed); err == nil {
 					placed = true
 				}
+			}
+			if err == nil && spec.Fill != nil {
+				err = spec.Fill(s.root.Upper(spec.Name))
 			}
 			return err
 		})

@@ -108,6 +108,12 @@ type Spec struct {
 	// seed is a directory (under runtime/) that becomes the new
 	// instance's upper, moved in place (clone.go).
 	seed string
+	// RCONPassword, when set, is the instance's RCON password instead of
+	// a new random one (a restored backup that holds one).
+	RCONPassword string
+	// Fill, when set, fills the new, empty upper directory before the
+	// record is committed (a restore); its error undoes the create.
+	Fill func(upper string) error
 }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.

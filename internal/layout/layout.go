@@ -9,6 +9,7 @@
 //	instances/<name>/server.cfg     the operator's config, staged into upper before start
 //	runtime/<name>/{upper,work,merged}
 //	builds/<id>/                    inputs and logs of content builds
+//	backups/<name>/                 the instances' backups (internal/backup)
 //	steam/                          steamcmd and the sdk32 link srcds needs
 //	left4me.db                      SQLite (WAL)
 //
@@ -105,6 +106,10 @@ func (r Root) Builds() string { return r.join("builds") }
 
 // Build is one content build's directory.
 func (r Root) Build(id string) string { return r.join("builds", id) }
+
+// Backups is the default directory of the instances' backups, one
+// directory per instance (LEFT4ME_BACKUP_DIR may name another).
+func (r Root) Backups() string { return r.join("backups") }
 
 // Steam is the directory holding steamcmd and the sdk32 link.
 func (r Root) Steam() string { return r.join("steam") }

@@ -61,10 +61,14 @@ const (
 	Secrets Permission = "secrets"
 	// Delete: delete the instance.
 	Delete Permission = "delete"
+	// Backup: make, list and download the instance's backups and set
+	// their retention (a backup holds server.cfg and may hold the RCON
+	// password), owners and administrators only.
+	Backup Permission = "backup"
 )
 
 // Permissions lists every permission, in the order of the table.
-var Permissions = []Permission{View, Power, Moderate, Reset, Configure, Console, Share, Secrets, Delete}
+var Permissions = []Permission{View, Power, Moderate, Reset, Configure, Console, Share, Secrets, Delete, Backup}
 
 // table is the one rule: what each role may do.
 var table = map[Role][]Permission{

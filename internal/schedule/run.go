@@ -106,7 +106,7 @@ func (s *Service) apply(ctx context.Context, run *jobs.Run, sc Schedule, slot ti
 // pointless says why acting now would do nothing ("" when it would not):
 // restarting, updating or sending to a stopped server.
 func (s *Service) pointless(ctx context.Context, sc Schedule) string {
-	if sc.Action == Start || sc.Action == Stop {
+	if sc.Action == Start || sc.Action == Stop || sc.Action == Backup {
 		return ""
 	}
 	st, err := s.cfg.Instances.Status(ctx, sc.Instance)
@@ -143,6 +143,16 @@ func (s *Service) act(ctx context.Context, run *jobs.Run, inst instance.Instance
 		}
 		run.Logf("sent %q; reply: %s", sc.Command, strings.TrimSpace(e.Response))
 		return "sent " + sc.Command, nil
+	case Backup:
+		if s.cfg.Backups == nil {
+			return "", errors.New("backups are not set up on this panel")
+		}
+		done, err := s.cfg.Backups.Scheduled(ctx, inst.Name)
+		if err != nil {
+			return "", err
+		}
+		run.Logf("%s", done)
+		return done, nil
 	case Update:
 		sc.Action = Restart
 	}

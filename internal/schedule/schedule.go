@@ -48,10 +48,14 @@ const (
 	Update Action = "update"
 	// RCON sends Command to the running server (internal/rcon's policy).
 	RCON Action = "rcon"
+	// Backup makes a scheduled backup of the instance, running or not,
+	// and prunes its older scheduled backups by its retention
+	// (internal/backup).
+	Backup Action = "backup"
 )
 
 // Actions lists the actions in the order they are offered.
-func Actions() []Action { return []Action{Restart, Stop, Start, Update, RCON} }
+func Actions() []Action { return []Action{Restart, Stop, Start, Update, RCON, Backup} }
 
 // Disconnects reports whether the action can disconnect players, so that
 // a policy towards them applies (an RCON command can: changelevel, kick).

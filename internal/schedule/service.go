@@ -58,6 +58,12 @@ func PollerHumans(p *live.Poller) Humans {
 	})
 }
 
+// Backups makes a scheduled backup of an instance and prunes the older
+// ones (*backup.Service); it says what it did.
+type Backups interface {
+	Scheduled(ctx context.Context, name string) (string, error)
+}
+
 // StaleFunc lists the running instances staged on an older generation of
 // the installation or of a layer (content.StaleRunning).
 type StaleFunc func(ctx context.Context) ([]string, error)
@@ -71,8 +77,11 @@ type Config struct {
 	Console   Console
 	// Humans counts players for when-empty; nil: every instance counts
 	// as empty (no live view to ask).
-	Humans     Humans
-	Stale      StaleFunc
+	Humans Humans
+	Stale  StaleFunc
+	// Backups runs the backup action; nil: a backup schedule fails
+	// saying backups are not set up.
+	Backups    Backups
 	RCONPolicy rcon.Policy
 	// Location is the host's time zone, in which schedules run;
 	// time.Local when nil.

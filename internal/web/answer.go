@@ -66,7 +66,7 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusConflict
 	case errors.Is(err, instance.ErrInvalid), errors.Is(err, account.ErrInvalid), errors.Is(err, instance.ErrNoLayer),
 		errors.Is(err, notify.ErrInvalid),
-		contentRefusal(err):
+		contentRefusal(err), isBackupRefusal(err):
 		a.status = http.StatusUnprocessableEntity
 	case errors.Is(err, rcon.ErrInvalid):
 		a.status, a.field = http.StatusUnprocessableEntity, "command"
@@ -78,7 +78,8 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		a.status = http.StatusForbidden
 	case errors.Is(err, rcon.ErrNotRunning):
 		a.status = http.StatusConflict
-	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable), isScheduleNotFound(err), errors.Is(err, notify.ErrNotFound):
+	case errors.Is(err, instance.ErrNotFound), errors.Is(err, rcon.ErrUnavailable), isScheduleNotFound(err), errors.Is(err, notify.ErrNotFound),
+		isBackupNotFound(err):
 		a.status = http.StatusNotFound
 	case errors.Is(err, instance.ErrQuota):
 		// An account limit (docs/operations.md, "Account limits"): the

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/left4me/left4me/internal/backup"
 	"net/http"
 	"net/url"
 	"sort"
@@ -80,6 +81,14 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/diff":      {},
 	"POST /api/v1/instances/{name}/revert":   {json: `{"path": "left4dead2/cfg/server.cfg"}`},
 	"POST /api/v1/instances/{name}/template": {json: `{"template": "apitpl"}`},
+	// The backups (internal/backup): owners and administrators.
+	"POST /instances/{name}/backups":                {},
+	"GET /instances/{name}/backups/{file}":          {},
+	"POST /instances/{name}/backup-retention":       {form: url.Values{"keep_daily": {"3"}, "keep_weekly": {"2"}}},
+	"GET /api/v1/instances/{name}/backups":          {},
+	"POST /api/v1/instances/{name}/backups":         {},
+	"GET /api/v1/instances/{name}/backups/{file}":   {},
+	"PUT /api/v1/instances/{name}/backup-retention": {json: `{"keep_daily": 3}`},
 }
 
 // scheduleFor adds a schedule to instance name for a route that names one
@@ -92,6 +101,17 @@ func (c *client) scheduleFor(name string) string {
 		}
 	}
 	return "999999"
+}
+
+// backupFor makes a backup of instance name for a route that names one
+// ({file}) and returns its file name (a missing one when it cannot).
+func (c *client) backupFor(name string) string {
+	if b := c.e.srv.cfg.Backups; b != nil {
+		if info, err := b.Backup(context.Background(), name, backup.Options{}); err == nil {
+			return info.File
+		}
+	}
+	return name + "-19700101T000000.000Z-manual.tar.zst"
 }
 
 func TestAuthorisationCoversEveryRoute(t *testing.T) {
@@ -128,6 +148,9 @@ func (c *client) call(pattern, name string, u store.User) (*http.Response, strin
 	}
 	if strings.Contains(path, "{id}") {
 		path = strings.ReplaceAll(path, "{id}", c.scheduleFor(name))
+	}
+	if strings.Contains(path, "{file}") {
+		path = strings.ReplaceAll(path, "{file}", c.backupFor(name))
 	}
 	tc := instanceCases[pattern]
 	if strings.HasSuffix(path, "/stream") {

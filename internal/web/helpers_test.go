@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"github.com/left4me/left4me/internal/audit"
+	"github.com/left4me/left4me/internal/backup"
 	"github.com/left4me/left4me/internal/notify"
 	"io"
 	"log/slog"
@@ -146,6 +147,7 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 		Webhooks: notify.New(notify.Config{AllowLoopback: true}, st, nil),
 	}
 	cfg.Schedules = schedule.New(schedule.Config{Store: st})
+	cfg.Backups = backup.New(backup.Config{Root: root, Instances: e.svc, Schedules: cfg.Schedules, Store: st})
 	if hook != nil {
 		hook(e, &cfg)
 	}

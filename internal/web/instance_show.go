@@ -33,6 +33,8 @@ type showPage struct {
 	Maps mapSection
 	// Chat is the chat card (instance_chat.go).
 	Chat chatSection
+	// Backups is the backups card (instance_backups.go).
+	Backups backupSection
 }
 
 // ShareCandidates are the accounts a site administrator could share the
@@ -113,6 +115,10 @@ func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst insta
 	}
 	pg.Maps = s.mapSectionFor(ctx, inst, rl)
 	if pg.Chat, err = s.chatSectionFor(r, inst.Name, rl); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if pg.Backups, err = s.backupSectionFor(ctx, inst.Name, rl); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -110,8 +110,8 @@ func TestPermissionTable(t *testing.T) {
 		roles.Viewer:    "view",
 		roles.Operator:  "view power moderate",
 		roles.Admin:     "view power moderate reset configure console share",
-		roles.Owner:     "view power moderate reset configure console share secrets delete",
-		roles.SiteAdmin: "view power moderate reset configure console share secrets delete",
+		roles.Owner:     "view power moderate reset configure console share secrets delete backup",
+		roles.SiteAdmin: "view power moderate reset configure console share secrets delete backup",
 		roles.None:      "",
 	}
 	for rl, w := range want {

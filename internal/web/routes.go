@@ -26,6 +26,7 @@ const (
 	mayShare     // roles.Share
 	mayDelete    // roles.Delete
 	maySecrets   // roles.Secrets
+	mayBackup    // roles.Backup
 )
 
 // instancePermissions maps the instance access levels to their permission.
@@ -33,6 +34,7 @@ var instancePermissions = map[access]roles.Permission{
 	mayView: roles.View, mayPower: roles.Power, mayModerate: roles.Moderate, mayReset: roles.Reset,
 	mayConfigure: roles.Configure, mayConsole: roles.Console, mayShare: roles.Share, mayDelete: roles.Delete,
 	maySecrets: roles.Secrets,
+	mayBackup:  roles.Backup,
 }
 
 // permission is the instance permission a, or "" when a is not one.
@@ -51,6 +53,8 @@ type route struct {
 var uploadRoutes = map[string]bool{
 	"POST /layers/upload":      true,
 	"POST /layers/{id}/upload": true,
+	"POST /instances/restore":  true,
+	"POST /api/v1/restore":     true,
 }
 
 // routeTable is every route of the panel. A route whose pattern has {name}
@@ -97,6 +101,10 @@ func (s *Server) routeTable() []route {
 		{"GET /templates", loggedIn, false, s.templateList},
 		{"POST /templates/{template}/create", loggedIn, false, s.templateCreate},
 		{"POST /templates/{template}/delete", loggedIn, false, s.templateDelete},
+		{"POST /instances/{name}/backups", mayBackup, false, s.instanceBackupCreate},
+		{"GET /instances/{name}/backups/{file}", mayBackup, false, s.instanceBackupDownload},
+		{"POST /instances/{name}/backup-retention", mayBackup, false, s.instanceBackupRetention},
+		{"POST /instances/restore", loggedIn, false, s.instanceRestore},
 
 		{"GET /jobs", loggedIn, false, s.jobList},
 		{"GET /jobs/{id}", loggedIn, false, s.jobShow},
@@ -170,6 +178,11 @@ func (s *Server) routeTable() []route {
 		{"PUT /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiSharePut},
 		{"DELETE /api/v1/instances/{name}/shares/{user}", mayShare, true, s.apiShareDelete},
 		{"GET /api/v1/instances/{name}/export.tar", maySecrets, true, s.instanceExport},
+		{"GET /api/v1/instances/{name}/backups", mayBackup, true, s.apiBackupList},
+		{"POST /api/v1/instances/{name}/backups", mayBackup, true, s.apiBackupCreate},
+		{"GET /api/v1/instances/{name}/backups/{file}", mayBackup, true, s.apiBackupDownload},
+		{"PUT /api/v1/instances/{name}/backup-retention", mayBackup, true, s.apiBackupRetention},
+		{"POST /api/v1/restore", loggedIn, true, s.apiRestore},
 		{"GET /api/v1/users", adminOnly, true, s.apiUserList},
 		{"PATCH /api/v1/users/{user}", adminOnly, true, s.apiUserUpdate},
 		{"GET /api/v1/webhooks", adminOnly, true, s.apiWebhookList},

@@ -118,6 +118,9 @@ type Config struct {
 	// restart; nil turns the schedules card and routes off, and the
 	// rolling restart then answers 404.
 	Schedules *schedule.Service
+	// Backups, when set, offers the instances' backups and restores
+	// (owners and administrators).
+	Backups Backups
 	// Webhooks, when set, offers the webhook pages and API (admins); Audit,
 	// when set, records every state-changing request (audit.go) and
 	// offers the audit page and API.

@@ -142,6 +142,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.eventChecks(t)
 	h.watchdogChecks(t)
 	h.cloneChecks(t)
+	h.backupChecks(t)
 	h.rconChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
@@ -175,6 +176,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
 		"watchdog":    h.watchdogChecks,
 		"clone":       h.cloneChecks,
+		"backup":      h.backupChecks,
 		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 		"deb":         h.debChecks, // upgrades, removes and purges: name it last
 	}
