@@ -1,0 +1,71 @@
+package systemd
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/left4me/left4me/internal/instance"
+)
+
+// usageProps answers the accounting properties of a unit, as systemd does
+// on org.freedesktop.systemd1.Service.
+type usageProps struct{ cpu, mem uint64 }
+
+func (p usageProps) Get(iface, name string) (dbus.Variant, *dbus.Error) {
+	switch iface + "." + name {
+	case "org.freedesktop.systemd1.Service.CPUUsageNSec":
+		return dbus.MakeVariant(p.cpu), nil
+	case "org.freedesktop.systemd1.Service.MemoryCurrent":
+		return dbus.MakeVariant(p.mem), nil
+	}
+	return dbus.Variant{}, dbus.MakeFailedError(fmt.Errorf("no property %s.%s", iface, name))
+}
+
+// TestUsage: a running unit's CPUUsageNSec and MemoryCurrent come over the
+// bus; systemd's "not accounted" (the largest uint64) and a unit systemd
+// has not loaded are unknown, and the latter is not loaded by asking.
+func TestUsage(t *testing.T) {
+	addr := testBus(t)
+	m := startFakeManager(t, addr)
+	for unit, p := range map[string]usageProps{
+		"left4me_2dserver_40busy_2eservice":  {cpu: 2500 * uint64(time.Millisecond), mem: 300 << 20},
+		"left4me_2dserver_40blind_2eservice": {cpu: math.MaxUint64, mem: math.MaxUint64},
+	} {
+		if err := m.conn.Export(p, dbus.ObjectPath("/org/freedesktop/systemd1/unit/"+unit), "org.freedesktop.DBus.Properties"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.state[UnitName("busy")] = [2]string{"active", "running"}
+	m.state[UnitName("blind")] = [2]string{"active", "running"}
+
+	s := &Supervisor{dial: dialTest(addr)}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	u, err := s.Usage(ctx, "busy")
+	if err != nil || u.CPU != 2500*time.Millisecond || u.Memory != 300<<20 {
+		t.Errorf("usage of busy = %+v, %v; want 2.5s and 300 MiB", u, err)
+	}
+	u, err = s.Usage(ctx, "blind")
+	if err != nil || u != instance.UnknownUsage {
+		t.Errorf("usage without accounting = %+v, %v; want unknown", u, err)
+	}
+	u, err = s.Usage(ctx, "stopped")
+	if err != nil || u != instance.UnknownUsage {
+		t.Errorf("usage of an unloaded unit = %+v, %v; want unknown", u, err)
+	}
+	if _, err := s.Usage(ctx, "../x"); err == nil {
+		t.Error("usage of a bad name: no error")
+	}
+	for _, c := range m.calls {
+		if c == "ListUnitsByNames (loads units)" {
+			t.Errorf("usage loaded a unit: %v", m.calls)
+		}
+	}
+}
