@@ -65,6 +65,8 @@ type Snapshot struct {
 	A2SErr  string
 	// PolledAt is when the last poll ended, answered or not.
 	PolledAt time.Time
+	// PollDuration is how long the last poll took (the panel's metrics).
+	PollDuration time.Duration
 }
 
 // Target is a server to poll. RCONPassword is a secret: it is never logged

@@ -217,6 +217,7 @@ func (p *Poller) poll(ctx context.Context, srv *server, triggered bool) {
 		st.Online = true
 		st.UpdatedAt = now
 		st.PolledAt, st.RCONErr, st.A2SErr = now, srv.rconErr, srv.a2sErr
+		st.PollDuration = now.Sub(started)
 		srv.snap = st
 		srv.failingSince = time.Time{}
 		if !prev.Online && prev.Failures > 0 {
@@ -234,6 +235,7 @@ func (p *Poller) poll(ctx context.Context, srv *server, triggered bool) {
 	next.Failures++
 	next.Err = err.Error()
 	next.PolledAt, next.RCONErr, next.A2SErr = now, srv.rconErr, srv.a2sErr
+	next.PollDuration = now.Sub(started)
 	next.NotAnswering = true
 	if next.Online && next.Failures >= p.cfg.OfflineAfter && now.Sub(srv.failingSince) > p.cfg.OfflineSpan {
 		p.log.Warn("server offline", "instance", srv.target.Name, "failures", next.Failures,
