@@ -39,7 +39,9 @@ func (f fakeLive) Snapshot(name string) (live.Snapshot, bool) { s, ok := f[name]
 
 type fakeUsage map[string]instance.Usage
 
-func (f fakeUsage) Usage(ctx context.Context, name string) (instance.Usage, error) { return f[name], nil }
+func (f fakeUsage) Usage(ctx context.Context, name string) (instance.Usage, error) {
+	return f[name], nil
+}
 
 type fakeRestarts map[string]uint32
 
