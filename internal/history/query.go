@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -267,4 +268,19 @@ func (a acc) mean() float64 {
 		return -1
 	}
 	return a.sum / float64(a.n)
+}
+
+// ParseSince reads a span back from now: a Go duration ("90m", "24h") or
+// whole days ("7d"). Bad input is an *instance.FieldError on FieldSince.
+func ParseSince(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n > 0 {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, rangeErr(FieldSince, "%q is not a span of time: give one such as 6h, 24h or 7d", s)
+	}
+	return d, nil
 }

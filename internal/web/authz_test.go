@@ -55,6 +55,7 @@ var instanceCases = map[string]instanceCase{
 	"GET /api/v1/instances/{name}/cfg":              {},
 	"PUT /api/v1/instances/{name}/cfg":              {json: `{"server_cfg": "hostname hacked"}`},
 	"GET /api/v1/instances/{name}/live":             {},
+	"GET /api/v1/instances/{name}/history":          {},
 	"GET /api/v1/instances/{name}/logs":             {},
 	"GET /api/v1/instances/{name}/events":           {},
 	"GET /api/v1/instances/{name}/rcon":             {},

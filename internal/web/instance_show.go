@@ -35,6 +35,8 @@ type showPage struct {
 	Chat chatSection
 	// Backups is the backups card (instance_backups.go).
 	Backups backupSection
+	// Graphs is the History card (instance_show_history.go).
+	Graphs historySection
 }
 
 // ShareCandidates are the accounts a site administrator could share the
@@ -109,6 +111,7 @@ func (s *Server) instancePage(w http.ResponseWriter, r *http.Request, inst insta
 			pg.Stack = &rep
 		}
 	}
+	pg.Graphs = s.instanceGraphs(ctx, r, inst.Name)
 	if pg.Schedules, err = s.scheduleSectionFor(ctx, inst.Name, sched); err != nil {
 		s.serverError(w, r, err)
 		return

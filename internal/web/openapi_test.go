@@ -123,6 +123,7 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	if _, err := ce.st.AddEvent(ctx, store.Event{Instance: "beta", Kind: "chat", Player: "Ellis", Text: "hi", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
+	addHistory(t, ce.st, "beta", time.Now())
 	if resp, body := root.post("/layers/script", url.Values{"id": {"made"}, "script": {"echo hi"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("script layer: %d\n%s", resp.StatusCode, body)
 	}
@@ -192,6 +193,13 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?after=x", "", root, 400, ""},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?before=1000000&kind=chat,team_chat&limit=5", "", root, 200, `"player": "Ellis"`},
 		{"GET /api/v1/instances/{name}/events", "/api/v1/instances/beta/events?kind=nope", "", root, 400, `"field": "kind"`},
+		{"GET /api/v1/instances/{name}/history", "/api/v1/instances/beta/history", "", root, 200, `"map": "c2m1_highway"`},
+		{"GET /api/v1/instances/{name}/history", "/api/v1/instances/beta/history?from=2020-01-01T00:00:00Z", "", root, 422, `"field": "from"`},
+		{"GET /api/v1/instances/{name}/history", "/api/v1/instances/beta/history?step=1s", "", root, 422, `"field": "step"`},
+		{"GET /api/v1/instances/{name}/history", "/api/v1/instances/beta/history", "", carol, 404, ""},
+		{"GET /api/v1/host/history", "/api/v1/host/history?step=5m", "", root, 200, `"load1": 1.5`},
+		{"GET /api/v1/host/history", "/api/v1/host/history?to=later", "", root, 422, `"field": "to"`},
+		{"GET /api/v1/host/history", "/api/v1/host/history", "", alice, 403, ""},
 		{"GET /api/v1/layers", "/api/v1/layers", "", alice, 200, ""},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/made", "", root, 200, `"script": "echo hi"`},
 		{"GET /api/v1/layers/{id}", "/api/v1/layers/missing", "", alice, 404, ""},

@@ -135,6 +135,8 @@ type Config struct {
 	SteamCmdNote string
 	// MaxUpload bounds an uploaded archive or file; 2 GiB when zero.
 	MaxUpload int64
+	// Metrics, when set, records each request's duration by route (metrics.go).
+	Metrics RequestObserver
 
 	CookieSecure bool          // mark the session cookie Secure (behind TLS)
 	SessionTTL   time.Duration // idle lifetime of a session; 12h when zero
@@ -244,6 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		s.lists.drop() // whatever it changed shows in the next list
 	}
+	s.observe(r, rec.status, s.cfg.Now().Sub(start))
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status), slog.Duration("duration", s.cfg.Now().Sub(start)))
