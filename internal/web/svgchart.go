@@ -48,8 +48,7 @@ const (
 	colorGrid   = "#2e3644"
 )
 
-// SVG draws the chart: a y axis from 0 to a round maximum with three grid
-// lines, the times of both ends and the middle, a polyline per line and a
+// SVG draws the chart: a y axis from 0 in three steps of a round size, the times of both ends and the middle, a polyline per line and a
 // legend. Text is escaped.
 func (c chart) SVG() template.HTML {
 	top := c.MinMax
@@ -58,7 +57,7 @@ func (c chart) SVG() template.HTML {
 			top = math.Max(top, v)
 		}
 	}
-	top = niceCeil(top)
+	top = 3 * niceCeil(top/3) // three grid steps of a round size
 	format := c.Format
 	if format == nil {
 		format = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
