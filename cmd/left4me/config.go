@@ -177,6 +177,13 @@ type Config struct {
 	// without left4me's own variables (process.Config.Env).
 	Environ []string
 
+	// Metrics is who may read the Prometheus metrics, and where
+	// (LEFT4ME_METRICS_TOKEN, LEFT4ME_METRICS_LISTEN; loadMetricsConfig).
+	Metrics MetricsConfig
+	// HistoryEvery is how often the panel samples its history; not from
+	// the environment (tests shorten it). history.Interval when zero.
+	HistoryEvery time.Duration
+
 	// Logger receives operational messages; not from the environment. Nil
 	// discards them.
 	Logger *slog.Logger
@@ -371,6 +378,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.AdminPassword = getenv(adminPasswordEnv)
 	if c.WebhookAllowLoopback, c.AuditRetention, err = loadNotifyConfig(getenv); err != nil {
+		return Config{}, err
+	}
+	if c.Metrics, err = loadMetricsConfig(getenv); err != nil {
 		return Config{}, err
 	}
 	return c, nil
@@ -636,4 +646,35 @@ func parseLogAddr(v string) (string, error) {
 		return "", fmt.Errorf("LOG_LISTENER_ADDR %q: srcds ignores loopback and unspecified log destinations; use a non-loopback address of this host", v)
 	}
 	return ap.String(), nil
+}
+
+// MetricsConfig says who may read the panel's Prometheus metrics
+// (internal/metrics), and where; never anyone by default
+// (docs/operations.md, "History and metrics").
+type MetricsConfig struct {
+	// Token, when set, serves /metrics on the panel's address to requests
+	// with "Authorization: Bearer TOKEN" (LEFT4ME_METRICS_TOKEN, at least
+	// 16 characters).
+	Token string
+	// Listen, when set, serves /metrics on this address of its own
+	// (LEFT4ME_METRICS_LISTEN, host:port, such as 127.0.0.1:9108), to
+	// anyone who reaches it unless Token is set too.
+	Listen string
+}
+
+// minMetricsToken is the shortest bearer token the metrics take.
+const minMetricsToken = 16
+
+// loadMetricsConfig reads LEFT4ME_METRICS_TOKEN and LEFT4ME_METRICS_LISTEN.
+func loadMetricsConfig(getenv func(string) string) (MetricsConfig, error) {
+	m := MetricsConfig{Token: strings.TrimSpace(getenv("LEFT4ME_METRICS_TOKEN")), Listen: strings.TrimSpace(getenv("LEFT4ME_METRICS_LISTEN"))}
+	if m.Token != "" && (len(m.Token) < minMetricsToken || strings.ContainsAny(m.Token, " \t")) {
+		return MetricsConfig{}, fmt.Errorf("LEFT4ME_METRICS_TOKEN: want at least %d characters without spaces, such as the output of openssl rand -hex 32", minMetricsToken)
+	}
+	if m.Listen != "" {
+		if _, port, err := net.SplitHostPort(m.Listen); err != nil || port == "" {
+			return MetricsConfig{}, fmt.Errorf("LEFT4ME_METRICS_LISTEN %q: want host:port, such as 127.0.0.1:9108", m.Listen)
+		}
+	}
+	return m, nil
 }

@@ -204,6 +204,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return err
 	}
+	mtr := panelMetrics(a, poller, lg)
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),
 		Console: console, RCONPolicy: cfg.RCONPolicy, Logger: lg, CookieSecure: opt.CookieSecure,
@@ -212,6 +213,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		Webhooks: a.notify, Audit: a.audit,
 		PublicHost:   a.publicHost,
 		SteamCmdNote: a.cfg.SteamCmdNote,
+		Metrics:      mtr,
 	})
 	if err != nil {
 		return err
@@ -220,10 +222,18 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opt.Listen, err)
 	}
+	mln, err := metricsListener(cfg.Metrics)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	wd := newWatchdog(cfg, a, poller, lg)
 	eventsParts, err := eventParts(cfg, a, lg, wd.ConsoleLine, web.PollOnEvent(poller))
 	if err != nil {
 		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
 		return err
 	}
 
@@ -242,6 +252,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
 		part{"scheduler", sched.Run},
 		part{"crash watch", crashWatch(a, lg).Run},
+		historyPart(a, poller, lg),
 		part{"job events", func(ctx context.Context) error {
 			notify.WatchJobs(ctx, a.jobs, a.notify, content.KindInstall)
 			return nil
@@ -250,7 +261,10 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if sock != nil {
 		parts = append(parts, part{"panel socket", localSocketPart(panel.LocalHandler(cfg.Supervisor), sock, lg)})
 	}
-	parts = append(parts, part{"http server", httpServer(panel, ln, lg, opt.Ready)})
+	if mln != nil {
+		parts = append(parts, metricsPart(mtr, cfg.Metrics, mln, lg))
+	}
+	parts = append(parts, part{"http server", httpServer(withMetrics(panel, mtr, cfg.Metrics), ln, lg, opt.Ready)})
 	return runParts(ctx, parts)
 }
 
