@@ -58,7 +58,7 @@ var unaudited = map[string]bool{
 	"left4me demo": true, "left4me serve": true, "left4me exec-server": true, "left4me doctor": true,
 	"left4me help": true, "left4me completion bash": true, "left4me audit": true,
 	"left4me user list": true, "left4me instance list": true, "left4me instance show": true,
-	"left4me instance logs": true, "left4me instance layers": true,
+	"left4me instance logs": true, "left4me instance layers": true, "left4me instance history": true,
 	"left4me job list": true, "left4me job show": true,
 	"left4me overlay list": true, "left4me overlay show": true,
 	"left4me workshop list": true, "left4me workshop show": true,

@@ -174,6 +174,7 @@ func commandTable() *Command {
 			{UsageLine: "share NAME USER --role viewer|operator|admin [--json]", Short: "share an instance with an account in a role, or change its role (viewer: sees it; operator: also starts, stops, restarts, changes the map, kicks and says; admin: also configures, uses the RCON console and shares)", Args: argsInstances, Run: instanceShare},
 			{UsageLine: "unshare NAME USER", Short: "withdraw an account's share of an instance and give the instance a new RCON password", Args: argsInstances, Run: instanceUnshare},
 			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
+			{ReadOnly: true, UsageLine: "history NAME [--since 24h] [--step DURATION] [--json]", Short: "print an instance's players, map, state, CPU and memory over time (sampled by the panel every 30 s, kept 30 days)", Args: argsInstances, Run: instanceHistory},
 			{ReadOnly: true, UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},
 			{UsageLine: "clone SRC DST [--port N] [--owner USER] [--json]", Short: "make a stopped copy of an instance (running or not): its layers, srcds arguments, server.cfg and files, with its own port block and RCON password", Args: argsInstances, Run: instanceClone},

@@ -74,7 +74,11 @@ func SinceRange(now time.Time, since, step time.Duration) (Range, error) {
 	if since <= 0 {
 		return Range{}, rangeErr(FieldSince, "%s is not a span of time: give a positive one such as 24h", since)
 	}
-	return Range{From: now.Add(-since), To: now, Step: step}.check()
+	r, err := Range{From: now.Add(-since), To: now, Step: step}.check()
+	if fe, ok := err.(*instance.FieldError); ok && fe.Field == FieldFrom {
+		fe.Field = FieldSince // the span is what was given
+	}
+	return r, err
 }
 
 // check refuses a range that is empty, backwards or longer than MaxRange, and
