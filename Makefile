@@ -71,6 +71,7 @@ install-data:
 	install -m 0644 deploy/tmpfiles.d/left4me.conf $(TMPFILESDIR)/left4me.conf
 	install -m 0644 deploy/sysctl.d/60-left4me.conf $(SYSCTLDIR)/60-left4me.conf
 	install -m 0644 deploy/nftables/left4me-qos.nft $(DATADIR)/nftables/left4me-qos.nft
+	install -D -m 0644 deploy/grafana/left4me-dashboard.json $(DATADIR)/grafana/left4me-dashboard.json
 	install -d -m 0755 $(DATADIR)/examples/overlays
 	install -m 0755 examples/overlays/*.sh $(DATADIR)/examples/overlays/
 	test -e $(CONFDIR)/host.env || install -m 0644 deploy/etc/host.env $(CONFDIR)/host.env

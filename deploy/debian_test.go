@@ -58,6 +58,7 @@ func TestMakeInstallDestdir(t *testing.T) {
 		"/usr/lib/tmpfiles.d/left4me.conf":                      0o644,
 		"/usr/lib/sysctl.d/60-left4me.conf":                     0o644,
 		"/usr/share/left4me/nftables/left4me-qos.nft":           0o644,
+		"/usr/share/left4me/grafana/left4me-dashboard.json":     0o644,
 		"/usr/share/left4me/examples/overlays/tickrate.sh":      0o755,
 		"/etc/left4me/host.env":                                 0o644,
 		"/etc/left4me/web.env":                                  0o640,
