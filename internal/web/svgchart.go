@@ -33,9 +33,9 @@ type chart struct {
 
 // The chart's geometry in viewBox units.
 const (
-	chartW, chartH       = 640.0, 170.0
+	chartW, chartH       = 480.0, 180.0
 	chartLeft, chartRite = 56.0, 8.0
-	chartTop, chartBot   = 10.0, 22.0
+	chartTop, chartBot   = 12.0, 24.0
 )
 
 // The palette: the stylesheet's colours, as attributes.
@@ -79,13 +79,13 @@ func (c chart) SVG() template.HTML {
 		v := top * float64(i) / 3
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="%s" stroke-width="1"/>`,
 			chartLeft, chartW-chartRite, y(v), y(v), colorGrid)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="11" text-anchor="end">%s</text>`,
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="13" text-anchor="end">%s</text>`,
 			chartLeft-6, y(v)+4, colorMuted, esc(format(v)))
 	}
 	mid := c.From.Add(c.To.Sub(c.From) / 2)
 	for i, t := range []time.Time{c.From, mid, c.To} {
 		anchor := [...]string{"start", "middle", "end"}[i]
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="11" text-anchor="%s">%s</text>`,
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="13" text-anchor="%s">%s</text>`,
 			x(t), chartH-6, colorMuted, anchor, esc(t.Local().Format("Jan 2 15:04")))
 	}
 	gap := 2 * c.Step
@@ -117,8 +117,8 @@ func (c chart) SVG() template.HTML {
 	lx := chartLeft + 4
 	for _, l := range c.Lines {
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="10" height="3" fill="%s"/>`, lx, chartTop+2, l.Color)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="11">%s</text>`, lx+14, chartTop+7, colorMuted, esc(l.Name))
-		lx += 24 + 7*float64(len(l.Name))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" font-size="13">%s</text>`, lx+14, chartTop+8, colorMuted, esc(l.Name))
+		lx += 26 + 8*float64(len(l.Name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built above with every text escaped
@@ -140,6 +140,9 @@ func niceCeil(v float64) float64 {
 
 // formatMiB labels a memory axis whose values are MiB.
 func formatMiB(v float64) string {
+	if v <= 0 {
+		return "0"
+	}
 	if v >= 1024 {
 		return strconv.FormatFloat(math.Round(v/1024*10)/10, 'f', -1, 64) + " GiB"
 	}
