@@ -139,6 +139,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.portChecks(t)
 	h.polkitChecks(t)
 	h.webChecks(t)
+	h.metricsChecks(t)
 	h.eventChecks(t)
 	h.watchdogChecks(t)
 	h.cloneChecks(t)
@@ -174,6 +175,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"doctor":      h.doctorChecks,
 		"exposure":    h.exposureChecks,
 		"web":         func(t *testing.T) { h.create(t, alpha, alphaP); h.webChecks(t) },
+		"metrics":     func(t *testing.T) { h.create(t, alpha, alphaP); h.metricsChecks(t) },
 		"watchdog":    h.watchdogChecks,
 		"clone":       h.cloneChecks,
 		"backup":      h.backupChecks,
