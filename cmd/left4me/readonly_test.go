@@ -29,6 +29,7 @@ var readOnlyArgs = map[string][]string{
 	"left4me instance diff":    {"vs1"},
 	"left4me template list":    {"--json"},
 	"left4me instance backups": {"vs1"},
+	"left4me instance history": {"vs1"},
 }
 
 // TestReadOnlyCommandsCreateNothing runs every verb the table marks
