@@ -43,6 +43,8 @@ type Supervisor struct {
 	mu   sync.Mutex
 	bus  *bus
 	dial func(context.Context) (*dbus.Conn, error)
+	// cgroupDir is where Usage reads cgroup files ("" is /sys/fs/cgroup).
+	cgroupDir string
 }
 
 var _ instance.Supervisor = (*Supervisor)(nil)

@@ -2,8 +2,13 @@ package systemd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -12,10 +17,11 @@ import (
 
 // Usage reports the CPU time and memory of the instance's unit: the Service
 // properties CPUUsageNSec (CPU time of the unit's cgroup since it started)
-// and MemoryCurrent (bytes the cgroup holds). A unit systemd has not loaded
-// (stopped) has instance.UnknownUsage, as has a property systemd does not
-// account (it answers the largest uint64 then). Like Status it never loads
-// a unit (bus.unit).
+// and MemoryCurrent (bytes the cgroup holds). Where systemd does not
+// account one (it answers the largest uint64 then), the unit's cgroup v2
+// files tell (cpu.stat, memory.current; ControlGroup names the directory).
+// A unit systemd has not loaded (stopped) has instance.UnknownUsage. Like
+// Status it never loads a unit (bus.unit).
 func (s *Supervisor) Usage(ctx context.Context, name string) (instance.Usage, error) {
 	if err := layout.ValidateName(name); err != nil {
 		return instance.UnknownUsage, err
@@ -33,19 +39,60 @@ func (s *Supervisor) Usage(ctx context.Context, name string) (instance.Usage, er
 		return instance.UnknownUsage, nil
 	}
 	out := instance.UnknownUsage
-	cpu, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "CPUUsageNSec")
-	if err != nil {
-		return instance.UnknownUsage, fmt.Errorf("CPU usage of %s: %w", unit, err)
-	}
-	if n, ok := cpu.(uint64); ok && n != math.MaxUint64 && n <= math.MaxInt64 {
+	cpu, cerr := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "CPUUsageNSec")
+	if n, ok := cpu.(uint64); cerr == nil && ok && n != math.MaxUint64 && n <= math.MaxInt64 {
 		out.CPU = time.Duration(n)
 	}
-	mem, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "MemoryCurrent")
-	if err != nil {
-		return instance.UnknownUsage, fmt.Errorf("memory of %s: %w", unit, err)
-	}
-	if n, ok := mem.(uint64); ok && n != math.MaxUint64 && n <= math.MaxInt64 {
+	mem, merr := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "MemoryCurrent")
+	if n, ok := mem.(uint64); merr == nil && ok && n != math.MaxUint64 && n <= math.MaxInt64 {
 		out.Memory = int64(n)
 	}
+	if out.CPU >= 0 && out.Memory >= 0 {
+		return out, nil
+	}
+	// systemd answers "unknown" when the unit's accounting is off (or it
+	// runs where the controllers are not delegated): read the unit's
+	// cgroup (v2) files, which the kernel keeps regardless.
+	cg, err := b.property(ctx, u.path, "org.freedesktop.systemd1.Service", "ControlGroup")
+	if path, ok := cg.(string); err == nil && ok && path != "" {
+		fromCgroup(s.cgroupRoot(), path, &out)
+	}
+	if out == instance.UnknownUsage {
+		if err := errors.Join(cerr, merr); err != nil {
+			return out, fmt.Errorf("usage of %s: %w", unit, err)
+		}
+	}
 	return out, nil
+}
+
+// cgroupRoot is where the cgroup v2 hierarchy is mounted.
+func (s *Supervisor) cgroupRoot() string {
+	if s.cgroupDir != "" {
+		return s.cgroupDir
+	}
+	return "/sys/fs/cgroup"
+}
+
+// fromCgroup fills the unknown fields of u from the cgroup v2 directory
+// root+path: cpu.stat's usage_usec and memory.current.
+func fromCgroup(root, path string, u *instance.Usage) {
+	dir := filepath.Join(root, filepath.Clean("/"+path))
+	if u.CPU < 0 {
+		if b, err := os.ReadFile(filepath.Join(dir, "cpu.stat")); err == nil {
+			for line := range strings.Lines(string(b)) {
+				if v, ok := strings.CutPrefix(line, "usage_usec "); ok {
+					if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+						u.CPU = time.Duration(n) * time.Microsecond
+					}
+				}
+			}
+		}
+	}
+	if u.Memory < 0 {
+		if b, err := os.ReadFile(filepath.Join(dir, "memory.current")); err == nil {
+			if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil {
+				u.Memory = n
+			}
+		}
+	}
 }

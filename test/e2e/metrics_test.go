@@ -60,7 +60,17 @@ func (h *harness) metricsChecks(t *testing.T) {
 			return ok1 && ok2 && cpu > 0 && mem > 0, nil
 		}); err != nil {
 			web, _ := h.c.exec(h.ctx, nil, "journalctl", "--no-pager", "-n", "20", "-u", "left4me-web.service")
-			t.Fatalf("%v\n%s\n--- web:\n%s", err, lastLines(body, 40), web)
+			show, _ := h.c.exec(h.ctx, nil, "systemctl", "show", "-p", "CPUUsageNSec", "-p", "MemoryCurrent", "-p", "CPUAccounting",
+				"-p", "MemoryAccounting", "-p", "ControlGroup", unitName(alpha))
+			bus, berr := h.c.exec(h.ctx, nil, "runuser", "-u", "left4me", "--", "busctl", "--system", "get-property", "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1/unit/left4me_2dserver_40"+alpha+"_2eservice", "org.freedesktop.systemd1.Service", "CPUUsageNSec", "MemoryCurrent")
+			var series []string
+			for _, l := range strings.Split(body, "\n") {
+				if strings.HasPrefix(l, "left4me_instance") {
+					series = append(series, l)
+				}
+			}
+			t.Fatalf("%v\n%s\n--- systemctl show:\n%s\n--- busctl as left4me (%v):\n%s\n--- web:\n%s", err, strings.Join(series, "\n"), show, berr, bus, web)
 		}
 		h.measure("metrics: alpha CPU seconds, memory", fmt.Sprintf("%.2f s, %.0f MiB", cpu, mem/(1<<20)))
 		if v, ok := metricValue(body, "left4me_instance_humans", alpha); !ok || v < 0 {
