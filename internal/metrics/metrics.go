@@ -268,7 +268,11 @@ func (c *collector) instance(ctx context.Context, ch chan<- prometheus.Metric, n
 		}
 	}
 	if c.cfg.Usage != nil && running {
-		if u, err := c.cfg.Usage.Usage(ctx, name); err == nil {
+		u, err := c.cfg.Usage.Usage(ctx, name)
+		if err != nil {
+			c.cfg.Logger.Debug("metrics: usage", "instance", name, "err", err)
+		}
+		if err == nil {
 			if u.CPU >= 0 {
 				ch <- prometheus.MustNewConstMetric(descCPU, prometheus.CounterValue, u.CPU.Seconds(), name)
 			}
