@@ -19,7 +19,8 @@ import (
 // properties CPUUsageNSec (CPU time of the unit's cgroup since it started)
 // and MemoryCurrent (bytes the cgroup holds). Where systemd does not
 // account one (it answers the largest uint64 then), the unit's cgroup v2
-// files tell (cpu.stat, memory.current; ControlGroup names the directory).
+// files tell (cpu.stat, memory.current; ControlGroup names the directory),
+// and without a memory controller the resident memory of its processes.
 // A unit systemd has not loaded (stopped) has instance.UnknownUsage. Like
 // Status it never loads a unit (bus.unit).
 func (s *Supervisor) Usage(ctx context.Context, name string) (instance.Usage, error) {
@@ -95,4 +96,39 @@ func fromCgroup(root, path string, u *instance.Usage) {
 			}
 		}
 	}
+	if u.Memory < 0 {
+		// No memory controller in this cgroup (a container that does not
+		// delegate it): the resident memory of the cgroup's processes.
+		u.Memory = residentOf(dir, procDir)
+	}
+}
+
+// procDir is where residentOf reads processes' statm.
+const procDir = "/proc"
+
+// residentOf sums the resident memory (statm's second field, in pages) of
+// the processes cgroup.procs in dir lists; -1 when it lists none readable.
+func residentOf(dir, proc string) int64 {
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return -1
+	}
+	total, found := int64(0), false
+	for _, pid := range strings.Fields(string(b)) {
+		statm, err := os.ReadFile(filepath.Join(proc, pid, "statm"))
+		if err != nil {
+			continue // gone meanwhile, or hidden from this process
+		}
+		f := strings.Fields(string(statm))
+		if len(f) < 2 {
+			continue
+		}
+		if n, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+			total, found = total+n*int64(os.Getpagesize()), true
+		}
+	}
+	if !found {
+		return -1
+	}
+	return total
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -51,10 +52,20 @@ func TestUsage(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(unitCg, "memory.current"), []byte("123456789\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A cgroup without a memory controller lists its processes: this one.
+	nomem := filepath.Join(cg, "nomem.service")
+	if err := os.MkdirAll(nomem, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nomem, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())+"\n999999999\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m.state[UnitName("nomem")] = [2]string{"active", "running"}
 	for unit, p := range map[string]usageProps{
 		"left4me_2dserver_40busy_2eservice":  {cpu: 2500 * uint64(time.Millisecond), mem: 300 << 20},
 		"left4me_2dserver_40blind_2eservice": {cpu: math.MaxUint64, mem: math.MaxUint64, cgroup: "/system.slice/system-left4me\\x2dserver.slice/" + UnitName("blind")},
 		"left4me_2dserver_40dark_2eservice":  {cpu: math.MaxUint64, mem: math.MaxUint64, cgroup: "/system.slice/nowhere.service"},
+		"left4me_2dserver_40nomem_2eservice": {cpu: 7, mem: math.MaxUint64, cgroup: "/nomem.service"},
 	} {
 		if err := m.conn.Export(p, dbus.ObjectPath("/org/freedesktop/systemd1/unit/"+unit), "org.freedesktop.DBus.Properties"); err != nil {
 			t.Fatal(err)
@@ -76,6 +87,10 @@ func TestUsage(t *testing.T) {
 	u, err = s.Usage(ctx, "blind")
 	if err != nil || u.CPU != 1500*time.Millisecond || u.Memory != 123456789 {
 		t.Errorf("usage without accounting = %+v, %v; want 1.5s and 123456789 bytes from the cgroup", u, err)
+	}
+	u, err = s.Usage(ctx, "nomem")
+	if err != nil || u.CPU != 7 || u.Memory <= 0 {
+		t.Errorf("usage without a memory controller = %+v, %v; want the resident memory of the cgroup's processes", u, err)
 	}
 	u, err = s.Usage(ctx, "dark")
 	if err != nil || u != instance.UnknownUsage {
