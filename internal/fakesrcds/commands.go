@@ -83,8 +83,20 @@ func (s *Server) runLocked(c command, out io.Writer, depth int) {
 			s.reply(out, "%d:%d:\"%s\"", p.slot-1, p.userID, p.name)
 		}
 		s.reply(out, "%d users", len(s.players))
-	case "kick", "kickid":
+	case "kick":
 		s.cmdKick(c, out)
+	case "kickid":
+		s.cmdKickID(c, out)
+	case "banid":
+		s.cmdBanID(c, out)
+	case "removeid":
+		s.cmdRemoveID(c, out)
+	case "listid":
+		s.cmdListID(out)
+	case "writeid":
+		s.cmdWriteID(out)
+	case "fakesrcds_join":
+		s.cmdJoin(c, out)
 	case "quit", "exit", "_restart":
 		s.out.printf("Quitting on command %q", name)
 		go s.requestStop()

@@ -91,7 +91,20 @@
 //
 // Lowering fakesrcds_players disconnects the last joined. The command
 // "fakesrcds_chat USERID TEXT" makes a simulated player say TEXT (say_team
-// when TEXT starts with "(team)").
+// when TEXT starts with "(team)"); "fakesrcds_join STEAMID NAME" makes a
+// human with that SteamID and name connect (refused when it is banned).
+//
+// # Kicks and bans (docs/srcds.md §7)
+//
+// "kickid USERID|STEAMID [message]" drops the player with the reason
+// "Kicked by Console : message". "banid MINUTES USERID|STEAMID [kick]" puts
+// the SteamID on the ID filter list for MINUTES (0: permanently), "kick"
+// also drops the player; a banned SteamID cannot connect (a banned
+// simulated human stays away and the next one joins instead) until
+// "removeid STEAMID|N" or its minutes are over. "listid" lists the filter,
+// "writeid" writes its permanent entries to cfg/banned_user.cfg. The list
+// lives in memory: a restart forgets it. A SteamID the engine's tokenizer
+// splits at ':' ("STEAM_1 : 0 : 5") is read whole, as the engine does.
 //
 // # Where it is as unkind as the real server (docs/srcds.md §8)
 //
@@ -131,7 +144,8 @@
 // status (docs/srcds.md §3 layout; bots as `#%2d "name" BOT active`), changelevel
 // and map (official names, left4dead2/maps/NAME.bsp, or a name inside an
 // addon .vpk), say, echo, exec, log on|off, logaddress_add|del|delall|list,
-// cvarlist [prefix], users, kick/kickid, version, quit.
+// cvarlist [prefix], users, kick, kickid, banid, removeid, listid, writeid,
+// version, quit.
 //
 // Logs: every "log on", and every map start while logging (unless
 // sv_log_onefile 1), starts a new file left4dead2/logs/LMMDDNNN.log (the

@@ -91,7 +91,7 @@ func (s *Server) reconcilePlayersLocked() {
 	wantBots = min(wantBots, maxp)
 	wantHumans = min(wantHumans, maxp-wantBots)
 
-	humans, bots := s.counts()
+	humans, bots := s.simCounts()
 	for humans > wantHumans {
 		s.removePlayerLocked(s.lastSim(false), "Disconnect by user.")
 		humans--
@@ -107,7 +107,7 @@ func (s *Server) reconcilePlayersLocked() {
 				s.mu.Lock()
 				defer s.mu.Unlock()
 				s.joinTimer = nil
-				humans, _ := s.counts()
+				humans, _ := s.simCounts()
 				if humans < min(max(0, s.cvars.int(cvarPlayers)), s.opts.MaxPlayers) && !s.isStopping() {
 					s.addPlayerLocked(false)
 				}
@@ -131,6 +131,20 @@ func (s *Server) reconcilePlayersLocked() {
 	}
 }
 
+// simCounts returns the simulated humans (fakesrcds_players; not those
+// that joined by fakesrcds_join) and the bots.
+func (s *Server) simCounts() (humans, bots int) {
+	for _, p := range s.players {
+		switch {
+		case p.bot:
+			bots++
+		case p.simIdx > 0:
+			humans++
+		}
+	}
+	return humans, bots
+}
+
 // hibernatingLocked reports whether the server hibernates: no humans and
 // sv_hibernate_when_empty set.
 func (s *Server) hibernatingLocked() bool {
@@ -151,7 +165,7 @@ func (s *Server) isStopping() bool {
 func (s *Server) lastSim(bot bool) *player {
 	var last *player
 	for _, p := range s.players {
-		if p.bot == bot && (last == nil || p.simIdx > last.simIdx) {
+		if p.bot == bot && p.simIdx > 0 && (last == nil || p.simIdx > last.simIdx) {
 			last = p
 		}
 	}
@@ -168,8 +182,14 @@ func (s *Server) addPlayerLocked(bot bool) {
 		}
 	}
 	i := 1
-	for used[i] {
+	// A banned SteamID cannot connect (bans.go): that simulated human
+	// stays away and the next one comes instead.
+	for used[i] || (!bot && s.bannedLocked(simSteamID(i))) {
 		i++
+	}
+	if !bot {
+		s.addHumanLocked(simName(i, false), simSteamID(i), i)
+		return
 	}
 	p := &player{
 		userID: s.nextUserID,
@@ -181,14 +201,32 @@ func (s *Server) addPlayerLocked(bot bool) {
 		team:   "Survivor",
 	}
 	s.nextUserID++
-	if bot {
-		p.steamID = "BOT"
-		s.players = append(s.players, p)
-		s.logLocked(fmt.Sprintf("\"%s<%d><BOT><>\" connected, address \"none\"", p.name, p.userID))
-		s.logLocked(fmt.Sprintf("\"%s<%d><BOT><>\" entered the game", p.name, p.userID))
-		return
+	p.steamID = "BOT"
+	s.players = append(s.players, p)
+	s.logLocked(fmt.Sprintf("\"%s<%d><BOT><>\" connected, address \"none\"", p.name, p.userID))
+	s.logLocked(fmt.Sprintf("\"%s<%d><BOT><>\" entered the game", p.name, p.userID))
+}
+
+// simSteamID is the SteamID of the i-th simulated human.
+func simSteamID(i int) string { return fmt.Sprintf("STEAM_1:0:%d", i) }
+
+// addHumanLocked connects a human: simIdx > 0 for a simulated one
+// (fakesrcds_players), 0 for one that joined by fakesrcds_join.
+func (s *Server) addHumanLocked(name, steamID string, simIdx int) {
+	i := simIdx
+	if i == 0 {
+		i = s.nextUserID
 	}
-	p.steamID = fmt.Sprintf("STEAM_1:0:%d", i)
+	p := &player{
+		userID:  s.nextUserID,
+		slot:    s.freeSlot(),
+		name:    name,
+		steamID: steamID,
+		simIdx:  simIdx,
+		joined:  time.Now(),
+		team:    "Survivor",
+	}
+	s.nextUserID++
 	p.score = (i * 7) % 23
 	p.ping = 20 + (i*13)%80
 	p.rate = 30000

@@ -72,6 +72,7 @@ type Server struct {
 	cvars      cvarSet
 	mapName    string
 	players    []*player
+	banList    []banEntry // banid's filter list (bans.go)
 	nextUserID int
 	nextSimIdx map[bool]int
 	joinTimer  *time.Timer
