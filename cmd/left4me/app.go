@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/left4me/left4me/internal/audit"
+	"github.com/left4me/left4me/internal/bans"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/notify"
@@ -96,6 +97,7 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		LogCap:     cfg.LogCap,
 		Logger:     lg,
 		Notifier:   a.notify,
+		Bans:       bans.Stager{Store: st},
 	}, st, a.sup)
 	return a, nil
 }

@@ -29,6 +29,7 @@ func (s *Service) launchCfg(rconPassword string) string {
 	// lines reach the console, where the events feed reads them
 	// (docs/srcds.md §8 "UDP logs").
 	b.WriteString("log on\n")
+	b.WriteString("exec " + BansCfgName + "\n") // bancfg.go
 	if s.cfg.LogAddress != "" {
 		fmt.Fprintf(&b, "logaddress_add %s\n", s.cfg.LogAddress)
 	}

@@ -78,6 +78,9 @@ func (s *Service) start(ctx context.Context, name string) error {
 	if err := s.stage(in); err != nil {
 		return err
 	}
+	if err := s.stageBans(ctx, in); err != nil {
+		return err
+	}
 	if err := s.st.SetWantRunning(ctx, name, true); err != nil {
 		return err
 	}

@@ -51,6 +51,9 @@ type Config struct {
 	// Notifier, when set, hears of started and stopped instances
 	// (notify.go).
 	Notifier Notifier
+	// Bans, when set, gives the players banned on an instance, staged at
+	// every start (bancfg.go).
+	Bans BanSource
 }
 
 // Store is what the service needs from the database (*store.Store).
