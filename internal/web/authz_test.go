@@ -43,6 +43,8 @@ var instanceCases = map[string]instanceCase{
 	"POST /instances/{name}/map":                    {form: url.Values{"map": {"c2m1_highway"}, "when": {"next-start"}}},
 	"GET /api/v1/instances/{name}/maps":             {},
 	"POST /api/v1/instances/{name}/map":             {json: `{"map": "c2m1_highway", "when": "next-start"}`},
+	"POST /instances/{name}/kick":                   {form: url.Values{"player": {"STEAM_1:0:1"}, "reason": {"bye"}}},
+	"POST /api/v1/instances/{name}/kick":            {json: `{"player": "2"}`},
 	"POST /instances/{name}/shares":                 {form: url.Values{"user": {"bob"}, "role": {"viewer"}}},
 	"POST /instances/{name}/shares/{user}/delete":   {},
 	"GET /api/v1/instances/{name}":                  {},
