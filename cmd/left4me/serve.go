@@ -251,6 +251,7 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 		part{"log capping", func(ctx context.Context) error { capLogsPeriodically(ctx, a.svc, lg); return nil }},
 		part{"session sweep", func(ctx context.Context) error { sweepSessions(ctx, a, lg); return nil }},
 		part{"scheduler", sched.Run},
+		part{"ban expiry", func(ctx context.Context) error { a.banService(console).Run(ctx); return nil }},
 		part{"crash watch", crashWatch(a, lg).Run},
 		historyPart(a, poller, lg),
 		part{"job events", func(ctx context.Context) error {
