@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/bans"
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/instance"
@@ -123,7 +124,7 @@ func startRealPanelPolling(t *testing.T, interval time.Duration) *realPanel {
 	} else {
 		t.Logf("events feed off: %v", err)
 	}
-	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr}, st, sup)
+	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr, Bans: bans.Stager{Store: st}}, st, sup)
 	poller = live.NewPoller(live.Config{Interval: interval}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	svc.OnRunChange(poller.Changed)
 	go rec.Run(ctx)
