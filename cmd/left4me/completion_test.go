@@ -33,7 +33,7 @@ func TestBashCompletion(t *testing.T) {
 		words []string // the last is the word being completed
 		want  string   // COMPREPLY, space-separated
 	}{
-		{[]string{""}, "demo serve migrate user instance template schedule job install overlay workshop webhook player export audit doctor exec-server completion help"},
+		{[]string{""}, "demo serve migrate user instance template schedule ban job install overlay workshop webhook player export audit doctor exec-server completion help"},
 		{[]string{"inst"}, "instance install"},
 		{[]string{"instance", "c"}, "create cfg clone"},
 		{[]string{"overlay", "set"}, "set-script"},
