@@ -13,7 +13,8 @@ import (
 // tokenizer does is read whole.
 func TestBanID(t *testing.T) {
 	dir := install(t, nil)
-	s := start(t, dir, nil, "+maxplayers", "8")
+	var out Console
+	s := start(t, dir, &out, "+maxplayers", "8")
 	s.Exec("fakesrcds_join STEAM_1:1:42 Villain; fakesrcds_join STEAM_1:0:7 Hero")
 	if st := s.Exec("status"); !strings.Contains(st, "STEAM_1:1:42") || !strings.Contains(st, "STEAM_1:0:7") {
 		t.Fatalf("joined players missing from status:\n%s", st)
@@ -21,6 +22,9 @@ func TestBanID(t *testing.T) {
 	s.Exec(`kickid STEAM_1:0:7 "go to bed"`)
 	if st := s.Exec("status"); strings.Contains(st, "STEAM_1:0:7") {
 		t.Errorf("kickid by SteamID left the player on:\n%s", st)
+	}
+	if !strings.Contains(out.String(), "Dropped Hero from server (Kicked by Console : go to bed)") {
+		t.Errorf("the kick's reason is not what the player sees:\n%s", out.String())
 	}
 	s.Exec("banid 0 STEAM_1 : 1 : 42 kick")
 	if st := s.Exec("status"); strings.Contains(st, "Villain") {
