@@ -145,6 +145,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.cloneChecks(t)
 	h.backupChecks(t)
 	h.rconChecks(t)
+	h.banChecks(t)
 	h.buildChecks(t)
 	h.sandboxNetworkCheck(t)
 	h.sandboxTimeLimitCheck(t)
@@ -179,6 +180,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"watchdog":    h.watchdogChecks,
 		"clone":       h.cloneChecks,
 		"backup":      h.backupChecks,
+		"bans":        h.banChecks,
 		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 		"deb":         h.debChecks, // upgrades, removes and purges: name it last
 	}
