@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,15 +30,35 @@ func (a *app) banService(sender rcon.Sender) *bans.Service {
 		Console: rcon.New(sender, a.svc, a.store, a.cfg.RCONPolicy).WithNotifier(a.notify)})
 }
 
-// printPushes says where a ban change was sent.
-func printPushes(env *cliEnv, pushes []bans.Push) {
-	for _, p := range pushes {
-		if p.Err != nil {
-			fmt.Fprintf(env.stdout, "  %s: not applied live (%v); it applies at its next start\n", p.Instance, p.Err)
+// printChange prints a ban added or lifted (verb) and where it was sent.
+func printChange(env *cliEnv, verb string, v views.BanChange) {
+	fmt.Fprintln(env.stdout, verb+" "+describeBan(v.Ban))
+	for _, p := range v.Pushed {
+		if p.Error != "" {
+			fmt.Fprintf(env.stdout, "  %s: not applied live (%s); it applies at its next start\n", p.Instance, p.Error)
 			continue
 		}
 		fmt.Fprintf(env.stdout, "  %s: applied live\n", p.Instance)
 	}
+}
+
+// viaPanel sends a ban change to the running panel when only it can reach
+// the servers (the demo's are its children; panelclient.go), decoding the
+// answer into out; false when there is no such panel.
+func viaPanel(ctx context.Context, env *cliEnv, method, path string, body, out any) (bool, error) {
+	p, err := env.panel(ctx)
+	if err != nil || !p.ownsServers() {
+		return false, err
+	}
+	resp, err := p.send(ctx, method, path, body)
+	if err != nil {
+		return true, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return true, fmt.Errorf("read the running panel's answer to %s %s: %w", method, path, err)
+	}
+	return true, nil
 }
 
 // describeBan is one ban in words.
@@ -68,18 +90,28 @@ func banAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	show := func(v views.BanChange) error {
+		if *asJSON {
+			return writeJSON(env.stdout, v)
+		}
+		printChange(env, "added", v)
+		return nil
+	}
+	var v views.BanChange
+	body := map[string]any{"steam_id": pos[0], "duration": *duration, "reason": *reason, "global": *global, "instances": []string(only)}
+	if sent, err := viaPanel(ctx, env, http.MethodPost, "/api/v1/bans", body, &v); sent || err != nil {
+		if err != nil {
+			return err
+		}
+		return show(v)
+	}
 	return withApp(ctx, env, func(a *app) error {
 		b, pushes, err := a.banService(rconOnce{}).Add(ctx, store.User{}, bans.Spec{SteamID: pos[0], Duration: *duration,
 			Reason: *reason, Global: *global, Instances: only})
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(env.stdout, views.NewBanChange(b, pushes))
-		}
-		fmt.Fprintln(env.stdout, "added "+describeBan(views.NewBan(b)))
-		printPushes(env, pushes)
-		return nil
+		return show(views.NewBanChange(b, pushes))
 	})
 }
 
@@ -134,17 +166,26 @@ func banRemove(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil || id <= 0 {
 		return fmt.Errorf("%w: ban id %q: want the number ban list shows", errUsage, pos[0])
 	}
+	show := func(v views.BanChange) error {
+		if *asJSON {
+			return writeJSON(env.stdout, v)
+		}
+		printChange(env, "lifted", v)
+		return nil
+	}
+	var v views.BanChange
+	if sent, err := viaPanel(ctx, env, http.MethodDelete, "/api/v1/bans/"+strconv.FormatInt(id, 10), nil, &v); sent || err != nil {
+		if err != nil {
+			return err
+		}
+		return show(v)
+	}
 	return withApp(ctx, env, func(a *app) error {
 		b, pushes, err := a.banService(rconOnce{}).Remove(ctx, store.User{}, id)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(env.stdout, views.NewBanChange(b, pushes))
-		}
-		fmt.Fprintln(env.stdout, "lifted "+describeBan(views.NewBan(b)))
-		printPushes(env, pushes)
-		return nil
+		return show(views.NewBanChange(b, pushes))
 	})
 }
 
@@ -156,6 +197,19 @@ func instanceKick(ctx context.Context, env *cliEnv, args []string) error {
 	pos, _, err := parseFlags(fs, args, 2)
 	if err != nil {
 		return err
+	}
+	var reply struct {
+		Response string `json:"response"`
+	}
+	if sent, err := viaPanel(ctx, env, http.MethodPost, instancePath(pos[0])+"/kick", map[string]string{"player": pos[1], "reason": *reason}, &reply); sent || err != nil {
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stdout, reply.Response)
+		if reply.Response != "" && !strings.HasSuffix(reply.Response, "\n") {
+			fmt.Fprintln(env.stdout)
+		}
+		return nil
 	}
 	return withApp(ctx, env, func(a *app) error {
 		in, err := a.svc.Get(ctx, pos[0])
