@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBanAgainstRunningDemo: with the demo's servers the panel's children,
@@ -17,6 +18,7 @@ func TestBanAgainstRunningDemo(t *testing.T) {
 		if status = cli.must(t, "", "instance", "rcon", "coop", "status"); strings.Contains(status, "STEAM_1:0:2") {
 			break
 		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if !strings.Contains(status, "STEAM_1:0:1 ") || !strings.Contains(status, "STEAM_1:0:2") {
 		t.Fatalf("the demo's coop has not two players:\n%s", status)

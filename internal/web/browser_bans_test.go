@@ -46,12 +46,17 @@ func TestBrowserBan(t *testing.T) {
 		waitText("#moderate-players", "STEAM_1:0:1"),
 		waitText("#moderate-players", "STEAM_1:0:2"),
 	)
-	step("ban Ellie for a week from the list",
+	step("open Ellie's ban form",
 		chromedp.Click(chromedp.CSS(row+`details.ban summary`)),
 		chromedp.WaitVisible(chromedp.CSS(row+`details.ban input[name=duration]`)),
+		chromedp.ScrollIntoView(chromedp.ID("moderate")),
+	)
+	saveScreenshot(t, ctx, "instance-kick-ban.png")
+	step("ban Ellie for a week from the list",
 		chromedp.SetValue(chromedp.CSS(row+`details.ban input[name=duration]`), "7d"),
 		chromedp.SetValue(chromedp.CSS(row+`details.ban input[name=reason]`), "griefing the saferoom"),
 		chromedp.Click(chromedp.CSS(row+`details.ban button[type=submit]`)),
+		waitLocation("banned=STEAM_1%3A0%3A1"),
 		waitText("h1", "arena"),
 	)
 	list, err := p.store.ActiveBans(bg, time.Now())
