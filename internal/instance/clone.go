@@ -22,9 +22,10 @@ type CloneSpec struct {
 // stays behind in a clone or a template: the launch cfg, which holds the
 // source's RCON password (the copy's own is staged at its first start), and
 // the server's logs, which are the source's history (and, while it runs,
-// still being written).
+// still being written). The bans cfg stays behind too: every start stages
+// the copy's own (bancfg.go).
 func notCopied(rel string) bool {
-	return rel == "left4dead2/cfg/"+LaunchCfgName || isUnder(rel, strings.Join(logsPath, "/"))
+	return rel == "left4dead2/cfg/"+LaunchCfgName || rel == "left4dead2/cfg/"+BansCfgName || isUnder(rel, strings.Join(logsPath, "/"))
 }
 
 // Clone creates c.Name as a copy of the instance src: the same layers,

@@ -57,6 +57,7 @@ func TestCloneCopiesStackConfigAndFiles(t *testing.T) {
 	writeUpper(t, upper, map[string]string{
 		"left4dead2/addons/sourcemod/configs/admins.cfg": "admins\n",
 		"left4dead2/cfg/" + LaunchCfgName:                "rcon_password secret\n",
+		"left4dead2/cfg/" + BansCfgName:                  "banid 0 STEAM_1:0:5\n",
 		"left4dead2/logs/L0101000.log":                   "old log\n",
 	})
 	if err := os.Chmod(filepath.Join(upper, "left4dead2/addons/sourcemod/configs/admins.cfg"), 0o604); err != nil {
@@ -127,7 +128,7 @@ func TestCloneCopiesStackConfigAndFiles(t *testing.T) {
 			t.Errorf("opaque mark not copied: %q, %v", buf[:n], err)
 		}
 	}
-	for _, p := range []string{"left4dead2/cfg/" + LaunchCfgName, "left4dead2/logs/L0101000.log"} {
+	for _, p := range []string{"left4dead2/cfg/" + LaunchCfgName, "left4dead2/cfg/" + BansCfgName, "left4dead2/logs/L0101000.log"} {
 		if _, err := os.Lstat(filepath.Join(dst, p)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s was copied (err=%v)", p, err)
 		}

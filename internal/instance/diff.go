@@ -95,8 +95,8 @@ func (s *Service) Diff(ctx context.Context, name string) ([]Change, error) {
 			return nil
 		}
 		rel := filepath.ToSlash(p[len(upper)+1:])
-		if rel == "left4dead2/cfg/"+LaunchCfgName {
-			return nil
+		if rel == "left4dead2/cfg/"+LaunchCfgName || rel == "left4dead2/cfg/"+BansCfgName {
+			return nil // staged by left4me at every start
 		}
 		var st unix.Stat_t
 		if err := unix.Lstat(p, &st); err != nil {
