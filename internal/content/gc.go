@@ -34,7 +34,8 @@ type GCOptions struct {
 
 // Referenced returns the real paths of every layer named in an
 // instances/*/instance.env (installation generations included): what the
-// instances run on, or will run on at their next start without a restart.
+// instances run on, or will run on at their next start without a restart;
+// and of every generation an instance is pinned to (addPinned).
 // An instance.env that cannot be read or parsed is an error: GC must not
 // guess.
 func Referenced(root layout.Root) (map[string]bool, error) {
@@ -48,7 +49,41 @@ func Referenced(root layout.Root) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := addPinned(root, refs); err != nil {
+		return nil, err
+	}
 	return refs, nil
+}
+
+// addPinned adds to refs the real paths of every generation an instance is
+// pinned to (instances/*/pins, layout.Pins), started or not: a pin is a
+// promise that the next start finds that generation. A pins file that
+// cannot be read is an error: GC must not guess.
+func addPinned(root layout.Root, refs map[string]bool) error {
+	entries, err := os.ReadDir(root.Instances())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list instances: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		pins, err := layout.ReadPins(root.Pins(e.Name()))
+		if err != nil {
+			return fmt.Errorf("instance %s: %w", e.Name(), err)
+		}
+		for k, gen := range pins {
+			dir := root.Overlay(k, gen)
+			if k == layout.PinInstallation {
+				dir = root.Installation(gen)
+			}
+			refs[realPath(dir)] = true
+		}
+	}
+	return nil
 }
 
 // eachInstanceEnv calls fn with every instances/*/instance.env, in name
@@ -89,8 +124,9 @@ func realPath(p string) string {
 }
 
 // GC removes generations of the installation and of every content layer
-// that are (1) not the newest (unless the layer was deleted), (2) not named
-// in any instance.env, and (3) superseded longer ago than the grace period.
+// that are (1) neither the newest nor the default (unless the layer was
+// deleted), (2) not named in any instance.env nor pinned by any instance,
+// and (3) superseded longer ago than the grace period.
 // It also removes what killed uploads left (SweepUploads) and build
 // directories older than the grace period (and than a day, as builds may
 // be running there; never a live upload's). It returns the paths removed.
@@ -189,11 +225,14 @@ func gcParent(parent string, refs map[string]bool, opts GCOptions) ([]string, er
 	}
 	_, err = os.Lstat(filepath.Join(parent, DeletedMarker))
 	deleted := err == nil
+	// The default generation (a rollback's or a canary's held one,
+	// layout.Default) is what new starts pick: kept like the newest.
+	held := layout.HeldDefault(parent)
 	kept := 0
 	for i, g := range gens {
 		dir := filepath.Join(parent, g)
 		keep := refs[realPath(dir)]
-		if i == len(gens)-1 && !deleted {
+		if (i == len(gens)-1 || g == held) && !deleted {
 			keep = true
 		}
 		if !keep && i+1 < len(gens) {

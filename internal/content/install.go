@@ -29,6 +29,11 @@ type InstallOptions struct {
 	Now time.Time
 	// BuildID names builds/<id>/; empty means a new one.
 	BuildID string
+	// HoldDefault keeps the current default generation the default of new
+	// starts (layout.HoldDefault) when a new one is published: a canary
+	// tries it first (internal/canary). Without it a published generation
+	// becomes the default, ending a rollback.
+	HoldDefault bool
 }
 
 // InstallResult describes a finished install.
@@ -120,11 +125,21 @@ func Install(ctx context.Context, opts InstallOptions, p Progress) (res InstallR
 		p.Progress(1, "build "+sr.BuildID+" is already installed (generation "+prev+")")
 		return res, nil
 	}
+	if opts.HoldDefault && prev != "" && layout.HeldDefault(root.Installations()) == "" {
+		if err := layout.HoldDefault(root.Installations(), prev); err != nil {
+			return res, fmt.Errorf("install: %w", err)
+		}
+	}
 	gen, err := Publish(root.Installations(), out, "b"+sr.BuildID, opts.Now)
 	if err != nil {
 		return res, fmt.Errorf("install: %w", err)
 	}
 	res.Generation = gen
+	if !opts.HoldDefault {
+		if err := layout.SetDefault(root.Installations(), ""); err != nil {
+			return res, fmt.Errorf("install: %w", err)
+		}
+	}
 	p.Progress(1, "published installation generation "+gen)
 	return res, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/left4me/left4me/internal/canary"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/steamcmd"
 	"github.com/left4me/left4me/internal/store"
@@ -25,6 +26,10 @@ const (
 // InstallArgs are the arguments of a KindInstall job.
 type InstallArgs struct {
 	Validate bool `json:"validate,omitempty"`
+	// Canary names an instance that tries a newly published generation
+	// first (internal/canary): the current default stays the default of
+	// every other start until it passes.
+	Canary string `json:"canary,omitempty"`
 }
 
 // BuildArgs are the arguments of a KindOverlayBuild job.
@@ -45,7 +50,7 @@ func RegisterJobs(m *jobs.Manager, svc *Service, runner func(ctx context.Context
 		if err != nil {
 			return jobs.Permanent(err)
 		}
-		res, err := svc.Install(ctx, r, a.Validate, run.UserID(), run)
+		res, err := svc.InstallHolding(ctx, r, a.Validate, a.Canary != "", run.UserID(), run)
 		if err != nil {
 			if errors.Is(err, ErrBusy) {
 				return jobs.Transient(err)
@@ -54,6 +59,14 @@ func RegisterJobs(m *jobs.Manager, svc *Service, runner func(ctx context.Context
 		}
 		if res.UpToDate {
 			run.Logf("build %s was already installed", res.BuildID)
+			return nil
+		}
+		if a.Canary != "" {
+			id, _, err := canary.Enqueue(ctx, m, canary.Args{Instance: a.Canary, Generation: res.Generation}, run.UserID())
+			if err != nil {
+				return jobs.Permanent(fmt.Errorf("generation %s is published but held back; queue its canary on %s: %w", res.Generation, a.Canary, err))
+			}
+			run.Logf("queued the canary on %s (job %d): the other instances stay on %s until it passes", a.Canary, id, res.Previous)
 		}
 		return nil
 	}, jobs.KindOptions{MaxAttempts: 3, Timeout: 3 * time.Hour})

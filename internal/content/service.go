@@ -335,12 +335,18 @@ func (s *Service) record(ctx context.Context, b store.ContentBuild, fn func() (s
 // and records it; afterwards the sdk32 link is maintained when SDKHome is
 // configured.
 func (s *Service) Install(ctx context.Context, r steamcmd.Runner, validate bool, userID int64, p Progress) (InstallResult, error) {
+	return s.InstallHolding(ctx, r, validate, false, userID, p)
+}
+
+// InstallHolding is Install; hold keeps the current default generation
+// the default of new starts (InstallOptions.HoldDefault), for a canary.
+func (s *Service) InstallHolding(ctx context.Context, r steamcmd.Runner, validate, hold bool, userID int64, p Progress) (InstallResult, error) {
 	now := s.now()
 	var res InstallResult
 	id := NewBuildID("install", now)
 	_, err := s.record(ctx, store.ContentBuild{ID: id, Kind: "install", UserID: userID}, func() (string, error) {
 		var err error
-		res, err = Install(ctx, InstallOptions{Root: s.root, Runner: r, Validate: validate, Now: now, BuildID: id}, p)
+		res, err = Install(ctx, InstallOptions{Root: s.root, Runner: r, Validate: validate, Now: now, BuildID: id, HoldDefault: hold}, p)
 		return res.Generation, err
 	})
 	if err != nil {

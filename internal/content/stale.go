@@ -2,7 +2,10 @@ package content
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/left4me/left4me/internal/instance"
@@ -19,7 +22,8 @@ type StaleLayer struct {
 	// Layer is the layer's id, "" for the installation.
 	Layer string
 	// Current is the generation named in instance.env, Newest the one the
-	// next start would pick.
+	// next start would pick (layout.Pick: pinned, else the default, which
+	// a rollback or a canary may hold below the newest).
 	Current, Newest string
 }
 
@@ -41,8 +45,12 @@ type Stack struct {
 	// Install is the installation generation it names ("" when none).
 	Install string
 	// Stale lists, in instance.env order, the layers (and the installation)
-	// that have a newer generation than the one named: a restart moves it.
+	// whose next start would pick another generation than the one named
+	// (layout.Pick: the pinned one, else the default): a restart moves it.
 	Stale []StaleLayer
+	// Pinned lists its pins that apply, "KEY=GENERATION" in instance.env
+	// order (layout.Pins).
+	Pinned []string
 }
 
 // Stacks reads every instance's instance.env (written when it last
@@ -50,23 +58,37 @@ type Stack struct {
 // newest one. Instances that never started have none and are not listed.
 func Stacks(root layout.Root) ([]Stack, error) {
 	installs := realPath(root.Installations())
-	newest := map[string]string{} // by parent: each is read once
+	defaults := map[string]string{} // by parent: each is read once
 	var out []Stack
 	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
 		st := Stack{Name: name}
+		pins, err := layout.ReadPins(root.Pins(name))
+		if err != nil {
+			return fmt.Errorf("instance %s: %w", name, err)
+		}
 		for _, dir := range env.LowerDirs {
 			parent, gen := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
 			isInstall := realPath(parent) == installs
+			key := filepath.Base(parent)
 			if isInstall {
 				st.Install = gen
+				key = layout.PinInstallation
 			}
-			n, ok := newest[parent]
-			if !ok {
-				var err error
-				if n, err = layout.Newest(parent); err != nil {
-					return err
+			// The generation the next start picks (layout.Pick): the
+			// pinned one, else the default.
+			n, pinned := pins[key], true
+			if n == "" || !layout.HasGeneration(parent, n) {
+				pinned = false
+				var ok bool
+				if n, ok = defaults[parent]; !ok {
+					if n, err = layout.Default(parent); err != nil {
+						return err
+					}
+					defaults[parent] = n
 				}
-				newest[parent] = n
+			}
+			if pinned {
+				st.Pinned = append(st.Pinned, key+"="+n)
 			}
 			if n != "" && n != gen {
 				l := StaleLayer{Parent: parent, Current: gen, Newest: n}
@@ -108,10 +130,15 @@ type InstallGeneration struct {
 	Name string
 	// BuildID is Steam's build of the game in it; "" when unreadable.
 	BuildID string
-	// Newest: new starts use this one.
-	Newest bool
+	// Newest is the last published one; Default is the one new starts
+	// use (layout.Default: the newest unless a rollback or a canary holds
+	// an older one).
+	Newest  bool
+	Default bool
 	// UsedBy are the instances whose instance.env names it, in name order.
 	UsedBy []string
+	// PinnedBy are the instances pinned to it (layout.Pins), in name order.
+	PinnedBy []string
 }
 
 // InstallGenerations lists the installation generations, oldest first,
@@ -125,14 +152,48 @@ func InstallGenerations(root layout.Root) ([]InstallGeneration, error) {
 	if err != nil {
 		return nil, err
 	}
+	def, err := layout.Default(root.Installations())
+	if err != nil {
+		return nil, err
+	}
+	pinnedBy, err := installPins(root)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]InstallGeneration, len(gens))
 	for i, g := range gens {
-		out[i] = InstallGeneration{Name: g, Newest: i == len(gens)-1}
+		out[i] = InstallGeneration{Name: g, Newest: i == len(gens)-1, Default: g == def, PinnedBy: pinnedBy[g]}
 		out[i].BuildID, _ = steamcmd.ReadBuildID(root.Installation(g))
 		for _, st := range stacks {
 			if st.Install == g {
 				out[i].UsedBy = append(out[i].UsedBy, st.Name)
 			}
+		}
+	}
+	return out, nil
+}
+
+// installPins maps installation generations to the instances pinned to
+// them, in name order.
+func installPins(root layout.Root) (map[string][]string, error) {
+	entries, err := os.ReadDir(root.Instances())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	out := map[string][]string{}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		pins, err := layout.ReadPins(root.Pins(e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("instance %s: %w", e.Name(), err)
+		}
+		if g := pins[layout.PinInstallation]; g != "" {
+			out[g] = append(out[g], e.Name())
 		}
 	}
 	return out, nil

@@ -171,5 +171,8 @@
 // `Client "NAME" connected (ADDR).`, `rcon from "ip:port": command "..."`,
 // "Console: TEXT", and "Shutting down server." on SIGINT/SIGTERM, after
 // which the binary exits 0. A crash on start prints "Segmentation fault
-// (simulated ...)" and exits 1.
+// (simulated ...)" and exits 1. The lines of <game>/addons/fakesrcds_console.txt
+// (ConsoleFile), when the installation has one, are printed after the first
+// map loaded, as plugins print when they load: a test puts "[SM] ...
+// Signature broken" there to break an installation generation for a canary.
 package fakesrcds

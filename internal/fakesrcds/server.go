@@ -186,6 +186,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.closeSockets()
 		return nil, ErrCrash
 	}
+	s.printConsoleFile()
 	s.out.printf("Connection to Steam servers successful.")
 	s.out.printf("   VAC secure mode is activated.")
 

@@ -125,9 +125,9 @@ func (s *Service) removeTree(name, dir string) error {
 //
 // NOTE: docs/lifecycle.md rule 8 — files are staged on the host file system into
 // upper/ before the overlay is mounted, as the service user, so overlayfs
-// never copies them up as another owner. Rule 12 — the newest generation of
-// every layer is chosen here, so a rebuilt layer reaches an instance only
-// when it (re)starts.
+// never copies them up as another owner. Rule 12 — the generation of
+// every layer is chosen here (stack: the pinned one, else the default), so
+// a rebuilt layer reaches an instance only when it (re)starts.
 func (s *Service) stage(in Instance) error {
 	lower, err := s.lowerDirs(in)
 	if err != nil {
@@ -178,24 +178,9 @@ func (s *Service) stage(in Instance) error {
 	return nil
 }
 
-// lowerDirs is the stack the instance's next start mounts: the newest
-// generation of each of its layers, uppermost first, then the newest
-// installation.
+// lowerDirs is the stack the instance's next start mounts, uppermost
+// first, the installation last: each layer's pinned generation, else its
+// default (stack, pins.go).
 func (s *Service) lowerDirs(in Instance) ([]string, error) {
-	inst, err := layout.Newest(s.root.Installations())
-	if err != nil {
-		return nil, err
-	}
-	if inst == "" {
-		return nil, fmt.Errorf("%w under %s", ErrNoInstallation, s.root.Installations())
-	}
-	var dirs []string
-	for _, id := range in.Layers {
-		gen, err := newestGeneration(s.root.Overlays(), id)
-		if err != nil {
-			return nil, err
-		}
-		dirs = append(dirs, s.root.Overlay(id, gen))
-	}
-	return append(dirs, s.root.Installation(inst)), nil
+	return s.stack(in)
 }

@@ -159,6 +159,7 @@ func (s *Service) withLaunch(in Instance) Instance {
 		in.LaunchPort = env.Port
 	}
 	in.Autostart = s.readAutostart(in.Name)
+	in.Pins = s.readPins(in.Name)
 	return in
 }
 
@@ -486,9 +487,18 @@ func (s *Service) Update(ctx context.Context, name string, u Update) (Instance, 
 	if u.Watchdog != nil {
 		rec.Watchdog = *u.Watchdog
 	}
+	pins, pinsChanged, err := s.newPins(name, rec.Layers, u)
+	if err != nil {
+		return Instance{}, err
+	}
 	saved, err := s.st.UpdateInstance(ctx, rec)
 	if err != nil {
 		return Instance{}, mapStoreErr(name, rec.Port, err)
+	}
+	if pinsChanged {
+		if err := s.writePins(name, pins); err != nil {
+			return Instance{}, err
+		}
 	}
 	if u.Autostart != nil {
 		if err := s.writeAutostart(name, *u.Autostart); err != nil {
@@ -533,6 +543,11 @@ type Update struct {
 	Autostart *bool
 	// Watchdog turns the watchdog on or off; it applies at once.
 	Watchdog *bool
+	// Pin pins the installation (layout.PinInstallation) or a layer of the
+	// instance to a generation; Unpin removes pins (UnpinAll: every one).
+	// Both apply at the next start (pins.go).
+	Pin   map[string]string
+	Unpin []string
 }
 
 // ServerCfg returns the operator's server.cfg of an instance.

@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // State is the observed state of an instance.
@@ -71,6 +73,9 @@ type Instance struct {
 	// instance.env), 0 before the first. A port change applies at the next
 	// start, so while the server runs it runs here, not on Port.
 	LaunchPort int
+	// Pins are the generations the instance is pinned to (pins.go): the
+	// installation's (layout.PinInstallation) and layers', by id.
+	Pins layout.Pins
 }
 
 // ServerPort is the game port to reach the instance's running server on:

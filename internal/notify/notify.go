@@ -1,7 +1,7 @@
 // Package notify sends left4me's events to webhooks: an instance that
 // crashed, froze, started or stopped, an installation that is available or
 // finished, a job that failed, a schedule that was skipped, a player who was
-// banned.
+// banned, a canary of a new installation generation that passed or failed.
 //
 // Notify only enqueues: every webhook that wants the event gets one durable
 // job (internal/jobs), retried with backoff and bounded by a per-delivery
@@ -27,6 +27,8 @@ const (
 	EventJobFailed        = "job.failed"        // a background job failed for good
 	EventScheduleSkipped  = "schedule.skipped"  // a schedule gave up waiting
 	EventPlayerBanned     = "player.banned"     // a player was banned
+	EventCanaryPassed     = "canary.passed"     // a canary instance ran a new installation generation cleanly: it is the default now
+	EventCanaryFailed     = "canary.failed"     // a canary instance failed on a new installation generation: promotion blocked
 	// EventTest is what `webhook test` and the panel's Test button send.
 	EventTest = "webhook.test"
 )
@@ -34,7 +36,8 @@ const (
 // Events lists every event a webhook may subscribe to.
 func Events() []string {
 	return []string{EventCrashed, EventFrozen, EventStarted, EventStopped, EventInstallAvailable,
-		EventInstallFinished, EventJobFailed, EventScheduleSkipped, EventPlayerBanned}
+		EventInstallFinished, EventJobFailed, EventScheduleSkipped, EventPlayerBanned,
+		EventCanaryPassed, EventCanaryFailed}
 }
 
 // The formats of a webhook's body.
