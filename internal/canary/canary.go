@@ -303,7 +303,9 @@ func (s *Service) watch(ctx context.Context, in instance.Instance, wasRunning bo
 			defer close(followed)
 			_ = s.cfg.Logs.Follow(wctx, in.Name, func(line string) {
 				if pat := s.match(line); pat != "" {
-					once.Do(func() { bad <- fmt.Sprintf("console line %q matches the failure pattern %q", strings.TrimSpace(line), pat) })
+					once.Do(func() {
+						bad <- fmt.Sprintf("console line %q matches the failure pattern %q", strings.TrimSpace(line), pat)
+					})
 				}
 			})
 		}()

@@ -129,7 +129,7 @@ func TestInstallGenerations(t *testing.T) {
 	}
 	want := []InstallGeneration{
 		{Name: filepath.Base(i1), UsedBy: []string{"a", "b"}},
-		{Name: filepath.Base(i2), Newest: true, UsedBy: []string{"c"}},
+		{Name: filepath.Base(i2), Newest: true, Default: true, UsedBy: []string{"c"}},
 	}
 	if !reflect.DeepEqual(gens, want) {
 		t.Errorf("InstallGenerations = %+v\nwant %+v", gens, want)
