@@ -157,7 +157,7 @@ func commandTable() *Command {
 		}},
 		{UsageLine: "instance", Short: "manage game-server instances", Commands: []*Command{
 			{UsageLine: "create NAME --owner USER [--port N] [--layer ID]... [--cfg FILE|-] [--from-template T] [--autostart=false] [-- SRCDS-ARGS...]", Short: "create an instance; the arguments after -- go to srcds; a template fills the layers, arguments and server.cfg not given", Run: instanceCreate},
-			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [--autostart=true|false] [-- SRCDS-ARGS...]", Short: "change an instance's port, layers or srcds arguments (from its next start), its watchdog or its autostart setting (at once)", Args: argsInstances, Run: instanceUpdate},
+			{UsageLine: "update NAME [--port N] [--layer ID]... [--no-layers] [--no-args] [--watchdog on|off] [--autostart=true|false] [--pin installation=GEN|LAYER=GEN]... [--unpin installation|LAYER|all]... [-- SRCDS-ARGS...]", Short: "change an instance's port, layers, srcds arguments or pinned generations (from its next start), its watchdog or its autostart setting (at once)", Args: argsInstances, Run: instanceUpdate},
 			{ReadOnly: true, UsageLine: "list [--json] [--names]", Short: "list the instances with their state", Run: instanceList},
 			{ReadOnly: true, UsageLine: "show NAME [--json] [--show-secret]", Short: "show an instance, its players and, when it failed, its last console lines", Args: argsInstances, Run: instanceShow},
 			lifecycle(instance.Start, "start instances (several: "+strconv.Itoa(instance.ParallelOps)+" at a time)"),
@@ -208,7 +208,7 @@ func commandTable() *Command {
 				{ReadOnly: true, UsageLine: "show ID [--json]", Short: "show a job with its log", Run: jobShow},
 				{UsageLine: "cancel ID", Short: "cancel a queued or running job", Run: jobCancel},
 			}},
-		{UsageLine: "install [--validate] [--steamcmd PATH | --queue] | --list | --gc [--grace DURATION]", Short: "install or update the game as a new installation generation (--queue: as a job of the panel); --list and --gc show and remove generations", Run: runInstall},
+		{UsageLine: "install [--validate] [--steamcmd PATH | --queue] [--canary NAME] | --canary NAME --generation GEN | --rollback [GEN] | --list | --gc [--grace DURATION]", Short: "install or update the game as a new installation generation (--queue: as a job of the panel; --canary: tried on one instance before the others move); --rollback makes an older generation the default again; --list and --gc show and remove generations", Run: runInstall},
 		{UsageLine: "overlay", Short: "manage content layers", Long: overlayLong, Commands: []*Command{
 			{ReadOnly: true, UsageLine: "list [--json]", Short: "list the content layers", Run: overlayList},
 			{ReadOnly: true, UsageLine: "show ID [--json] [--tree]", Short: "show a layer, its generations and recent builds", Run: overlayShow},

@@ -161,6 +161,12 @@ type Config struct {
 	// (LEFT4ME_AUDIT_RETENTION: days such as 180d, or a duration; default
 	// 180 days); the daily GC prunes older ones.
 	AuditRetention time.Duration
+	// CanaryWindow is how long a canary's console is watched
+	// (LEFT4ME_CANARY_WINDOW, a duration; 0: canary.DefaultWindow);
+	// CanaryPatterns are the console lines that fail it
+	// (LEFT4ME_CANARY_PATTERNS, separated by "|"; nil: the defaults).
+	CanaryWindow   time.Duration
+	CanaryPatterns []string
 	// SteamCmdEnv is added to steamcmd's environment when it runs
 	// directly; not from the environment (the demo sets its stand-in's
 	// knobs).
@@ -383,7 +389,29 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.Metrics, err = loadMetricsConfig(getenv); err != nil {
 		return Config{}, err
 	}
+	if c.CanaryWindow, c.CanaryPatterns, err = loadCanaryConfig(getenv); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// loadCanaryConfig reads LEFT4ME_CANARY_WINDOW (a duration of 1s to 1h)
+// and LEFT4ME_CANARY_PATTERNS (console substrings separated by "|").
+func loadCanaryConfig(getenv func(string) string) (window time.Duration, patterns []string, err error) {
+	if v := strings.TrimSpace(getenv("LEFT4ME_CANARY_WINDOW")); v != "" {
+		window, err = time.ParseDuration(v)
+		if err != nil || window < time.Second || window > time.Hour {
+			return 0, nil, fmt.Errorf("LEFT4ME_CANARY_WINDOW %q: want a duration from 1s to 1h, such as 60s", v)
+		}
+	}
+	if v := getenv("LEFT4ME_CANARY_PATTERNS"); strings.TrimSpace(v) != "" {
+		for _, p := range strings.Split(v, "|") {
+			if p = strings.TrimSpace(p); p != "" {
+				patterns = append(patterns, p)
+			}
+		}
+	}
+	return window, patterns, nil
 }
 
 // loadNotifyConfig reads LEFT4ME_WEBHOOK_ALLOW_LOOPBACK and

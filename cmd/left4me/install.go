@@ -83,17 +83,38 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 	gc := fs.Bool("gc", false, "garbage-collect unused generations of the installation and of every layer")
 	grace := fs.Duration("grace", 0, "with --gc: keep superseded generations this long (default $"+envGrace+" or 24h)")
 	queue := fs.Bool("queue", false, "queue the install as a background job for the panel's workers instead of running it here")
-	if _, _, err := parseFlags(fs, args, 0); err != nil {
+	rollback := fs.Bool("rollback", false, "make an older kept generation (GEN, default the one before the current default) the default of new starts again; instances move at their next restart")
+	canaryName := fs.String("canary", "", "try a new generation on this instance first (a job of the panel): the others stay on the current default until it passes, then a rolling restart moves them")
+	generation := fs.String("generation", "", "with --canary: try this existing generation instead of installing one")
+	pos, err := parseFlagsAtMost(fs, args, 1)
+	if err != nil {
 		return err
 	}
 	if *queue && *path != "" {
 		return fmt.Errorf("%w: --queue and --steamcmd: the panel's workers run their own steamcmd", errUsage)
+	}
+	if len(pos) > 0 && !*rollback {
+		return fmt.Errorf("%w: %q: only --rollback takes a generation", errUsage, pos[0])
+	}
+	if *generation != "" && *canaryName == "" {
+		return fmt.Errorf("%w: --generation goes with --canary NAME", errUsage)
 	}
 	cfg, err := env.config()
 	if err != nil {
 		return err
 	}
 	switch {
+	case *rollback:
+		if err := requireState(cfg); err != nil {
+			return err
+		}
+		gen := ""
+		if len(pos) > 0 {
+			gen = pos[0]
+		}
+		return installRollback(env, cfg.Root, gen)
+	case *canaryName != "" && *generation != "":
+		return withApp(ctx, env, func(a *app) error { return installCanaryOnly(ctx, env, a, *canaryName, *generation) })
 	case *list:
 		if err := requireState(cfg); err != nil {
 			return err
@@ -103,7 +124,10 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		return runGC(ctx, env, cfg, *grace)
 	case *queue:
 		return withApp(ctx, env, func(a *app) error {
-			id, dup, err := content.EnqueueInstall(ctx, a.jobs, content.InstallArgs{Validate: *validate}, 0)
+			if err := checkCanary(ctx, a, *canaryName); err != nil {
+				return err
+			}
+			id, dup, err := content.EnqueueInstall(ctx, a.jobs, content.InstallArgs{Validate: *validate, Canary: *canaryName}, 0)
 			if err != nil {
 				return err
 			}
@@ -116,6 +140,9 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		})
 	}
 	return withApp(ctx, env, func(a *app) error {
+		if err := checkCanary(ctx, a, *canaryName); err != nil {
+			return err
+		}
 		svc, closeSvc := contentService(a)
 		defer closeSvc()
 		box := &content.SystemdSandbox{JournalNamespace: a.cfg.JournalNamespace}
@@ -124,7 +151,7 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := svc.Install(ctx, runner, *validate, 0, newCLIProgress(env.stdout, env.stderr))
+		res, err := svc.InstallHolding(ctx, runner, *validate, *canaryName != "", 0, newCLIProgress(env.stdout, env.stderr))
 		if err != nil {
 			if res.BuildDir != "" {
 				fmt.Fprintf(env.stderr, "log: %s\n", filepath.Join(res.BuildDir, content.BuildLog))
@@ -133,9 +160,12 @@ func runInstall(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if res.UpToDate {
 			fmt.Fprintf(env.stdout, "build %s is already installed (generation %s)\n", res.BuildID, res.Generation)
-			return nil
+			return afterInstallCanary(ctx, env, a, *canaryName, res)
 		}
 		fmt.Fprintf(env.stdout, "installed build %s as generation %s\n", res.BuildID, res.Generation)
+		if *canaryName != "" {
+			return afterInstallCanary(ctx, env, a, *canaryName, res)
+		}
 		if res.Previous != "" {
 			fmt.Fprintf(env.stdout, "instances move to it when they restart; `left4me install --list` shows who still runs %s, `left4me instance restart-stale` restarts them one after another\n", res.Previous)
 		}
@@ -149,16 +179,19 @@ func installList(env *cliEnv, root layout.Root) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "GENERATION\tBUILD\tNEWEST\tINSTANCES")
+	fmt.Fprintln(tw, "GENERATION\tBUILD\tNEWEST\tDEFAULT\tINSTANCES\tPINNED BY")
 	for _, g := range gens {
-		build, newest := g.BuildID, ""
+		build, newest, def := g.BuildID, "", ""
 		if build == "" {
 			build = "?"
 		}
 		if g.Newest {
 			newest = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Name, build, newest, strings.Join(g.UsedBy, ","))
+		if g.Default {
+			def = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.Name, build, newest, def, strings.Join(g.UsedBy, ","), strings.Join(g.PinnedBy, ","))
 	}
 	return tw.Flush()
 }

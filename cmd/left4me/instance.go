@@ -105,6 +105,9 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	watchdogText := fs.String("watchdog", "", "on or off: restart the server when it is frozen (applies at once)")
 	var autostart optionalBool
 	fs.Var(&autostart, "autostart", "start it again after a reboot when it was running: true or false")
+	var pins, unpins stringList
+	fs.Var(&pins, "pin", "installation=GEN or LAYER=GEN: start on that generation until unpinned (from its next start); repeat for more")
+	fs.Var(&unpins, "unpin", "installation, LAYER or all: remove a pin; repeat for more")
 	hasDash := false
 	for _, a := range args {
 		if a == "--" {
@@ -115,7 +118,12 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	u := instance.Update{Autostart: autostart.v}
+	u := instance.Update{Autostart: autostart.v, Unpin: unpins}
+	if len(pins) > 0 {
+		if u.Pin, err = instance.ParsePins(strings.Join(pins, " ")); err != nil {
+			return err
+		}
+	}
 	if *watchdogText != "" {
 		on, err := instance.ParseWatchdog(*watchdogText)
 		if err != nil {
@@ -154,6 +162,9 @@ func instanceUpdate(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		if u.Watchdog == nil || u.Port != nil || u.Layers != nil || u.Args != nil {
 			fmt.Fprintf(env.stdout, "updated instance %s (takes effect at its next start)\n", in.Name)
+		}
+		if u.Pin != nil || u.Unpin != nil {
+			printPins(env, in)
 		}
 		if u.Watchdog != nil {
 			fmt.Fprintf(env.stdout, "watchdog of %s: %s\n", in.Name, instance.WatchdogText(in.Watchdog))

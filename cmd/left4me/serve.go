@@ -204,6 +204,9 @@ func servePanel(ctx context.Context, cfg Config, opt panelOptions, setup func(ct
 	if err != nil {
 		return err
 	}
+	if err := panelCanary(a, sched); err != nil {
+		return err
+	}
 	mtr := panelMetrics(a, poller, lg)
 	panel, err := web.New(web.Config{
 		Store: a.store, Instances: a.svc, Logs: a.logs, States: a.sup, Live: web.PollerLive(poller),

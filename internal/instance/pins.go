@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/left4me/left4me/internal/layout"
 )
@@ -135,4 +137,27 @@ func (s *Service) writePins(name string, p layout.Pins) error {
 		return fmt.Errorf("set the pins of %s: %w", name, err)
 	}
 	return nil
+}
+
+// ParsePins reads pins written "KEY=GENERATION", separated by spaces,
+// commas or newlines (the CLI's --pin, the edit form's field), KEY being
+// "installation" or a layer id. Bad input is a FieldError naming pin.
+func ParsePins(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		k, v, ok := strings.Cut(w, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fieldErr(FieldPin, "%q: write installation=GENERATION or LAYER=GENERATION", w)
+		}
+		if old, dup := out[k]; dup && old != v {
+			return nil, fieldErr(FieldPin, "%s is pinned twice (%s and %s)", k, old, v)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// FormatPins writes pins as ParsePins reads them, keys in order.
+func FormatPins(p map[string]string) string {
+	return strings.TrimSpace(strings.ReplaceAll(string(layout.Pins(p).Format()), "\n", " "))
 }
