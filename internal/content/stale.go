@@ -57,46 +57,12 @@ type Stack struct {
 // started), in name order, and compares each generation it names with the
 // newest one. Instances that never started have none and are not listed.
 func Stacks(root layout.Root) ([]Stack, error) {
-	installs := realPath(root.Installations())
 	defaults := map[string]string{} // by parent: each is read once
 	var out []Stack
 	err := eachInstanceEnv(root, func(name string, env overlay.Env) error {
-		st := Stack{Name: name}
-		pins, err := layout.ReadPins(root.Pins(name))
+		st, err := stackOf(root, name, env, defaults)
 		if err != nil {
-			return fmt.Errorf("instance %s: %w", name, err)
-		}
-		for _, dir := range env.LowerDirs {
-			parent, gen := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
-			isInstall := realPath(parent) == installs
-			key := filepath.Base(parent)
-			if isInstall {
-				st.Install = gen
-				key = layout.PinInstallation
-			}
-			// The generation the next start picks (layout.Pick): the
-			// pinned one, else the default.
-			n, pinned := pins[key], true
-			if n == "" || !layout.HasGeneration(parent, n) {
-				pinned = false
-				var ok bool
-				if n, ok = defaults[parent]; !ok {
-					if n, err = layout.Default(parent); err != nil {
-						return err
-					}
-					defaults[parent] = n
-				}
-			}
-			if pinned {
-				st.Pinned = append(st.Pinned, key+"="+n)
-			}
-			if n != "" && n != gen {
-				l := StaleLayer{Parent: parent, Current: gen, Newest: n}
-				if !isInstall {
-					l.Layer = filepath.Base(parent)
-				}
-				st.Stale = append(st.Stale, l)
-			}
+			return err
 		}
 		out = append(out, st)
 		return nil
@@ -105,6 +71,49 @@ func Stacks(root layout.Root) ([]Stack, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// stackOf compares what env names with what the next start of instance
+// name picks (layout.Pick: its pin, else the default); defaults caches
+// the default of each parent.
+func stackOf(root layout.Root, name string, env overlay.Env, defaults map[string]string) (Stack, error) {
+	installs := realPath(root.Installations())
+	st := Stack{Name: name}
+	pins, err := layout.ReadPins(root.Pins(name))
+	if err != nil {
+		return st, fmt.Errorf("instance %s: %w", name, err)
+	}
+	for _, dir := range env.LowerDirs {
+		parent, gen := filepath.Dir(filepath.Clean(dir)), filepath.Base(dir)
+		isInstall := realPath(parent) == installs
+		key := filepath.Base(parent)
+		if isInstall {
+			st.Install = gen
+			key = layout.PinInstallation
+		}
+		n, pinned := pins[key], true
+		if n == "" || !layout.HasGeneration(parent, n) {
+			pinned = false
+			var ok bool
+			if n, ok = defaults[parent]; !ok {
+				if n, err = layout.Default(parent); err != nil {
+					return st, err
+				}
+				defaults[parent] = n
+			}
+		}
+		if pinned {
+			st.Pinned = append(st.Pinned, key+"="+n)
+		}
+		if n != "" && n != gen {
+			l := StaleLayer{Parent: parent, Current: gen, Newest: n}
+			if !isInstall {
+				l.Layer = filepath.Base(parent)
+			}
+			st.Stale = append(st.Stale, l)
+		}
+	}
+	return st, nil
 }
 
 // Stale lists the instances whose instance.env names a generation that is

@@ -60,6 +60,13 @@ type Instance struct {
 	// Live is the game's state while it runs and the panel or the CLI
 	// could ask it; absent otherwise.
 	Live *Live `json:"live,omitempty"`
+	// Pins are the generations it is pinned to: "installation" and layer
+	// ids to generation names; absent when none.
+	Pins map[string]string `json:"pins,omitempty"`
+	// Stale lists, in the views of one instance, its layers (and the
+	// installation) whose next start picks another generation than the
+	// one it was last started on ("installation A → B"); absent when none.
+	Stale []string `json:"stale,omitzero"`
 }
 
 // NewInstance is the view of in with its state; owners names its owner.
@@ -73,6 +80,9 @@ func NewInstance(in instance.Instance, owners Names, st instance.Status, stErr e
 	}
 	if secret {
 		v.RCONPassword = in.RCONPassword
+	}
+	if len(in.Pins) > 0 {
+		v.Pins = map[string]string(in.Pins)
 	}
 	if stErr != nil {
 		v.State, v.StateError = "unknown", stErr.Error()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/left4me/left4me/internal/canary"
 	"github.com/left4me/left4me/internal/content"
 )
 
@@ -18,6 +19,12 @@ func (s *Server) apiInstall(w http.ResponseWriter, r *http.Request) {
 	if err := decodeJSON(r, &args); err != nil && !errors.Is(err, io.EOF) {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
+	}
+	if args.Canary != "" {
+		if err := canary.Check(r.Context(), s.cfg.Root, s.cfg.Instances, canary.Args{Instance: args.Canary}); err != nil {
+			s.failErr(w, r, err)
+			return
+		}
 	}
 	id, dup, err := content.EnqueueInstall(r.Context(), s.cfg.Jobs, args, who(r).User.ID)
 	if err != nil {

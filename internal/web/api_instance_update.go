@@ -16,6 +16,10 @@ type updateRequest struct {
 	Watchdog *watchdogSetting `json:"watchdog"`
 	// Autostart: start it again after a reboot when it was running.
 	Autostart *bool `json:"autostart"`
+	// Pin pins "installation" or layers to generations; Unpin removes
+	// pins ("all": every one). Both apply at the next start.
+	Pin   map[string]string `json:"pin"`
+	Unpin []string          `json:"unpin"`
 }
 
 // watchdogSetting is the JSON watchdog field: true or false, anything else
@@ -50,7 +54,7 @@ func (s *Server) apiInstanceUpdate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error()})
 		return
 	}
-	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args, Watchdog: (*bool)(req.Watchdog), Autostart: req.Autostart})
+	updated, err := s.cfg.Instances.Update(r.Context(), inst.Name, instance.Update{Port: req.Port, Layers: req.Layers, Args: req.Args, Watchdog: (*bool)(req.Watchdog), Autostart: req.Autostart, Pin: req.Pin, Unpin: req.Unpin})
 	if err != nil {
 		s.failErr(w, r, err)
 		return

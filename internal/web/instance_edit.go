@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/left4me/left4me/internal/instance"
 	"strconv"
 	"strings"
 )
@@ -12,6 +14,6 @@ func (s *Server) instanceEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form := instanceForm{Name: inst.Name, Port: strconv.Itoa(inst.Port), Layers: inst.Layers, Args: strings.Join(inst.Args, " "), Watchdog: inst.Watchdog, Autostart: inst.Autostart}
+	form := instanceForm{Name: inst.Name, Port: strconv.Itoa(inst.Port), Layers: inst.Layers, Args: strings.Join(inst.Args, " "), Watchdog: inst.Watchdog, Autostart: inst.Autostart, Pins: instance.FormatPins(inst.Pins)}
 	s.showForm(w, r, http.StatusOK, true, form)
 }

@@ -29,6 +29,14 @@ func (s *Server) instanceUpdate(w http.ResponseWriter, r *http.Request) {
 	if form.WatchdogShown {
 		u.Watchdog = &form.Watchdog
 	}
+	if form.PinsShown {
+		if u.Pin, err = instance.ParsePins(form.Pins); err != nil {
+			form.failErr(err)
+			s.showForm(w, r, http.StatusUnprocessableEntity, true, form)
+			return
+		}
+		u.Unpin = []string{instance.UnpinAll} // the field holds every pin
+	}
 	_, err = s.cfg.Instances.Update(r.Context(), inst.Name, u)
 	if err != nil {
 		status, ok := form.failErr(err)

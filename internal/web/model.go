@@ -44,6 +44,7 @@ func (s *Server) describe(ctx context.Context, inst instance.Instance, rl role, 
 	}
 	v := instanceView{Instance: views.NewInstance(inst, owners, st, err, rl.May(roles.Secrets)), Role: rl}
 	v.SetConnect(s.cfg.PublicHost)
+	v.Stale = s.staleOf(inst.Name)
 	if s.cfg.Live != nil && v.Running() {
 		// NOTE: a snapshot polled from another run (the previous one,
 		// before a restart) is not this run's state: not shown.
@@ -93,7 +94,11 @@ type instanceForm struct {
 	// it (a client posting without it leaves the setting as it is).
 	Autostart      bool
 	AutostartShown bool
-	Errors         map[string]string
+	// Pins is the edit form's pins field ("installation=GEN LAYER=GEN",
+	// instance.ParsePins); PinsShown says the form had it.
+	Pins      string
+	PinsShown bool
+	Errors    map[string]string
 }
 
 func (f *instanceForm) fail(field, msg string) {
@@ -124,6 +129,8 @@ func formFromRequest(r *http.Request) instanceForm {
 		WatchdogShown:  r.PostFormValue("watchdog_shown") != "",
 		Autostart:      r.PostFormValue("autostart") == "on",
 		AutostartShown: r.PostFormValue("autostart_shown") == "1",
+		Pins:           strings.TrimSpace(r.PostFormValue("pins")),
+		PinsShown:      r.PostFormValue("pins_shown") == "1",
 	}
 }
 
@@ -142,6 +149,7 @@ func (f *instanceForm) autostart() *bool {
 var formFields = map[string]bool{
 	instance.FieldName: true, instance.FieldPort: true, instance.FieldLayers: true,
 	instance.FieldArgs: true, instance.FieldServerCfg: true, instance.FieldWatchdog: true,
+	instance.FieldPin: true,
 }
 
 // failErr puts the message of a known error next to its field, or above the

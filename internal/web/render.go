@@ -188,6 +188,7 @@ var flashes = map[string]string{
 	"ldeleted":  "Layer deleted. Generations an instance still names are kept until garbage collection.",
 	"map":       "Map change sent: the server is loading the map.",
 	"nextmap":   "Map set for the next start.",
+	"default":   "Default installation generation changed: instances move to it at their next restart (the rolling restart moves the running ones).",
 }
 
 // writeJSON writes v as JSON with a status code.
