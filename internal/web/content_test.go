@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/canary"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/schedule"
@@ -71,6 +72,9 @@ func newContentEnv(t *testing.T, workers bool) *contentEnv {
 				t.Fatal(err)
 			}
 			if err := workshop.RegisterJobs(m, ce.ws); err != nil {
+				t.Fatal(err)
+			}
+			if err := canary.New(canary.Config{Root: e.root, Instances: e.svc}).RegisterJobs(m); err != nil {
 				t.Fatal(err)
 			}
 			if err := m.Register(kindBlock, func(ctx context.Context, run *jobs.Run) error {
@@ -215,6 +219,10 @@ var contentCases = map[string]contentCase{
 	"POST /api/v1/workshop/refresh":             {admin: true},
 	"POST /api/v1/installation/install":         {admin: true},
 	"POST /api/v1/installation/rolling-restart": {admin: true},
+	"POST /installation/rollback":               {admin: true},
+	"POST /installation/canary":                 {admin: true},
+	"POST /api/v1/installation/rollback":        {admin: true},
+	"POST /api/v1/installation/canary":          {admin: true},
 }
 
 func isContentRoute(pattern string) bool {
