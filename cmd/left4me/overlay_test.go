@@ -109,7 +109,7 @@ func TestInstallCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = f.must(t, "", "install", "--list")
-	if strings.Count(out, "\n") != 3 || !regexp.MustCompile(`(?m)^`+gens[1]+` +1000 +yes +vs$`).MatchString(out) {
+	if strings.Count(out, "\n") != 3 || !regexp.MustCompile(`(?m)^`+gens[1]+` +1000 +yes +yes +vs *$`).MatchString(out) {
 		t.Errorf("list:\n%s", out)
 	}
 	out = f.must(t, "", "install", "--gc", "--grace", "1ns")
