@@ -55,7 +55,8 @@ type Stack struct {
 
 // Stacks reads every instance's instance.env (written when it last
 // started), in name order, and compares each generation it names with the
-// newest one. Instances that never started have none and are not listed.
+// one its next start picks (layout.Pick: its pin, else the default).
+// Instances that never started have none and are not listed.
 func Stacks(root layout.Root) ([]Stack, error) {
 	defaults := map[string]string{} // by parent: each is read once
 	var out []Stack
@@ -117,8 +118,8 @@ func stackOf(root layout.Root, name string, env overlay.Env, defaults map[string
 }
 
 // Stale lists the instances whose instance.env names a generation that is
-// no longer the newest of its layer (or of the installation), in name
-// order: the ones a restart would move.
+// not the one its next start picks (its pin, else the default, normally
+// the newest), in name order: the ones a restart would move.
 func Stale(root layout.Root) ([]Stack, error) {
 	all, err := Stacks(root)
 	if err != nil {
@@ -247,8 +248,8 @@ type Instances interface {
 }
 
 // StaleRunning lists, in name order, the running instances staged on a
-// generation that is no longer the newest (Stale): the ones RestartStale
-// moves. Stopped instances are left out: they pick the newest generations
+// generation their next start would not pick (Stale): the ones RestartStale
+// moves. Stopped instances are left out: they pick their generations
 // when they start. So is an instance.env left without a record.
 func StaleRunning(ctx context.Context, root layout.Root, in InstanceStates) ([]string, error) {
 	stacks, err := Stale(root)

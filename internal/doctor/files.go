@@ -117,13 +117,14 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// CheckInstallation: the newest installation generation, the one new
-// starts use, has srcds_run and srcds_linux, both executable.
+// CheckInstallation: the default installation generation, the one new
+// starts use (layout.Default), has srcds_run and srcds_linux, both
+// executable.
 func (d *Doctor) CheckInstallation(ctx context.Context) Result {
 	const name = "installation"
 	dir := d.Config.Root.Installations()
 	fix := "left4me install (as " + ServiceUser + ")"
-	gen, err := layout.Newest(dir) // the one instance staging picks
+	gen, err := layout.Default(dir) // the one unpinned starts pick
 	switch {
 	case errors.Is(err, os.ErrPermission) && !d.Identity.root() && !d.Identity.service():
 		return d.skipped(name, dir)
