@@ -17,6 +17,7 @@ import (
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/jobs"
 	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/overlay"
 	"github.com/left4me/left4me/internal/process"
@@ -73,6 +74,7 @@ type rig struct {
 	notes    *notes
 	promoted int
 	canary   *canary.Service
+	st       *store.Store
 }
 
 // newRig makes a state root with a stand-in installation generation
@@ -110,6 +112,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	r.st = st
 	r.sup = process.New(process.Config{Root: root, StopTimeout: 5 * time.Second})
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -135,6 +138,47 @@ func newRig(t *testing.T) *rig {
 		Promote: func(context.Context, int64) (int64, error) { r.promoted++; return 77, nil },
 	})
 	return r
+}
+
+// jobs starts a job queue on the rig's database running the canary job.
+func (r *rig) jobs(t *testing.T) *jobs.Manager {
+	t.Helper()
+	ctx := context.Background()
+	m, err := jobs.New(ctx, r.st.DB(), jobs.Config{
+		Workers: 1, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		Heartbeat: 100 * time.Millisecond, OrphanAfter: time.Minute, RescueGrace: 2 * time.Minute,
+		FlushInterval: 20 * time.Millisecond, PollInterval: 50 * time.Millisecond,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.canary.RegisterJobs(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		m.Stop(sctx)
+	})
+	return m
+}
+
+// waitJob waits for a job to finish.
+func waitJob(t *testing.T, m *jobs.Manager, id int64) jobs.Job {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		j, err := m.Get(context.Background(), id)
+		if err == nil && j.State.Finished() {
+			return j
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %d did not finish", id)
+	return jobs.Job{}
 }
 
 // generation writes a stand-in installation generation; a non-empty
@@ -179,10 +223,15 @@ func TestCanaryWithBrokenSignatureBlocksPromotion(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.generation(t, "000002", `[SM] Unable to load extension "sdkhooks.ext": Signature broken (CTerrorPlayer::OnTakeDamage)`)
-	var log logLines
-	res, err := r.canary.Run(ctx, canary.Args{Instance: "pilot", Generation: "000002"}, 0, &log)
-	if err == nil || !res.Failed || !strings.Contains(res.Reason, "Signature broken") {
-		t.Fatalf("canary on a broken generation: %+v, %v\nlog: %q", res, err, log.lines)
+	// As the durable job the install queues: it fails for good, at once.
+	m := r.jobs(t)
+	id, _, err := canary.Enqueue(ctx, m, canary.Args{Instance: "pilot", Generation: "000002"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := waitJob(t, m, id)
+	if j.State != jobs.StateFailed || j.Attempt != 1 || !strings.Contains(j.Log, "Signature broken") {
+		t.Fatalf("canary job on a broken generation: %s after %d attempts\n%s", j.State, j.Attempt, j.Log)
 	}
 	if d, _ := layout.Default(inst); d != "000001" {
 		t.Errorf("default after a failed canary = %q, want 000001", d)
@@ -208,7 +257,8 @@ func TestCanaryWithBrokenSignatureBlocksPromotion(t *testing.T) {
 
 	// A clean generation passes and is promoted.
 	r.generation(t, "000003", "")
-	res, err = r.canary.Run(ctx, canary.Args{Instance: "pilot"}, 0, &log)
+	var log logLines
+	res, err := r.canary.Run(ctx, canary.Args{Instance: "pilot"}, 0, &log)
 	if err != nil || !res.Passed || res.Generation != "000003" || res.RollingJob != 77 {
 		t.Fatalf("canary on a clean generation: %+v, %v\nlog: %q", res, err, log.lines)
 	}
