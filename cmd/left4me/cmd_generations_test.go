@@ -42,6 +42,9 @@ func TestPinRollbackAndCanaryCommands(t *testing.T) {
 	if p, _ := layout.ReadPins(f.root.Pins("vs1")); p[layout.PinInstallation] != "000001-a" {
 		t.Errorf("pins file: %v", p)
 	}
+	if out := f.must(t, "", "instance", "show", "vs1"); !strings.Contains(out, "pinned:") || !strings.Contains(out, "installation=000001-a") {
+		t.Errorf("show lacks the pins:\n%s", out)
+	}
 	if out := f.must(t, "", "instance", "show", "vs1", "--json"); !strings.Contains(out, `"pins": {`) {
 		t.Errorf("show --json lacks the pins:\n%s", out)
 	}

@@ -331,6 +331,9 @@ func printInstance(env *cliEnv, j views.Instance, asJSON, secret bool) error {
 	}
 	fmt.Fprintf(tw, "layers:\t%s\n", strings.Join(j.Layers, " "))
 	fmt.Fprintf(tw, "args:\t%s\n", strings.Join(quoteArgs(j.Args), " "))
+	if len(j.Pins) > 0 {
+		fmt.Fprintf(tw, "pinned:\t%s\n", instance.FormatPins(j.Pins))
+	}
 	if secret {
 		fmt.Fprintf(tw, "rcon password:\t%s\n", j.RCONPassword)
 	}

@@ -50,6 +50,9 @@ func TestPinsAndRollbackInThePanel(t *testing.T) {
 		t.Errorf("edit form lacks the pins:\n%s", form)
 	}
 	_, inst := admin.get("/installation")
+	if !strings.Contains(inst, "pinned installation=1") {
+		t.Errorf("installation page does not show alpha's pin:\n%s", inst)
+	}
 	if !strings.Contains(inst, `id="default-gen"`) || !strings.Contains(inst, `action="/installation/rollback"`) || !strings.Contains(inst, `id="canary-install"`) {
 		t.Errorf("installation page lacks the default, rollback or canary controls:\n%s", inst)
 	}

@@ -15,9 +15,11 @@ type stackUse struct {
 	State   instance.State
 	Started bool   // it has an instance.env
 	Install string // installation generation in instance.env
-	// Stale lists its layers (and the installation) that have a newer
-	// generation than the one it runs: a restart moves it.
+	// Stale lists its layers (and the installation) whose next start
+	// picks another generation than the one it runs: a restart moves it.
 	Stale []string
+	// Pinned lists its pins ("installation=GEN", layout.Pins).
+	Pinned []string
 }
 
 // installPage is the installation page.
@@ -67,7 +69,7 @@ func (s *Server) stackUses(ctx context.Context) ([]stackUse, error) {
 			u.State = st.State
 		}
 		if st, ok := byName[in.Name]; ok {
-			u.Started, u.Install = true, st.Install
+			u.Started, u.Install, u.Pinned = true, st.Install, st.Pinned
 			for _, l := range st.Stale {
 				u.Stale = append(u.Stale, l.String())
 			}
