@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,8 @@ func TestLoadConfig(t *testing.T) {
 		"LEFT4ME_JOURNAL_NAMESPACE": "left4me",
 		"STEAM_WEB_API_KEY":         "k",
 		"LEFT4ME_RCON_SECRETS":      "sm_admin_pw, Mani_Password",
+		"LEFT4ME_CANARY_WINDOW":     "90s",
+		"LEFT4ME_CANARY_PATTERNS":   "Signature broken | L4D2 Plugin failed|",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +53,8 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.Root != "/srv/l4m" || c.DatabasePath != "/data/x.db" || c.PortMin != 27000 || c.PortMax != 27100 ||
 		c.LogListenerAddr != "192.0.2.10:28000" || c.LogListenerBind != "0.0.0.0:28000" || c.SessionCookieSecure ||
-		c.Supervisor != "process" || c.JournalNamespace != "left4me" || c.SteamWebAPIKey != "k" {
+		c.Supervisor != "process" || c.JournalNamespace != "left4me" || c.SteamWebAPIKey != "k" ||
+		c.CanaryWindow != 90*time.Second || !slices.Equal(c.CanaryPatterns, []string{"Signature broken", "L4D2 Plugin failed"}) {
 		t.Errorf("config = %+v", c)
 	}
 	for in, want := range map[string]string{
@@ -87,6 +91,8 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		"STEAM_API_BASE":            {"STEAM_API_BASE": "ftp://example.org"},
 		"LEFT4ME_LOG_FILES":         {"LEFT4ME_LOG_FILES": "0"},
 		"LEFT4ME_RCON_SECRETS":      {"LEFT4ME_RCON_SECRETS": "sm_pw, x;y"},
+		"LEFT4ME_CANARY_WINDOW":     {"LEFT4ME_CANARY_WINDOW": "soon"},
+		"LEFT4ME_CANARY_WINDOW ":    {"LEFT4ME_CANARY_WINDOW": "2h"},
 	}
 	for name, env := range tests {
 		_, err := loadConfig(envFunc(env))
