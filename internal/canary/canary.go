@@ -324,10 +324,15 @@ func (s *Service) watch(ctx context.Context, in instance.Instance, wasRunning bo
 	}
 	if err := s.until(wctx, bad, func(ctx context.Context) error {
 		st, err := s.cfg.Instances.Status(ctx, in.Name)
-		if err == nil && st.State != instance.Running {
-			err = fmt.Errorf("it is %s", st.State)
+		switch {
+		case err != nil:
+			return err
+		case st.State == instance.Failed:
+			return giveUp{fmt.Errorf("it failed (%s)", st.Result)}
+		case st.State != instance.Running:
+			return fmt.Errorf("it is %s", st.State)
 		}
-		return err
+		return nil
 	}); err != nil {
 		return firstOf(bad, fmt.Sprintf("%s did not reach running: %v", in.Name, err))
 	}
@@ -379,8 +384,9 @@ func (s *Service) watch(ctx context.Context, in instance.Instance, wasRunning bo
 	return ""
 }
 
-// until calls f every half second until it succeeds, a console line failed
-// the canary (the line wins) or ctx ends; it returns the last error.
+// until calls f every half second until it succeeds, returns a giveUp, a
+// console line failed the canary (the line wins) or ctx ends; it returns
+// the last error.
 func (s *Service) until(ctx context.Context, bad chan string, f func(ctx context.Context) error) error {
 	var last error
 	for {
@@ -391,6 +397,9 @@ func (s *Service) until(ctx context.Context, bad chan string, f func(ctx context
 			return nil
 		}
 		last = err
+		if g, ok := err.(giveUp); ok {
+			return g.error
+		}
 		select {
 		case r := <-bad:
 			bad <- r // firstOf reads it
@@ -401,6 +410,9 @@ func (s *Service) until(ctx context.Context, bad chan string, f func(ctx context
 		}
 	}
 }
+
+// giveUp ends until at once: trying again cannot help.
+type giveUp struct{ error }
 
 // firstOf prefers a failing console line (it explains the rest) to reason.
 func firstOf(bad chan string, reason string) string {

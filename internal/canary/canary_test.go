@@ -311,4 +311,28 @@ func TestCanaryChecksItsArguments(t *testing.T) {
 	if in, _ := r.svc.Get(ctx, "pilot"); len(in.Pins) != 0 {
 		t.Errorf("pins after refused canaries: %v", in.Pins)
 	}
+
+	// A canary whose server cannot start fails; the default stays.
+	owner, _ := r.st.UserByName(ctx, "owner")
+	if _, err := r.svc.Create(ctx, instance.Spec{Name: "crasher", OwnerID: owner.ID, Args: []string{"-norestart", "-fakecrash"}}); err != nil {
+		t.Fatal(err)
+	}
+	inst := r.root.Installations()
+	if err := layout.HoldDefault(inst, "000001"); err != nil {
+		t.Fatal(err)
+	}
+	r.generation(t, "000002", "")
+	res, err := r.canary.Run(ctx, canary.Args{Instance: "crasher", Generation: "000002"}, 0, &logLines{})
+	if err == nil || !res.Failed {
+		t.Fatalf("canary that cannot start: %+v, %v", res, err)
+	}
+	if d, _ := layout.Default(inst); d != "000001" {
+		t.Errorf("default after a canary that could not start = %q", d)
+	}
+	if st, _ := r.svc.Status(ctx, "crasher"); st.State == instance.Running {
+		t.Errorf("the crasher is %s after its canary", st.State)
+	}
+	if in, _ := r.svc.Get(ctx, "crasher"); len(in.Pins) != 0 {
+		t.Errorf("the crasher keeps pins %v", in.Pins)
+	}
 }
