@@ -92,19 +92,24 @@ func stackOf(root layout.Root, name string, env overlay.Env, defaults map[string
 			st.Install = gen
 			key = layout.PinInstallation
 		}
-		n, pinned := pins[key], true
-		if n == "" || !layout.HasGeneration(parent, n) {
-			pinned = false
+		var n string
+		if pin := pins[key]; pin != "" {
+			// The rule of a start (layout.Pick); a pin of a generation
+			// that is gone fails the next start, which moves nothing.
+			if n, err = layout.Pick(parent, pin); errors.Is(err, layout.ErrNoGeneration) {
+				continue
+			} else if err != nil {
+				return st, err
+			}
+			st.Pinned = append(st.Pinned, key+"="+n)
+		} else {
 			var ok bool
 			if n, ok = defaults[parent]; !ok {
-				if n, err = layout.Default(parent); err != nil {
+				if n, err = layout.Pick(parent, ""); err != nil {
 					return st, err
 				}
 				defaults[parent] = n
 			}
-		}
-		if pinned {
-			st.Pinned = append(st.Pinned, key+"="+n)
 		}
 		if n != "" && n != gen {
 			l := StaleLayer{Parent: parent, Current: gen, Newest: n}
