@@ -69,6 +69,10 @@ func TestPinsAndRollbackInThePanel(t *testing.T) {
 	if _, page := admin.get("/instances/alpha"); !strings.Contains(page, "installation 2 → 1") {
 		t.Errorf("after the rollback the instance page does not say a restart moves it:\n%s", page)
 	}
+	// Generation 2 is no longer the default: a canary can try it.
+	if _, page := admin.get("/installation"); !strings.Contains(page, `id="canary-try"`) || !strings.Contains(page, "<option>2</option>") || !strings.Contains(page, "<option>alpha</option>") {
+		t.Errorf("installation page lacks the canary form for generation 2:\n%s", page)
+	}
 	resp, body = admin.post("/installation/rollback", url.Values{"generation": {"9"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "generation") {
 		t.Errorf("rollback to a missing generation: %d\n%s", resp.StatusCode, body)

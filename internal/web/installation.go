@@ -35,6 +35,9 @@ type installPage struct {
 	// SteamCmdNote says which steamcmd Install / update runs when it is
 	// not Valve's (Config.SteamCmdNote).
 	SteamCmdNote string
+	// Untried are the generations that are not the default, newest
+	// first: what a canary can try (installation_canary.html).
+	Untried []string
 }
 
 // contentOn answers false (after writing a 404) when the panel has no
@@ -94,6 +97,9 @@ func (s *Server) installView(ctx context.Context) (installPage, error) {
 	}
 	for i := len(gens) - 1; i >= 0; i-- {
 		pg.Generations = append(pg.Generations, gens[i])
+		if !gens[i].Default {
+			pg.Untried = append(pg.Untried, gens[i].Name)
+		}
 	}
 	if s.cfg.Jobs != nil {
 		list, err := s.cfg.Jobs.List(ctx, jobs.Filter{Kind: content.KindInstall, Limit: 5})
