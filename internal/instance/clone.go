@@ -29,8 +29,8 @@ func notCopied(rel string) bool {
 }
 
 // Clone creates c.Name as a copy of the instance src: the same layers,
-// srcds arguments (which never hold a port: validateArgs), server.cfg,
-// autostart setting and a copy of the files of its upper, with a new port
+// srcds arguments (which never hold a port: validateArgs), pinned
+// generations, server.cfg, autostart setting and a copy of the files of its upper, with a new port
 // block and a new RCON password, stopped. src may be running: see
 // copyTree for what its copy is. The account limits apply as for Create.
 // On any failure nothing of c.Name is left behind.
@@ -53,6 +53,9 @@ func (s *Service) Clone(ctx context.Context, src string, c CloneSpec) (Instance,
 		return Instance{}, err
 	}
 	defer os.RemoveAll(spec.seed) // gone already when it became the upper
+	// The same stack means the same generations: a pinned source's
+	// clone starts on what the source starts on.
+	spec.pins = s.readPins(src)
 	spec.Port = c.Port
 	if c.OwnerID != 0 {
 		spec.OwnerID = c.OwnerID

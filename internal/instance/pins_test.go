@@ -119,3 +119,35 @@ func TestPinRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestCloneKeepsThePins: a clone has its source's stack, generations
+// included, so it starts on what the source starts on.
+func TestCloneKeepsThePins(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Create(ctx, Spec{Name: "vs", OwnerID: f.owner, Layers: []string{"maps", "zonemod"}}); err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]string{layout.PinInstallation: "20260101", "zonemod": "1"}
+	if _, err := f.svc.Update(ctx, "vs", Update{Pin: pins}); err != nil {
+		t.Fatal(err)
+	}
+	in, err := f.svc.Clone(ctx, "vs", CloneSpec{Name: "vs2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in.Pins, layout.Pins(pins)) {
+		t.Errorf("clone's pins = %v, want the source's %v", in.Pins, pins)
+	}
+	if err := f.svc.Start(ctx, "vs2"); err != nil {
+		t.Fatal(err)
+	}
+	env, err := overlay.ReadEnvFile(f.root.InstanceEnv("vs2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{f.root.Overlay("maps", "7"), f.root.Overlay("zonemod", "1"), f.root.Installation("20260101")}
+	if !reflect.DeepEqual(env.LowerDirs, want) {
+		t.Errorf("clone started on %q, want the source's pinned stack %q", env.LowerDirs, want)
+	}
+}

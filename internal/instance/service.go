@@ -362,6 +362,9 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 			if err == nil {
 				err = s.writeAutostart(spec.Name, autostartOn(spec.Autostart))
 			}
+			if err == nil && len(spec.pins) > 0 {
+				err = s.writePins(spec.Name, spec.pins)
+			}
 			if err == nil && spec.seed != "" {
 				if err = s.placeUpper(spec.Name, spec.seed); err == nil {
 					placed = true

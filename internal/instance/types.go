@@ -113,6 +113,9 @@ type Spec struct {
 	// seed is a directory (under runtime/) that becomes the new
 	// instance's upper, moved in place (clone.go).
 	seed string
+	// pins are the new instance's pinned generations (a clone keeps its
+	// source's, clone.go).
+	pins layout.Pins
 	// RCONPassword, when set, is the instance's RCON password instead of
 	// a new random one (a restored backup that holds one).
 	RCONPassword string
