@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/left4me/left4me/internal/instance"
+	"github.com/left4me/left4me/internal/layout"
 	"github.com/left4me/left4me/internal/schedule"
 )
 
@@ -377,5 +379,48 @@ func TestRestoreBadInput(t *testing.T) {
 		if err := f.svc.SetRetention(ctx, "x", c.r); field(err) != c.field {
 			t.Errorf("SetRetention(%+v): %v, want field %s", c.r, err, c.field)
 		}
+	}
+}
+
+// TestRestoreKeepsThePins: a restored instance is pinned to the
+// generations its source was pinned to, where this host has them; a pin
+// to a generation that is gone is left out with a warning.
+func TestRestoreKeepsThePins(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	makeSource(t, f)
+	if _, err := f.insts.Update(ctx, "src", instance.Update{Pin: map[string]string{"maps": "0001", layout.PinInstallation: "0001"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.Backup(ctx, "src", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := func(name string) Result {
+		t.Helper()
+		file, err := os.Open(b.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer file.Close()
+		res, err := f.svc.Restore(ctx, file, RestoreOptions{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := restore("dst")
+	if want := (layout.Pins{"maps": "0001", layout.PinInstallation: "0001"}); !reflect.DeepEqual(res.Instance.Pins, want) {
+		t.Errorf("restored pins %v, want %v", res.Instance.Pins, want)
+	}
+	if err := os.RemoveAll(f.root.Overlay("maps", "0001")); err != nil {
+		t.Fatal(err)
+	}
+	res = restore("dst2")
+	if want := (layout.Pins{layout.PinInstallation: "0001"}); !reflect.DeepEqual(res.Instance.Pins, want) {
+		t.Errorf("restored pins %v after maps/0001 went, want %v", res.Instance.Pins, want)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "maps was pinned to generation 0001") {
+		t.Errorf("no warning about the missing pinned generation: %q", res.Warnings)
 	}
 }

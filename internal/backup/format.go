@@ -9,6 +9,8 @@ package backup
 import (
 	"errors"
 	"time"
+
+	"github.com/left4me/left4me/internal/layout"
 )
 
 // Format is the version of the archive layout this package writes.
@@ -81,6 +83,7 @@ type Record struct {
 	Port         int           `json:"port"`
 	Installation string        `json:"installation,omitempty"`
 	Layers       []LayerRef    `json:"layers"`
+	Pins         layout.Pins   `json:"pins,omitempty"`
 	Args         []string      `json:"args"`
 	ServerCfg    string        `json:"server_cfg"`
 	Watchdog     bool          `json:"watchdog"`

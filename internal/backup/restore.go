@@ -147,6 +147,11 @@ func (s *Service) checkStack(rec Record) ([]string, error) {
 	if len(missing) > 0 {
 		return nil, &instance.FieldError{Field: FieldLayers, Err: &kindErr{instance.ErrNoLayer, fmt.Sprintf("this host has no layer %q: create, upload or add them (left4me overlay create-script|upload, or the Layers page) with the same id, then restore again", missing)}}
 	}
+	for key, gen := range rec.Pins {
+		if !s.pinExists(key, gen) {
+			warnings = append(warnings, fmt.Sprintf("%s was pinned to generation %s, which this host does not have: it is not pinned and starts on the default", key, gen))
+		}
+	}
 	newest, _ := layout.Newest(s.cfg.Root.Installations())
 	switch {
 	case newest == "":
@@ -157,6 +162,17 @@ func (s *Service) checkStack(rec Record) ([]string, error) {
 		}
 	}
 	return warnings, nil
+}
+
+// pinExists reports whether the generation a backup's pin names (key
+// layout.PinInstallation or a layer id) is on this host.
+func (s *Service) pinExists(key, gen string) bool {
+	dir := s.cfg.Root.Overlay(key, gen)
+	if key == layout.PinInstallation {
+		dir = s.cfg.Root.Installation(gen)
+	}
+	_, err := os.Stat(dir)
+	return err == nil
 }
 
 // fill moves the verified upper into the new instance's (empty) upper.
@@ -170,13 +186,24 @@ func (s *Service) fill(from, upper string) error {
 	return s.chownTree(upper)
 }
 
-// restoreSettings sets what Create does not: the watchdog, the schedules
-// and the backup retention.
+// restoreSettings sets what Create does not: the watchdog, the pinned
+// generations this host still has, the schedules and the backup retention.
 func (s *Service) restoreSettings(ctx context.Context, name string, ownerID int64, rec Record) error {
 	if !rec.Watchdog {
 		off := false
 		if _, err := s.cfg.Instances.Update(ctx, name, instance.Update{Watchdog: &off}); err != nil {
 			return err
+		}
+	}
+	pins := map[string]string{}
+	for key, gen := range rec.Pins {
+		if s.pinExists(key, gen) {
+			pins[key] = gen
+		}
+	}
+	if len(pins) > 0 {
+		if _, err := s.cfg.Instances.Update(ctx, name, instance.Update{Pin: pins}); err != nil {
+			return fmt.Errorf("restore the pinned generations of %s: %w", name, err)
 		}
 	}
 	if s.cfg.Schedules != nil {

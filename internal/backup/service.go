@@ -255,6 +255,7 @@ func (s *Service) record(ctx context.Context, name string, opts Options) (Record
 		rec.Args = []string{}
 	}
 	rec.Installation, rec.Layers = s.stack(in)
+	rec.Pins = in.Pins
 	if opts.WithRCONPassword {
 		rec.RCONPassword = in.RCONPassword
 	}
