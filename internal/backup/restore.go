@@ -79,8 +79,16 @@ func (s *Service) Restore(ctx context.Context, r io.Reader, opts RestoreOptions)
 	spec := instance.Spec{
 		Name: name, OwnerID: ownerID, Port: rec.Port, Args: rec.Args, ServerCfg: rec.ServerCfg,
 		Autostart: &autostart, RCONPassword: rec.RCONPassword,
-		Fill: func(upper string) error { return s.fill(filepath.Join(staging, upperEntry), upper) },
 	}
+	// An archive without upper/ restores an empty one.
+	upper := filepath.Join(staging, upperEntry)
+	if err := os.MkdirAll(upper, 0o755); err != nil {
+		return Result{}, fmt.Errorf("restore %s: %w", name, err)
+	}
+	if err := s.chownTree(upper); err != nil {
+		return Result{}, fmt.Errorf("restore %s: %w", name, err)
+	}
+	spec.UseUpper(upper)
 	for _, l := range rec.Layers {
 		spec.Layers = append(spec.Layers, l.ID)
 	}
@@ -173,17 +181,6 @@ func (s *Service) pinExists(key, gen string) bool {
 	}
 	_, err := os.Stat(dir)
 	return err == nil
-}
-
-// fill moves the verified upper into the new instance's (empty) upper.
-func (s *Service) fill(from, upper string) error {
-	if err := os.Remove(upper); err != nil {
-		return fmt.Errorf("restore into %s: %w", upper, err)
-	}
-	if err := os.Rename(from, upper); err != nil {
-		return fmt.Errorf("restore into %s: %w", upper, err)
-	}
-	return s.chownTree(upper)
 }
 
 // restoreSettings sets what Create does not: the watchdog, the pinned

@@ -370,9 +370,6 @@ func (s *Service) Create(ctx context.Context, spec Spec) (Instance, error) {
 					placed = true
 				}
 			}
-			if err == nil && spec.Fill != nil {
-				err = spec.Fill(s.root.Upper(spec.Name))
-			}
 			return err
 		})
 		if err != nil {

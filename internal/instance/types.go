@@ -119,10 +119,14 @@ type Spec struct {
 	// RCONPassword, when set, is the instance's RCON password instead of
 	// a new random one (a restored backup that holds one).
 	RCONPassword string
-	// Fill, when set, fills the new, empty upper directory before the
-	// record is committed (a restore); its error undoes the create.
-	Fill func(upper string) error
 }
+
+// UseUpper makes dir, a directory on the state root's file system (under
+// runtime/), the new instance's upper: Create moves it into place in the
+// transaction that writes the record and moves it back when the create
+// fails, so a caller may try again with it. A clone and a restore fill
+// their instance this way.
+func (sp *Spec) UseUpper(dir string) { sp.seed = dir }
 
 // Errors returned (wrapped) by the service. Callers map them to 4xx answers.
 // Bad input in one field is a *FieldError (validate.go), which is
