@@ -94,3 +94,13 @@ func TestRequestsObservedByPattern(t *testing.T) {
 		t.Errorf("observed routes:\n%s", got)
 	}
 }
+
+// TestMemoryAxisLabelsFit: a memory axis label is at most "NNN MiB" or a
+// GiB figure, so it fits beside the chart (four-digit MiB labels were cut).
+func TestMemoryAxisLabelsFit(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", 500: "500 MiB", 999: "999 MiB", 1000: "1 GiB", 1536: "1.5 GiB"} {
+		if got := formatMiB(v); got != want {
+			t.Errorf("formatMiB(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -34,7 +34,7 @@ type chart struct {
 // The chart's geometry in viewBox units.
 const (
 	chartW, chartH       = 480.0, 180.0
-	chartLeft, chartRite = 56.0, 8.0
+	chartLeft, chartRite = 64.0, 8.0
 	chartTop, chartBot   = 12.0, 24.0
 )
 
@@ -143,7 +143,9 @@ func formatMiB(v float64) string {
 	if v <= 0 {
 		return "0"
 	}
-	if v >= 1024 {
+	// From 1000 MiB on, GiB: a four-digit MiB label does not fit beside
+	// the axis.
+	if v >= 1000 {
 		return strconv.FormatFloat(math.Round(v/1024*10)/10, 'f', -1, 64) + " GiB"
 	}
 	return strconv.FormatFloat(math.Round(v), 'f', -1, 64) + " MiB"
