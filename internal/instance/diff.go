@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/left4me/left4me/internal/textdiff"
+
 	"github.com/left4me/left4me/internal/overlay"
 	"golang.org/x/sys/unix"
 )
@@ -211,7 +213,7 @@ func textDiff(lower *os.Root, li os.FileInfo, p, rel string, st *unix.Stat_t) (d
 	if bytes.Equal(a, b) {
 		return "", "same content (its mode, owner or times changed)"
 	}
-	return unifiedDiff("lower/"+rel, "upper/"+rel, string(a), string(b)), ""
+	return textdiff.Unified("lower/"+rel, "upper/"+rel, string(a), string(b)), ""
 }
 
 // isText: valid UTF-8 without NUL bytes.

@@ -1,11 +1,13 @@
-package instance
+// Package textdiff makes unified diffs of two texts (Myers' algorithm,
+// bounded), for "what differs" in an instance's writable layer.
+package textdiff
 
 import (
 	"fmt"
 	"strings"
 )
 
-// maxEditDistance bounds the work of unifiedDiff: two texts further apart
+// maxEditDistance bounds the work of Unified: two texts further apart
 // than this many inserted and deleted lines are shown as one replacement.
 const maxEditDistance = 1000
 
@@ -18,9 +20,9 @@ type editOp struct {
 	text string
 }
 
-// unifiedDiff returns the differences from a to b as a unified diff with
+// Unified returns the differences from a to b as a unified diff with
 // the file names aName and bName ("" when the texts are equal).
-func unifiedDiff(aName, bName, a, b string) string {
+func Unified(aName, bName, a, b string) string {
 	if a == b {
 		return ""
 	}
