@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -250,8 +251,20 @@ func scan(root string) ([]found, error) {
 }
 
 // markOf reads the marker from the environment of pid.
+//
+// A process in the middle of execve shows an empty environment for a
+// moment: the kernel has switched it to the new program's memory but not yet
+// recorded where the new environment lies. A build script's command caught
+// in that window would otherwise be missed, so an empty environment of a
+// process that is not a kernel thread is read again a few times before it
+// counts as unmarked.
 func markOf(pid int) (mark, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	path := "/proc/" + strconv.Itoa(pid) + "/environ"
+	data, err := os.ReadFile(path)
+	for try := 0; err == nil && len(data) == 0 && try < 5 && !kernelThread(pid); try++ {
+		time.Sleep(time.Millisecond)
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return mark{}, false
 	}
@@ -289,18 +302,43 @@ func closeAll(fds []int) {
 	}
 }
 
-// startTime returns field 22 of /proc/PID/stat (after the command name,
-// which may hold spaces and parentheses, so parsed from the last ')').
-func startTime(pid int) (uint64, error) {
+// pfKthread is the PF_KTHREAD bit of the flags in /proc/PID/stat.
+const pfKthread = 0x00200000
+
+// kernelThread reports whether pid is a kernel thread (field 9 of
+// /proc/PID/stat has PF_KTHREAD); one that cannot be read counts as one,
+// since it has no environment to read either.
+func kernelThread(pid int) bool {
+	fields, err := statFields(pid)
+	if err != nil || len(fields) < 7 {
+		return true
+	}
+	flags, err := strconv.ParseUint(fields[6], 10, 64)
+	return err != nil || flags&pfKthread != 0
+}
+
+// statFields returns the fields of /proc/PID/stat after the command name
+// (which may hold spaces and parentheses, so cut at the last ')'): the
+// first is field 3 (state).
+func statFields(pid int) ([]string, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
-	fields := strings.Fields(string(data[i+1:]))
+	return strings.Fields(string(data[i+1:])), nil
+}
+
+// startTime returns field 22 of /proc/PID/stat (after the command name,
+// which may hold spaces and parentheses, so parsed from the last ')').
+func startTime(pid int) (uint64, error) {
+	fields, err := statFields(pid)
+	if err != nil {
+		return 0, err
+	}
 	// fields[0] is field 3 (state); field 22 is fields[19].
 	if len(fields) < 20 {
 		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields)+2)
