@@ -32,7 +32,11 @@ type Config struct {
 	Heartbeat, OrphanAfter time.Duration
 	// RescueGrace is added to a kind's Timeout to give river's own stuck-job
 	// rescuer (the backstop behind the heartbeat) its horizon. Default 1
-	// minute.
+	// minute. The rescuer runs in whichever started Manager river elects
+	// leader, and it discards a running job of a kind that Manager has not
+	// registered once the job has run RescueGrace: every process that
+	// starts a Manager on one database must register the same kinds (the
+	// panel is the only one; the CLI enqueues without starting).
 	RescueGrace time.Duration
 	// FlushInterval is how often a running job's progress and new log lines
 	// are written to the database. Default 500 ms.
