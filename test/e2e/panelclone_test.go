@@ -267,4 +267,64 @@ func (h *harness) panelCloneChecks(t *testing.T) {
 			t.Errorf("%s of the restored instance over RCON: %q, want %q", pcCvar, got, pcValue)
 		}
 	})
+	h.check(t, "panelclone/backup-dir-outside", func(t *testing.T) {
+		if p == nil || src.Name == "" {
+			t.Skip("no source instance (panelclone/clone-running failed)")
+		}
+		h.backupDirOutside(t)
+	})
+}
+
+// pcBackupDir is a backups directory outside the state root, as
+// deploy/etc/web.env suggests one (/srv/left4me-backups).
+const pcBackupDir = "/srv/left4me-e2e-backups"
+
+// backupDirOutside: with LEFT4ME_BACKUP_DIR outside the state root the
+// sandboxed panel may not write there (ProtectSystem=strict): a backup is
+// refused with a message that says what to do, and works once a drop-in
+// adds the directory to ReadWritePaths= as that message says.
+func (h *harness) backupDirOutside(t *testing.T) {
+	dropIn := "/etc/systemd/system/left4me-web.service.d/e2e-backups.conf"
+	env := h.c.path(webEnvPath)
+	orig, err := os.ReadFile(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := os.WriteFile(env, orig, 0o640); err != nil {
+			t.Errorf("put back %s: %v", webEnvPath, err)
+		}
+		_, _ = h.c.exec(h.ctx, nil, "rm", "-rf", dropIn, pcBackupDir)
+		_, _ = h.c.exec(h.ctx, nil, "systemctl", "daemon-reload")
+		h.restartPanel(t)
+	}()
+	for _, argv := range [][]string{
+		{"install", "-d", "-o", "left4me", "-g", "left4me", "-m", "0700", pcBackupDir},
+		{"sh", "-c", "echo LEFT4ME_BACKUP_DIR=" + pcBackupDir + " >> " + webEnvPath},
+	} {
+		if out, err := h.c.exec(h.ctx, nil, argv...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	h.restartPanel(t)
+	p := h.login(t)
+	path := "/api/v1/instances/" + pcSrc + "/backups"
+	code, body := p.do(t, "POST", path, nil, http.Header{"X-CSRF-Token": {p.csrf}})
+	t.Logf("backup into %s without ReadWritePaths: %d %s", pcBackupDir, code, strings.TrimSpace(body))
+	if code == http.StatusCreated || !strings.Contains(body, "ReadWritePaths="+pcBackupDir) {
+		t.Errorf("POST %s: %d %s; want a refusal that names ReadWritePaths=%s", path, code, strings.TrimSpace(body), pcBackupDir)
+	}
+	conf := "[Service]\nReadWritePaths=" + pcBackupDir + "\n"
+	if out, err := h.c.exec(h.ctx, []byte(conf), "sh", "-c", "mkdir -p \"$(dirname "+dropIn+")\" && cat > "+dropIn+" && systemctl daemon-reload"); err != nil {
+		t.Fatalf("drop-in: %v\n%s", err, out)
+	}
+	h.restartPanel(t)
+	p = h.login(t)
+	var b struct {
+		File string `json:"file"`
+	}
+	p.send(t, "POST", path, "", nil, http.StatusCreated, &b)
+	if _, err := os.Stat(h.c.path(pcBackupDir + "/" + pcSrc + "/" + b.File)); err != nil {
+		t.Errorf("the backup is not in %s: %v", pcBackupDir, err)
+	}
 }
