@@ -311,8 +311,8 @@ func (h *harness) backupDirOutside(t *testing.T) {
 	path := "/api/v1/instances/" + pcSrc + "/backups"
 	code, body := p.do(t, "POST", path, nil, http.Header{"X-CSRF-Token": {p.csrf}})
 	t.Logf("backup into %s without ReadWritePaths: %d %s", pcBackupDir, code, strings.TrimSpace(body))
-	if code == http.StatusCreated || !strings.Contains(body, "ReadWritePaths="+pcBackupDir) {
-		t.Errorf("POST %s: %d %s; want a refusal that names ReadWritePaths=%s", path, code, strings.TrimSpace(body), pcBackupDir)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "ReadWritePaths="+pcBackupDir) {
+		t.Errorf("POST %s: %d %s; want 503 naming ReadWritePaths=%s", path, code, strings.TrimSpace(body), pcBackupDir)
 	}
 	conf := "[Service]\nReadWritePaths=" + pcBackupDir + "\n"
 	if out, err := h.c.exec(h.ctx, []byte(conf), "sh", "-c", "mkdir -p \"$(dirname "+dropIn+")\" && cat > "+dropIn+" && systemctl daemon-reload"); err != nil {
