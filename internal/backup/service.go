@@ -160,8 +160,8 @@ func (s *Service) Backup(ctx context.Context, name string, opts Options) (Info, 
 		return Info{}, err
 	}
 	dir := filepath.Join(s.cfg.Dir, name)
-	if err := s.mkdirOwned(dir); err != nil {
-		return Info{}, err
+	if err := s.checkDirWritable(dir); err != nil {
+		return Info{}, fmt.Errorf("backup of %s: %w", name, err)
 	}
 	now := s.cfg.Now().UTC()
 	file := fmt.Sprintf("%s-%s-%s%s", name, now.Format(stampLayout), opts.Kind, Ext)

@@ -89,6 +89,10 @@ func answerFor(err error) (a errorAnswer, ok bool) {
 		// The server's failure, but one the operator must read: the unit's
 		// result and what to do (stop again to retry the unmount).
 		a.status = http.StatusBadGateway
+	case isBackupDirUnwritable(err):
+		// The host's set-up keeps the panel from writing its backups: the
+		// message names the directory and what the operator must change.
+		a.status = http.StatusServiceUnavailable
 	default:
 		return errorAnswer{status: http.StatusInternalServerError}, false
 	}

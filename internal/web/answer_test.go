@@ -10,6 +10,7 @@ import (
 
 	"github.com/left4me/left4me/internal/account"
 	"github.com/left4me/left4me/internal/archive"
+	"github.com/left4me/left4me/internal/backup"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/rcon"
@@ -37,6 +38,7 @@ func TestAnswerFor(t *testing.T) {
 		{"bad console command", fmt.Errorf("send: %w", rcon.ErrInvalid), http.StatusUnprocessableEntity, "command", ""},
 		{"console of a stopped instance", fmt.Errorf("alpha is %w", rcon.ErrNotRunning), http.StatusConflict, "", ""},
 		{"no console here", rcon.ErrUnavailable, http.StatusNotFound, "", ""},
+		{"backups directory read-only", fmt.Errorf("backup of x: %w /srv/b: add ReadWritePaths=/srv/b", backup.ErrDirNotWritable), http.StatusServiceUnavailable, "", ""},
 	}
 	for _, tt := range tests {
 		a, ok := answerFor(tt.err)

@@ -63,6 +63,10 @@ func (s *Server) backupsOn(w http.ResponseWriter, r *http.Request) bool {
 // isBackupRefusal is the answer mapper's test for a refused archive.
 func isBackupRefusal(err error) bool { return errors.Is(err, backup.ErrRefused) }
 
+// isBackupDirUnwritable is the answer mapper's test for a backups
+// directory the panel may not write into.
+func isBackupDirUnwritable(err error) bool { return errors.Is(err, backup.ErrDirNotWritable) }
+
 // isBackupNotFound is the answer mapper's test for a missing backup.
 func isBackupNotFound(err error) bool { return errors.Is(err, backup.ErrNotFound) }
 

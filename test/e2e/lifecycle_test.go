@@ -144,6 +144,7 @@ func (h *harness) run(t *testing.T, work string, build bool) {
 	h.watchdogChecks(t)
 	h.cloneChecks(t)
 	h.backupChecks(t)
+	h.panelCloneChecks(t)
 	h.rconChecks(t)
 	h.banChecks(t)
 	h.buildChecks(t)
@@ -180,6 +181,7 @@ func (h *harness) runOnly(t *testing.T, only string) {
 		"watchdog":    h.watchdogChecks,
 		"clone":       h.cloneChecks,
 		"backup":      h.backupChecks,
+		"panelclone":  h.panelCloneChecks,
 		"bans":        h.banChecks,
 		"reboot":      func(t *testing.T) { h.create(t, alpha, alphaP); h.rebootChecks(t) },
 		"deb":         h.debChecks, // upgrades, removes and purges: name it last
