@@ -24,7 +24,7 @@ func TestInstanceAutostartFlag(t *testing.T) {
 	if out := f.must(t, "", "instance", "show", "quiet", "--json"); !strings.Contains(out, `"autostart": true`) {
 		t.Errorf("after update --autostart:\n%s", out)
 	}
-	f.must(t, "", "instance", "update", "quiet", "--port", "41060")
+	f.must(t, "", "instance", "update", "quiet", "--port", "23060")
 	if out := f.must(t, "", "instance", "show", "quiet", "--json"); !strings.Contains(out, `"autostart": true`) {
 		t.Errorf("an update without --autostart changed it:\n%s", out)
 	}

@@ -51,7 +51,7 @@ func TestCloneDiffTemplateCommands(t *testing.T) {
 	}
 
 	out = f.must(t, "", "instance", "clone", "alpha", "beta", "--port", "auto")
-	if !strings.Contains(out, "cloned alpha as beta on port 410") {
+	if !strings.Contains(out, "cloned alpha as beta on port 230") {
 		t.Errorf("clone: %s", out)
 	}
 	if b, err := os.ReadFile(filepath.Join(f.root.Upper("beta"), "left4dead2", "cfg", "game.cfg")); err != nil || string(b) != "a\nc\n" {

@@ -188,7 +188,7 @@ func TestExportRefusesBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	// one's staged stack names alpha generation 0000, which is gone.
-	env := overlay.Env{Port: 41015, ClientPort: 41016, LowerDirs: []string{f.root.Overlay("alpha", "0000"), f.root.Installation("0001")}}
+	env := overlay.Env{Port: 23015, ClientPort: 23016, LowerDirs: []string{f.root.Overlay("alpha", "0000"), f.root.Installation("0001")}}
 	tests := []struct {
 		name  string
 		setup func()

@@ -23,7 +23,7 @@ func TestPinRollbackAndCanaryCommands(t *testing.T) {
 	}
 	f.must(t, "", "instance", "create", "vs1", "--owner", "alice")
 
-	code, _, errOut := f.run(t, "", "instance", "update", "vs1", "--pin", "installation=000009-z", "--port", "41050")
+	code, _, errOut := f.run(t, "", "instance", "update", "vs1", "--pin", "installation=000009-z", "--port", "23050")
 	if code == 0 || !strings.Contains(errOut, "pin:") || !strings.Contains(errOut, `"000009-z"`) {
 		t.Errorf("pin to a missing generation: exit %d\n%s", code, errOut)
 	}

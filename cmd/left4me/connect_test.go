@@ -38,18 +38,18 @@ func TestInstanceShowConnect(t *testing.T) {
 	f := newCLIFixture(t)
 	f.env[envPublicHost] = "l4d.example.com"
 	f.must(t, "password-one\n", "user", "create", "alice")
-	f.must(t, "", "instance", "create", "vs1", "--owner", "alice", "--port", "41020")
+	f.must(t, "", "instance", "create", "vs1", "--owner", "alice", "--port", "23020")
 	out := f.must(t, "", "instance", "show", "vs1")
-	if !regexp.MustCompile(`(?m)^connect:\s+connect l4d\.example\.com:41020\s+\(steam://connect/l4d\.example\.com:41020\)$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^connect:\s+connect l4d\.example\.com:23020\s+\(steam://connect/l4d\.example\.com:23020\)$`).MatchString(out) {
 		t.Errorf("instance show:\n%s\nwant the connect line", out)
 	}
 	var show views.Instance
 	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "show", "vs1", "--json")), &show); err != nil ||
-		show.Connect != "l4d.example.com:41020" || show.SteamConnect != "steam://connect/l4d.example.com:41020" {
+		show.Connect != "l4d.example.com:23020" || show.SteamConnect != "steam://connect/l4d.example.com:23020" {
 		t.Errorf("instance show --json: %+v, %v", show, err)
 	}
 	var list []views.Instance
-	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "list", "--json")), &list); err != nil || len(list) != 1 || list[0].Connect != "l4d.example.com:41020" {
+	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "list", "--json")), &list); err != nil || len(list) != 1 || list[0].Connect != "l4d.example.com:23020" {
 		t.Errorf("instance list --json: %+v, %v", list, err)
 	}
 }

@@ -108,8 +108,8 @@ func formFieldError(page, id string) (string, bool) {
 // route, nor have layers; those are checked through the CLI and the form.
 func TestSameFieldErrorEverywhere(t *testing.T) {
 	f := newCLIFixture(t)
-	f.env["LEFT4ME_PORT_RANGE_START"] = "41215"
-	f.env["LEFT4ME_PORT_RANGE_END"] = "41299"
+	f.env["LEFT4ME_PORT_RANGE_START"] = "23215"
+	f.env["LEFT4ME_PORT_RANGE_END"] = "23299"
 	f.must(t, "password-one\n", "user", "create", "root", "--admin")
 	for _, dir := range []string{f.root.Overlay("maps", "1"), f.root.Installation("1")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -152,7 +152,7 @@ func TestSameFieldErrorEverywhere(t *testing.T) {
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", "80"}, "",
 			request{"POST", "/instances", "name=fresh&port=80"},
 			request{"POST", "/api/v1/instances", `{"name": "fresh", "port": 80}`},
-			"port", "", http.StatusUnprocessableEntity, "the instance's block 80-81 does not fit the port range 41215-41299"},
+			"port", "", http.StatusUnprocessableEntity, "the instance's block 80-81 does not fit the port range 23215-23299"},
 		{"port that is no port",
 			[]string{"instance", "create", "fresh", "--owner", "root", "--port", "70000"}, "",
 			request{"POST", "/instances", "name=fresh&port=70000"},

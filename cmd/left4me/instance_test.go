@@ -31,8 +31,8 @@ func newCLIFixture(t *testing.T) *cliFixture {
 		"LEFT4ME_ROOT":             root.String(),
 		"DATABASE_URL":             "sqlite://" + filepath.Join(t.TempDir(), "db", "left4me.db"),
 		"LEFT4ME_SUPERVISOR":       "process",
-		"LEFT4ME_PORT_RANGE_START": "41015",
-		"LEFT4ME_PORT_RANGE_END":   "41099",
+		"LEFT4ME_PORT_RANGE_START": "23015",
+		"LEFT4ME_PORT_RANGE_END":   "23099",
 	}}
 }
 
@@ -123,7 +123,7 @@ func TestInstanceCommands(t *testing.T) {
 	os.WriteFile(cfgFile, []byte("hostname \"Versus\"\n"), 0o644)
 
 	f.must(t, "", "instance", "create", "vs1", "--owner", "alice", "--layer", "zonemod", "--cfg", cfgFile, "--", "+map", "c5m1_waterfront", "-tickrate", "100")
-	f.must(t, "hostname \"from stdin\"\n", "instance", "create", "vs2", "--port", "41050", "--owner", "alice", "--cfg", "-")
+	f.must(t, "hostname \"from stdin\"\n", "instance", "create", "vs2", "--port", "23050", "--owner", "alice", "--cfg", "-")
 
 	tests := []struct {
 		name string
@@ -136,7 +136,7 @@ func TestInstanceCommands(t *testing.T) {
 		{"negative log lines", []string{"instance", "logs", "vs1", "-n", "-3"}, 2, "-n -3: must not be negative", ""},
 		{"bad name and owner", []string{"instance", "create", "Bad.Name", "--owner", "mallory"}, 1, `instance create: name: invalid instance name "Bad.Name"`, ""},
 		{"duplicate", []string{"instance", "create", "vs1", "--owner", "alice"}, 1, `instance create: name: an instance named "vs1" already exists`, ""},
-		{"port used", []string{"instance", "create", "vs3", "--owner", "alice", "--port", "41050"}, 1, `instance create: port: the instance's block 41050-41051 overlaps instance "vs2"`, "vs3"},
+		{"port used", []string{"instance", "create", "vs3", "--owner", "alice", "--port", "23050"}, 1, `instance create: port: the instance's block 23050-23051 overlaps instance "vs2"`, "vs3"},
 		{"missing layer", []string{"instance", "create", "vs4", "--owner", "alice", "--layer", "nosuch"}, 1, `layer "nosuch"`, "vs4"},
 		{"unknown owner", []string{"instance", "create", "vs5", "--owner", "mallory"}, 1, `no user "mallory"`, "vs5"},
 		{"no owner", []string{"instance", "create", "vs6"}, 2, "--owner is required", "vs6"},
@@ -167,10 +167,10 @@ func TestInstanceCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "list", "--json")), &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].Name != "vs1" || list[0].Port != 41015 || list[0].Owner != "alice" ||
+	if len(list) != 2 || list[0].Name != "vs1" || list[0].Port != 23015 || list[0].Owner != "alice" ||
 		list[0].State != "stopped" || strings.Join(list[0].Layers, ",") != "zonemod" ||
 		strings.Join(list[0].Args, " ") != "+map c5m1_waterfront -tickrate 100" || list[0].RCONPassword != "" ||
-		list[1].Name != "vs2" || list[1].Port != 41050 {
+		list[1].Name != "vs2" || list[1].Port != 23050 {
 		t.Errorf("instance list = %+v", list)
 	}
 
@@ -195,9 +195,9 @@ func TestInstanceCommands(t *testing.T) {
 	if out := f.must(t, "", "instance", "cfg", "vs2"); out != "hostname \"new\"\n" {
 		t.Errorf("cfg after --set = %q", out)
 	}
-	f.must(t, "", "instance", "update", "vs2", "--port", "41060", "--layer", "zonemod", "--", "+map", "c1m1_hotel")
+	f.must(t, "", "instance", "update", "vs2", "--port", "23060", "--layer", "zonemod", "--", "+map", "c1m1_hotel")
 	if err := json.Unmarshal([]byte(f.must(t, "", "instance", "show", "vs2", "--json")), &show); err != nil ||
-		show.Port != 41060 || strings.Join(show.Layers, ",") != "zonemod" || strings.Join(show.Args, " ") != "+map c1m1_hotel" {
+		show.Port != 23060 || strings.Join(show.Layers, ",") != "zonemod" || strings.Join(show.Args, " ") != "+map c1m1_hotel" {
 		t.Errorf("after update: %+v, %v", show, err)
 	}
 	if out := f.must(t, "", "instance", "layers"); !strings.Contains(out, "zonemod") {

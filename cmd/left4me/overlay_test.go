@@ -105,7 +105,7 @@ func TestInstallCommand(t *testing.T) {
 		t.Fatalf("generations %q, %v", gens, err)
 	}
 	os.MkdirAll(f.root.Instance("vs"), 0o755)
-	if err := overlay.WriteEnvFile(f.root.InstanceEnv("vs"), overlay.Env{Port: 41015, LowerDirs: []string{f.root.Installation(gens[1])}}, -1, -1); err != nil {
+	if err := overlay.WriteEnvFile(f.root.InstanceEnv("vs"), overlay.Env{Port: 23015, LowerDirs: []string{f.root.Installation(gens[1])}}, -1, -1); err != nil {
 		t.Fatal(err)
 	}
 	out = f.must(t, "", "install", "--list")

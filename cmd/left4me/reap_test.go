@@ -61,7 +61,7 @@ func TestServeReapsDeadPanelsChildren(t *testing.T) {
 		}
 	}
 
-	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 42100, PortMax: 42199,
+	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 24100, PortMax: 24199,
 		Supervisor: supervisorProcess, Logger: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -45,7 +45,7 @@ func TestServeEventsWithoutUDP(t *testing.T) {
 	if err := fakesrcds.WriteInstallation(root.Installation("1"), bin); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 42100, PortMax: 42199,
+	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 24100, PortMax: 24199,
 		Supervisor: supervisorProcess, Logger: slog.New(slog.DiscardHandler)}
 	var cookie string
 	var started *app

@@ -148,7 +148,7 @@ func TestPanelMetricsAndHistory(t *testing.T) {
 	if err := fakesrcds.WriteInstallation(root.Installation("1"), bin); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 42200, PortMax: 42299,
+	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 24200, PortMax: 24299,
 		Supervisor: supervisorProcess, Logger: slog.New(slog.DiscardHandler),
 		Metrics: MetricsConfig{Token: testMetricsToken}, HistoryEvery: time.Second}
 	var cookie string

@@ -24,7 +24,7 @@ func TestServePanel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 42000, PortMax: 42099,
+	cfg := Config{Root: root, DatabasePath: root.Database(), PortMin: 24000, PortMax: 24099,
 		Supervisor: supervisorProcess, Logger: slog.New(slog.DiscardHandler)}
 	var cookie string
 	setup := func(ctx context.Context, a *app) error {

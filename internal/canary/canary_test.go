@@ -119,7 +119,7 @@ func newRig(t *testing.T) *rig {
 		defer cancel()
 		r.sup.Shutdown(sctx)
 	})
-	r.svc = instance.NewService(instance.Config{Root: root, PortMin: 43000, PortMax: 43999}, st, r.sup)
+	r.svc = instance.NewService(instance.Config{Root: root, PortMin: 29000, PortMax: 29999}, st, r.sup)
 	owner, err := st.CreateUser(ctx, "owner", "x", true)
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := overlay.WriteEnvFile(e.root.InstanceEnv(direct), overlay.Env{Port: 37100, LowerDirs: []string{genA}}, 0, 0); err != nil {
+	if err := overlay.WriteEnvFile(e.root.InstanceEnv(direct), overlay.Env{Port: 26100, LowerDirs: []string{genA}}, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := overlay.Load(e.root, direct)
@@ -82,7 +82,7 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 	// 2. An instance run by the instance service with the process supervisor.
 	sup := process.New(process.Config{Root: e.root, StopTimeout: 10 * time.Second})
 	t.Cleanup(func() { sup.Shutdown(context.Background()) })
-	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 38115, PortMax: 38215}, e.st, sup)
+	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 26115, PortMax: 26215}, e.st, sup)
 	if _, err := svc.Create(ctx, instance.Spec{Name: "t1", OwnerID: e.user}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestRunningInstanceKeepsGeneration(t *testing.T) {
 	if _, err := overlay.Unmount(up); err != nil {
 		t.Fatal(err)
 	}
-	overlay.WriteEnvFile(e.root.InstanceEnv(direct), overlay.Env{Port: 37100, LowerDirs: []string{e.root.Installation(rb.Generation)}}, 0, 0)
+	overlay.WriteEnvFile(e.root.InstanceEnv(direct), overlay.Env{Port: 26100, LowerDirs: []string{e.root.Installation(rb.Generation)}}, 0, 0)
 	removed, err := GC(ctx, e.root, GCOptions{Grace: time.Nanosecond, Now: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func testPanelMain(specJSON string) {
 		os.Exit(2)
 	}
 	sup := New(Config{Root: root, UserNamespace: spec.UserNS, Env: os.Environ()})
-	svc := instance.NewService(instance.Config{Root: root, PortMin: 37015, PortMax: 37515}, st, sup)
+	svc := instance.NewService(instance.Config{Root: root, PortMin: 25015, PortMax: 25515}, st, sup)
 	if err := svc.Start(ctx, spec.Name); err != nil {
 		fmt.Println("start:", err)
 		os.Exit(2)
@@ -174,7 +174,7 @@ func runPanelDeath(t *testing.T, userns bool) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 37015, PortMax: 37515}, st, sup)
+	svc := instance.NewService(instance.Config{Root: e.root, PortMin: 25015, PortMax: 25515}, st, sup)
 	if err := svc.Start(ctx, name); err != nil {
 		t.Fatalf("start after the panel died: %v", err)
 	}

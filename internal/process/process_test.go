@@ -173,7 +173,7 @@ func newTestEnv(tb testing.TB, userns bool) *testEnv {
 	}
 	sup := New(Config{Root: root, UserNamespace: userns, StopTimeout: 10 * time.Second, Env: os.Environ()})
 	tb.Cleanup(func() { sup.Shutdown(context.Background()) })
-	svc := instance.NewService(instance.Config{Root: root, PortMin: 37015, PortMax: 37515}, st, sup)
+	svc := instance.NewService(instance.Config{Root: root, PortMin: 25015, PortMax: 25515}, st, sup)
 	return &testEnv{root: root, svc: svc, sup: sup, owner: owner.ID}
 }
 

@@ -47,7 +47,7 @@ func TestStopFrozenServer(t *testing.T) {
 	}
 	sup := New(Config{Root: root, StopTimeout: 500 * time.Millisecond, Env: os.Environ()})
 	defer sup.Shutdown(context.Background())
-	svc := instance.NewService(instance.Config{Root: root, PortMin: 37615, PortMax: 37699}, st, sup)
+	svc := instance.NewService(instance.Config{Root: root, PortMin: 25615, PortMax: 25699}, st, sup)
 	in, err := svc.Create(ctx, instance.Spec{Name: "icy", OwnerID: owner.ID})
 	if err != nil {
 		t.Fatal(err)

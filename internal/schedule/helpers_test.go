@@ -223,11 +223,11 @@ func newTestEnvAt(t *testing.T, path string, loc *time.Location, now time.Time, 
 		if e.owner, err = st.CreateUser(ctx, "owner", "x", false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.CreateInstance(ctx, store.Instance{Name: "alpha", OwnerID: e.owner.ID, Port: 41000, RCONPassword: "pw"}, nil); err != nil {
+		if _, err := st.CreateInstance(ctx, store.Instance{Name: "alpha", OwnerID: e.owner.ID, Port: 32000, RCONPassword: "pw"}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e.rec.add(instance.Instance{Name: "alpha", OwnerID: e.owner.ID, Port: 41000, RCONPassword: "pw"}, instance.Running)
+	e.rec.add(instance.Instance{Name: "alpha", OwnerID: e.owner.ID, Port: 32000, RCONPassword: "pw"}, instance.Running)
 	e.cfg = Config{Store: st, Jobs: m, Instances: e.rec, Location: loc, Clock: e.clock, Logger: testLogger(),
 		PollEvery: 10 * time.Second}
 	if hook != nil {

@@ -94,7 +94,7 @@ func TestWhenEmptyOnARealInstance(t *testing.T) {
 		defer cancel()
 		sup.Shutdown(sctx)
 	})
-	svc := &counting{Service: instance.NewService(instance.Config{Root: root, PortMin: 42000, PortMax: 42999}, st, sup)}
+	svc := &counting{Service: instance.NewService(instance.Config{Root: root, PortMin: 32000, PortMax: 32699}, st, sup)}
 	owner, err := st.CreateUser(ctx, "owner", "x", true)
 	if err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ type env struct {
 var portBase = struct {
 	sync.Mutex
 	next int
-}{next: 43100}
+}{}
 
 func newEnv(t *testing.T, cfg watchdog.Config) *env {
 	t.Helper()
@@ -153,8 +153,10 @@ func newEnv(t *testing.T, cfg watchdog.Config) *env {
 	}
 	sup := process.New(process.Config{Root: root, StopTimeout: 2 * time.Second, Env: os.Environ()})
 	portBase.Lock()
-	pmin := portBase.next
-	portBase.next += 20
+	// Blocks of 20 in 30100-30899, below the kernel's ephemeral ports
+	// (32768 and up), so no client socket of another test takes one.
+	pmin := 30100 + portBase.next%40*20
+	portBase.next++
 	portBase.Unlock()
 	svc := instance.NewService(instance.Config{Root: root, PortMin: pmin, PortMax: pmin + 19}, st, sup)
 	targets := live.TargetFunc(func(ctx context.Context) ([]live.Target, error) {

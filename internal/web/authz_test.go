@@ -28,7 +28,7 @@ type instanceCase struct {
 var instanceCases = map[string]instanceCase{
 	"GET /instances/{name}":                         {},
 	"GET /instances/{name}/edit":                    {},
-	"POST /instances/{name}/edit":                   {form: url.Values{"port": {"40500"}, "args": {"+map c5m1_waterfront"}}},
+	"POST /instances/{name}/edit":                   {form: url.Values{"port": {"20500"}, "args": {"+map c5m1_waterfront"}}},
 	"POST /instances/{name}/start":                  {},
 	"POST /instances/{name}/stop":                   {},
 	"POST /instances/{name}/restart":                {},
@@ -48,7 +48,7 @@ var instanceCases = map[string]instanceCase{
 	"POST /instances/{name}/shares":                 {form: url.Values{"user": {"bob"}, "role": {"viewer"}}},
 	"POST /instances/{name}/shares/{user}/delete":   {},
 	"GET /api/v1/instances/{name}":                  {},
-	"PATCH /api/v1/instances/{name}":                {json: `{"port": 40501}`},
+	"PATCH /api/v1/instances/{name}":                {json: `{"port": 20501}`},
 	"DELETE /api/v1/instances/{name}":               {},
 	"POST /api/v1/instances/{name}/start":           {},
 	"POST /api/v1/instances/{name}/stop":            {},

@@ -81,7 +81,7 @@ func startContentPanel(t *testing.T) *contentPanel {
 		defer scancel()
 		sup.Shutdown(sctx)
 	})
-	svc := instance.NewService(instance.Config{Root: root, PortMin: 42000, PortMax: 42999}, st, sup)
+	svc := instance.NewService(instance.Config{Root: root, PortMin: 22000, PortMax: 22999}, st, sup)
 	poller := live.NewPoller(live.Config{Interval: time.Second}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	go poller.Run(ctx)
 

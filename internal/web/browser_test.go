@@ -124,7 +124,7 @@ func startRealPanelPolling(t *testing.T, interval time.Duration) *realPanel {
 	} else {
 		t.Logf("events feed off: %v", err)
 	}
-	svc = instance.NewService(instance.Config{Root: root, PortMin: 41000, PortMax: 41999, LogAddress: logAddr, Bans: bans.Stager{Store: st}}, st, sup)
+	svc = instance.NewService(instance.Config{Root: root, PortMin: 21000, PortMax: 21999, LogAddress: logAddr, Bans: bans.Stager{Store: st}}, st, sup)
 	poller = live.NewPoller(live.Config{Interval: interval}, LiveTargets(svc, sup, testQueryHost()), nil, lg)
 	svc.OnRunChange(poller.Changed)
 	go rec.Run(ctx)

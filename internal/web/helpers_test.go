@@ -132,7 +132,7 @@ func newEnvWith(t testing.TB, hook func(e *env, cfg *Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, root: root, st: st, sup: &stateSupervisor{state: map[string]instance.Status{}}, now: time.Now()}
-	e.svc = instance.NewService(instance.Config{Root: root, PortMin: 40000, PortMax: 40999}, st, e.sup)
+	e.svc = instance.NewService(instance.Config{Root: root, PortMin: 20000, PortMax: 20999}, st, e.sup)
 	cfg := Config{
 		Store: st, Instances: e.svc, Logs: fixedLogs{}, States: e.sup,
 		Console: ConsoleFunc(func(ctx context.Context, inst instance.Instance, cmd string) (string, error) {

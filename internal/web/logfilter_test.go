@@ -17,7 +17,7 @@ import (
 type noisyLogs struct{}
 
 func pollLine(i int) string {
-	return fmt.Sprintf(`L 11/30/2026 - 18:00:%02d: rcon from "127.0.0.1:%d": command "status"`, i%60, 40000+i)
+	return fmt.Sprintf(`L 11/30/2026 - 18:00:%02d: rcon from "127.0.0.1:%d": command "status"`, i%60, 20000+i)
 }
 
 func (noisyLogs) Tail(ctx context.Context, name string, n int) ([]string, error) {
@@ -34,7 +34,7 @@ func (noisyLogs) Tail(ctx context.Context, name string, n int) ([]string, error)
 
 func (noisyLogs) Follow(ctx context.Context, name string, fn func(string)) error {
 	fn(pollLine(1))
-	fn(`L 11/30/2026 - 18:00:02: rcon from "127.0.0.1:40001": command "kick Nick"`)
+	fn(`L 11/30/2026 - 18:00:02: rcon from "127.0.0.1:20001": command "kick Nick"`)
 	fn(pollLine(2))
 	fn("followed marker")
 	<-ctx.Done()

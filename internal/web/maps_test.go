@@ -148,7 +148,7 @@ func newMapsEnvWith(t *testing.T, withEvents bool) *mapsEnv {
 	var args []string
 	me.env = newEnvWith(t, func(e *env, cfg *Config) {
 		me.gs = &stackSupervisor{t: t, root: e.root, st: e.st, running: map[string]*fakesrcds.Server{}, stops: map[string]func(){}}
-		icfg := instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}
+		icfg := instance.Config{Root: e.root, PortMin: 20000, PortMax: 20999}
 		if withEvents {
 			rec := events.NewRecorder(events.Config{Bind: "127.0.0.1:0"}, events.SourcesFunc(func(ctx context.Context, port int) (srcds.LogSource, bool, error) {
 				in, err := e.st.InstanceByName(ctx, "alpha")
@@ -181,7 +181,7 @@ func newMapsEnvWith(t *testing.T, withEvents bool) *mapsEnv {
 	t.Cleanup(func() { _ = me.gs.Stop(context.Background(), "alpha") })
 	ctx := context.Background()
 	me.owner, me.operator, me.viewer = me.quickUser("alice", false), me.quickUser("olga", false), me.quickUser("vic", false)
-	port := freePort(t, 40000, 40999)
+	port := freePort(t, 20000, 20999)
 	if _, err := me.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: me.owner.ID, Port: port, Layers: []string{"wsmaps"}, Args: args, ServerCfg: "hostname alpha\n"}); err != nil {
 		t.Fatal(err)
 	}

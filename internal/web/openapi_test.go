@@ -145,7 +145,7 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"GET /api/v1/instances/{name}", "/api/v1/instances/alpha", "", alice, 200, ""},
 		{"GET /api/v1/instances/{name}", "/api/v1/instances/beta", "", root, 200, `"last_lines": [`},
 		{"GET /api/v1/instances/{name}", "/api/v1/instances/nope", "", alice, 404, ""},
-		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 40555, "args": ["+map", "c2m1_highway"]}`, alice, 200, ""},
+		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 20555, "args": ["+map", "c2m1_highway"]}`, alice, 200, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"port": 80}`, alice, 422, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": false}`, alice, 200, ""},
 		{"PATCH /api/v1/instances/{name}", "/api/v1/instances/alpha", `{"watchdog": "maybe"}`, alice, 422, ""},
@@ -385,7 +385,7 @@ func validateExchange(route *routers.Route, pattern, path, reqBody string, resp 
 func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	route := docRoute(doc, "GET /api/v1/instances/{name}")
-	good := `{"name":"a","owner":"o","port":40000,"layers":[],"args":[],"state":"stopped","want_running":false,"autostart":true,"watchdog":true,"unhealthy":false,` +
+	good := `{"name":"a","owner":"o","port":20000,"layers":[],"args":[],"state":"stopped","want_running":false,"autostart":true,"watchdog":true,"unhealthy":false,` +
 		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
 	for _, tc := range []struct {
 		name   string
@@ -397,7 +397,7 @@ func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 		{"an error", 404, `{"error":"No instance named a."}`, true},
 		{"no name", 200, strings.Replace(good, `"name":"a",`, "", 1), false},
 		{"null list", 200, strings.Replace(good, `"layers":[]`, `"layers":null`, 1), false},
-		{"unknown field", 200, strings.Replace(good, `"port":40000`, `"port":40000,"colour":"red"`, 1), false},
+		{"unknown field", 200, strings.Replace(good, `"port":20000`, `"port":20000,"colour":"red"`, 1), false},
 		{"unknown state", 200, strings.Replace(good, `"stopped"`, `"asleep"`, 1), false},
 		{"error without message", 404, `{"field":"name"}`, false},
 	} {

@@ -198,13 +198,13 @@ func TestUnshareRotatesRCONPassword(t *testing.T) {
 	var gs *gameSupervisor
 	e := newEnvWith(t, func(e *env, cfg *Config) {
 		gs = &gameSupervisor{t: t, root: e.root, st: e.st, running: map[string]func(){}}
-		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}, e.st, gs)
+		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 20000, PortMax: 20999}, e.st, gs)
 		cfg.Instances, cfg.States, cfg.Console = e.svc, gs, RCONConsole(5*time.Second)
 	})
 	t.Cleanup(func() { _ = gs.Stop(context.Background(), "alpha") })
 	ctx := context.Background()
 	alice, bob, admin := e.quickUser("alice", false), e.quickUser("bob", false), e.quickUser("root", true)
-	port := freePort(t, 40000, 40999)
+	port := freePort(t, 20000, 20999)
 	in, err := e.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: alice.ID, Port: port, ServerCfg: "hostname alpha\n"})
 	if err != nil {
 		t.Fatal(err)
@@ -295,13 +295,13 @@ func TestSetPasswordLiveOnTheStandIn(t *testing.T) {
 	var gs *gameSupervisor
 	e := newEnvWith(t, func(e *env, cfg *Config) {
 		gs = &gameSupervisor{t: t, root: e.root, st: e.st, running: map[string]func(){}}
-		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 40000, PortMax: 40999}, e.st, gs)
+		e.svc = instance.NewService(instance.Config{Root: e.root, PortMin: 20000, PortMax: 20999}, e.st, gs)
 		cfg.Instances, cfg.States = e.svc, gs
 	})
 	t.Cleanup(func() { _ = gs.Stop(context.Background(), "alpha") })
 	ctx := context.Background()
 	alice := e.quickUser("alice", false)
-	in, err := e.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: alice.ID, Port: freePort(t, 40000, 40999)})
+	in, err := e.svc.Create(ctx, instance.Spec{Name: "alpha", OwnerID: alice.ID, Port: freePort(t, 20000, 20999)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,11 @@ func TestCreateValidation(t *testing.T) {
 	existing := e.mustCreate("taken", u)
 	// A port bound by some other program on the host.
 	var ln net.PacketConn
-	for port := 40900; port < 41000 && ln == nil; port++ {
+	for port := 20900; port < 21000 && ln == nil; port++ {
 		ln, _ = net.ListenPacket("udp", "0.0.0.0:"+strconv.Itoa(port))
 	}
 	if ln == nil {
-		t.Fatal("no free UDP port in 40900-40999 to occupy")
+		t.Fatal("no free UDP port in 20900-20999 to occupy")
 	}
 	defer ln.Close()
 	c := e.as(u)
