@@ -290,8 +290,8 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 }
 
 func destroys(pattern string) bool {
-	if strings.Contains(pattern, "/schedules/") {
-		return false // removes a schedule, not the instance
+	if strings.Contains(pattern, "/schedules/") || strings.Contains(pattern, "/backups/") {
+		return false // removes a schedule or a backup, not the instance
 	}
 	return !strings.Contains(pattern, "shares") && (strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete"))
 }
