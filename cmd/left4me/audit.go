@@ -85,7 +85,8 @@ var cliActionGroups = map[string]string{"instance": "instances", "user": "users"
 	"job": "jobs", "overlay": "layers", "schedule": "schedules"}
 
 // cliActionRenames give verbs the panel's name for the same action.
-var cliActionRenames = map[string]string{"instances.cfg": "instances.cfg.set", "webhooks.add": "webhooks.create"}
+var cliActionRenames = map[string]string{"instances.cfg": "instances.cfg.set", "webhooks.add": "webhooks.create",
+	"instances.backup-delete": "instances.backups.delete"}
 
 // lifecycleVerbs take several instance names: one entry each.
 var lifecycleVerbs = []string{"start", "stop", "restart", "reset"}

@@ -183,6 +183,7 @@ func commandTable() *Command {
 			{UsageLine: "backup NAME [-o FILE] [--with-rcon-password]", Short: "back up an instance (its upper files, settings, schedules; the RCON password only when asked) into one archive in the backups directory, or FILE", Args: argsInstances, Run: instanceBackup},
 			{ReadOnly: true, UsageLine: "backups NAME [--json]", Short: "list the stored backups of an instance", Args: argsInstances, Run: instanceBackups},
 			{UsageLine: "restore FILE [--name NEW] [--owner USER]", Short: "verify a backup archive and recreate its instance, stopped (under NEW when its name is taken)", Run: instanceRestore},
+			{UsageLine: "backup-delete NAME FILE", Short: "delete a stored backup of an instance, manual or scheduled (FILE: a file name or path as `instance backups` lists it; also a deleted instance's)", Args: argsInstances, Run: instanceBackupDelete},
 			{UsageLine: "backup-retention NAME [--keep-daily N] [--keep-weekly M]", Short: "show or set how many scheduled backups of an instance are kept (the newest of each of the last N days and M weeks)", Args: argsInstances, Run: instanceBackupRetention},
 			{UsageLine: "revert NAME PATH", Short: "remove one path from a stopped instance's writable layer, so its layers' version shows again", Args: argsInstances, Run: instanceRevert},
 		}},

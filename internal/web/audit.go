@@ -196,6 +196,9 @@ func auditTarget(pattern string, r *http.Request, fields map[string][]string) (t
 		if u := r.PathValue("user"); u != "" {
 			target += " user:" + u
 		}
+		if f := r.PathValue("file"); f != "" {
+			target += " backup:" + f
+		}
 		return target, inst
 	}
 	_, path, _ := strings.Cut(pattern, " ")

@@ -85,13 +85,15 @@ var instanceCases = map[string]instanceCase{
 	"POST /api/v1/instances/{name}/revert":   {json: `{"path": "left4dead2/cfg/server.cfg"}`},
 	"POST /api/v1/instances/{name}/template": {json: `{"template": "apitpl"}`},
 	// The backups (internal/backup): owners and administrators.
-	"POST /instances/{name}/backups":                {},
-	"GET /instances/{name}/backups/{file}":          {},
-	"POST /instances/{name}/backup-retention":       {form: url.Values{"keep_daily": {"3"}, "keep_weekly": {"2"}}},
-	"GET /api/v1/instances/{name}/backups":          {},
-	"POST /api/v1/instances/{name}/backups":         {},
-	"GET /api/v1/instances/{name}/backups/{file}":   {},
-	"PUT /api/v1/instances/{name}/backup-retention": {json: `{"keep_daily": 3}`},
+	"POST /instances/{name}/backups":                 {},
+	"GET /instances/{name}/backups/{file}":           {},
+	"POST /instances/{name}/backup-retention":        {form: url.Values{"keep_daily": {"3"}, "keep_weekly": {"2"}}},
+	"GET /api/v1/instances/{name}/backups":           {},
+	"POST /api/v1/instances/{name}/backups":          {},
+	"GET /api/v1/instances/{name}/backups/{file}":    {},
+	"POST /instances/{name}/backups/{file}/delete":   {},
+	"DELETE /api/v1/instances/{name}/backups/{file}": {},
+	"PUT /api/v1/instances/{name}/backup-retention":  {json: `{"keep_daily": 3}`},
 }
 
 // scheduleFor adds a schedule to instance name for a route that names one
@@ -288,8 +290,8 @@ func TestOtherUsersInstanceIsInvisible(t *testing.T) {
 }
 
 func destroys(pattern string) bool {
-	if strings.Contains(pattern, "/schedules/") {
-		return false // removes a schedule, not the instance
+	if strings.Contains(pattern, "/schedules/") || strings.Contains(pattern, "/backups/") {
+		return false // removes a schedule or a backup, not the instance
 	}
 	return !strings.Contains(pattern, "shares") && (strings.HasPrefix(pattern, "DELETE ") || strings.HasSuffix(pattern, "/delete"))
 }

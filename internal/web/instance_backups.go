@@ -16,12 +16,13 @@ import (
 	"github.com/left4me/left4me/internal/views"
 )
 
-// Backups makes, lists, serves and restores instance backups
+// Backups makes, lists, serves, deletes and restores instance backups
 // (*backup.Service).
 type Backups interface {
 	Backup(ctx context.Context, name string, opts backup.Options) (backup.Info, error)
 	List(ctx context.Context, name string) ([]backup.Info, error)
 	Open(ctx context.Context, name, file string) (*os.File, backup.Info, error)
+	Delete(ctx context.Context, name, file string) error
 	Restore(ctx context.Context, r io.Reader, opts backup.RestoreOptions) (backup.Result, error)
 	Retention(ctx context.Context, name string) (backup.Retention, error)
 	SetRetention(ctx context.Context, name string, r backup.Retention) error

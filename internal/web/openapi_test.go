@@ -135,6 +135,8 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 
 	// The job ids the later calls name come from earlier answers.
 	var lastJob string
+	// The backup the DELETE calls name comes from an earlier answer too.
+	var lastBackup string
 	calls := []apiCall{
 		{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", anon, 200, ""},
 		{"GET /api/v1/instances", "/api/v1/instances", "", anon, 401, ""},
@@ -273,6 +275,12 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 		{"POST /api/v1/instances/{name}/backups", "/api/v1/instances/alpha/backups", `{"with_rcon": true}`, alice, 400, ""},
 		{"GET /api/v1/instances/{name}/backups", "/api/v1/instances/alpha/backups", "", alice, 200, `"kind": "manual"`},
 		{"GET /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/alpha-nope.tar.zst", "", alice, 404, ""},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/{backup}", "", alice, 204, ""},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/{backup}", "", alice, 404, "has no backup"},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/..%2Fbeta%2Fbeta-20260101T000000.000Z-manual.tar.zst", "", alice, 422, `"field": "file"`},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/beta-20260101T000000.000Z-manual.tar.zst", "", alice, 422, "is a backup of beta, not of alpha"},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", "/api/v1/instances/alpha/backups/notes.txt", "", alice, 422, `"field": "file"`},
+		{"GET /api/v1/instances/{name}/backups", "/api/v1/instances/alpha/backups", "", alice, 200, `"kind": "manual"`},
 		{"PUT /api/v1/instances/{name}/backup-retention", "/api/v1/instances/alpha/backup-retention", `{"keep_daily": 3}`, alice, 200, `"keep_weekly": 4`},
 		{"PUT /api/v1/instances/{name}/backup-retention", "/api/v1/instances/alpha/backup-retention", `{"keep_weekly": -1}`, alice, 422, `"field": "keep_weekly"`},
 		{"POST /api/v1/restore", "/api/v1/restore?name=omega", "not an archive", alice, 422, "not a left4me backup"},
@@ -299,6 +307,7 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 	covered := map[string]bool{}
 	for _, c := range calls {
 		path := strings.ReplaceAll(c.path, "{job}", lastJob)
+		path = strings.ReplaceAll(path, "{backup}", lastBackup)
 		t.Run(c.pattern+" "+path, func(t *testing.T) {
 			route := docRoute(doc, c.pattern)
 			if route == nil {
@@ -313,6 +322,9 @@ func TestOpenAPIMatchesEveryRoute(t *testing.T) {
 			}
 			if err := validateExchange(route, c.pattern, path, c.body, resp, body); err != nil {
 				t.Errorf("the answer does not match openapi.json: %v\n%s", err, body)
+			}
+			if m := backupFileField.FindStringSubmatch(body); m != nil {
+				lastBackup = m[1]
 			}
 			if m := jobIDField.FindStringSubmatch(body); m != nil {
 				lastJob = m[1]
@@ -410,6 +422,9 @@ func TestOpenAPIRejectsWrongAnswers(t *testing.T) {
 		})
 	}
 }
+
+// backupFileField finds a backup of alpha an answer names.
+var backupFileField = regexp.MustCompile(`"file": "(alpha-[^"]+)"`)
 
 // jobIDField finds the job an answer queued.
 var jobIDField = regexp.MustCompile(`"job_id": (\d+)`)

@@ -174,6 +174,7 @@ var flashes = map[string]string{
 	"cloned":    "Instance cloned: the copy is stopped, with its own port and RCON password.",
 	"template":  "Template saved.",
 	"reverted":  "Reverted: the lower layers' version shows through again from the next start.",
+	"bdeleted":  "Backup deleted.",
 	"shared":    "Sharing updated.",
 	"user":      "Accounts updated.",
 	"revoked":   "Token revoked.",

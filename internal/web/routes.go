@@ -104,6 +104,7 @@ func (s *Server) routeTable() []route {
 		{"POST /templates/{template}/delete", loggedIn, false, s.templateDelete},
 		{"POST /instances/{name}/backups", mayBackup, false, s.instanceBackupCreate},
 		{"GET /instances/{name}/backups/{file}", mayBackup, false, s.instanceBackupDownload},
+		{"POST /instances/{name}/backups/{file}/delete", mayBackup, false, s.instanceBackupDelete},
 		{"POST /instances/{name}/backup-retention", mayBackup, false, s.instanceBackupRetention},
 		{"POST /instances/restore", loggedIn, false, s.instanceRestore},
 
@@ -197,6 +198,7 @@ func (s *Server) routeTable() []route {
 		{"GET /api/v1/instances/{name}/backups", mayBackup, true, s.apiBackupList},
 		{"POST /api/v1/instances/{name}/backups", mayBackup, true, s.apiBackupCreate},
 		{"GET /api/v1/instances/{name}/backups/{file}", mayBackup, true, s.apiBackupDownload},
+		{"DELETE /api/v1/instances/{name}/backups/{file}", mayBackup, true, s.apiBackupDelete},
 		{"PUT /api/v1/instances/{name}/backup-retention", mayBackup, true, s.apiBackupRetention},
 		{"POST /api/v1/restore", loggedIn, true, s.apiRestore},
 		{"GET /api/v1/users", adminOnly, true, s.apiUserList},
