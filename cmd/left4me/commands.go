@@ -269,7 +269,9 @@ srcds_linux), an example content layer, the database with an account admin
 (a new password at every run, printed) and two instances, coop (started,
 with simulated players) and versus (stopped). The servers run as child
 processes through the same overlay code as production, which needs root or
-unprivileged user namespaces. Ctrl-C stops the panel and its servers; run it
+unprivileged user namespaces. The servers take free ports from 27015-27999,
+or from LEFT4ME_PORT_RANGE_START-LEFT4ME_PORT_RANGE_END when those are set.
+Ctrl-C stops the panel and its servers; run it
 again to reuse DIR. Nothing is written outside DIR: to remove the demo,
 delete it (rm -rf ./left4me-demo).`
 

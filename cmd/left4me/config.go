@@ -258,12 +258,15 @@ func (e *cliEnv) environment() []string {
 	return e.environ()
 }
 
-// demoConfig is the demo's Config: its own state root, ports and the
-// process supervisor, and from the environment only what the demo honours
-// (the content settings and LEFT4ME_FAKESRCDS, the stand-in server).
+// demoConfig is the demo's Config: its own state root and the process
+// supervisor, and from the environment only what the demo honours (the
+// port range, the content settings and LEFT4ME_FAKESRCDS, the stand-in
+// server).
 func demoConfig(env *cliEnv, root layout.Root) (cfg Config, fakesrcds string, err error) {
-	cfg = Config{Root: root, DatabasePath: root.Database(), PortMin: 27015, PortMax: 27999,
-		Supervisor: supervisorProcess, Environ: env.environment()}
+	cfg = Config{Root: root, DatabasePath: root.Database(), Supervisor: supervisorProcess, Environ: env.environment()}
+	if cfg.PortMin, cfg.PortMax, err = loadPortRange(env.getenv); err != nil {
+		return Config{}, "", err
+	}
 	if cfg.Content, err = loadContentConfig(env.getenv); err != nil {
 		return Config{}, "", err
 	}
@@ -308,14 +311,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.BackupDir, err = parseBackupDir(getenv("LEFT4ME_BACKUP_DIR"), c.Root); err != nil {
 		return Config{}, err
 	}
-	if c.PortMin, err = envPort(getenv, "LEFT4ME_PORT_RANGE_START", instance.DefaultPortMin); err != nil {
+	if c.PortMin, c.PortMax, err = loadPortRange(getenv); err != nil {
 		return Config{}, err
-	}
-	if c.PortMax, err = envPort(getenv, "LEFT4ME_PORT_RANGE_END", instance.DefaultPortMax); err != nil {
-		return Config{}, err
-	}
-	if c.PortMin > c.PortMax {
-		return Config{}, fmt.Errorf("LEFT4ME_PORT_RANGE_START %d is above LEFT4ME_PORT_RANGE_END %d", c.PortMin, c.PortMax)
 	}
 	if c.LogListenerAddr, err = parseLogAddr(getenv("LOG_LISTENER_ADDR")); err != nil {
 		return Config{}, err
@@ -632,6 +629,21 @@ func parseDatabaseURL(v string, root layout.Root) (string, error) {
 		path = filepath.Join(root.String(), path)
 	}
 	return filepath.Clean(path), nil
+}
+
+// loadPortRange reads LEFT4ME_PORT_RANGE_START and _END, defaults
+// instance.DefaultPortMin and DefaultPortMax.
+func loadPortRange(getenv func(string) string) (lo, hi int, err error) {
+	if lo, err = envPort(getenv, "LEFT4ME_PORT_RANGE_START", instance.DefaultPortMin); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = envPort(getenv, "LEFT4ME_PORT_RANGE_END", instance.DefaultPortMax); err != nil {
+		return 0, 0, err
+	}
+	if lo > hi {
+		return 0, 0, fmt.Errorf("LEFT4ME_PORT_RANGE_START %d is above LEFT4ME_PORT_RANGE_END %d", lo, hi)
+	}
+	return lo, hi, nil
 }
 
 func envPort(getenv func(string) string, name string, def int) (int, error) {

@@ -290,8 +290,17 @@ func TestDemoConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Root != root || c.Supervisor != supervisorProcess || bin != "/bin/fake" || c.Content.GenerationGrace != time.Hour || len(c.Jobs.Periodic) != 0 {
+	if c.Root != root || c.Supervisor != supervisorProcess || bin != "/bin/fake" || c.Content.GenerationGrace != time.Hour || len(c.Jobs.Periodic) != 0 ||
+		c.PortMin != 27015 || c.PortMax != 27999 {
 		t.Errorf("demo config = %+v, fakesrcds %q", c, bin)
+	}
+	env.getenv = envFunc(map[string]string{"LEFT4ME_PORT_RANGE_START": "26400", "LEFT4ME_PORT_RANGE_END": "26499"})
+	if c, _, err := demoConfig(env, root); err != nil || c.PortMin != 26400 || c.PortMax != 26499 {
+		t.Errorf("the demo's port range from the environment: %d-%d, %v", c.PortMin, c.PortMax, err)
+	}
+	env.getenv = envFunc(map[string]string{"LEFT4ME_PORT_RANGE_START": "26500", "LEFT4ME_PORT_RANGE_END": "26499"})
+	if _, _, err := demoConfig(env, root); err == nil || !strings.Contains(err.Error(), "LEFT4ME_PORT_RANGE_START") {
+		t.Errorf("an upside-down port range in the demo: %v", err)
 	}
 	env.getenv = envFunc(map[string]string{"STEAM_API_BASE": "nope"})
 	if _, _, err := demoConfig(env, root); err == nil || !strings.Contains(err.Error(), "STEAM_API_BASE") {

@@ -61,7 +61,7 @@ func TestDemoFromCopiedBinary(t *testing.T) {
 	start := time.Now()
 	demo := exec.Command(bin, "demo", "--listen", "127.0.0.1:0")
 	demo.Dir = work
-	demo.Env = []string{"PATH=" + path, "HOME=" + work}
+	demo.Env = []string{"PATH=" + path, "HOME=" + work, "LEFT4ME_PORT_RANGE_START=26500", "LEFT4ME_PORT_RANGE_END=26599"}
 	demo.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdout, err := demo.StdoutPipe()
 	if err != nil {

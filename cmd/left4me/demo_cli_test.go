@@ -59,7 +59,10 @@ func startDemo(t *testing.T) (layout.Root, *syncBuffer) {
 	done := make(chan int, 1)
 	go func() {
 		env := &cliEnv{stdin: strings.NewReader(""), stdout: out, stderr: errOut,
-			getenv: envFunc(map[string]string{envFakesrcds: bin})}
+			getenv: envFunc(map[string]string{envFakesrcds: bin,
+				// Away from test/readme's demo, which may run at the same
+				// time on the default range (docs/architecture.md §6).
+				"LEFT4ME_PORT_RANGE_START": "26400", "LEFT4ME_PORT_RANGE_END": "26499"})}
 		done <- run(ctx, env, []string{"demo", "--dir", dir, "--listen", "127.0.0.1:0"})
 	}()
 	t.Cleanup(func() {
