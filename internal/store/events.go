@@ -84,6 +84,7 @@ func (s *Store) AddEvent(ctx context.Context, e Event) (Event, error) {
 	if err := tx.Commit(); err != nil {
 		return Event{}, fmt.Errorf("add event for %s: %w", e.Instance, err)
 	}
+	s.eventsStored(e.Instance)
 	return e, nil
 }
 

@@ -31,7 +31,8 @@ var ErrConflict = errors.New("already exists")
 
 // Store is an open database.
 type Store struct {
-	db *sql.DB
+	db     *sql.DB
+	events eventHub // events_notify.go
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies

@@ -36,7 +36,7 @@ const (
 
 // liveListStream streams the instance list's state (GET /live/instances).
 func (s *Server) liveListStream(w http.ResponseWriter, r *http.Request) {
-	s.streamLive(w, r, func(ctx context.Context) (any, error) {
+	s.streamLive(w, r, nil, func(ctx context.Context) (any, error) {
 		views, err := s.listViews(r)
 		if err != nil {
 			return nil, err
@@ -52,14 +52,23 @@ func (s *Server) instanceLiveStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.streamLive(w, r, func(ctx context.Context) (any, error) {
+	feed, err := s.chatFeedFor(r, inst.Name, rl)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	if feed != nil {
+		defer feed.stop()
+	}
+	s.streamLive(w, r, feed, func(ctx context.Context) (any, error) {
 		return s.liveOf(ctx, inst, rl), nil
 	})
 }
 
 // streamLive sends what state answers as "data:" events whenever it
-// changed, until the client goes.
-func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, state func(ctx context.Context) (any, error)) {
+// changed, and feed's new chat lines and joins when feed is not nil
+// (live_stream_chat.go), until the client goes.
+func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *chatFeed, state func(ctx context.Context) (any, error)) {
 	ctx := r.Context()
 	var notes <-chan struct{}
 	if n, ok := s.cfg.Live.(LiveNotifier); ok {
@@ -77,7 +86,22 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, state func(c
 	defer ping.Stop()
 	var last []byte
 	var sentAt time.Time
+	var chat <-chan struct{}
+	if feed != nil {
+		chat = feed.notes
+	}
 	for {
+		if feed != nil {
+			if sent, err := s.sendChat(w, r, feed); err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("chat stream", "path", r.URL.Path, "err", err)
+				}
+			} else if sent {
+				if err := rc.Flush(); err != nil {
+					return
+				}
+			}
+		}
 		v, err := state(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -94,6 +118,7 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, state func(c
 		case <-ctx.Done():
 			return
 		case <-notes:
+		case <-chat:
 		case <-resend.C:
 		case <-ping.C:
 			fmt.Fprint(w, ": ping\n\n")

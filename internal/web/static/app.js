@@ -172,7 +172,10 @@
     page.dataset.humans = running && d.live && d.live.online ? String(d.live.humans || 0) : "0";
     renderPlayers(d.state, d.live);
   }
-  follow("/instances/" + encodeURIComponent(name) + "/live/stream", showLive);
+  // One stream for the page: the chat card (static/chat.js) adds its
+  // cursors (data-live-query) and listens to the same connection.
+  const liveQuery = document.querySelector("[data-live-query]")?.dataset.liveQuery;
+  window.left4meLive = follow("/instances/" + encodeURIComponent(name) + "/live/stream" + (liveQuery ? "?" + liveQuery : ""), showLive);
 
   // Events feed: newest first, times in the viewer's locale (the date too
   // when not today), a filter by kind, "load older", and new events

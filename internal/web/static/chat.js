@@ -1,12 +1,11 @@
 // left4me chat card: new say / say_team lines and joins appear without a
-// reload, polled from the events API as the Events card does.
+// reload, as events of the page's one live stream (no polling).
 "use strict";
 
 (function () {
   const chat = document.getElementById("chat-lines");
   const joins = document.getElementById("join-lines");
   if (!chat || !joins) return;
-  const api = "/api/v1/instances/" + encodeURIComponent(chat.dataset.instance);
   const news = document.getElementById("chat-news");
 
   function el(tag, attrs, text) {
@@ -43,30 +42,23 @@
     li.append(el("time", { datetime: e.at, title: e.at }, when(e.at)), " ", who(e), " ", el("span", { class: "kind" }, what));
     return li;
   }
-  async function poll(list, kinds, make, announce) {
-    const after = Number(list.dataset.after || 0);
-    const r = await fetch(api + "/events?after=" + after + "&kind=" + kinds, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-    if (!r.ok) return;
-    const d = await r.json();
-    if (!d.events.length) return;
-    list.querySelector("li.empty")?.remove();
-    for (const e of d.events) {
+  // The page's one event stream (app.js opens it, with the cursors of
+  // templates/instance_chat.html) carries new lines as "chat" and "join"
+  // events; on a reconnect the browser sends the last one's id and the
+  // server resumes after it.
+  function add(list, make, announce) {
+    return (ev) => {
+      let e;
+      try { e = JSON.parse(ev.data); } catch (err) { return; }
+      list.querySelector("li.empty")?.remove();
       if (!list.querySelector('li[data-id="' + e.id + '"]')) list.prepend(make(e));
       list.dataset.after = String(Math.max(Number(list.dataset.after || 0), e.id));
-    }
-    while (list.children.length > 200) list.lastElementChild.remove();
-    if (announce) {
-      const last = d.events[d.events.length - 1];
-      news.textContent = (last.player || "") + ": " + (last.text || "");
-    }
+      while (list.children.length > 200) list.lastElementChild.remove();
+      if (announce) news.textContent = (e.player || "") + ": " + (e.text || "");
+    };
   }
-  let busy = false;
-  setInterval(async () => {
-    if (busy || document.hidden) return;
-    busy = true;
-    try {
-      await poll(chat, "chat,team_chat", chatLine, true);
-      await poll(joins, "connect,entered,disconnect", joinLine, false);
-    } catch (e) { /* keep polling */ } finally { busy = false; }
-  }, 2000);
+  const es = window.left4meLive;
+  if (!es) return;
+  es.addEventListener("chat", add(chat, chatLine, true));
+  es.addEventListener("join", add(joins, joinLine, false));
 })();
