@@ -17,9 +17,9 @@ import (
 // TestChatView: a simulated player on a real stand-in server says
 // something to all and to the team; the log lines reach the panel's event
 // recorder, and the chat card of the instance page shows each with the
-// player's name and team, and the join; the events API the card polls
-// has the team; the player's history is found by SteamID by those who
-// may see the instance, and not by others.
+// player's name and team, and the join; the events API has the team; the
+// player's history is found by SteamID by those who may see the instance,
+// and not by others.
 func TestChatView(t *testing.T) {
 	me := newMapsEnvWith(t, true)
 	ctx := context.Background()

@@ -14,12 +14,13 @@ const chatLines = 30
 // chatSection is the instance page's chat card
 // (templates/instance_chat.html): say and say_team lines with the
 // player's name and team, and who joined and left, newest first; the
-// card's script (static/chat.js) polls the events API for newer ones.
+// card's script (static/chat.js) adds newer ones from the page's event
+// stream (live_stream_chat.go).
 type chatSection struct {
 	Chat     []eventView
 	Timeline []eventView
-	// AfterChat and AfterJoins are the newest ids shown: the script asks
-	// for events after them.
+	// AfterChat and AfterJoins are the newest ids shown: the page's stream
+	// sends the events after them.
 	AfterChat, AfterJoins int64
 }
 

@@ -119,6 +119,7 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *chatFe
 			return
 		case <-notes:
 		case <-chat:
+			continue // a chat line waits for no gap
 		case <-resend.C:
 		case <-ping.C:
 			fmt.Fprint(w, ": ping\n\n")

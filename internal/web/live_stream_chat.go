@@ -1,10 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,11 +92,7 @@ func (s *Server) sendChat(w io.Writer, r *http.Request, f *chatFeed) (bool, erro
 		}
 	}
 	// Both lists in the order they happened.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ev.ID < out[j-1].ev.ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b line) int { return cmp.Compare(a.ev.ID, b.ev.ID) })
 	for _, l := range out {
 		if l.event == "chat" {
 			f.chatAt = max(f.chatAt, l.ev.ID)
