@@ -12,8 +12,9 @@ import (
 
 // TestBrowserChatFollowsStream: the chat card of an open instance page
 // shows a new say_team line (name, team, text) and a join the moment they
-// are stored, once each, through the page's one event stream: the page is
-// not reloaded and asks the events API for no chat or joins.
+// are stored, once each, through the page's one event stream, and a line
+// said while the connection was down once it is back: the page is not
+// reloaded and asks the events API for no chat or joins.
 func TestBrowserChatFollowsStream(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Chromium")
@@ -39,6 +40,10 @@ func TestBrowserChatFollowsStream(t *testing.T) {
 		// A page that reloads loses this mark.
 		jsDo(`(window.__notReloaded = true)`),
 		waitJS(`window.left4meLive && window.left4meLive.readyState === EventSource.OPEN`),
+		// Count what the stream delivers, and its reconnects.
+		jsDo(`(window.__chatEvents = 0, window.__opens = 0,
+			left4meLive.addEventListener("chat", () => window.__chatEvents++),
+			left4meLive.addEventListener("open", () => window.__opens++), true)`),
 	)
 	step("a team line and a join appear on top",
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -52,7 +57,21 @@ func TestBrowserChatFollowsStream(t *testing.T) {
 		waitText("#join-lines li:first-child", "Nick connected"),
 		waitText("#chat-news", "Zoey: behind you"),
 	)
-	if got := evalString(t, bctx, `[...document.querySelectorAll("#chat-lines li")].map(li => li.textContent.slice(li.querySelector("time").textContent.length).trim()).join(" | ")`); got != "team Zoey (Survivor): behind you | Ellis (Survivor): first" {
+	// The connection drops; a line said meanwhile arrives once the browser
+	// reconnects, and nothing it already had is sent again (the stream
+	// resumes after the Last-Event-ID the browser sends).
+	e.ts.CloseClientConnections()
+	if _, err := e.st.AddEvent(ctx, store.Event{Instance: "talk", Kind: "chat", Player: "Zoey", Team: "Survivor", Text: "while away"}); err != nil {
+		t.Fatal(err)
+	}
+	step("the line said while disconnected arrives after the reconnect",
+		waitJS(`window.__opens >= 1`),
+		waitText("#chat-lines li:first-child", "Zoey (Survivor): while away"),
+	)
+	if got := evalString(t, bctx, `String(window.__chatEvents)`); got != "2" {
+		t.Errorf("the stream delivered %s chat events, want 2 (each new line once, across the reconnect)", got)
+	}
+	if got := evalString(t, bctx, `[...document.querySelectorAll("#chat-lines li")].map(li => li.textContent.slice(li.querySelector("time").textContent.length).trim()).join(" | ")`); got != "Zoey (Survivor): while away | team Zoey (Survivor): behind you | Ellis (Survivor): first" {
 		t.Errorf("chat lines = %q, want the new one on top and each once", got)
 	}
 	if got := evalString(t, bctx, `[...document.querySelectorAll("#join-lines li")].map(li => li.textContent.slice(li.querySelector("time").textContent.length).trim()).join(" | ")`); got != "Nick connected | Ellis connected" {
