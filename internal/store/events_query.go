@@ -19,7 +19,7 @@ type EventQuery struct {
 
 // QueryEvents returns the page of events q selects, oldest first. The
 // instance page's "load older" asks for Before the oldest event it shows;
-// its poll asks for After the newest.
+// its event stream asks for After the newest.
 func (s *Store) QueryEvents(ctx context.Context, instance string, q EventQuery) ([]Event, error) {
 	if q.Limit <= 0 || q.Limit > EventRetention {
 		q.Limit = EventRetention

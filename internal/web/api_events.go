@@ -16,8 +16,8 @@ const defaultEventPage = 100
 // apiEvents answers a page of the instance's game events, oldest first:
 // the newest ?limit= (default 100, at most store.EventRetention) after
 // ?after=ID and before ?before=ID, of the kinds in ?kind= (comma-separated;
-// default all). The instance page's script polls with after= and loads
-// older ones with before=.
+// default all). The instance page's script loads older ones with before=
+// (its new ones come on the page's stream, live_stream_chat.go).
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {

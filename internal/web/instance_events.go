@@ -36,9 +36,9 @@ type feedView struct {
 	Events  []eventView // newest first
 	Kind    string      // the filter chosen (?kind=), "" for all
 	Filters []eventFilter
-	Newest  int64 // the page's script polls for events after this id
+	Newest  int64 // the page's stream sends the events after this id (live_stream_chat.go)
 	Older   int64 // "load older" asks for events before this id; 0: none older
-	Paged   bool  // an older page (?before=): the script does not poll
+	Paged   bool  // an older page (?before=): no new events are added
 }
 
 // feed reads the Events card of the instance page from the request's

@@ -14,97 +14,124 @@ import (
 	"github.com/left4me/left4me/internal/store"
 )
 
-// The chat card's part of the instance page's one event stream
-// (live_stream.go): new chat lines and joins and leaves are sent on the
-// same connection as named events ("chat", "join"), each the eventView the
-// events API answers, as soon as the store has them. The page asks for
-// them with ?chat_after=A&joins_after=B, the newest ids of each list it
-// shows; every event carries both cursors as its SSE id ("A-B"), which the
-// browser sends back as Last-Event-ID when it reconnects, so the stream
-// resumes after the last line the page got: nothing lost, nothing twice.
-// Every line goes through eventPage, which keeps what the viewer may see.
+// The instance page's cards that follow its one event stream
+// (live_stream.go): new chat lines, joins and leaves (the chat card) and
+// every new game event (the Events card) are sent on the same connection
+// as named events ("chat", "join", "event"), each the eventView the events
+// API answers, as soon as the store has them. The page asks for each list
+// with its cursor, the newest id of that list it shows:
+// ?chat_after=A&joins_after=B&events_after=C (each card adds its own; a
+// list not asked for is not sent). Every event carries all three cursors
+// as its SSE id ("A-B-C"; an id of an older page, "A-B", still resumes the
+// chat card's lists), which the browser sends back as Last-Event-ID when
+// it reconnects, so the stream resumes after the last event the page got:
+// nothing lost, nothing twice. Every event goes through eventPage, which
+// keeps what the viewer may see (the rcon events only for those with the
+// console, as the events API).
 
-// chatCatchUp is the most lines of each list one send carries (the card
-// keeps 200): a page that was away longer gets the newest.
+// chatCatchUp is the most events of each list one send carries (the chat
+// card keeps 200, the Events card 500 and loads older ones itself): a page
+// that was away longer gets the newest.
 const chatCatchUp = 200
 
-// chatFeed is one stream's chat and joins cursor.
+// streamList is one list of the stream: its SSE event name, the cursor's
+// query field, the kinds it carries (nil: all) and its cursor.
+type streamList struct {
+	event, field string
+	kinds        []string
+	on           bool
+	at           int64
+}
+
+// chatFeed is one stream's lists and cursors, in the order of the SSE id.
 type chatFeed struct {
-	name            string
-	rl              role
-	chatAt, joinsAt int64
-	notes           <-chan struct{}
-	stop            func()
+	name  string
+	rl    role
+	lists []streamList
+	notes <-chan struct{}
+	stop  func()
 }
 
 // chatFeedFor reads the cursors of a request to the instance stream; nil
-// when the page did not ask for chat. A malformed cursor is the field's
+// when the page asked for no list. A malformed cursor is the field's
 // error.
 func (s *Server) chatFeedFor(r *http.Request, name string, rl role) (*chatFeed, error) {
 	q := r.URL.Query()
-	if !q.Has("chat_after") && !q.Has("joins_after") {
-		return nil, nil
-	}
-	f := &chatFeed{name: name, rl: rl}
-	for _, c := range []struct {
-		field string
-		to    *int64
-	}{{"chat_after", &f.chatAt}, {"joins_after", &f.joinsAt}} {
-		if v := q.Get(c.field); v != "" {
+	f := &chatFeed{name: name, rl: rl, lists: []streamList{
+		{event: "chat", field: "chat_after", kinds: chatKinds},
+		{event: "join", field: "joins_after", kinds: joinKinds},
+		{event: "event", field: "events_after"},
+	}}
+	// The chat card asks for both of its lists (its older pages send one
+	// cursor and still get both).
+	chat := q.Has("chat_after") || q.Has("joins_after")
+	var asked bool
+	for i := range f.lists {
+		l := &f.lists[i]
+		l.on = q.Has(l.field) || (chat && i < 2)
+		asked = asked || l.on
+		if v := q.Get(l.field); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 0 {
-				return nil, &instance.FieldError{Field: c.field, Err: fmt.Errorf("%s %q is not an event id: use a whole number, 0 or more", c.field, v)}
+				return nil, &instance.FieldError{Field: l.field, Err: fmt.Errorf("%s %q is not an event id: use a whole number, 0 or more", l.field, v)}
 			}
-			*c.to = n
+			l.at = n
 		}
 	}
+	if !asked {
+		return nil, nil
+	}
 	// A reconnect: resume after what the page already got.
-	if a, b, ok := strings.Cut(r.Header.Get("Last-Event-ID"), "-"); ok {
-		if n, err := strconv.ParseInt(a, 10, 64); err == nil && n > f.chatAt {
-			f.chatAt = n
-		}
-		if n, err := strconv.ParseInt(b, 10, 64); err == nil && n > f.joinsAt {
-			f.joinsAt = n
+	if last := r.Header.Get("Last-Event-ID"); last != "" {
+		for i, part := range strings.SplitN(last, "-", len(f.lists)) {
+			if n, err := strconv.ParseInt(part, 10, 64); err == nil && n > f.lists[i].at {
+				f.lists[i].at = n
+			}
 		}
 	}
 	f.notes, f.stop = s.cfg.Store.SubscribeEvents(name)
 	return f, nil
 }
 
-// sendChat writes the lines stored since the last send, oldest first.
+// id is the SSE id of the stream's position: every list's cursor.
+func (f *chatFeed) id() string {
+	parts := make([]string, len(f.lists))
+	for i, l := range f.lists {
+		parts[i] = strconv.FormatInt(l.at, 10)
+	}
+	return strings.Join(parts, "-")
+}
+
+// sendChat writes the events stored since the last send, oldest first.
 func (s *Server) sendChat(w io.Writer, r *http.Request, f *chatFeed) (bool, error) {
 	type line struct {
-		event string
-		ev    eventView
+		list int
+		ev   eventView
 	}
 	var out []line
-	for _, l := range []struct {
-		event string
-		kinds []string
-		after int64
-	}{{"chat", chatKinds, f.chatAt}, {"join", joinKinds, f.joinsAt}} {
-		evs, err := s.eventPage(r, f.name, f.rl, store.EventQuery{Kinds: l.kinds, After: l.after, Limit: chatCatchUp})
+	for i, l := range f.lists {
+		if !l.on {
+			continue
+		}
+		evs, err := s.eventPage(r, f.name, f.rl, store.EventQuery{Kinds: l.kinds, After: l.at, Limit: chatCatchUp})
 		if err != nil {
 			return false, err
 		}
 		for _, e := range evs {
-			out = append(out, line{l.event, e})
+			out = append(out, line{i, e})
 		}
 	}
-	// Both lists in the order they happened.
-	slices.SortFunc(out, func(a, b line) int { return cmp.Compare(a.ev.ID, b.ev.ID) })
+	// All lists in the order they happened (one event in two lists: in
+	// the lists' order).
+	slices.SortStableFunc(out, func(a, b line) int { return cmp.Compare(a.ev.ID, b.ev.ID) })
 	for _, l := range out {
-		if l.event == "chat" {
-			f.chatAt = max(f.chatAt, l.ev.ID)
-		} else {
-			f.joinsAt = max(f.joinsAt, l.ev.ID)
-		}
+		f.lists[l.list].at = max(f.lists[l.list].at, l.ev.ID)
 		b, err := json.Marshal(l.ev)
 		if err != nil {
 			return false, fmt.Errorf("encode event %d of %s: %w", l.ev.ID, f.name, err)
 		}
 		// JSON has no raw line breaks: one data field.
-		if _, err := fmt.Fprintf(w, "id: %d-%d\nevent: %s\ndata: %s\n\n", f.chatAt, f.joinsAt, l.event, b); err != nil {
+		if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", f.id(), f.lists[l.list].event, b); err != nil {
 			return false, err
 		}
 	}

@@ -36,16 +36,6 @@
     return r.json();
   }
 
-  function every(ms, fn) {
-    let busy = false;
-    const tick = async () => {
-      if (busy || document.hidden) return;
-      busy = true;
-      try { await fn(); } catch (e) { /* keep polling */ } finally { busy = false; }
-    };
-    setInterval(tick, ms);
-  }
-
   // "empty (hibernating)" for a hibernating server, else "humans/max".
   function playersSummary(live) {
     if (live.hibernating && live.humans === 0) return "empty (hibernating)";
@@ -172,14 +162,15 @@
     page.dataset.humans = running && d.live && d.live.online ? String(d.live.humans || 0) : "0";
     renderPlayers(d.state, d.live);
   }
-  // One stream for the page: the chat card (static/chat.js) adds its
-  // cursors (data-live-query) and listens to the same connection.
-  const liveQuery = document.querySelector("[data-live-query]")?.dataset.liveQuery;
+  // One stream for the page: the chat card (static/chat.js) and the
+  // Events card below add their cursors (data-live-query) and listen to
+  // the same connection.
+  const liveQuery = [...document.querySelectorAll("[data-live-query]")].map((q) => q.dataset.liveQuery).join("&");
   window.left4meLive = follow("/instances/" + encodeURIComponent(name) + "/live/stream" + (liveQuery ? "?" + liveQuery : ""), showLive);
 
   // Events feed: newest first, times in the viewer's locale (the date too
-  // when not today), a filter by kind, "load older", and new events
-  // announced to screen readers.
+  // when not today), a filter by kind, "load older", and new events from
+  // the page's stream (no polling), announced to screen readers.
   const feed = document.getElementById("events");
   function when(iso) {
     const d = new Date(iso);
@@ -197,7 +188,6 @@
     const select = document.getElementById("event-kind");
     const older = document.getElementById("events-older");
     const news = document.getElementById("events-news");
-    let after = Number(feed.dataset.after || 0);
     const kindParam = () => (select && select.value ? "&kind=" + encodeURIComponent(select.value) : "");
     const showOlder = (id) => {
       older.dataset.before = String(id || 0);
@@ -219,7 +209,6 @@
       const evs = d.events;
       const more = evs.length > 50;
       if (more) evs.shift();
-      if (!before && evs.length) after = Math.max(after, evs[evs.length - 1].id);
       feed.append(...evs.reverse().filter((e) => !shown(e.id)).map(eventItem));
       showOlder(more ? evs[evs.length - 1].id : 0);
       empty();
@@ -238,20 +227,20 @@
         await loadPage(0);
       });
     }
-    if ("poll" in feed.dataset) {
-      every(5000, async () => {
-        const gen = generation;
-        const d = await getJSON(api + "/events?after=" + after + kindParam());
-        if (gen !== generation || !d.events.length) return;
+    // The stream sends every new event the viewer may see, after the
+    // cursor of templates/instance.html, as an "event" (resuming after the
+    // last one on a reconnect); the card lists those of the kinds chosen.
+    const es = window.left4meLive;
+    if (es && "liveQuery" in feed.dataset) {
+      const chosen = (e) => !select || !select.value || select.value.split(",").includes(e.kind);
+      es.addEventListener("event", (ev) => {
+        let e;
+        try { e = JSON.parse(ev.data); } catch (err) { return; }
+        if (!chosen(e) || shown(e.id)) return;
         const stick = feed.scrollTop < 30;
-        for (const e of d.events) {
-          if (!shown(e.id)) feed.prepend(eventItem(e));
-          after = Math.max(after, e.id);
-        }
+        feed.prepend(eventItem(e));
         empty();
-        const last = d.events[d.events.length - 1];
-        news.textContent = (d.events.length === 1 ? "New event: " : d.events.length + " new events, the newest: ") +
-          [last.kind, last.player, last.text, last.map].filter(Boolean).join(" ");
+        news.textContent = "New event: " + [e.kind, e.player, e.text, e.map].filter(Boolean).join(" ");
         if (feed.children.length > 500) {
           while (feed.children.length > 500) feed.lastElementChild.remove();
           showOlder(Number(feed.lastElementChild.dataset.id));
