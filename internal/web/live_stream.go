@@ -66,8 +66,8 @@ func (s *Server) instanceLiveStream(w http.ResponseWriter, r *http.Request) {
 }
 
 // streamLive sends what state answers as "data:" events whenever it
-// changed, and feed's new chat lines and joins when feed is not nil
-// (live_stream_chat.go), until the client goes.
+// changed, and feed's new chat lines, joins and events when feed is not
+// nil (live_stream_chat.go), until the client goes.
 func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *chatFeed, state func(ctx context.Context) (any, error)) {
 	ctx := r.Context()
 	var notes <-chan struct{}
