@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -190,16 +189,6 @@ var flashes = map[string]string{
 	"map":       "Map change sent: the server is loading the map.",
 	"nextmap":   "Map set for the next start.",
 	"default":   "Default installation generation changed: instances move to it at their next restart (the rolling restart moves the running ones).",
-}
-
-// writeJSON writes v as JSON with a status code.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
 }
 
 // apiError is the JSON body of every 4xx/5xx answer of the API.
