@@ -31,7 +31,10 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkPanelLists -benchtime 1x ./internal/web
 //
-// The "uncached" variants turn the list cache off (the panel before it).
+// The "uncached" variants turn the list cache (and the JSON list's cache of
+// encoded views) off: the panel before them. "json-before" is the JSON list
+// with the list cache but encoded as before the cache of encoded views and
+// appendIndented (json.Encoder with SetIndent): the baseline of those.
 
 const (
 	benchInstances = 100
@@ -155,27 +158,30 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func BenchmarkPanelLists(b *testing.B) {
 	e, hc := benchLists(b)
-	for _, cached := range []bool{false, true} {
-		for _, tc := range []struct{ name, path string }{{"html", "/instances"}, {"json", "/api/v1/instances"}} {
-			name := tc.name
-			if !cached {
-				name += "-uncached"
+	for _, tc := range []struct {
+		name, path          string
+		uncached, oldEncode bool
+	}{
+		{"html-uncached", "/instances", true, false},
+		{"json-uncached", "/api/v1/instances", true, false},
+		{"html", "/instances", false, false},
+		{"json-before", "/api/v1/instances", false, true},
+		{"json", "/api/v1/instances", false, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e.srv.noListCache, e.srv.oldListJSON = tc.uncached, tc.oldEncode
+			url := e.ts.URL + tc.path
+			for range 50 {
+				benchGet(b, hc, url) // warm up connections and caches
 			}
-			b.Run(name, func(b *testing.B) {
-				e.srv.noListCache = !cached
-				url := e.ts.URL + tc.path
-				for range 50 {
-					benchGet(b, hc, url) // warm up connections and caches
-				}
-				for b.Loop() {
-					lat := fixedRate(b, hc, url, benchRate, benchFor)
-					b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-					b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
-					rate, cpu := maxRate(b, hc, url, benchClients, benchFor)
-					b.ReportMetric(rate, "max-req/s")
-					b.ReportMetric(ms(cpu), "cpu-ms/req")
-				}
-			})
-		}
+			for b.Loop() {
+				lat := fixedRate(b, hc, url, benchRate, benchFor)
+				b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+				b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+				rate, cpu := maxRate(b, hc, url, benchClients, benchFor)
+				b.ReportMetric(rate, "max-req/s")
+				b.ReportMetric(ms(cpu), "cpu-ms/req")
+			}
+		})
 	}
 }

@@ -171,6 +171,12 @@ type Server struct {
 	// noListCache turns it off (the benchmark's "before").
 	lists       listCache
 	noListCache bool
+	// listJSON keeps each instance's encoded view for the JSON list
+	// (list_json.go), also off with noListCache; oldListJSON encodes
+	// the list as before it and before appendIndented (the benchmark's
+	// "before").
+	listJSON    viewBytes
+	oldListJSON bool
 
 	dummyOnce sync.Once
 	dummy     string // a password hash checked for unknown names, so timing does not tell
