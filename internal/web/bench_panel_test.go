@@ -35,6 +35,9 @@ import (
 // encoded views) off: the panel before them. "json-before" is the JSON list
 // with the list cache but encoded as before the cache of encoded views and
 // appendIndented (json.Encoder with SetIndent): the baseline of those.
+// "json-churn" is "json" with every running instance's live state changed
+// every churnEvery (the poller refreshes every 5 s): the cache of encoded
+// views re-encodes each of them that often.
 
 const (
 	benchInstances = 100
@@ -167,9 +170,15 @@ func BenchmarkPanelLists(b *testing.B) {
 		{"html", "/instances", false, false},
 		{"json-before", "/api/v1/instances", false, true},
 		{"json", "/api/v1/instances", false, false},
+		{"json-churn", "/api/v1/instances", false, false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			e.srv.noListCache, e.srv.oldListJSON = tc.uncached, tc.oldEncode
+			if tc.name == "json-churn" {
+				polled := e.srv.cfg.Live
+				e.srv.cfg.Live = churnLive{polled}
+				defer func() { e.srv.cfg.Live = polled }()
+			}
 			url := e.ts.URL + tc.path
 			for range 50 {
 				benchGet(b, hc, url) // warm up connections and caches
@@ -184,4 +193,16 @@ func BenchmarkPanelLists(b *testing.B) {
 			}
 		})
 	}
+}
+
+// churnEvery is how often churnLive changes the live states.
+const churnEvery = 100 * time.Millisecond
+
+// churnLive is a live source whose states change every churnEvery.
+type churnLive struct{ LiveSource }
+
+func (c churnLive) Live(name string) (LiveState, bool) {
+	l, ok := c.LiveSource.Live(name)
+	l.UpdatedAt = time.Now().Truncate(churnEvery).UTC()
+	return l, ok
 }
