@@ -26,8 +26,15 @@ func (s *Server) apiInstanceList(w http.ResponseWriter, r *http.Request) {
 	case s.noListCache:
 		writeJSON(w, http.StatusOK, map[string]any{"instances": views})
 	default:
+		// How many instances there are (from the list cache listViews
+		// just used) bounds the cache of encoded views.
+		all, _, err := s.instances(r.Context())
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		bp := jsonBuffers.Get().(*[]byte)
-		b, err := s.appendInstanceList((*bp)[:0], views)
+		b, err := s.appendInstanceList((*bp)[:0], views, len(all))
 		if err != nil {
 			s.serverError(w, r, err)
 			return

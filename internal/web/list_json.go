@@ -76,11 +76,13 @@ func (c *viewBytes) encoded(v views.Instance, n int) ([]byte, error) {
 }
 
 // appendInstanceList appends {"instances": list} as writeJSON writes it,
-// each element from the cache.
-func (s *Server) appendInstanceList(dst []byte, list []instanceView) ([]byte, error) {
+// each element from the cache; n is how many instances there are (all,
+// not only those of this viewer: viewers who see fewer must not empty the
+// cache of those who see more).
+func (s *Server) appendInstanceList(dst []byte, list []instanceView, n int) ([]byte, error) {
 	dst = append(dst, "{\n"+jsonIndent+`"instances": [`...)
 	for i := range list {
-		b, err := s.listJSON.encoded(list[i].Instance, len(list))
+		b, err := s.listJSON.encoded(list[i].Instance, n)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -236,4 +237,27 @@ func change(v reflect.Value, variant int) bool {
 		panic("change: a field of kind " + v.Kind().String())
 	}
 	return true
+}
+
+// TestJSONListCacheKeepsOtherViewers: a viewer who sees one instance does
+// not empty the cache of encoded views that an administrator's list of
+// many filled (the bound counts every instance, not the viewer's).
+func TestJSONListCacheKeepsOtherViewers(t *testing.T) {
+	e := newEnv(t)
+	admin := e.quickUser("root", true)
+	bob := e.quickUser("bob", false)
+	for i := range 24 {
+		e.mustCreate(fmt.Sprintf("server-%02d", i), admin)
+	}
+	if err := e.st.SetShare(context.Background(), "server-00", bob.ID, "viewer"); err != nil {
+		t.Fatal(err)
+	}
+	e.as(admin).get("/api/v1/instances")
+	e.as(bob).get("/api/v1/instances")
+	e.srv.listJSON.mu.Lock()
+	n := len(e.srv.listJSON.entries)
+	e.srv.listJSON.mu.Unlock()
+	if n != 25 { // the admin's 24 views (with passwords) and bob's one
+		t.Errorf("the cache keeps %d encoded views, want 25", n)
+	}
 }
