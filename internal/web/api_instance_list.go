@@ -33,16 +33,12 @@ func (s *Server) apiInstanceList(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		}
-		bp := jsonBuffers.Get().(*[]byte)
-		b, err := s.appendInstanceList((*bp)[:0], views, len(all))
+		b, err := s.appendInstanceList(make([]byte, 0, s.listJSON.sizeHint()), views, len(all))
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
 		writeJSONBytes(w, http.StatusOK, b)
-		if cap(b) <= 1<<20 {
-			*bp = b[:0]
-			jsonBuffers.Put(bp)
-		}
+		s.listJSON.noteSize(len(b))
 	}
 }

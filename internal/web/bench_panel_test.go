@@ -33,8 +33,8 @@ import (
 //
 // The "uncached" variants turn the list cache (and the JSON list's cache of
 // encoded views) off: the panel before them. "json-before" is the JSON list
-// with the list cache but encoded as before the cache of encoded views and
-// appendIndented (json.Encoder with SetIndent): the baseline of those.
+// with the list cache but encoded as before the cache of encoded views
+// (the whole list through json.Encoder with SetIndent): their baseline.
 // "json-churn" is "json" with every running instance's live state changed
 // every churnEvery (the poller refreshes every 5 s): the cache of encoded
 // views re-encodes each of them that often.

@@ -6,15 +6,16 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/left4me/left4me/internal/views"
 )
 
 // The JSON instance list (GET /api/v1/instances) encodes each instance's
 // view once and reuses the bytes while the view stays the same. Profiled
-// on the benchmark's 100 instances (BenchmarkPanelLists), encoding the
-// views was, after the indentation (json_indent.go), most of a request's
-// CPU, while between two polls of the live poller nothing in them changes.
+// on the benchmark's 100 instances (BenchmarkPanelLists), encoding and
+// indenting the views (json_indent.go) was most of a request's CPU,
+// while between two polls of the live poller nothing in them changes.
 //
 // Nothing is trusted to say when a view changed: every request builds the
 // views afresh (describe: the record, the state from the supervisor, the
@@ -34,7 +35,13 @@ const listElemPrefix = jsonIndent + jsonIndent
 type viewBytes struct {
 	mu      sync.Mutex
 	entries map[viewKey]viewEntry
+	// size is the length of the last list written, the next one's
+	// buffer size.
+	size atomic.Int64
 }
+
+func (c *viewBytes) sizeHint() int  { return int(c.size.Load()) + 512 }
+func (c *viewBytes) noteSize(n int) { c.size.Store(int64(n)) }
 
 // viewKey names an entry: viewers who may see the RCON password and those
 // who may not get different views of the same instance; keeping both
@@ -65,7 +72,10 @@ func (c *viewBytes) encoded(v views.Instance, n int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode the view of %s: %w", v.Name, err)
 	}
-	b := appendIndented(make([]byte, 0, len(compact)*3/2), compact, listElemPrefix, jsonIndent)
+	b, err := indentedElem(compact, listElemPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("indent the view of %s: %w", v.Name, err)
+	}
 	c.mu.Lock()
 	if c.entries == nil || len(c.entries) > 2*n+16 {
 		c.entries = make(map[viewKey]viewEntry, 2*n)

@@ -173,8 +173,7 @@ type Server struct {
 	noListCache bool
 	// listJSON keeps each instance's encoded view for the JSON list
 	// (list_json.go), also off with noListCache; oldListJSON encodes
-	// the list as before it and before appendIndented (the benchmark's
-	// "before").
+	// the list as before it (the benchmark's "before").
 	listJSON    viewBytes
 	oldListJSON bool
 
