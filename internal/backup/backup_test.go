@@ -200,10 +200,11 @@ func TestRestoreRefusesTamperedArchives(t *testing.T) {
 		data func() []byte
 		kind error
 	}{
-		{"one byte of the compressed file changed", func() []byte {
-			c := slices.Clone(raw)
-			c[len(c)/2] ^= 0x01
-			return c
+		{"data after the end of the archive", func() []byte {
+			return writeEntriesThen(t, clone(), []byte("extra"))
+		}, ErrCorrupt},
+		{"the end of the compressed stream cut off", func() []byte {
+			return raw[:len(raw)-4]
 		}, ErrCorrupt},
 		{"one byte of a file changed", func() []byte {
 			es := clone()
@@ -273,6 +274,10 @@ func TestRestoreRefusesTamperedArchives(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := f.svc.Restore(ctx, bytes.NewReader(c.data()), RestoreOptions{Name: "tampered"})
+			if err == nil {
+				// So that the next case starts from the same state.
+				_ = f.insts.Delete(ctx, "tampered")
+			}
 			if !errors.Is(err, ErrRefused) || !errors.Is(err, c.kind) {
 				t.Fatalf("restore: %v, want a refusal (%v)", err, c.kind)
 			}

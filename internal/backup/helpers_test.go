@@ -156,6 +156,13 @@ func readEntries(t *testing.T, path string) []entry {
 
 func writeEntries(t *testing.T, entries []entry) []byte {
 	t.Helper()
+	return writeEntriesThen(t, entries, nil)
+}
+
+// writeEntriesThen writes entries and then tail after tar's end marker,
+// inside the compressed stream.
+func writeEntriesThen(t *testing.T, entries []entry, tail []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	zw, err := zstd.NewWriter(&buf)
 	if err != nil {
@@ -176,6 +183,9 @@ func writeEntries(t *testing.T, entries []entry) []byte {
 		}
 	}
 	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(tail); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {

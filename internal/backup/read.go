@@ -149,6 +149,13 @@ func extract(ctx context.Context, r io.Reader, dir string, limit int64) (Record,
 			return Record{}, refuse(ErrUnsafe, "%q is of type %q (a device, pipe or other special file)", name, hdr.Typeflag)
 		}
 	}
+	// tar stops at its end marker. The rest of the stream is read too, so
+	// that zstd checks the frame's content checksum (a flipped bit in what
+	// tar ignores, such as the padding after a file, is caught), and it
+	// must be zeros: a writer of this format puts nothing after the end.
+	if err := restIsZeros(zr, buf); err != nil {
+		return Record{}, err
+	}
 	if recJSON == nil || manifest == nil {
 		return Record{}, refuse(ErrCorrupt, "the archive has no %s or no %s: it is not a left4me backup, or it was cut short", recordEntry, manifestEntry)
 	}
@@ -171,6 +178,24 @@ func extract(ctx context.Context, r io.Reader, dir string, limit int64) (Record,
 		_ = os.Chtimes(p, d.mtime, d.mtime) // cosmetic
 	}
 	return rec, nil
+}
+
+// restIsZeros reads r to its end and refuses anything but zero bytes.
+func restIsZeros(r io.Reader, buf []byte) error {
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return refuse(ErrCorrupt, "the archive holds data after its last entry")
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return refuse(ErrCorrupt, "the archive is damaged after its last entry (%v)", err)
+		}
+	}
 }
 
 // dirMeta is what a directory gets once everything in it is written.
