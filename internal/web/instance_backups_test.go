@@ -94,15 +94,16 @@ func TestBackupsThroughThePanel(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `"field": "name"`) {
 		t.Errorf("restore over beta: %d\n%s", resp.StatusCode, body)
 	}
-	// A tampered archive: refused, nothing created.
-	bad := []byte(archive)
-	bad[len(bad)/2] ^= 0xff
+	// A damaged archive (cut short: not every flipped byte changes what a
+	// zstd stream decompresses to, see internal/backup's
+	// TestRestoreRefusesEveryFlippedBit): refused, nothing created.
+	bad := []byte(archive)[:len(archive)/2]
 	resp, body = a.raw("POST", "/api/v1/restore?name=gamma", "application/zstd", bad)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("tampered restore: %d\n%s", resp.StatusCode, body)
+		t.Errorf("damaged restore: %d\n%s", resp.StatusCode, body)
 	}
 	if _, err := e.svc.Get(ctx, "gamma"); err == nil {
-		t.Errorf("a tampered archive created gamma")
+		t.Errorf("a damaged archive created gamma")
 	}
 	// The page's form.
 	resp, body = a.upload("/instances/restore", map[string]string{"name": "delta"}, made.File, []byte(archive), true)
