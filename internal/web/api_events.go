@@ -17,7 +17,7 @@ const defaultEventPage = 100
 // the newest ?limit= (default 100, at most store.EventRetention) after
 // ?after=ID and before ?before=ID, of the kinds in ?kind= (comma-separated;
 // default all). The instance page's script loads older ones with before=
-// (its new ones come on the page's stream, live_stream_chat.go).
+// (its new ones come on the page's stream, live_stream_feed.go).
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	inst, rl, ok := s.instanceFor(w, r)
 	if !ok {

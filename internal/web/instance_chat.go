@@ -15,7 +15,7 @@ const chatLines = 30
 // (templates/instance_chat.html): say and say_team lines with the
 // player's name and team, and who joined and left, newest first; the
 // card's script (static/chat.js) adds newer ones from the page's event
-// stream (live_stream_chat.go).
+// stream (live_stream_feed.go).
 type chatSection struct {
 	Chat     []eventView
 	Timeline []eventView

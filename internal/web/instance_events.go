@@ -36,7 +36,7 @@ type feedView struct {
 	Events  []eventView // newest first
 	Kind    string      // the filter chosen (?kind=), "" for all
 	Filters []eventFilter
-	Newest  int64 // the page's stream sends the events after this id (live_stream_chat.go)
+	Newest  int64 // the page's stream sends the events after this id (live_stream_feed.go)
 	Older   int64 // "load older" asks for events before this id; 0: none older
 	Paged   bool  // an older page (?before=): no new events are added
 }

@@ -14,7 +14,7 @@ import (
 // The JSON instance list (GET /api/v1/instances) encodes each instance's
 // view once and reuses the bytes while the view stays the same. Profiled
 // on the benchmark's 100 instances (BenchmarkPanelLists), encoding and
-// indenting the views (json_indent.go) was most of a request's CPU,
+// indenting the views (json.go) was most of a request's CPU,
 // while between two polls of the live poller nothing in them changes.
 //
 // Nothing is trusted to say when a view changed: every request builds the

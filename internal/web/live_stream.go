@@ -52,7 +52,7 @@ func (s *Server) instanceLiveStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	feed, err := s.chatFeedFor(r, inst.Name, rl)
+	feed, err := s.streamFeedFor(r, inst.Name, rl)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
@@ -67,8 +67,8 @@ func (s *Server) instanceLiveStream(w http.ResponseWriter, r *http.Request) {
 
 // streamLive sends what state answers as "data:" events whenever it
 // changed, and feed's new chat lines, joins and events when feed is not
-// nil (live_stream_chat.go), until the client goes.
-func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *chatFeed, state func(ctx context.Context) (any, error)) {
+// nil (live_stream_feed.go), until the client goes.
+func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *streamFeed, state func(ctx context.Context) (any, error)) {
 	ctx := r.Context()
 	var notes <-chan struct{}
 	if n, ok := s.cfg.Live.(LiveNotifier); ok {
@@ -92,7 +92,7 @@ func (s *Server) streamLive(w http.ResponseWriter, r *http.Request, feed *chatFe
 	}
 	for {
 		if feed != nil {
-			if sent, err := s.sendChat(w, r, feed); err != nil {
+			if sent, err := s.sendFeed(w, r, feed); err != nil {
 				if ctx.Err() == nil {
 					s.log.Warn("chat stream", "path", r.URL.Path, "err", err)
 				}

@@ -43,8 +43,8 @@ type streamList struct {
 	at           int64
 }
 
-// chatFeed is one stream's lists and cursors, in the order of the SSE id.
-type chatFeed struct {
+// streamFeed is one stream's lists and cursors, in the order of the SSE id.
+type streamFeed struct {
 	name  string
 	rl    role
 	lists []streamList
@@ -52,12 +52,12 @@ type chatFeed struct {
 	stop  func()
 }
 
-// chatFeedFor reads the cursors of a request to the instance stream; nil
+// streamFeedFor reads the cursors of a request to the instance stream; nil
 // when the page asked for no list. A malformed cursor is the field's
 // error.
-func (s *Server) chatFeedFor(r *http.Request, name string, rl role) (*chatFeed, error) {
+func (s *Server) streamFeedFor(r *http.Request, name string, rl role) (*streamFeed, error) {
 	q := r.URL.Query()
-	f := &chatFeed{name: name, rl: rl, lists: []streamList{
+	f := &streamFeed{name: name, rl: rl, lists: []streamList{
 		{event: "chat", field: "chat_after", kinds: chatKinds},
 		{event: "join", field: "joins_after", kinds: joinKinds},
 		{event: "event", field: "events_after"},
@@ -94,7 +94,7 @@ func (s *Server) chatFeedFor(r *http.Request, name string, rl role) (*chatFeed, 
 }
 
 // id is the SSE id of the stream's position: every list's cursor.
-func (f *chatFeed) id() string {
+func (f *streamFeed) id() string {
 	parts := make([]string, len(f.lists))
 	for i, l := range f.lists {
 		parts[i] = strconv.FormatInt(l.at, 10)
@@ -102,8 +102,8 @@ func (f *chatFeed) id() string {
 	return strings.Join(parts, "-")
 }
 
-// sendChat writes the events stored since the last send, oldest first.
-func (s *Server) sendChat(w io.Writer, r *http.Request, f *chatFeed) (bool, error) {
+// sendFeed writes the events stored since the last send, oldest first.
+func (s *Server) sendFeed(w io.Writer, r *http.Request, f *streamFeed) (bool, error) {
 	type line struct {
 		list int
 		ev   eventView
