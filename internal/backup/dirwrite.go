@@ -36,7 +36,8 @@ func (s *Service) checkDirWritable(dir string) error {
 		// NOTE: docs/operations.md §4 ("Backups") — the panel's unit has
 		// ProtectSystem=strict: only the state root is writable.
 		why = fmt.Sprintf("it is on a file system that is read-only to this process. The panel (left4me-web.service) may write only under the state root %s: "+
-			"add ReadWritePaths=%s to it (systemctl edit left4me-web.service, then restart it), or set LEFT4ME_BACKUP_DIR to a directory under the state root",
+			"add ReadWritePaths=%s to it (systemctl edit left4me-web.service, then restart it); outside the panel, mount that file system read-write; "+
+			"or set LEFT4ME_BACKUP_DIR to a directory under the state root",
 			s.cfg.Root, s.cfg.Dir)
 	case errors.Is(err, fs.ErrPermission):
 		why = fmt.Sprintf("the service user may not write there: give %s to it (chown -R left4me:left4me %s), or set LEFT4ME_BACKUP_DIR to another directory",
