@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,7 +53,15 @@ func TestBrowserEventsFollowStream(t *testing.T) {
 		waitText("#events-news", "sv_cheats 1"),
 	)
 	// The connection drops; a map change meanwhile arrives once the
-	// browser reconnects, and nothing it had is sent again.
+	// browser reconnects, and nothing it had is sent again. Chromium waits
+	// about 3 s before it reconnects, long enough for the page's notice
+	// (shown after 1 s down) to appear; an observer records that it did.
+	step("watch for the stream's notice",
+		jsDo(`(window.__noticeShown = "", new MutationObserver(() => {
+			const n = document.getElementById("live-status");
+			if (n && !n.hidden) window.__noticeShown = n.textContent;
+		}).observe(document.getElementById("main"), { subtree: true, childList: true, attributes: true, characterData: true }), true)`),
+	)
 	e.ts.CloseClientConnections()
 	if err := add(store.Event{Kind: "map", Map: "c2m1_highway"}); err != nil {
 		t.Fatal(err)
@@ -60,6 +69,12 @@ func TestBrowserEventsFollowStream(t *testing.T) {
 	step("the map change made while disconnected arrives after the reconnect",
 		waitJS(`window.__opens >= 1`),
 		waitText("#events li:first-child", "map c2m1_highway"),
+	)
+	if got := evalString(t, bctx, `window.__noticeShown`); !strings.Contains(got, "reconnecting") {
+		t.Errorf("while the stream was down the page showed %q, want the reconnecting notice", got)
+	}
+	step("the notice goes once the stream is back",
+		waitJS(`document.getElementById("live-status").hidden === true`),
 	)
 	if got := evalString(t, bctx, `String(window.__events)`); got != "2" {
 		t.Errorf("the stream delivered %s events, want 2 (each new one once, across the reconnect)", got)

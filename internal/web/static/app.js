@@ -44,8 +44,35 @@
 
   // follow opens the page's one live-state stream (server-sent events of
   // the API's JSON, sent when it changed) and calls fn with each.
+  // While the stream is down for more than a second (the panel restarts,
+  // the network drops) a notice at the top of the page says that what it
+  // shows may be out of date; the browser reconnects by itself, and the
+  // notice goes once it has. A stream the browser gave up on (the session
+  // ended, the instance is gone) asks for a reload instead.
   function follow(url, fn) {
     const es = new EventSource(url);
+    let notice = null, timer = 0;
+    const show = (text) => {
+      if (!notice) {
+        notice = el("p", { id: "live-status", class: "warning live-status", role: "status" });
+        document.getElementById("main")?.prepend(notice);
+      }
+      notice.textContent = text;
+      notice.hidden = false;
+    };
+    es.onopen = () => {
+      clearTimeout(timer);
+      timer = 0;
+      if (notice) notice.hidden = true;
+    };
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) {
+        clearTimeout(timer);
+        show("Live updates stopped: reload the page to see the current state.");
+        return;
+      }
+      if (!timer) timer = setTimeout(() => show("Live updates lost: reconnecting… what this page shows may be out of date."), 1000);
+    };
     es.onmessage = (ev) => {
       let d;
       try { d = JSON.parse(ev.data); } catch (e) { return; }
