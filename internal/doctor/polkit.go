@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	sddbus "github.com/coreos/go-systemd/v22/dbus"
@@ -91,7 +92,31 @@ func (d *Doctor) CheckPolkit(ctx context.Context) Result {
 	case !denied(out):
 		return warn(name, fmt.Sprintf("%s may reset-failed %s; the refusal on another unit could not be checked: %v %s", ServiceUser, unit, err, oneLine(out)), "check /etc/polkit-1/rules.d and /usr/share/polkit-1/rules.d")
 	}
-	return ok(name, fmt.Sprintf("%s may reset-failed %s and is refused on %s", ServiceUser, unit, negativeUnit))
+	r := ok(name, fmt.Sprintf("%s may reset-failed %s and is refused on %s", ServiceUser, unit, negativeUnit))
+	if v := d.polkitVersion(ctx); v > 0 && v < 123 {
+		// NOTE: docs/platforms.md, "polkit on Debian 12".
+		r.Found += fmt.Sprintf("; note: polkitd %d now and then holds every authorisation (every start and stop by %s) for 15 s under load, a bug fixed in polkit 123 (docs/platforms.md)", v, ServiceUser)
+	}
+	return r
+}
+
+// polkitVersion is polkit's version from "pkaction --version" ("pkaction
+// version 122"), 0 when unknown.
+func (d *Doctor) polkitVersion(ctx context.Context) int {
+	out, err := d.Cmd.Run(ctx, nil, "pkaction", "--version")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return 0
+	}
+	major, _, _ := strings.Cut(f[len(f)-1], ".")
+	v, err := strconv.Atoi(major)
+	if err != nil {
+		return 0
+	}
+	return v
 }
 
 // CheckJournal: the service user reads the game servers' journal namespace

@@ -11,7 +11,16 @@ import (
 // polkitRunner answers busctl like systemd does under a polkit that allows
 // the units in allowed.
 func polkitRunner(allowed ...string) *fakeRunner {
+	return polkitVersionRunner("pkaction version 126\n", allowed...)
+}
+
+// polkitVersionRunner is polkitRunner whose pkaction --version prints
+// version.
+func polkitVersionRunner(version string, allowed ...string) *fakeRunner {
 	return &fakeRunner{answer: func(argv []string) (string, error) {
+		if slices.Equal(argv, []string{"pkaction", "--version"}) {
+			return version, nil
+		}
 		if argv[0] != "busctl" {
 			return "", errors.New("unexpected command " + argv[0])
 		}
@@ -46,6 +55,9 @@ func TestCheckPolkit(t *testing.T) {
 			d.Cmd = r
 			expect(t, d.CheckPolkit(context.Background()), "polkit", tc.want, tc.words...)
 			for _, c := range r.calls {
+				if c.argv[0] == "pkaction" {
+					continue
+				}
 				if c.as != nil {
 					t.Errorf("as the service user the call switched user: %+v", c)
 				}
@@ -63,10 +75,11 @@ func TestCheckPolkitAsRootRunsAsServiceUser(t *testing.T) {
 	r := polkitRunner(probeUnitPath)
 	d.Cmd = r
 	expect(t, d.CheckPolkit(context.Background()), "polkit", OK)
-	if len(r.calls) != 2 {
-		t.Fatalf("%d calls, want the positive and the negative one", len(r.calls))
+	busctl := slices.DeleteFunc(slices.Clone(r.calls), func(c call) bool { return c.argv[0] != "busctl" })
+	if len(busctl) != 2 {
+		t.Fatalf("%d busctl calls, want the positive and the negative one", len(busctl))
 	}
-	for _, c := range r.calls {
+	for _, c := range busctl {
 		if c.as == nil || c.as.UID != 999 {
 			t.Errorf("as root, a call ran as %+v, want the service user", c.as)
 		}
@@ -110,5 +123,30 @@ func TestCheckJournal(t *testing.T) {
 				t.Errorf("calls = %+v", r.calls)
 			}
 		})
+	}
+}
+
+// TestCheckPolkitNotesDebian12sStall: polkitd before 123 gets a note on
+// its 15 s stalls (docs/platforms.md); the check still passes.
+func TestCheckPolkitNotesDebian12sStall(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		note    bool
+	}{
+		{"pkaction version 122\n", true},
+		{"pkaction version 0.105\n", false}, // no JavaScript rules at all
+		{"pkaction version 123\n", false},
+		{"pkaction version 126\n", false},
+		{"", false},
+	} {
+		d := newDoctor(t)
+		d.Cmd = polkitVersionRunner(tc.version, probeUnitPath)
+		r := d.CheckPolkit(context.Background())
+		if r.Status != OK {
+			t.Errorf("%q: status %s, want ok: %s", tc.version, r.Status, r.Found)
+		}
+		if got := strings.Contains(r.Found, "fixed in polkit 123"); got != tc.note {
+			t.Errorf("%q: found %q, note = %v, want %v", tc.version, r.Found, got, tc.note)
+		}
 	}
 }
