@@ -175,6 +175,7 @@ func commandTable() *Command {
 			{UsageLine: "kick NAME PLAYER [--reason TEXT]", Short: "kick a player (userid or SteamID) from a running instance, with a reason shown to the player", Args: argsInstances, Run: instanceKick},
 			{UsageLine: "unshare NAME USER", Short: "withdraw an account's share of an instance and give the instance a new RCON password", Args: argsInstances, Run: instanceUnshare},
 			{ReadOnly: true, UsageLine: "logs NAME [-n LINES] [--follow]", Short: "print an instance's console", Args: argsInstances, Run: instanceLogs},
+			{ReadOnly: true, UsageLine: "events NAME [-n 50] [--kind KINDS] [--follow] [--json]", Short: "print an instance's game events (joins, leaves, chat, map starts, console commands), oldest first; --follow prints new ones as the panel records them", Args: argsInstances, Run: instanceEvents},
 			{ReadOnly: true, UsageLine: "history NAME [--since 24h] [--step DURATION] [--json]", Short: "print an instance's players, map, state, CPU and memory over time (sampled by the panel every 30 s, kept 30 days)", Args: argsInstances, Run: instanceHistory},
 			{ReadOnly: true, UsageLine: "layers", Short: "list the content layers instances can use", Run: instanceLayers},
 			{UsageLine: "autostart", Short: "start the instances that were running (left4me-autostart.service at boot)", Run: instanceAutostart},

@@ -30,6 +30,7 @@ var readOnlyArgs = map[string][]string{
 	"left4me template list":    {"--json"},
 	"left4me instance backups": {"vs1"},
 	"left4me instance history": {"vs1"},
+	"left4me instance events":  {"vs1"},
 	"left4me ban list":         {"--json"},
 }
 

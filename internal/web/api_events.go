@@ -2,9 +2,7 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/store"
@@ -61,17 +59,11 @@ func eventQuery(r *http.Request) (q store.EventQuery, field, msg string) {
 		q.Limit = n
 	}
 	if raw := v.Get("kind"); raw != "" && field == "" {
-		known := events.Kinds()
-		for k := range strings.SplitSeq(raw, ",") {
-			k = strings.TrimSpace(k)
-			if k == "" {
-				continue
-			}
-			if !slices.Contains(known, k) {
-				return q, "kind", "kind: " + strconv.Quote(k) + " is not an event kind; use one or more of " + strings.Join(known, ", ") + ", separated by commas"
-			}
-			q.Kinds = append(q.Kinds, k)
+		kinds, err := events.ParseKinds(raw)
+		if err != nil {
+			return q, "kind", "kind: " + err.Error()
 		}
+		q.Kinds = kinds
 	}
 	return q, field, msg
 }

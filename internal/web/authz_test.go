@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"github.com/left4me/left4me/internal/backup"
 	"net/http"
 	"net/url"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/backup"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"

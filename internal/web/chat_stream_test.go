@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/left4me/left4me/internal/views"
 )
 
 // sseEvent is one server-sent event as an EventSource sees it.
@@ -64,7 +66,7 @@ func openStream(t *testing.T, c *client, path, lastID string) (*http.Response, <
 
 // nextChat waits for the next "chat" or "join" event of evs, skipping the
 // live state and the Events card's "event"s.
-func nextChat(t *testing.T, evs <-chan sseEvent) (sseEvent, eventView) {
+func nextChat(t *testing.T, evs <-chan sseEvent) (sseEvent, views.Event) {
 	t.Helper()
 	timeout := time.After(20 * time.Second)
 	for {
@@ -76,7 +78,7 @@ func nextChat(t *testing.T, evs <-chan sseEvent) (sseEvent, eventView) {
 			if ev.event != "chat" && ev.event != "join" {
 				continue
 			}
-			var v eventView
+			var v views.Event
 			if err := json.Unmarshal([]byte(ev.data), &v); err != nil {
 				t.Fatalf("event %q: %v", ev.data, err)
 			}

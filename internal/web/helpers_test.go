@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"github.com/left4me/left4me/internal/audit"
-	"github.com/left4me/left4me/internal/backup"
-	"github.com/left4me/left4me/internal/notify"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,10 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/backup"
 	"github.com/left4me/left4me/internal/hostaddr"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/notify"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/store"
 )

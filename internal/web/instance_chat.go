@@ -6,6 +6,7 @@ import (
 
 	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // chatLines is how many chat lines and joins the chat card shows at first.
@@ -17,8 +18,8 @@ const chatLines = 30
 // card's script (static/chat.js) adds newer ones from the page's event
 // stream (live_stream_feed.go).
 type chatSection struct {
-	Chat     []eventView
-	Timeline []eventView
+	Chat     []views.Event
+	Timeline []views.Event
 	// AfterChat and AfterJoins are the newest ids shown: the page's stream
 	// sends the events after them.
 	AfterChat, AfterJoins int64
@@ -34,7 +35,7 @@ var (
 // eventPage, which keeps what rl may see).
 func (s *Server) chatSectionFor(r *http.Request, name string, rl role) (chatSection, error) {
 	var sec chatSection
-	page := func(kinds []string) ([]eventView, int64, error) {
+	page := func(kinds []string) ([]views.Event, int64, error) {
 		evs, err := s.eventPage(r, name, rl, store.EventQuery{Kinds: kinds, Limit: chatLines})
 		if err != nil || len(evs) == 0 {
 			return evs, 0, err

@@ -3,9 +3,10 @@ package web
 import (
 	"net/http"
 
-	"github.com/left4me/left4me/internal/instance"
 	"strconv"
 	"strings"
+
+	"github.com/left4me/left4me/internal/instance"
 )
 
 // instanceEdit shows the edit form (port, layers, arguments).

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // pageEvents is how many events the instance page shows at first and loads
@@ -33,8 +34,8 @@ func eventFilters() []eventFilter {
 // feedView is the Events card: the newest events first, the filter and
 // where "load older" continues.
 type feedView struct {
-	Events  []eventView // newest first
-	Kind    string      // the filter chosen (?kind=), "" for all
+	Events  []views.Event // newest first
+	Kind    string        // the filter chosen (?kind=), "" for all
 	Filters []eventFilter
 	Newest  int64 // the page's stream sends the events after this id (live_stream_feed.go)
 	Older   int64 // "load older" asks for events before this id; 0: none older

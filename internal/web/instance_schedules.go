@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"errors"
-	"github.com/left4me/left4me/internal/roles"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/schedule"
 	"github.com/left4me/left4me/internal/views"
 )

@@ -12,6 +12,7 @@ import (
 
 	"github.com/left4me/left4me/internal/roles"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // liveQuery is the stream query an instance page's script sends: every
@@ -26,10 +27,10 @@ func liveQuery(page string) string {
 
 // nextEvents collects the "event" events of evs up to and with the one
 // whose text is until.
-func nextEvents(t *testing.T, evs <-chan sseEvent, until string) ([]sseEvent, []eventView) {
+func nextEvents(t *testing.T, evs <-chan sseEvent, until string) ([]sseEvent, []views.Event) {
 	t.Helper()
 	var raw []sseEvent
-	var got []eventView
+	var got []views.Event
 	timeout := time.After(20 * time.Second)
 	for {
 		select {
@@ -40,7 +41,7 @@ func nextEvents(t *testing.T, evs <-chan sseEvent, until string) ([]sseEvent, []
 			if ev.event != "event" {
 				continue
 			}
-			var v eventView
+			var v views.Event
 			if err := json.Unmarshal([]byte(ev.data), &v); err != nil {
 				t.Fatalf("event %q: %v", ev.data, err)
 			}
@@ -99,11 +100,11 @@ func TestEventStream(t *testing.T) {
 		add(store.Event{Kind: "map", Map: "c2m1_highway", Text: "map " + string(tc.role)})
 		raw, got := nextEvents(t, evs, "map "+string(tc.role))
 		_, body := c.get("/api/v1/instances/alpha/events?after=" + m[1])
-		var api struct{ Events []eventView }
+		var api struct{ Events []views.Event }
 		if err := json.Unmarshal([]byte(body), &api); err != nil {
 			t.Fatalf("events API: %v %s", err, body)
 		}
-		ids := func(evs []eventView) string {
+		ids := func(evs []views.Event) string {
 			var s []string
 			for _, e := range evs {
 				s = append(s, strconv.FormatInt(e.ID, 10)+e.Kind)

@@ -12,12 +12,13 @@ import (
 
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/store"
+	"github.com/left4me/left4me/internal/views"
 )
 
 // The instance page's cards that follow its one event stream
 // (live_stream.go): new chat lines, joins and leaves (the chat card) and
 // every new game event (the Events card) are sent on the same connection
-// as named events ("chat", "join", "event"), each the eventView the events
+// as named events ("chat", "join", "event"), each the views.Event the events
 // API answers, as soon as the store has them. The page asks for each list
 // with its cursor, the newest id of that list it shows:
 // ?chat_after=A&joins_after=B&events_after=C (each card adds its own; a
@@ -106,7 +107,7 @@ func (f *streamFeed) id() string {
 func (s *Server) sendFeed(w io.Writer, r *http.Request, f *streamFeed) (bool, error) {
 	type line struct {
 		list int
-		ev   eventView
+		ev   views.Event
 	}
 	var out []line
 	for i, l := range f.lists {

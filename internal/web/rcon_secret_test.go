@@ -15,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/left4me/left4me/internal/rcon"
-
 	"github.com/left4me/left4me/internal/fakesrcds"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/layout"
+	"github.com/left4me/left4me/internal/rcon"
 	"github.com/left4me/left4me/internal/srcds"
 	"github.com/left4me/left4me/internal/store"
 )

@@ -12,7 +12,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/left4me/left4me/internal/campaigns"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/left4me/left4me/internal/audit"
 	"github.com/left4me/left4me/internal/auth"
+	"github.com/left4me/left4me/internal/campaigns"
 	"github.com/left4me/left4me/internal/content"
 	"github.com/left4me/left4me/internal/instance"
 	"github.com/left4me/left4me/internal/jobs"
