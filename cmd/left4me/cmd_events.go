@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/left4me/left4me/internal/events"
@@ -126,9 +125,12 @@ func (p eventPrinter) print(evs []store.Event) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(p.env.stdout, 0, 4, 2, ' ', 0)
+	// A fixed width, not a tabwriter: --follow prints in batches, and the
+	// columns stay aligned across them. "disconnect" is the longest kind.
 	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", v.At.Local().Format("2006-01-02 15:04:05"), v.Kind, v.What())
+		if _, err := fmt.Fprintf(p.env.stdout, "%s  %-10s  %s\n", v.At.Local().Format("2006-01-02 15:04:05"), v.Kind, v.What()); err != nil {
+			return err
+		}
 	}
-	return tw.Flush()
+	return nil
 }

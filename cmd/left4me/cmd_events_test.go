@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/left4me/left4me/internal/events"
 	"github.com/left4me/left4me/internal/store"
 	"github.com/left4me/left4me/internal/views"
 )
@@ -138,5 +139,15 @@ func TestInstanceEventsFollow(t *testing.T) {
 	}
 	if strings.Join(got, "|") != "chat after one|chat after two" {
 		t.Errorf("followed %q, want the two new chat lines only, each once", got)
+	}
+}
+
+// TestEventKindColumnFitsEveryKind: the table's fixed kind column is as
+// wide as the longest kind, so lines printed in different batches align.
+func TestEventKindColumnFitsEveryKind(t *testing.T) {
+	for _, k := range events.Kinds() {
+		if len(k) > 10 {
+			t.Errorf("kind %q is longer than the 10 characters of instance events' kind column", k)
+		}
 	}
 }
