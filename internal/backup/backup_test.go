@@ -203,6 +203,9 @@ func TestRestoreRefusesTamperedArchives(t *testing.T) {
 		{"data after the end of the archive", func() []byte {
 			return writeEntriesThen(t, clone(), []byte("extra"))
 		}, ErrCorrupt},
+		{"a megabyte of zeros after the end of the archive", func() []byte {
+			return writeEntriesThen(t, clone(), make([]byte, 1<<20))
+		}, ErrCorrupt},
 		{"the end of the compressed stream cut off", func() []byte {
 			return raw[:len(raw)-4]
 		}, ErrCorrupt},

@@ -180,10 +180,20 @@ func extract(ctx context.Context, r io.Reader, dir string, limit int64) (Record,
 	return rec, nil
 }
 
-// restIsZeros reads r to its end and refuses anything but zero bytes.
+// maxTail bounds what may follow tar's end marker: Go's tar writes two
+// zero blocks, other writers pad to a record (10 KiB for GNU tar), and a
+// stream of compressed zeros must not keep a restore busy.
+const maxTail = 64 << 10
+
+// restIsZeros reads r to its end and refuses anything but zero bytes, or
+// more than maxTail of them.
 func restIsZeros(r io.Reader, buf []byte) error {
+	var total int
 	for {
 		n, err := r.Read(buf)
+		if total += n; total > maxTail {
+			return refuse(ErrCorrupt, "the archive holds more than %d bytes after its last entry", maxTail)
+		}
 		for _, c := range buf[:n] {
 			if c != 0 {
 				return refuse(ErrCorrupt, "the archive holds data after its last entry")
