@@ -97,14 +97,18 @@ func newStandIn(t *testing.T) *standIn {
 	return s
 }
 
+// freePort is a port free on UDP and TCP now, from this package's range
+// 25700–25799 (docs/architecture.md §6): below the kernel's ephemeral
+// ports, so that no client socket of a test running beside it is handed
+// it before the stand-in binds it. The package's tests do not run in
+// parallel, and each stand-in holds its port once started.
 func freePort(t *testing.T) int {
 	t.Helper()
-	for range 20 {
-		u, err := net.ListenPacket("udp4", ":0")
+	for port := 25700; port < 25800; port++ {
+		u, err := net.ListenPacket("udp4", ":"+strconv.Itoa(port))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
 		u.Close()
 		if l, err := net.Listen("tcp4", ":"+strconv.Itoa(port)); err == nil {
 			l.Close()

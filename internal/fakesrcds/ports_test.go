@@ -10,12 +10,13 @@ import (
 )
 
 // freeBlock returns the first of n consecutive ports that are free for UDP
-// and TCP on 127.0.0.1, below the kernel's ephemeral range so that nothing
-// else is handed them meanwhile.
+// and TCP on 127.0.0.1, in this package's range 28000–28999: below the
+// kernel's ephemeral range, and apart from every other package's, so that
+// nothing else is handed them meanwhile (docs/architecture.md §6).
 func freeBlock(t *testing.T, n int) int {
 	t.Helper()
 	for range 200 {
-		base := 20000 + rand.IntN(12000)
+		base := 28000 + rand.IntN(1000-n)
 		ok := true
 		for p := base; p < base+n && ok; p++ {
 			u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
