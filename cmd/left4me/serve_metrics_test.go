@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -241,12 +242,7 @@ func TestPanelMetricsAndHistory(t *testing.T) {
 
 	// The second run: the first run's history is in the database before
 	// the sampler of this one runs.
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	maddr := probe.Addr().String()
-	probe.Close()
+	maddr := freeTCPAddr(t)
 	cfg.Metrics = MetricsConfig{Listen: maddr}
 	var before history.Series
 	url, _ = runPanel(t, cfg, func(ctx context.Context, a *app) error {
@@ -281,4 +277,23 @@ func TestPanelMetricsAndHistory(t *testing.T) {
 	if v, ok := series(parseMetrics(t, body), "left4me_instance_state", map[string]string{"instance": "one", "state": "stopped"}); !ok || v != 1 {
 		t.Errorf("after the restart, one's state series = %v (present %v); want stopped", v, ok)
 	}
+}
+
+// freeTCPAddr is a 127.0.0.1 address free for a listener now, from
+// 24900–24999: this package's range (docs/architecture.md §6), below the
+// kernel's ephemeral ports, which a client socket of a test running
+// beside it could take between this check and the panel's bind.
+func freeTCPAddr(t *testing.T) string {
+	t.Helper()
+	for port := 24900; port < 25000; port++ {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr
+	}
+	t.Fatal("no free port in 24900-24999")
+	return ""
 }
