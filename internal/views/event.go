@@ -29,8 +29,15 @@ func NewEvents(evs []store.Event) []Event {
 	return out
 }
 
-// What is the event in words, as the panel's Events card shows it: the
-// player, the text and the map, those it has.
+// What is the event in words, as the panel's Events card shows it (the
+// page's script writes new ones the same way): the player, the text and
+// the map, those it has, separated by a space.
 func (e Event) What() string {
-	return strings.Join(strings.Fields(e.Player+" "+e.Text+" "+e.Map), " ")
+	var parts []string
+	for _, p := range []string{e.Player, e.Text, e.Map} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
 }
