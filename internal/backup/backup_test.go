@@ -165,16 +165,8 @@ func TestBackupHoldsNothingFromLowerLayers(t *testing.T) {
 func TestRestoreRefusesTamperedArchives(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	makeSource(t, f)
-	b, err := f.svc.Backup(ctx, "src", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(b.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig := readEntries(t, b.Path)
+	path, raw := backupOfSource(t, f)
+	orig := readEntries(t, path)
 	find := func(es []entry, name string) int {
 		for i, e := range es {
 			if e.hdr.Name == name {

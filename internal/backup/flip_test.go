@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"slices"
 	"testing"
 
@@ -23,15 +22,7 @@ import (
 func TestRestoreRefusesEveryFlippedBit(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	makeSource(t, f)
-	b, err := f.svc.Backup(ctx, "src", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile(b.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, raw := backupOfSource(t, f)
 	decompress := func(c []byte) ([]byte, error) {
 		zr, err := zstd.NewReader(bytes.NewReader(c), zstd.WithDecoderConcurrency(1))
 		if err != nil {

@@ -211,3 +211,19 @@ func runtimeEntries(t *testing.T, root layout.Root) []string {
 	sort.Strings(out)
 	return out
 }
+
+// backupOfSource makes the fixture's instance "src" and returns the path and
+// bytes of a backup of it.
+func backupOfSource(t *testing.T, f *fixture) (string, []byte) {
+	t.Helper()
+	makeSource(t, f)
+	b, err := f.svc.Backup(context.Background(), "src", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(b.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Path, raw
+}
